@@ -1,0 +1,68 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let package = Package(
+    name: "gen3-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Gen3Kit", targets: ["Gen3Kit"]),
+        .executable(name: "gen3", targets: ["gen3"]),
+        .executable(name: "gen3-test-commons", targets: ["gen3-test-commons"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(
+            name: "Gen3Kit",
+            dependencies: [
+                "CSQLite", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "gen3",
+            dependencies: [
+                "Gen3Kit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Gen3TestCommons",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "gen3-test-commons",
+            dependencies: ["Gen3TestCommons", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Gen3Kit", "Gen3TestCommons", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "Gen3KitTests",
+            dependencies: ["Gen3Kit", "TestSupport"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Gen3Kit", "Gen3TestCommons", "TestSupport", "gen3", "gen3-test-commons"]
+        ),
+    ]
+)

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+
+/// A Gen3 data commons, for Swift programs: the same engine as the `gen3` command, run in this
+/// process (one worker, many concurrent transfers), with the job kept in SQLite so a call that was
+/// interrupted resumes where it stopped.
+///
+/// ```swift
+/// let commons = try Gen3Commons(credentialsPath: "credentials.json")
+/// let result = try await commons.download(manifest: "files.json", to: "./data")
+/// print(result.succeeded.count, result.failed.map(\.error))
+/// ```
+public final class Gen3Commons: @unchecked Sendable {
+    /// The commons' base URL.
+    public let endpoint: String
+    public let credentials: Credentials
+    public var logger = Logger(label: "gen3")
+
+    /// - Parameters:
+    ///   - credentialsPath: a `credentials.json` from the commons' profile page.
+    ///   - endpoint: the commons; default: the one that issued the API key.
+    public convenience init(credentialsPath: String, endpoint: String? = nil) throws {
+        try self.init(credentials: try Credentials.load(path: credentialsPath), endpoint: endpoint)
+    }
+
+    public init(credentials: Credentials, endpoint: String? = nil) throws {
+        self.credentials = credentials
+        self.endpoint = try Endpoint.resolve(flag: endpoint, credentials: credentials)
+    }
+
+    /// Fetches an access token: proves the key works.
+    public func verifyCredentials(http: HTTPOptions = HTTPOptions()) async throws {
+        let endpoint = endpoint, credentials = credentials
+        try await Self.onThread { try AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http).refresh() }
+    }
+
+    /// Downloads every file of a manifest (JSON, TSV or CSV) into `directory`.
+    public func download(manifest path: String, to directory: String,
+                         options: BulkDownloadOptions = BulkDownloadOptions()) async throws -> BulkDownloadResult {
+        try await download(to: directory, options: options) { store, importOptions in
+            _ = try ManifestImporter(store: store).importManifest(path: path, options: importOptions)
+        }
+    }
+
+    /// Downloads the given files into `directory`.
+    public func download(_ entries: [ManifestEntry], to directory: String,
+                         options: BulkDownloadOptions = BulkDownloadOptions()) async throws -> BulkDownloadResult {
+        try await download(to: directory, options: options) { store, importOptions in
+            _ = try ManifestImporter(store: store).importEntries(from: ListManifestReader(entries), source: "api", options: importOptions)
+        }
+    }
+
+    /// Opens the job store of a download directory, e.g. to query its `files` table.
+    public func jobStore(for directory: String, options: BulkDownloadOptions = BulkDownloadOptions()) throws -> JobStore {
+        try JobStore(path: Self.databasePath(directory, options))
+    }
+
+    private func download(to directory: String, options: BulkDownloadOptions,
+                          importing: @escaping (JobStore, ImportOptions) throws -> Void) async throws -> BulkDownloadResult {
+        let endpoint = endpoint, credentials = credentials, logger = logger
+        return try await Self.onThread {
+            let downloadPath = FilePaths.absolute(directory)
+            guard FilePaths.makeDirectories(downloadPath + "/.gen3") else {
+                throw RunError.downloadPathUnusable(downloadPath, reason: String(cString: strerror(errno)))
+            }
+            let store = try JobStore(path: Self.databasePath(downloadPath, options))
+            try importing(store, ImportOptions(downloadPath: downloadPath, filenameFormat: options.filenameFormat,
+                                               rename: options.rename, endpoint: endpoint, protocolName: options.protocolName))
+            let settings = try store.requireSettings()
+            let worker = try Worker(store: store, settings: settings, endpoint: endpoint, credentials: credentials,
+                                    options: options.run, logger: logger)
+            if case .fatal(let message) = worker.run() { throw RunError.workerFatal(message) }
+            return BulkDownloadResult(succeeded: try store.guids(in: .done), failed: try store.failures(),
+                                      skipped: try store.guids(in: .skipped))
+        }
+    }
+
+    private static func databasePath(_ directory: String, _ options: BulkDownloadOptions) -> String {
+        options.database ?? FilePaths.absolute(directory) + "/.gen3/jobs.sqlite"
+    }
+
+    /// Runs blocking work (curl's multi loop, SQLite) on its own thread, off the caller's executor.
+    private static func onThread<T>(_ work: @escaping () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.start()
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import CCurl
+import Foundation
+
+/// The access token shared by all transfers of one process: fetched from Fence with the API key,
+/// refreshed before it expires and after a 401. Never logged, never stored.
+public final class AccessTokenProvider {
+    public let endpoint: String
+    private let credentials: Credentials
+    private let http: HTTPOptions
+    private var token: String?
+    private var expiry: Double = 0
+    private var lifetime: Double = 0
+    /// Tokens fetched by this process (a test can count refreshes).
+    public private(set) var fetches = 0
+
+    public init(endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions()) {
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.http = http
+    }
+
+    /// A token good for a while yet, fetching a new one when needed.
+    public func current(now: Double = Clock.now()) throws -> String {
+        if let token, now < expiry - min(300, lifetime / 4) { return token }
+        return try refresh(now: now)
+    }
+
+    /// Forgets the token (after a 401), so the next `current` fetches a new one.
+    public func invalidate() { token = nil }
+
+    @discardableResult
+    public func refresh(now: Double = Clock.now()) throws -> String {
+        switch credentials.source {
+        case .accessToken(let fixed):
+            if token != nil, let exp = JWT.expiry(of: fixed), exp <= now {
+                throw CommonsError.apiKeyRejected(status: 401, detail: "the access token expired; pass a new one or an API key file")
+            }
+            token = fixed
+            expiry = JWT.expiry(of: fixed) ?? .greatestFiniteMagnitude
+            lifetime = max(0, expiry - now)
+            return fixed
+        case .apiKey:
+            let fresh = try fetch()
+            token = fresh
+            expiry = JWT.expiry(of: fresh) ?? now + 600
+            lifetime = max(0, expiry - now)
+            fetches += 1
+            return fresh
+        }
+    }
+
+    private func fetch() throws -> String {
+        let easy = try CurlEasy()
+        let receiver = MemoryReceiver()
+        easy.receiver = receiver
+        try easy.apply(http, followRedirects: false)
+        try easy.set(CCURLOPT_URL, string: endpoint + "/user/credentials/cdis/access_token")
+        try easy.setHeaders(["Content-Type: application/json", "Accept: application/json"])
+        try easy.setPostBody(credentials.tokenRequestBody ?? "{}")
+        try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
+        do {
+            try easy.perform()
+        } catch let error as CurlError {
+            throw CommonsError.tokenUnavailable(reason: "\(endpoint): \(error.localizedDescription)")
+        }
+        let status = receiver.head.status
+        if status == 401 || status == 403 {
+            throw CommonsError.apiKeyRejected(status: status, detail: receiver.bodySnippet(maxLength: 200))
+        }
+        guard (200..<300).contains(status) else {
+            throw CommonsError.tokenUnavailable(reason: "HTTP \(status) from \(endpoint)/user/credentials/cdis/access_token")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(receiver.body)) as? [String: Any],
+              let token = object["access_token"] as? String, !token.isEmpty else {
+            throw CommonsError.tokenUnavailable(reason: "the answer had no access_token")
+        }
+        return token
+    }
+}

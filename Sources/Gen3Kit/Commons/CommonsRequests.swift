@@ -1,0 +1,52 @@
+import CCurl
+import Foundation
+
+/// Builds the commons' API requests as curl handles for the worker's multi loop, and reads their
+/// answers. The bearer token goes only on requests to the endpoint itself, which follow no redirect.
+public struct CommonsRequests {
+    public let endpoint: String
+    public let http: HTTPOptions
+    public let protocolName: String?
+
+    public init(endpoint: String, http: HTTPOptions, protocolName: String?) {
+        self.endpoint = endpoint
+        self.http = http
+        self.protocolName = protocolName
+    }
+
+    /// `GET /user/data/download/{guid}`: a presigned URL for one attempt.
+    public func presign(guid: String, token: String) throws -> (CurlEasy, MemoryReceiver) {
+        var url = endpoint + "/user/data/download/" + Endpoint.pathEncoded(guid)
+        if let protocolName, !protocolName.isEmpty { url += "?protocol=" + Endpoint.pathEncoded(protocolName) }
+        return try request(url: url, headers: ["Authorization: Bearer " + token, "Accept: application/json"])
+    }
+
+    /// `GET /index/{guid}`: name, size and md5 when the manifest lacked them.
+    public func indexRecord(guid: String) throws -> (CurlEasy, MemoryReceiver) {
+        try request(url: endpoint + "/index/" + Endpoint.pathEncoded(guid), headers: ["Accept: application/json"])
+    }
+
+    private func request(url: String, headers: [String]) throws -> (CurlEasy, MemoryReceiver) {
+        let easy = try CurlEasy()
+        let receiver = MemoryReceiver()
+        easy.receiver = receiver
+        try easy.apply(http, followRedirects: false)
+        try easy.set(CCURLOPT_URL, string: url)
+        try easy.setHeaders(headers)
+        try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
+        return (easy, receiver)
+    }
+
+    /// The `url` of a presigned-URL answer.
+    static func presignedURL(from body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let url = object["url"] as? String, !url.isEmpty else { return nil }
+        return url
+    }
+}
+
+/// A presigned URL with its query (the signature) removed, safe to log or record.
+public func redactedURL(_ url: String) -> String {
+    guard let query = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
+    return String(url[..<query]) + "?…"
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What authenticates us to a commons: a Gen3 API key file (`credentials.json`) or, for scripts,
+/// a ready access token. Read once, never copied or stored: the job keeps only the file's path.
+public struct Credentials: Sendable {
+    public enum Source: Sendable, Equatable {
+        case apiKey(apiKey: String, keyID: String?)
+        case accessToken(String)
+    }
+
+    public let source: Source
+    /// Where it came from, for messages (a path, or a description; never the secret).
+    public let origin: String
+
+    public init(source: Source, origin: String) {
+        self.source = source
+        self.origin = origin
+    }
+
+    /// Reads a credentials file: `{"api_key": "<JWT>", "key_id": "…"}`.
+    public static func load(path: String) throws -> Credentials {
+        let path = FilePaths.absolute(path)
+        guard FilePaths.exists(path) else { throw CommonsError.credentialsMissing(path: path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CommonsError.credentialsUnreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: 1 << 20) ?? Data()
+        } catch {
+            throw CommonsError.credentialsUnreadable(path: path, reason: error.localizedDescription)
+        }
+        return try parse(data, origin: path)
+    }
+
+    static func parse(_ data: Data, origin: String) throws -> Credentials {
+        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+            throw CommonsError.credentialsMalformed(path: origin, reason: "not valid JSON")
+        }
+        guard let fields = object as? [String: Any] else {
+            throw CommonsError.credentialsMalformed(path: origin, reason: "not a JSON object")
+        }
+        guard let apiKey = fields["api_key"] as? String, !apiKey.isEmpty else {
+            throw CommonsError.credentialsMalformed(path: origin, reason: "no \"api_key\" string")
+        }
+        return Credentials(source: .apiKey(apiKey: apiKey, keyID: fields["key_id"] as? String), origin: origin)
+    }
+
+    /// The commons that issued the API key: its `iss` claim minus the `/user` suffix.
+    public var issuerEndpoint: String? {
+        guard case .apiKey(let key, _) = source, let issuer = JWT.claims(of: key)?["iss"] as? String else { return nil }
+        var endpoint = issuer
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        if endpoint.hasSuffix("/user") { endpoint.removeLast(5) }
+        return endpoint.isEmpty ? nil : endpoint
+    }
+
+    /// The body Fence's token endpoint expects.
+    var tokenRequestBody: String? {
+        guard case .apiKey(let key, let keyID) = source else { return nil }
+        var fields: [String: String] = ["api_key": key]
+        if let keyID { fields["key_id"] = keyID }
+        guard let data = try? JSONSerialization.data(withJSONObject: fields) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

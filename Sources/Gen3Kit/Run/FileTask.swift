@@ -1,0 +1,18 @@
+/// One file's attempt as it moves through the worker: metadata (if missing), presigned URL, body.
+final class FileTask {
+    enum Phase { case metadata, presign, download }
+
+    var file: ClaimedFile
+    var phase: Phase = .presign
+    let startedAt = Clock.now()
+    var sink: FileSink?
+    /// Where the part file stood when this attempt's body request started.
+    var resumeOffset: Int64 = 0
+    /// A 401 from Fence gets one token refresh per attempt.
+    var refreshedToken = false
+
+    init(file: ClaimedFile) { self.file = file }
+
+    /// This attempt's number, 1-based.
+    var attempt: Int { file.attempts + 1 }
+}

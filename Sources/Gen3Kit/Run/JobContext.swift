@@ -1,0 +1,19 @@
+/// Everything a run needs besides the job table: which commons, with which credentials.
+/// Resolved once, before any work, so a bad key or endpoint stops the run with exit status 2.
+public struct JobContext {
+    public let endpoint: String
+    public let credentials: Credentials
+
+    /// The endpoint: the flag, else the job's setting, else the API key's issuer. The credentials:
+    /// the flag, else the job's path, else the default locations.
+    public static func resolve(settings: JobSettings, endpointFlag: String?, authFlag: String?) throws -> JobContext {
+        let credentials = try CredentialsLocator.load(authFlag ?? settings.credentialsPath)
+        let endpoint = try Endpoint.resolve(flag: endpointFlag ?? settings.endpoint, credentials: credentials)
+        return JobContext(endpoint: endpoint, credentials: credentials)
+    }
+
+    /// Fetches one access token to prove the key works before any worker starts.
+    public func verify(http: HTTPOptions) throws {
+        try AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http).refresh()
+    }
+}

@@ -1,0 +1,310 @@
+import CCurl
+import Logging
+
+/// Takes one file from claim to outcome, one request at a time: indexd (only when the manifest
+/// lacked metadata), Fence for a presigned URL, then the storage host. Decides retry, failure or
+/// success from each answer; never touches the multi loop or the database batch itself.
+final class JobExecutor {
+    /// What the worker does next for a task.
+    enum Step {
+        /// Run this request; its result comes back to `handle`.
+        case request(CurlEasy)
+        /// The attempt is over; the completer records it (and syncs `directory` before committing).
+        case finished(AttemptRecord)
+        /// Nothing more can be done in this worker (disk full, key rejected): release and stop.
+        case fatal(String)
+    }
+
+    let requests: CommonsRequests
+    let tokens: AccessTokenProvider
+    let store: JobStore
+    let settings: JobSettings
+    let options: RunOptions
+    let logger: Logger
+    /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
+    private(set) var pauseUntil: Double = 0
+
+    init(requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
+         options: RunOptions, logger: Logger) {
+        self.requests = requests
+        self.tokens = tokens
+        self.store = store
+        self.settings = settings
+        self.options = options
+        self.logger = logger
+    }
+
+    // MARK: - Start
+
+    func start(_ task: FileTask) -> Step {
+        if task.file.destName == nil || task.file.expectedSize == nil {
+            task.phase = .metadata
+            return make(task) { try requests.indexRecord(guid: task.file.guid).0 }
+        }
+        return prepareDownload(task)
+    }
+
+    private func prepareDownload(_ task: FileTask) -> Step {
+        guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
+        let finalPath = FilePaths.join(settings.downloadPath, destName)
+        if let present = alreadyPresent(task, finalPath: finalPath) { return present }
+        let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize)
+        do {
+            task.resumeOffset = try sink.open()
+        } catch let error as SinkError {
+            return sinkFailure(task, error)
+        } catch {
+            return fail(task, "\(error)")
+        }
+        task.sink = sink
+        if let size = task.file.expectedSize, size > 0, task.resumeOffset == size {
+            // An earlier attempt wrote every byte but stopped before the rename.
+            return finishBody(task, sink: sink, status: nil)
+        }
+        return presign(task)
+    }
+
+    /// A verified file already at its final name needs no request: a crash between the rename and
+    /// the commit, or `--skip-completed` over files fetched some other way.
+    private func alreadyPresent(_ task: FileTask, finalPath: String) -> Step? {
+        guard let size = task.file.expectedSize, FilePaths.fileSize(finalPath) == size else { return nil }
+        if let md5 = task.file.expectedMD5 {
+            guard let found = FileHashing.sizeAndMD5(path: finalPath), found.size == size, found.md5 == md5 else { return nil }
+            let outcome: AttemptRecord.Outcome = options.skipCompleted ? .skipped : .done(md5: md5)
+            return .finished(AttemptRecord(fileID: task.file.id, outcome: outcome, startedAt: task.startedAt,
+                                           error: nil, bytesOnDisk: size))
+        }
+        guard options.skipCompleted else { return nil }
+        return .finished(AttemptRecord(fileID: task.file.id, outcome: .skipped, startedAt: task.startedAt, bytesOnDisk: size))
+    }
+
+    private func presign(_ task: FileTask) -> Step {
+        task.phase = .presign
+        let token: String
+        do {
+            token = try tokens.current()
+        } catch let error as CommonsError {
+            if case .tokenUnavailable = error { return retry(task, error.localizedDescription) }
+            return .fatal(error.localizedDescription)
+        } catch {
+            return retry(task, "\(error)")
+        }
+        return make(task) { try requests.presign(guid: task.file.guid, token: token).0 }
+    }
+
+    private func download(_ task: FileTask, url: String) -> Step {
+        task.phase = .download
+        guard let sink = task.sink else { return fail(task, "internal: no file open") }
+        let lower = url.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            return fail(task, "the commons gave a presigned URL that is not http(s): \(redactedURL(url).prefix(100))")
+        }
+        return make(task) {
+            let easy = try CurlEasy()
+            easy.receiver = DownloadReceiver(sink: sink, requestedFrom: task.resumeOffset)
+            try easy.apply(options.http, followRedirects: true)
+            try easy.set(CCURLOPT_URL, string: url)
+            if task.resumeOffset > 0 { try easy.set(CCURLOPT_RANGE, string: "\(task.resumeOffset)-") }
+            logger.debug("GET \(redactedURL(url))\(task.resumeOffset > 0 ? " from byte \(task.resumeOffset)" : "")")
+            return easy
+        }
+    }
+
+    private func make(_ task: FileTask, _ build: () throws -> CurlEasy) -> Step {
+        do {
+            return .request(try build())
+        } catch {
+            return retry(task, "could not set up the request: \(error)")
+        }
+    }
+
+    // MARK: - Answers
+
+    func handle(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
+        switch task.phase {
+        case .metadata: return handleIndex(task, easy: easy, code: code)
+        case .presign: return handlePresign(task, easy: easy, code: code)
+        case .download: return handleDownload(task, easy: easy, code: code)
+        }
+    }
+
+    private func handleIndex(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
+        guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
+        if let error = easy.error(for: code) { return retry(task, "indexd: \(error.localizedDescription)") }
+        let status = receiver.head.status
+        switch status {
+        case 200:
+            guard let record = IndexRecord.parse(receiver.body) else {
+                return retry(task, "indexd answered something that is not a record", status: status)
+            }
+            return resolve(task, record: record)
+        case 403, 404:
+            return fail(task, "indexd has no record of this GUID (HTTP \(status))", status: status)
+        case 429, 500...599:
+            return retry(task, "indexd: HTTP \(status)", status: status, retryAfter: receiver.head.retryAfter)
+        default:
+            return fail(task, "indexd: HTTP \(status) \(receiver.bodySnippet(maxLength: 120))", status: status)
+        }
+    }
+
+    private func resolve(_ task: FileTask, record: IndexRecord) -> Step {
+        var file = task.file
+        file.fileName = file.fileName ?? record.fileName
+        file.expectedSize = file.expectedSize ?? record.size
+        file.expectedMD5 = file.expectedMD5 ?? record.md5
+        if file.destName == nil {
+            var name = SafeFileName.destinationName(guid: file.guid, fileName: file.fileName, format: settings.filenameFormat)
+                ?? SafeFileName.destinationName(guid: file.guid, fileName: nil, format: .guid)
+            // Another file already has this name: the combined form contains the GUID, so it is free.
+            if let wanted = name, let owner = try? store.guid(usingDestName: wanted), owner != file.guid {
+                name = SafeFileName.destinationName(guid: file.guid, fileName: file.fileName ?? "", format: .combined)
+            }
+            file.destName = name
+        }
+        guard let destName = file.destName else { return fail(task, "no file name to save under") }
+        do {
+            try store.resolveMetadata(fileID: file.id, fileName: file.fileName, destName: destName,
+                                      size: file.expectedSize, md5: file.expectedMD5)
+        } catch {
+            return retry(task, "could not record indexd metadata: \(error)")
+        }
+        task.file = file
+        return prepareDownload(task)
+    }
+
+    private func handlePresign(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
+        guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
+        if let error = easy.error(for: code) { return retry(task, "fence: \(error.localizedDescription)") }
+        let status = receiver.head.status
+        switch status {
+        case 200:
+            guard let url = CommonsRequests.presignedURL(from: receiver.body) else {
+                return retry(task, "fence answered without a url", status: status)
+            }
+            return download(task, url: url)
+        case 401 where !task.refreshedToken:
+            // An expired or revoked token: one refresh per attempt, not counted as an attempt.
+            task.refreshedToken = true
+            tokens.invalidate()
+            logger.info("fence answered 401 for \(task.file.guid); refreshing the access token")
+            return presign(task)
+        case 403:
+            return fail(task, "access denied by the commons (HTTP 403): \(receiver.bodySnippet(maxLength: 160))", status: status)
+        case 404:
+            return fail(task, "the commons has no file with this GUID (HTTP 404)", status: status)
+        case 429, 500...599, 401:
+            return retry(task, "fence: HTTP \(status)", status: status, retryAfter: receiver.head.retryAfter)
+        default:
+            return fail(task, "fence: HTTP \(status) \(receiver.bodySnippet(maxLength: 120))", status: status)
+        }
+    }
+
+    private func handleDownload(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
+        guard let receiver = easy.receiver as? DownloadReceiver, let sink = task.sink else {
+            return fail(task, "internal: wrong receiver")
+        }
+        let status = receiver.head.status
+        if let failure = sink.failure {
+            if case .tooLarge = failure { sink.discard() }
+            return sinkFailure(task, failure, status: status)
+        }
+        if receiver.rangeMismatch {
+            sink.discard()
+            return retry(task, "storage answered a range we did not ask for; starting over", status: status, immediately: true)
+        }
+        if let error = easy.error(for: code) {
+            sink.close()
+            if error.isPermanent { return fail(task, "storage: \(error.localizedDescription)", status: status) }
+            return retry(task, "storage: \(error.localizedDescription)", status: status)
+        }
+        switch status {
+        case 200, 206:
+            return finishBody(task, sink: sink, status: status)
+        case 416:
+            // Our part file may already hold everything.
+            if let size = task.file.expectedSize, sink.written == size { return finishBody(task, sink: sink, status: status) }
+            sink.discard()
+            return retry(task, "storage refused the range (HTTP 416); starting over", status: status, immediately: true)
+        case 403 where receiver.errorSnippet.lowercased().contains("expired"):
+            sink.close()
+            return retry(task, "the presigned URL expired; fetching a new one", status: status, immediately: true)
+        default:
+            sink.close()
+            return retry(task, "storage: HTTP \(status) \(receiver.errorSnippet.prefix(120))", status: status,
+                         retryAfter: receiver.head.retryAfter)
+        }
+    }
+
+    /// Size and md5 check, sync, rename: only a verified file reaches its final name.
+    private func finishBody(_ task: FileTask, sink: FileSink, status: Int?) -> Step {
+        if let size = task.file.expectedSize, sink.written != size {
+            sink.close()
+            return retry(task, "got \(sink.written) of \(size) bytes", status: status)
+        }
+        let md5: String
+        do {
+            md5 = try sink.finish()
+        } catch let error as SinkError {
+            return sinkFailure(task, error, status: status)
+        } catch {
+            return retry(task, "\(error)", status: status)
+        }
+        if let expected = task.file.expectedMD5, expected != md5 {
+            sink.discard()
+            return retry(task, "md5 mismatch: expected \(expected), got \(md5)", status: status)
+        }
+        do {
+            try sink.commit()
+        } catch let error as SinkError {
+            return sinkFailure(task, error, status: status)
+        } catch {
+            return retry(task, "\(error)", status: status)
+        }
+        TestHooks.afterRename()
+        return .finished(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
+                                       httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
+                                       bytesOnDisk: sink.written))
+    }
+
+    // MARK: - Outcomes
+
+    private func sinkFailure(_ task: FileTask, _ error: SinkError, status: Int? = nil) -> Step {
+        if error.stopsWorker { return .fatal(error.localizedDescription) }
+        if case .tooLarge = error { return retry(task, error.localizedDescription, status: status) }
+        return fail(task, error.localizedDescription, status: status)
+    }
+
+    private func fail(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
+        logger.info("\(task.file.guid) failed: \(message)")
+        return .finished(record(task, .failed, message, status))
+    }
+
+    private func retry(_ task: FileTask, _ message: String, status: Int? = nil, retryAfter: Double? = nil,
+                       immediately: Bool = false) -> Step {
+        let now = Clock.now()
+        if let retryAfter { pauseUntil = max(pauseUntil, now + retryAfter) }
+        guard task.attempt < options.retry.maxAttempts else {
+            let summary = "\(message) (gave up after \(task.attempt) attempts)"
+            logger.info("\(task.file.guid) failed: \(summary)")
+            return .finished(record(task, .failed, summary, status))
+        }
+        var wait = immediately ? 0 : options.retry.delay(afterAttempt: task.attempt)
+        if let retryAfter { wait = max(wait, retryAfter) }
+        logger.info("\(task.file.guid) attempt \(task.attempt) failed: \(message); retrying in \(Int(wait.rounded()))s")
+        return .finished(record(task, .retry(notBefore: now + wait), message, status))
+    }
+
+    private func record(_ task: FileTask, _ outcome: AttemptRecord.Outcome, _ message: String, _ status: Int?) -> AttemptRecord {
+        let onDisk = task.sink?.written ?? 0
+        return AttemptRecord(fileID: task.file.id, outcome: outcome, startedAt: task.startedAt, httpStatus: status,
+                             error: message, bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
+    }
+
+    /// Hands a task back without an outcome (shutdown, fatal error elsewhere): keeps its part file.
+    func release(_ task: FileTask, reason: String?) -> AttemptRecord {
+        task.sink?.close()
+        let onDisk = task.sink?.written ?? 0
+        return AttemptRecord(fileID: task.file.id, outcome: .released, startedAt: task.startedAt, error: reason,
+                             bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Why `gen3 run` could not start or had to stop (exit status 2).
+public enum RunError: Error, LocalizedError, Equatable {
+    /// The download directory cannot be created or written.
+    case downloadPathUnusable(String, reason: String)
+    /// A worker process could not be started.
+    case spawnFailed(String)
+    /// Workers kept dying: a crash loop ends here.
+    case workersKeepCrashing(restarts: Int)
+    /// A worker stopped the job (full disk, rejected key); the message says what to fix.
+    case workerFatal(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .downloadPathUnusable(let path, let reason):
+            return "cannot use the download directory \(path): \(reason)"
+        case .spawnFailed(let reason):
+            return "could not start a worker process: \(reason)"
+        case .workersKeepCrashing(let restarts):
+            return "worker processes crashed \(restarts) times; stopping. Run with -vv to see why, then run again: finished files are kept"
+        case .workerFatal(let message):
+            return message
+        }
+    }
+}

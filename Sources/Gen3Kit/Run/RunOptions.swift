@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `gen3 run` works through the job. Every field has the default `--help` shows.
+public struct RunOptions: Sendable, Equatable {
+    /// Worker processes.
+    public var workers = RunOptions.cores
+    /// Rows a worker claims per transaction.
+    public var batchSize = 64
+    /// Transfers a worker runs at once.
+    public var maxConcurrentRequests = 16
+    public var retry = RetryPolicy()
+    /// How long a claim holds without a heartbeat before other workers may take the row.
+    public var leaseSeconds: Double = 120
+    /// A file already at its destination with the expected size (and md5 when known) is `skipped`.
+    public var skipCompleted = false
+    /// Seconds in-flight transfers get to finish after SIGINT/SIGTERM before they are released.
+    public var shutdownGrace: Double = 5
+    /// Worker restarts allowed after crashes, per worker slot.
+    public var restartsPerWorker = 3
+    public var http = HTTPOptions()
+
+    public init() {}
+
+    public static let cores: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}
+
+/// Exponential backoff with jitter, up to a number of attempts.
+public struct RetryPolicy: Sendable, Equatable {
+    public var maxAttempts = 5
+    /// Seconds before the second attempt; doubles each time.
+    public var baseDelay: Double = 2
+    public var maxDelay: Double = 300
+
+    public init(maxAttempts: Int = 5, baseDelay: Double = 2, maxDelay: Double = 300) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// The wait after attempt `attempt` (1-based) failed: `base·2^(n-1)`, capped, times a jitter in [0.5, 1.5).
+    public func delay(afterAttempt attempt: Int, jitter: Double = Double.random(in: 0..<1)) -> Double {
+        let exponent = Double(min(max(attempt - 1, 0), 40))
+        return min(maxDelay, baseDelay * pow(2, exponent)) * (0.5 + jitter)
+    }
+}

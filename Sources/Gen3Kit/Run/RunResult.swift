@@ -1,0 +1,15 @@
+/// How a run ended, for the summary, the exit status and the report.
+public struct RunResult: Sendable {
+    public var progress: JobProgress
+    /// The first failures with their reasons (all of them are in the `failures` view).
+    public var failures: [FailedFile]
+    /// The signal that stopped the run, if one did.
+    public var stoppedBy: Int32?
+
+    /// 0 when every row is done or skipped, 1 when any failed (or work is left), 130/143 when stopped.
+    public var exitStatus: Int32 {
+        if let stoppedBy { return 128 + stoppedBy }
+        if progress.count(.failed) > 0 { return 1 }
+        return progress.count(.pending) + progress.count(.claimed) > 0 ? 1 : 0
+    }
+}

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGINT/SIGTERM, noted by an async-signal-safe handler and read by the loops that must stop.
+public enum StopSignal {
+    // A raw allocation: the handler only stores an Int32, which is async-signal-safe.
+    private static let received: UnsafeMutablePointer<Int32> = {
+        let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return pointer
+    }()
+
+    /// Installs the handlers; a second signal while stopping ends the process at once.
+    public static func install() {
+        _ = received
+        Glibc.signal(SIGINT, stopHandler)
+        Glibc.signal(SIGTERM, stopHandler)
+        Glibc.signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// The signal number that asked us to stop, or 0.
+    public static var number: Int32 { received.pointee }
+    public static var requested: Bool { received.pointee != 0 }
+
+    /// The conventional exit status for a stop by `signal`: 130 for SIGINT, 143 for SIGTERM.
+    public static var exitStatus: Int32 { 128 + received.pointee }
+
+    fileprivate static func note(_ number: Int32) {
+        if received.pointee != 0 {
+            // The second Ctrl-C: leave now. Safe because nothing unverified ever has its final name.
+            _exit(128 + number)
+        }
+        received.pointee = number
+    }
+}
+
+private let stopHandler: @convention(c) (Int32) -> Void = { number in StopSignal.note(number) }

@@ -1,0 +1,106 @@
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `gen3 run`: starts the worker processes, watches them (a dead worker's rows are released at once
+/// and a replacement started, within a limit), forwards a stop, and reports progress.
+public final class Supervisor {
+    let store: JobStore
+    let options: RunOptions
+    let workerArguments: [String]
+    let logger: Logger
+    private var children: [pid_t: ProcessSpawner.Child] = [:]
+    private var restarts = 0
+    private var fatal: String?
+    private var forwardedStop = false
+
+    /// - Parameter workerArguments: the arguments that make this binary run one worker on this job.
+    public init(store: JobStore, options: RunOptions, workerArguments: [String], logger: Logger) {
+        self.store = store
+        self.options = options
+        self.workerArguments = workerArguments
+        self.logger = logger
+    }
+
+    /// Runs the job until no work is left, a stop signal, or a fatal error (thrown).
+    /// `onProgress` is called a few times a second with the counts from the database.
+    public func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
+        let settings = try store.requireSettings()
+        if TestHooks.enabled { setpgid(0, 0) }
+        try checkDownloadPath(settings.downloadPath)
+        let rescued = try JobRescuer.releaseDeadLocalOwners(store)
+        if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
+        let workerCount = max(1, min(options.workers, try store.unfinishedCount()))
+        if try store.unfinishedCount() > 0 {
+            for _ in 0..<workerCount { try spawnWorker() }
+        }
+        var lastProgress = 0.0
+        while !children.isEmpty {
+            if StopSignal.requested && !forwardedStop { forwardStop() }
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid > 0, let child = children.removeValue(forKey: pid) {
+                try workerExited(child, status: status)
+                continue
+            }
+            let now = Clock.monotonic()
+            if let onProgress, now - lastProgress >= 0.25 {
+                lastProgress = now
+                if let progress = try? store.progress() { onProgress(progress) }
+            }
+            usleep(20_000)
+        }
+        if let fatal { throw RunError.workerFatal(fatal) }
+        let progress = try store.progress()
+        onProgress?(progress)
+        return RunResult(progress: progress, failures: try store.failures(limit: 20),
+                         stoppedBy: StopSignal.requested ? StopSignal.number : nil)
+    }
+
+    private func spawnWorker() throws {
+        let child = try ProcessSpawner.spawn(ProcessSpawner.currentExecutable, arguments: workerArguments)
+        children[child.pid] = child
+        logger.debug("started worker \(child.pid)")
+    }
+
+    private func workerExited(_ child: ProcessSpawner.Child, status: Int32) throws {
+        let report = ProcessSpawner.readReport(child.reportFD)
+        let exited = status & 0x7f == 0
+        let code = (status >> 8) & 0xff
+        if exited && code == 0 { return }
+        if exited && code == Worker.Exit.fatal("").status {
+            fatal = fatal ?? (report.isEmpty ? "a worker stopped on an error" : report)
+            forwardStop()
+            return
+        }
+        if exited && StopSignal.requested { return }
+        // Crashed (a signal, or an exit we did not plan): its rows go back at once.
+        let owner = "\(Worker.hostName()):\(child.pid)"
+        let released = try store.releaseClaims(owner: owner)
+        let how = exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7f)"
+        logger.warning("worker \(child.pid) \(how); released \(released) files")
+        guard !StopSignal.requested, fatal == nil, try store.unfinishedCount() > 0 else { return }
+        restarts += 1
+        guard restarts <= options.restartsPerWorker * max(1, options.workers) else {
+            fatal = RunError.workersKeepCrashing(restarts: restarts - 1).localizedDescription
+            forwardStop()
+            return
+        }
+        try spawnWorker()
+    }
+
+    private func forwardStop() {
+        forwardedStop = true
+        for pid in children.keys { kill(pid, SIGTERM) }
+    }
+
+    private func checkDownloadPath(_ path: String) throws {
+        guard FilePaths.makeDirectories(path) else {
+            throw RunError.downloadPathUnusable(path, reason: String(cString: strerror(errno)))
+        }
+        guard access(path, W_OK) == 0 else {
+            throw RunError.downloadPathUnusable(path, reason: String(cString: strerror(errno)))
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One worker process: claims batches of rows, runs up to `maxConcurrentRequests` transfers on one
+/// curl multi handle, records outcomes in batches, heartbeats its leases, and stops cleanly on a
+/// signal or a fatal error (releasing what it holds, keeping partial files).
+public final class Worker {
+    /// How a worker ended; the process exit status the supervisor reads.
+    public enum Exit: Equatable {
+        /// No pending or claimed rows are left.
+        case finished
+        /// A signal asked it to stop.
+        case stopped
+        /// It cannot go on (disk full, key rejected): the message says what to fix.
+        case fatal(String)
+
+        public var status: Int32 {
+            switch self {
+            case .finished: return 0
+            case .stopped: return StopSignal.exitStatus
+            case .fatal: return 3
+            }
+        }
+    }
+
+    let store: JobStore
+    let options: RunOptions
+    let owner: String
+    let logger: Logger
+    private let executor: JobExecutor
+    private let completer: JobCompleter
+    private let multi: CurlMulti
+    private var queue: [ClaimedFile] = []
+    private var queueHead = 0
+    private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
+    private var nextClaim: Double = 0
+    private var nextHeartbeat: Double = 0
+    private var nextProgress: Double = 0
+    private var claims = 0
+
+    public init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
+                owner: String = Worker.defaultOwner(), logger: Logger) throws {
+        self.store = store
+        self.options = options
+        self.owner = owner
+        self.logger = logger
+        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
+        let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
+        executor = JobExecutor(requests: requests, tokens: tokens, store: store, settings: settings, options: options,
+                               logger: logger)
+        completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
+        multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
+    }
+
+    /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
+    /// dead owner from a live one.
+    public static func defaultOwner() -> String { "\(hostName()):\(getpid())" }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        return String(cString: buffer)
+    }
+
+    /// Runs until the job has nothing left for it.
+    public func run() -> Exit {
+        var fatal: String?
+        var stopDeadline: Double?
+        do {
+            while true {
+                let now = Clock.now()
+                if stopDeadline == nil && (StopSignal.requested || fatal != nil) {
+                    stopDeadline = fatal == nil ? now + options.shutdownGrace : now
+                    logger.info("stopping: \(active.count) transfers in flight")
+                }
+                if let deadline = stopDeadline, active.isEmpty || now >= deadline { break }
+                if stopDeadline == nil { try startTransfers(now: now, fatal: &fatal) }
+                try multi.perform()
+                for (easy, code) in multi.takeFinished() {
+                    guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
+                    apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task, fatal: &fatal)
+                }
+                try completer.flushIfDue()
+                try heartbeat(now: now)
+                try reportProgress(now: now)
+                if active.isEmpty && queueHead >= queue.count && stopDeadline == nil && fatal == nil {
+                    try completer.flush()
+                    if try store.unfinishedCount() == 0 { break }
+                    idle(now: now)
+                } else if !active.isEmpty {
+                    multi.poll(timeoutMilliseconds: 200)
+                } else if now < executor.pauseUntil {
+                    // Claimed rows wait out a Retry-After: nothing to poll for.
+                    usleep(UInt32(min(0.1, executor.pauseUntil - now) * 1_000_000))
+                }
+            }
+            try releaseEverything()
+            try completer.flush()
+        } catch {
+            logger.error("job database error: \(error)")
+            try? releaseEverything()
+            try? completer.flush()
+            _ = try? store.releaseClaims(owner: owner)
+            return .fatal("job database error: \(error)")
+        }
+        logger.info("worker \(owner): \(completer.recorded) outcomes in \(completer.commits) transactions, \(claims) claim transactions")
+        if let fatal { return .fatal(fatal) }
+        return StopSignal.requested ? .stopped : .finished
+    }
+
+    private func startTransfers(now: Double, fatal: inout String?) throws {
+        while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil {
+            if queueHead >= queue.count {
+                guard now >= nextClaim else { return }
+                queue = try store.claimBatch(owner: owner, limit: options.batchSize, leaseSeconds: options.leaseSeconds, now: now)
+                queueHead = 0
+                claims += 1
+                if queue.isEmpty {
+                    nextClaim = now + 0.2
+                    return
+                }
+                logger.debug("claimed \(queue.count) files")
+            }
+            let task = FileTask(file: queue[queueHead])
+            queueHead += 1
+            apply(executor.start(task), to: task, fatal: &fatal)
+        }
+    }
+
+    private func apply(_ step: JobExecutor.Step, to task: FileTask, fatal: inout String?) {
+        switch step {
+        case .request(let easy):
+            do {
+                try multi.add(easy)
+                active[ObjectIdentifier(easy)] = (task, easy)
+            } catch {
+                completer.add(executor.release(task, reason: "could not start a transfer: \(error)"))
+            }
+        case .finished(let record):
+            completer.add(record)
+        case .fatal(let message):
+            if fatal == nil { logger.error("\(message)") }
+            fatal = fatal ?? message
+            completer.add(executor.release(task, reason: nil))
+        }
+    }
+
+    /// Nothing to claim now: sleep until the next retry is due (or a Retry-After pause ends), at
+    /// most a tenth of a second so other workers' rows and signals are noticed soon.
+    private func idle(now: Double) {
+        var wake = now + 0.1
+        if let due = (try? store.earliestPending()) ?? nil { wake = min(wake, max(due, now + 0.01)) }
+        wake = max(wake, executor.pauseUntil)
+        nextClaim = 0
+        usleep(UInt32(min(0.1, max(0.001, wake - now)) * 1_000_000))
+    }
+
+    private func heartbeat(now: Double) throws {
+        guard now >= nextHeartbeat else { return }
+        nextHeartbeat = now + options.leaseSeconds / 3
+        try store.extendLeases(owner: owner, until: now + options.leaseSeconds)
+    }
+
+    /// Once a second, the bytes in-flight transfers have written.
+    private func reportProgress(now: Double) throws {
+        guard now >= nextProgress else { return }
+        nextProgress = now + 1
+        let moving = active.values.compactMap { entry -> (fileID: Int64, bytes: Int64)? in
+            guard entry.task.phase == .download, let sink = entry.task.sink else { return nil }
+            return (entry.task.file.id, sink.written)
+        }
+        try store.updateBytesDone(moving)
+    }
+
+    /// Hands back every row this worker holds: in-flight transfers keep their part files.
+    private func releaseEverything() throws {
+        for (_, entry) in active {
+            multi.remove(entry.easy)
+            completer.add(executor.release(entry.task, reason: nil))
+        }
+        active.removeAll()
+        queue.removeAll()
+        queueHead = 0
+        try completer.flush()
+        try store.releaseClaims(owner: owner)
+    }
+}

@@ -1,0 +1,38 @@
+/// The outcome of one try at one file, as the completer writes it.
+public struct AttemptRecord: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        /// Verified and renamed to its final name.
+        case done(md5: String)
+        /// Already at its destination, verified without a request.
+        case skipped
+        /// Try again no earlier than `notBefore` (Unix seconds).
+        case retry(notBefore: Double)
+        /// Give up on this file.
+        case failed
+        /// Hand the row back without using up an attempt (shutdown, disk full, lost lease).
+        case released
+    }
+
+    public var fileID: Int64
+    public var outcome: Outcome
+    public var startedAt: Double
+    public var finishedAt: Double
+    public var httpStatus: Int?
+    public var error: String?
+    /// Bytes received in this attempt.
+    public var bytesReceived: Int64
+    /// Bytes of the file now on disk (final or partial).
+    public var bytesOnDisk: Int64
+
+    public init(fileID: Int64, outcome: Outcome, startedAt: Double, finishedAt: Double = Clock.now(),
+                httpStatus: Int? = nil, error: String? = nil, bytesReceived: Int64 = 0, bytesOnDisk: Int64 = 0) {
+        self.fileID = fileID
+        self.outcome = outcome
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.httpStatus = httpStatus
+        self.error = error
+        self.bytesReceived = bytesReceived
+        self.bytesOnDisk = bytesOnDisk
+    }
+}

@@ -1,0 +1,11 @@
+/// A row a worker holds under its lease: everything needed to fetch the file.
+public struct ClaimedFile: Equatable, Sendable {
+    public let id: Int64
+    public let guid: String
+    public var fileName: String?
+    public var destName: String?
+    public var expectedSize: Int64?
+    public var expectedMD5: String?
+    /// Attempts recorded before this one.
+    public let attempts: Int
+}

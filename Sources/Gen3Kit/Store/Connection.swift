@@ -1,0 +1,85 @@
+import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One SQLite connection, opened with the settings every gen3 process relies on: extended result
+/// codes, WAL, `synchronous=NORMAL` (survives a process crash; Debian's default FULL costs an fsync
+/// per commit), a busy timeout for the other workers, and a bounded WAL.
+public final class Connection {
+    let handle: OpaquePointer
+    public let path: String
+
+    /// Opens (creating when allowed) the database at `path`. New files are readable by the owner only.
+    public init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 30_000) throws {
+        if create {
+            // SQLite creates its -wal and -shm files with the main file's mode, so 0600 here covers all three.
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if fd < 0 {
+                throw SQLiteError(code: SQLITE_CANTOPEN, message: "cannot create \(path): \(String(cString: strerror(errno)))")
+            }
+            close(fd)
+        }
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let error = SQLiteError(connection: db, code: code, sql: nil)
+            sqlite3_close_v2(db)
+            throw error
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        try execute("""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA foreign_keys = ON;
+            PRAGMA journal_size_limit = 67108864;
+            """)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs one or more statements that return no rows we need.
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &message)
+        if code != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            sqlite3_free(message)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    public func prepare(_ sql: String) throws -> Statement {
+        try Statement(connection: self, sql: sql)
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+    public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
+
+    /// How a transaction takes its lock. Writers that read first must use `immediate`: a deferred
+    /// transaction that reads, then writes, fails at once with SQLITE_BUSY under contention.
+    public enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE" }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind.rawValue)")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Moves WAL content into the database so the WAL does not grow while readers hold old snapshots.
+    public func checkpoint() {
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+}

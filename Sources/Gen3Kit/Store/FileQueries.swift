@@ -1,0 +1,98 @@
+/// Every statement the engine runs against `files` and `attempts`, by name. States are spelled as
+/// literals so SQLite can use the partial indexes (`files_pending`, `files_claimed`).
+enum FileQueries {
+    // MARK: - Import
+
+    static let insertFile = """
+        INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, import_id, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+        ON CONFLICT (guid) DO NOTHING
+        """
+    static let importOfGUID = "SELECT import_id FROM files WHERE guid = ?1"
+    static let guidOfDestName = "SELECT guid FROM files WHERE dest_name = ?1"
+    static let insertImport = "INSERT INTO imports (manifest, imported_at) VALUES (?1, ?2)"
+    static let finishImport = "UPDATE imports SET entries = ?2, added = ?3 WHERE id = ?1"
+
+    // MARK: - Claims
+
+    /// Takes up to ?4 due rows for owner ?1 until ?2; ?3 is now.
+    static let claimBatch = """
+        UPDATE files
+        SET state = 'claimed', lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3,
+            started_at = coalesce(started_at, ?3)
+        WHERE id IN (
+            SELECT id FROM files
+            WHERE state = 'pending' AND next_attempt_at <= ?3
+            ORDER BY next_attempt_at
+            LIMIT ?4)
+        RETURNING id, guid, file_name, dest_name, expected_size, expected_md5, attempts
+        """
+    /// The rescuer: rows whose lease ran out go back to pending for any worker.
+    static let rescueExpired = """
+        UPDATE files SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?1
+        WHERE state = 'claimed' AND lease_expires_at < ?1
+        """
+    static let extendLeases = """
+        UPDATE files SET lease_expires_at = ?2
+        WHERE state = 'claimed' AND lease_owner = ?1
+        """
+    static let releaseOwner = """
+        UPDATE files SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?2
+        WHERE state = 'claimed' AND lease_owner = ?1
+        """
+    /// Bytes on disk of an in-flight transfer, so progress reflects every worker.
+    static let updateBytes = "UPDATE files SET bytes_done = ?2 WHERE id = ?1 AND state = 'claimed'"
+    static let earliestPending = "SELECT min(next_attempt_at) FROM files WHERE state = 'pending'"
+    static let countUnfinished = "SELECT count(*) FROM files WHERE state IN ('pending', 'claimed')"
+
+    // MARK: - Metadata
+
+    static let resolveMetadata = """
+        UPDATE files SET file_name = ?2, dest_name = ?3, expected_size = ?4, expected_md5 = ?5, updated_at = ?6
+        WHERE id = ?1
+        """
+
+    // MARK: - Completion (one transaction per batch)
+
+    static let completeDone = """
+        UPDATE files
+        SET state = ?2, attempts = attempts + ?3, actual_md5 = ?4, bytes_done = ?5, last_http_status = ?6,
+            last_error = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?7, updated_at = ?7
+        WHERE id = ?1 AND state IN ('claimed', 'pending')
+        """
+    static let completeRetry = """
+        UPDATE files
+        SET state = 'pending', attempts = attempts + 1, next_attempt_at = ?3, last_error = ?4,
+            last_http_status = ?5, bytes_done = ?6, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?7
+        WHERE id = ?1 AND state = 'claimed' AND lease_owner = ?2
+        """
+    static let completeFailed = """
+        UPDATE files
+        SET state = 'failed', attempts = attempts + 1, last_error = ?3, last_http_status = ?4, bytes_done = ?5,
+            lease_owner = NULL, lease_expires_at = NULL, finished_at = ?6, updated_at = ?6
+        WHERE id = ?1 AND state = 'claimed' AND lease_owner = ?2
+        """
+    static let completeReleased = """
+        UPDATE files
+        SET state = 'pending', bytes_done = ?3, last_error = coalesce(?4, last_error),
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = ?5
+        WHERE id = ?1 AND state = 'claimed' AND lease_owner = ?2
+        """
+    static let insertAttempt = """
+        INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome, http_status, error, bytes)
+        VALUES (?1, (SELECT attempts FROM files WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        """
+
+    // MARK: - Retry and reporting
+
+    static let retryFailed = """
+        UPDATE files SET state = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?1
+        WHERE state = 'failed'
+        """
+    static let countsByState = "SELECT state, count(*), coalesce(sum(expected_size), 0), coalesce(sum(bytes_done), 0) FROM files GROUP BY state"
+    static let failedFiles = """
+        SELECT guid, coalesce(last_error, ''), attempts, last_http_status FROM files
+        WHERE state = 'failed' ORDER BY id LIMIT ?1
+        """
+    static let guidsInState = "SELECT guid FROM files WHERE state = ?1 ORDER BY id"
+}

@@ -1,0 +1,188 @@
+/// The job table behind one database file: named operations over `files`, `attempts` and
+/// `job_settings`. Knows nothing of HTTP.
+public final class JobStore {
+    public let connection: Connection
+    private var statements: [String: Statement] = [:]
+
+    /// Opens the job database at `path`, creating and migrating it as needed.
+    public init(path: String, create: Bool = true) throws {
+        if !create && !FilePaths.exists(path) { throw StoreError.noJob(path: path) }
+        connection = try Connection(path: path, create: create)
+        try Migrator().migrate(connection)
+    }
+
+    /// A cached prepared statement for one of the named queries.
+    func statement(_ sql: String) throws -> Statement {
+        if let cached = statements[sql] { return cached }
+        let prepared = try connection.prepare(sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    // MARK: - Settings
+
+    public func settings() throws -> JobSettings? {
+        try statement("SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1")
+            .first { row in
+                JobSettings(endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
+                            filenameFormat: FilenameFormat(rawValue: row.string(3) ?? "") ?? .original,
+                            protocolName: row.string(4))
+            }
+    }
+
+    /// The settings, or a message saying to import a manifest first.
+    public func requireSettings() throws -> JobSettings {
+        guard let settings = try settings() else { throw StoreError.noJob(path: connection.path) }
+        return settings
+    }
+
+    public func saveSettings(_ settings: JobSettings) throws {
+        let now = Clock.now()
+        try statement("""
+            INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)
+            VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)
+            ON CONFLICT (id) DO UPDATE SET endpoint = ?1, credentials_path = ?2, download_path = ?3,
+                filename_format = ?4, protocol = ?5, updated_at = ?6
+            """).run(SQLValue(settings.endpoint), SQLValue(settings.credentialsPath), .text(settings.downloadPath),
+                     .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now))
+    }
+
+    // MARK: - Claims and leases
+
+    /// Claims up to `limit` due rows for `owner` in one `BEGIN IMMEDIATE` transaction, first
+    /// returning rows whose lease expired to pending.
+    public func claimBatch(owner: String, limit: Int, leaseSeconds: Double, now: Double = Clock.now()) throws -> [ClaimedFile] {
+        try connection.transaction(.immediate) {
+            try statement(FileQueries.rescueExpired).run(.real(now))
+            return try statement(FileQueries.claimBatch).rows(
+                .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit))
+            ) { row in
+                ClaimedFile(id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
+                            expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6))
+            }
+        }
+    }
+
+    /// Puts rows whose lease expired back to pending; returns how many.
+    @discardableResult
+    public func rescueExpired(now: Double = Clock.now()) throws -> Int {
+        try statement(FileQueries.rescueExpired).run(.real(now))
+    }
+
+    /// The heartbeat: pushes back the lease of every row `owner` holds.
+    public func extendLeases(owner: String, until: Double) throws {
+        try statement(FileQueries.extendLeases).run(.text(owner), .real(until))
+    }
+
+    /// Hands every row `owner` holds back to pending without using up an attempt.
+    @discardableResult
+    public func releaseClaims(owner: String) throws -> Int {
+        try statement(FileQueries.releaseOwner).run(.text(owner), .real(Clock.now()))
+    }
+
+    /// Records how far in-flight transfers have got, in one transaction.
+    public func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
+        guard !progress.isEmpty else { return }
+        try connection.transaction(.immediate) {
+            for entry in progress { try statement(FileQueries.updateBytes).run(.integer(entry.fileID), .integer(entry.bytes)) }
+        }
+    }
+
+    /// When the earliest pending row becomes due, or nil when nothing is pending.
+    public func earliestPending() throws -> Double? {
+        try statement(FileQueries.earliestPending).first { $0.optionalDouble(0) } ?? nil
+    }
+
+    /// Rows still pending or claimed.
+    public func unfinishedCount() throws -> Int {
+        try statement(FileQueries.countUnfinished).first { $0.int(0) } ?? 0
+    }
+
+    /// Records what indexd said of a file whose manifest entry lacked it.
+    public func resolveMetadata(fileID: Int64, fileName: String?, destName: String, size: Int64?, md5: String?) throws {
+        try statement(FileQueries.resolveMetadata).run(.integer(fileID), SQLValue(fileName), .text(destName),
+                                                       SQLValue(size), SQLValue(md5), .real(Clock.now()))
+    }
+
+    /// The GUID of the row that already uses `destName`, if any.
+    public func guid(usingDestName destName: String) throws -> String? {
+        try statement(FileQueries.guidOfDestName).first(.text(destName)) { $0.string(0) } ?? nil
+    }
+
+    // MARK: - Completion
+
+    /// Writes a batch of outcomes in one transaction: the row update and the attempt history.
+    public func record(_ records: [AttemptRecord], owner: String) throws {
+        guard !records.isEmpty else { return }
+        try connection.transaction(.immediate) {
+            for record in records {
+                try apply(record, owner: owner)
+            }
+        }
+    }
+
+    private func apply(_ record: AttemptRecord, owner: String) throws {
+        let id = SQLValue.integer(record.fileID)
+        let status = SQLValue(record.httpStatus)
+        let outcomeName: String
+        switch record.outcome {
+        case .done(let md5):
+            outcomeName = "done"
+            try statement(FileQueries.completeDone).run(id, "done", 1, .text(md5), .integer(record.bytesOnDisk), status,
+                                                        .real(record.finishedAt))
+        case .skipped:
+            outcomeName = "done"
+            try statement(FileQueries.completeDone).run(id, "skipped", 0, nil, .integer(record.bytesOnDisk), status,
+                                                        .real(record.finishedAt))
+        case .retry(let notBefore):
+            outcomeName = "retry"
+            try statement(FileQueries.completeRetry).run(id, .text(owner), .real(notBefore), SQLValue(record.error),
+                                                         status, .integer(record.bytesOnDisk), .real(record.finishedAt))
+        case .failed:
+            outcomeName = "failed"
+            try statement(FileQueries.completeFailed).run(id, .text(owner), SQLValue(record.error), status,
+                                                          .integer(record.bytesOnDisk), .real(record.finishedAt))
+        case .released:
+            outcomeName = "released"
+            try statement(FileQueries.completeReleased).run(id, .text(owner), .integer(record.bytesOnDisk),
+                                                            SQLValue(record.error), .real(record.finishedAt))
+        }
+        guard connection.changes > 0 else { return }
+        try statement(FileQueries.insertAttempt).run(id, .text(owner), .real(record.startedAt), .real(record.finishedAt),
+                                                     .text(outcomeName), status, SQLValue(record.error),
+                                                     .integer(record.bytesReceived))
+    }
+
+    // MARK: - Retry and reporting
+
+    /// Puts every failed row back to pending with fresh attempts; returns how many.
+    @discardableResult
+    public func retryFailed() throws -> Int {
+        try connection.transaction(.immediate) { try statement(FileQueries.retryFailed).run(.real(Clock.now())) }
+    }
+
+    /// Files, expected bytes and bytes on disk per state.
+    public func progress() throws -> JobProgress {
+        var progress = JobProgress()
+        try statement(FileQueries.countsByState).forEachRow { row in
+            guard let state = row.string(0).flatMap(JobState.init(rawValue:)) else { return }
+            progress.files[state] = row.int(1)
+            progress.expectedBytes[state] = row.int64(2)
+            progress.bytesDone[state] = row.int64(3)
+        }
+        return progress
+    }
+
+    /// Failed files with their reasons, oldest first.
+    public func failures(limit: Int = -1) throws -> [FailedFile] {
+        try statement(FileQueries.failedFiles).rows(.integer(Int64(limit))) { row in
+            FailedFile(guid: row.string(0) ?? "", error: row.string(1) ?? "", attempts: row.int(2),
+                       httpStatus: row.optionalInt64(3).map(Int.init))
+        }
+    }
+
+    /// The GUIDs in one state, in import order.
+    public func guids(in state: JobState) throws -> [String] {
+        try statement(FileQueries.guidsInState).rows(.text(state.rawValue)) { $0.string(0) ?? "" }
+    }
+}

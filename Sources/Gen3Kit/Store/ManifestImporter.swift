@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Streams a manifest into the job table in one transaction: idempotent (only new GUIDs are added,
+/// finished rows are never reset) and all-or-nothing (a bad entry leaves the database as it was).
+public struct ManifestImporter {
+    public let store: JobStore
+
+    public init(store: JobStore) { self.store = store }
+
+    public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
+        try importEntries(from: try openManifest(path: path, format: format), source: path, options: options)
+    }
+
+    /// Imports whatever `reader` yields; `source` names it in the `imports` table.
+    public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
+        let downloadPath = FilePaths.absolute(options.downloadPath)
+        return try store.connection.transaction(.immediate) {
+            try saveSettings(options, downloadPath: downloadPath)
+            let now = Clock.now()
+            try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
+            let importID = store.connection.lastInsertRowID
+            var summary = ImportSummary()
+            var clashes: [String: [String]] = [:]
+            var clashCount = 0
+            var nextNumber: [String: Int] = [:]
+            let insert = try store.statement(FileQueries.insertFile)
+
+            while let entry = try reader.next() {
+                summary.entries += 1
+                let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+                var dest = wanted
+                if dest == nil || entry.size == nil { summary.withoutMetadata += 1 }
+                while true {
+                    do {
+                        let changed = try insert.run(.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
+                                                     SQLValue(entry.size), SQLValue(entry.md5), .integer(importID), .real(now))
+                        if changed == 1 {
+                            summary.added += 1
+                        } else if try existingImport(of: entry.guid) == importID {
+                            summary.duplicates += 1
+                        } else {
+                            summary.alreadyInJob += 1
+                        }
+                        break
+                    } catch let error as SQLiteError where error.isUniqueViolation {
+                        // The GUID may be taken too; that counts as a repeat, not a clash.
+                        if let existing = try existingImport(of: entry.guid) {
+                            if existing == importID { summary.duplicates += 1 } else { summary.alreadyInJob += 1 }
+                            break
+                        }
+                        guard let taken = wanted else { throw error }
+                        if options.rename {
+                            let n = (nextNumber[taken] ?? 0) + 1
+                            nextNumber[taken] = n
+                            dest = SafeFileName.numbered(taken, n)
+                            if n == 1 { summary.renamed += 1 }
+                            continue
+                        }
+                        clashCount += 1
+                        if clashes.count < 20 || clashes[taken] != nil {
+                            let owner = try store.guid(usingDestName: taken)
+                            clashes[taken, default: owner.map { [$0] } ?? []].append(entry.guid)
+                        }
+                        break
+                    }
+                }
+            }
+            if clashCount > 0 {
+                let list = clashes.sorted { $0.key < $1.key }.map { (name: $0.key, guids: $0.value) }
+                throw StoreError.nameClashes(list, total: clashCount)
+            }
+            try store.statement(FileQueries.finishImport).run(.integer(importID), .integer(Int64(summary.entries)),
+                                                              .integer(Int64(summary.added)))
+            return summary
+        }
+    }
+
+    private func existingImport(of guid: String) throws -> Int64? {
+        try store.statement(FileQueries.importOfGUID).first(.text(guid)) { $0.int64(0) }
+    }
+
+    private func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
+        var settings = JobSettings(endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
+                                   downloadPath: downloadPath, filenameFormat: options.filenameFormat,
+                                   protocolName: options.protocolName)
+        if let existing = try store.settings() {
+            guard existing.downloadPath == downloadPath else {
+                throw StoreError.downloadPathMismatch(existing: existing.downloadPath, requested: downloadPath)
+            }
+            settings.endpoint = settings.endpoint ?? existing.endpoint
+            settings.credentialsPath = settings.credentialsPath ?? existing.credentialsPath
+            settings.protocolName = settings.protocolName ?? existing.protocolName
+        }
+        try store.saveSettings(settings)
+    }
+}

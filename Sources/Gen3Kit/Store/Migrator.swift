@@ -1,0 +1,37 @@
+/// Applies `migrations/*.sql` in order, each in its own transaction, recording the version.
+/// Safe when several processes open a new database at once: the version is re-read under the lock.
+public struct Migrator {
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration] = Migrations.all) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    public var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Brings the schema up to date; returns the versions applied now.
+    @discardableResult
+    public func migrate(_ connection: Connection) throws -> [Int] {
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)
+            """)
+        let current = try currentVersion(connection)
+        if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
+        var applied: [Int] = []
+        for migration in migrations where migration.version > current {
+            try connection.transaction(.immediate) {
+                guard try currentVersion(connection) < migration.version else { return }
+                try connection.execute(migration.sql)
+                try connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .run(.integer(Int64(migration.version)), .text(migration.name), .real(Clock.now()))
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+
+    public func currentVersion(_ connection: Connection) throws -> Int {
+        try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").first { $0.int(0) } ?? 0
+    }
+}

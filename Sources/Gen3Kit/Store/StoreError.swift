@@ -1,0 +1,32 @@
+import Foundation
+
+/// Problems with the job database a user can act on.
+public enum StoreError: Error, LocalizedError {
+    /// The database was written by a newer gen3.
+    case schemaTooNew(found: Int, supported: Int)
+    /// `run` or `status` on a database no manifest was imported into.
+    case noJob(path: String)
+    /// A second import asked for another download directory.
+    case downloadPathMismatch(existing: String, requested: String)
+    /// Two files of the manifest would be saved under the same name.
+    case nameClashes([(name: String, guids: [String])], total: Int)
+
+    public var errorDescription: String? {
+        switch self {
+        case .schemaTooNew(let found, let supported):
+            return "the job database has schema version \(found) but this gen3 knows up to \(supported): use a newer gen3"
+        case .noJob(let path):
+            return "no job in \(path): run `gen3 import-manifest --manifest FILE --download-path DIR` first (or pass --db)"
+        case .downloadPathMismatch(let existing, let requested):
+            return "this job downloads to \(existing), not \(requested): use another --db for another destination"
+        case .nameClashes(let clashes, let total):
+            var lines = ["\(total) files would be saved under a name another file of the job already has:"]
+            for clash in clashes.prefix(20) {
+                lines.append("  \(clash.name): \(clash.guids.joined(separator: ", "))")
+            }
+            if total > 20 { lines.append("  … and \(total - 20) more") }
+            lines.append("Nothing was imported. Pass --rename to save later ones as name_1.ext, or --filename-format combined.")
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// Turns untrusted names (from manifests and indexd) into a plain file name that stays directly
+/// inside the download directory: no separators, no `.`/`..`, no control characters, no leading
+/// dot, bounded length, never ending in `.part` (our partial files' suffix).
+public enum SafeFileName {
+    /// Longest name we produce, in UTF-8 bytes; most file systems allow 255.
+    public static let maxBytes = 200
+
+    /// The safe form of `name`, or nil when nothing usable is left.
+    public static func sanitize(_ name: String) -> String? {
+        // Keep only what follows the last separator of either convention.
+        let lastComponent = name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? name
+        var scalars = String.UnicodeScalarView()
+        for scalar in lastComponent.unicodeScalars {
+            switch scalar.value {
+            case 0..<0x20, 0x7f, 0x80..<0xa0: scalars.append("_")
+            case 0x202a...0x202e, 0x2066...0x2069: scalars.append("_")  // bidi overrides hide a real extension
+            default: scalars.append(scalar)
+            }
+        }
+        var result = String(scalars).trimmingSpaces()
+        while result.hasPrefix(".") { result = "_" + result.dropFirst() }
+        if result.isEmpty || result.allSatisfy({ $0 == "_" }) { return nil }
+        result = truncate(result, toBytes: maxBytes)
+        if result.hasSuffix(".part") { result += "_" }
+        return result
+    }
+
+    /// The name for `guid` under `format`, or nil when the original name is not known yet.
+    public static func destinationName(guid: String, fileName: String?, format: FilenameFormat) -> String? {
+        let guidName = sanitize(guid) ?? "file"
+        switch format {
+        case .guid:
+            return guidName
+        case .original:
+            guard let fileName else { return nil }
+            return sanitize(fileName) ?? guidName
+        case .combined:
+            guard let fileName, let safe = sanitize(fileName) else { return fileName == nil ? nil : guidName }
+            let (stem, ext) = split(safe)
+            return truncate(stem, toBytes: maxBytes - guidName.utf8.count - ext.utf8.count - 1) + "_" + guidName + ext
+        }
+    }
+
+    /// `name_<n>.ext`, for the `n`th file that wanted `name.ext`.
+    public static func numbered(_ name: String, _ n: Int) -> String {
+        let (stem, ext) = split(name)
+        let suffix = "_\(n)"
+        return truncate(stem, toBytes: maxBytes - suffix.utf8.count - ext.utf8.count) + suffix + ext
+    }
+
+    /// Splits `archive.tar.gz` into `archive` and `.tar.gz`; a name without a dot has no extension.
+    static func split(_ name: String) -> (stem: String, ext: String) {
+        let compound = [".tar.gz", ".tar.bz2", ".tar.xz", ".vcf.gz", ".fastq.gz", ".fq.gz", ".bam.bai"]
+        for ext in compound where name.count > ext.count && name.lowercased().hasSuffix(ext) {
+            return (String(name.dropLast(ext.count)), String(name.suffix(ext.count)))
+        }
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return (name, "") }
+        let ext = name[dot...]
+        guard ext.count <= 16 else { return (name, "") }
+        return (String(name[..<dot]), String(ext))
+    }
+
+    /// Cuts `text` to at most `bytes` UTF-8 bytes without splitting a character.
+    static func truncate(_ text: String, toBytes bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var result = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            if used + size > max(bytes, 1) { break }
+            result.append(character)
+            used += size
+        }
+        return result.isEmpty ? "_" : result
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var view = Substring(self)
+        while let first = view.first, first.isWhitespace { view.removeFirst() }
+        while let last = view.last, last.isWhitespace { view.removeLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,61 @@
+/// Takes a storage response: a 200 or a 206 that continues exactly where the part file ends goes
+/// to the sink; anything else is kept (a little) in memory as the error to report.
+public final class DownloadReceiver: CurlReceiver {
+    public private(set) var head = ResponseHead()
+    public let sink: FileSink
+    /// The offset asked for with `Range`, 0 for a whole-file request.
+    public let requestedFrom: Int64
+    /// The start of a non-2xx body (e.g. S3's XML error), for the message.
+    public private(set) var errorBody: [UInt8] = []
+    /// A 206 that does not start where our part file ends.
+    public private(set) var rangeMismatch = false
+    private var decided = false
+    private var accepting = false
+
+    public init(sink: FileSink, requestedFrom: Int64) {
+        self.sink = sink
+        self.requestedFrom = requestedFrom
+    }
+
+    public func receiveHeader(_ line: UnsafeRawBufferPointer) {
+        head.consume(line)
+        if line.starts(with: "HTTP/".utf8) {
+            decided = false
+            errorBody.removeAll()
+        }
+    }
+
+    public func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if !decided && !decide() { return false }
+        if accepting { return sink.write(bytes) }
+        if errorBody.count < 4096 { errorBody.append(contentsOf: bytes.prefix(4096 - errorBody.count)) }
+        return true
+    }
+
+    private func decide() -> Bool {
+        decided = true
+        switch head.status {
+        case 200:
+            // The whole file: drop any prefix we kept.
+            if sink.written > 0 {
+                do { try sink.restart() } catch { return false }
+            }
+            accepting = true
+        case 206:
+            guard head.rangeStart == sink.written else {
+                rangeMismatch = true
+                return false
+            }
+            accepting = true
+        default:
+            accepting = false
+        }
+        return true
+    }
+
+    /// The error body as short printable text.
+    public var errorSnippet: String {
+        let text = String(decoding: errorBody.prefix(300), as: UTF8.self)
+        return String(text.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) }).trimmingSpaces()
+    }
+}

@@ -1,0 +1,160 @@
+import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes one download to `<dest>.part`, hashing as it writes (the file is never re-read), and
+/// moves it to its final name only once it is complete, verified and synced.
+/// Opens with `O_NOFOLLOW`: a symlink planted at the part name is refused, and `rename` replaces
+/// (never follows) one planted at the final name.
+public final class FileSink {
+    public let finalPath: String
+    public let partPath: String
+    public let expectedSize: Int64?
+    /// Bytes in the part file, including a prefix kept from an earlier attempt.
+    public private(set) var written: Int64 = 0
+    /// The first write error, reported once the transfer stops.
+    public private(set) var failure: SinkError?
+    private var fd: Int32 = -1
+    private var hasher = Insecure.MD5()
+
+    public init(finalPath: String, expectedSize: Int64?) {
+        self.finalPath = finalPath
+        self.partPath = finalPath + ".part"
+        self.expectedSize = expectedSize
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Opens the part file, keeping (and hashing) what an earlier attempt left when it can still be
+    /// part of this file. Returns the offset to ask the server for.
+    public func open() throws -> Int64 {
+        fd = Glibc.open(partPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SinkError.from(errno: errno, path: partPath) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw SinkError.file(path: partPath, errno: EINVAL) }
+        let existing = Int64(info.st_size)
+        if let expectedSize, existing > expectedSize {
+            try restart()
+            return 0
+        }
+        try hashPrefix(length: existing)
+        return written
+    }
+
+    /// Throws away what was written and starts from byte 0 (the server ignored our Range).
+    public func restart() throws {
+        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
+        written = 0
+        hasher = Insecure.MD5()
+    }
+
+    /// Appends body bytes; false (with `failure` set) stops the transfer.
+    public func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard failure == nil, let base = bytes.baseAddress else { return failure == nil }
+        var chunk = UnsafeRawBufferPointer(start: base, count: bytes.count)
+        if let expectedSize, written + Int64(chunk.count) > expectedSize {
+            chunk = UnsafeRawBufferPointer(start: base, count: Int(max(0, expectedSize - written)))
+            failure = .tooLarge(expected: expectedSize)
+        }
+        var offset = 0
+        while offset < chunk.count {
+            let result = Glibc.write(fd, base + offset, chunk.count - offset)
+            if result < 0 {
+                if errno == EINTR { continue }
+                failure = SinkError.from(errno: errno, path: partPath)
+                return false
+            }
+            offset += result
+        }
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: offset))
+        written += Int64(offset)
+        TestHooks.afterWrite(offset)
+        return failure == nil
+    }
+
+    /// Flushes the part file to disk and returns its md5.
+    public func finish() throws -> String {
+        guard fsync(fd) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
+        Glibc.close(fd)
+        fd = -1
+        return hasher.finalize().hex
+    }
+
+    /// Moves the verified, synced part file to its final name.
+    public func commit() throws {
+        guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
+    }
+
+    /// Closes and deletes the part file (after a size or md5 mismatch).
+    public func discard() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        unlink(partPath)
+        written = 0
+    }
+
+    /// Closes, keeping the part file for the next attempt to continue.
+    public func close() {
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+    }
+
+    private func hashPrefix(length: Int64) throws {
+        hasher = Insecure.MD5()
+        written = 0
+        guard length > 0 else { return }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
+        try FileHashing.read(fd: fd, path: partPath, limit: length) { chunk in
+            hasher.update(bufferPointer: chunk)
+            written += Int64(chunk.count)
+        }
+        guard written == length, lseek(fd, 0, SEEK_END) == length else { throw SinkError.file(path: partPath, errno: EIO) }
+    }
+}
+
+/// Reading files back to check them: the rare path (resume, or a file already at its destination).
+public enum FileHashing {
+    /// Calls `body` with successive chunks of the open file, up to `limit` bytes.
+    static func read(fd: Int32, path: String, limit: Int64 = .max, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        var remaining = limit
+        while remaining > 0 {
+            let count = Glibc.read(fd, buffer, Int(min(Int64(size), remaining)))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SinkError.from(errno: errno, path: path)
+            }
+            if count == 0 { break }
+            body(UnsafeRawBufferPointer(start: buffer, count: count))
+            remaining -= Int64(count)
+        }
+    }
+
+    /// The size and md5 of the regular file at `path`, or nil if there is none (symlinks are not followed).
+    public static func sizeAndMD5(path: String) -> (size: Int64, md5: String)? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var hasher = Insecure.MD5()
+        var total: Int64 = 0
+        do {
+            try read(fd: fd, path: path) { chunk in
+                hasher.update(bufferPointer: chunk)
+                total += Int64(chunk.count)
+            }
+        } catch { return nil }
+        return (total, hasher.finalize().hex)
+    }
+
+    /// Syncs a directory so renames inside it survive a power loss.
+    public static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
+

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Why a file could not be written.
+public enum SinkError: Error, LocalizedError, Equatable {
+    /// The disk or directory refuses writes (full, read-only, permission): no retry can help, so the
+    /// worker stops claiming instead of failing every file.
+    case storage(path: String, errno: Int32)
+    /// Something else went wrong with this one file.
+    case file(path: String, errno: Int32)
+    /// A symlink sits where we write; we never write through one.
+    case symlink(path: String)
+    /// The server sent more than the file's size.
+    case tooLarge(expected: Int64)
+
+    public var errorDescription: String? {
+        switch self {
+        case .storage(let path, let code):
+            return "cannot write \(path): \(String(cString: strerror(code))); free space or fix permissions, then run again"
+        case .file(let path, let code):
+            return "cannot write \(path): \(String(cString: strerror(code)))"
+        case .symlink(let path):
+            return "refusing to write through the symlink at \(path)"
+        case .tooLarge(let expected):
+            return "the server sent more than the expected \(expected) bytes"
+        }
+    }
+
+    /// Whether the whole worker must stop rather than this file fail.
+    public var stopsWorker: Bool {
+        if case .storage = self { return true }
+        return false
+    }
+
+    static func from(errno code: Int32, path: String) -> SinkError {
+        switch code {
+        case ENOSPC, EDQUOT, EROFS, EACCES, EPERM: return .storage(path: path, errno: code)
+        case ELOOP: return .symlink(path: path)
+        default: return .file(path: path, errno: code)
+        }
+    }
+}

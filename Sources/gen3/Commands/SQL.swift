@@ -1,0 +1,47 @@
+import ArgumentParser
+import Gen3Kit
+
+/// `gen3 sql`: any query against the job database, printed as tab-separated rows.
+struct SQL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run SQL against the job database and print the rows (tab-separated, with a header).",
+        discussion: """
+            Tables: files, attempts, imports, job_settings. Views: progress, failures, retrying.
+              gen3 sql "SELECT * FROM progress"
+              gen3 sql "SELECT guid, attempts, last_error FROM files WHERE state = 'failed'"
+            """)
+
+    @ParentCommand var root: Gen3Command
+    @OptionGroup(title: "Global options") var globals: GlobalOptions
+
+    @Argument(help: "The SQL statement.")
+    var query: String
+
+    @Flag(help: "Leave out the header line.")
+    var noHeader = false
+
+    func run() throws {
+        let globals = globals.merged(with: root.globals)
+        let store = try JobStore(path: globals.databasePath, create: false)
+        let statement = try store.connection.prepare(query)
+        var printedHeader = noHeader
+        try statement.forEachRow { row in
+            if !printedHeader {
+                print((0..<row.columnCount).map(row.name).joined(separator: "\t"))
+                printedHeader = true
+            }
+            print((0..<row.columnCount).map { SQL.cell(row.value($0)) }.joined(separator: "\t"))
+        }
+    }
+
+    static func cell(_ value: SQLValue) -> String {
+        switch value {
+        case .null: return ""
+        case .integer(let number): return String(number)
+        case .real(let number): return String(number)
+        case .text(let text): return text.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+        }
+    }
+}
+
+import Foundation

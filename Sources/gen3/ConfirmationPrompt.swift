@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Gen3Kit
+
+/// Shows what a download will do and asks before starting. Without a terminal on stdin it refuses
+/// rather than guessing, and says to pass `--no-prompt`.
+enum ConfirmationPrompt {
+    static func confirm(store: JobStore, settings: JobSettings) throws {
+        let progress = try store.progress()
+        let left = progress.count(.pending) + progress.count(.claimed) + progress.count(.failed)
+        var known: Int64 = 0
+        for state in [JobState.pending, .claimed, .failed] { known += (progress.expectedBytes[state] ?? 0) - (progress.bytesDone[state] ?? 0) }
+        var lines = ["\(left) files to download (\(progress.count(.done) + progress.count(.skipped)) already finished)"]
+        lines.append("size: \(ByteCount.format(max(0, known)))\(progress.total > 0 && known == 0 ? " (unknown until indexd is asked)" : "")")
+        lines.append("to: \(settings.downloadPath)")
+        if let free = freeSpace(settings.downloadPath) {
+            lines.append("free space there: \(ByteCount.format(free))\(free < known ? "  — NOT ENOUGH" : "")")
+        }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw PromptError.noTerminal
+        }
+        FileHandle.standardError.write(Data("Continue? [y/N] ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard answer == "y" || answer == "yes" else {
+            FileHandle.standardError.write(Data("cancelled; nothing was downloaded\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    static func freeSpace(_ path: String) -> Int64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+}
+
+/// Why the prompt could not ask.
+enum PromptError: Error, LocalizedError {
+    /// Nobody at a terminal to answer.
+    case noTerminal
+
+    var errorDescription: String? {
+        "standard input is not a terminal, so there is no one to ask: pass --no-prompt to download without asking"
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Gen3Kit
+
+/// Options every command takes, before or after the subcommand's name.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The commons: a host (my-commons.org, meaning https) or a URL. Default: the job's, else the API key's issuer.")
+    var endpoint: String?
+
+    @Option(name: .long, help: ArgumentHelp("Credentials: a credentials.json path, a name under ~/.gen3/ (prod → ~/.gen3/prod.json), or accesstoken:///<token>. Default: the job's, else $GEN3_API_KEY, else ~/.gen3/credentials.json.", valueName: "auth"))
+    var auth: String?
+
+    @Option(name: .long, help: "The job database. Default: $GEN3_DB, else ./gen3-job.sqlite.")
+    var db: String?
+
+    @Flag(name: .short, help: "More logging on stderr: -v for retries and timings, -vv for every request (tokens are never logged).")
+    var verbose: Int
+
+    /// The job database path.
+    var databasePath: String {
+        if let db { return db }
+        if let environment = ProcessInfo.processInfo.environment["GEN3_DB"], !environment.isEmpty { return environment }
+        return "gen3-job.sqlite"
+    }
+
+    /// Merges the options given before the subcommand with those given after it.
+    func merged(with parent: GlobalOptions) -> GlobalOptions {
+        var merged = self
+        merged.endpoint = endpoint ?? parent.endpoint
+        merged.auth = auth ?? parent.auth
+        merged.db = db ?? parent.db
+        merged.verbose = max(verbose, parent.verbose)
+        return merged
+    }
+}
+
+import Foundation

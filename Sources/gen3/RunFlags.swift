@@ -1,0 +1,75 @@
+import ArgumentParser
+import Gen3Kit
+
+/// How the job is worked through: shared by `run`, `download-multiple-async` and the workers.
+struct RunFlags: ParsableArguments {
+    @Option(name: [.customLong("workers"), .customLong("num-processes")],
+            help: "Worker processes. Default: the number of cores (\(RunOptions.cores)).")
+    var workers: Int?
+
+    @Option(help: "Transfers each worker runs at once.")
+    var maxConcurrentRequests = RunOptions().maxConcurrentRequests
+
+    @Option(help: "Rows a worker claims per transaction.")
+    var batchSize = RunOptions().batchSize
+
+    @Option(help: "Tries per file before it is marked failed.")
+    var maxAttempts = RunOptions().retry.maxAttempts
+
+    @Option(help: "Seconds before the first retry; doubles each time, with jitter.")
+    var retryBaseDelay = RunOptions().retry.baseDelay
+
+    @Option(help: "Longest wait between retries, in seconds.")
+    var retryMaxDelay = RunOptions().retry.maxDelay
+
+    @Option(help: "Seconds a claim holds without a heartbeat before another worker may take the file.")
+    var leaseSeconds = RunOptions().leaseSeconds
+
+    @Option(help: "Seconds below 1 KiB/s before a transfer counts as stalled and is retried.")
+    var stallTimeout = RunOptions().http.stallSeconds
+
+    @Option(help: "Seconds to wait for a connection.")
+    var connectTimeout = RunOptions().http.connectTimeout
+
+    @Flag(help: "Count a file already at its destination as skipped when its size (and md5, when known) match.")
+    var skipCompleted = false
+
+    @Flag(help: "Do not verify TLS certificates (prints a warning). Only for a test commons with a self-signed certificate.")
+    var insecure = false
+
+    var options: RunOptions {
+        var options = RunOptions()
+        options.workers = max(1, workers ?? RunOptions.cores)
+        options.maxConcurrentRequests = max(1, maxConcurrentRequests)
+        options.batchSize = max(1, batchSize)
+        options.retry = RetryPolicy(maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),
+                                    maxDelay: max(0, retryMaxDelay))
+        options.leaseSeconds = max(1, leaseSeconds)
+        options.http.stallSeconds = max(1, stallTimeout)
+        options.http.connectTimeout = max(0.1, connectTimeout)
+        options.skipCompleted = skipCompleted
+        options.http.verifyTLS = !insecure
+        return options
+    }
+
+    /// The same settings as worker arguments.
+    var arguments: [String] {
+        let options = options
+        var arguments = [
+            "--max-concurrent-requests", "\(options.maxConcurrentRequests)", "--batch-size", "\(options.batchSize)",
+            "--max-attempts", "\(options.retry.maxAttempts)", "--retry-base-delay", "\(options.retry.baseDelay)",
+            "--retry-max-delay", "\(options.retry.maxDelay)", "--lease-seconds", "\(options.leaseSeconds)",
+            "--stall-timeout", "\(options.http.stallSeconds)", "--connect-timeout", "\(options.http.connectTimeout)",
+        ]
+        if skipCompleted { arguments.append("--skip-completed") }
+        if insecure { arguments.append("--insecure") }
+        return arguments
+    }
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Gen3TestCommons
+import TestSupport
+import XCTest
+
+/// One test per fault a long download meets, against a commons that really misbehaves.
+final class FaultTests: XCTestCase {
+    private func job(_ objects: Int = 3, minSize: Int = 64 * 1024, maxSize: Int = 128 * 1024) throws -> JobFixture {
+        let job = try JobFixture(objects: objects, minSize: minSize, maxSize: maxSize)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        return job
+    }
+
+    private func assertAllVerified(_ job: JobFixture, file: StaticString = #filePath, line: UInt = #line) {
+        for object in job.commons.objects {
+            XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName, file: file, line: line)
+        }
+        XCTAssertFalse(job.downloadedFiles.contains { $0.hasSuffix(".part") }, "\(job.downloadedFiles)", file: file, line: line)
+    }
+
+    func testConnectionRefusedIsRetried() throws {
+        let job = try job(1)
+        let object = job.commons.objects[0]
+        // Port 1 on loopback: nothing listens there.
+        job.commons.setFault(.presignedURL("http://127.0.0.1:1/nothing"), guid: object.guid, times: .times(2))
+        let run = try job.run()
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        assertAllVerified(job)
+        let errors = try job.sql("SELECT error FROM attempts WHERE outcome = 'retry'")
+        XCTAssertEqual(errors.count, 2)
+        XCTAssertTrue(errors.allSatisfy { $0.contains("connect") }, "\(errors)")
+    }
+
+    func testResetMidBodyContinuesFromTheBytesKept() throws {
+        let job = try job(1)
+        let object = job.commons.objects[0]
+        job.commons.setFault(.resetAfter(bytes: 40_000), guid: object.guid, times: .times(1))
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+        XCTAssertGreaterThanOrEqual(job.commons.stats.rangeRequests, 1, "the retry did not continue with a Range request")
+        XCTAssertLessThan(job.commons.stats.bytesServed[object.guid] ?? 0, object.size + 40_000 + 16 * 1024,
+                          "the kept bytes were fetched again")
+    }
+
+    func testShortBodyContinuesFromTheBytesKept() throws {
+        let job = try job(1)
+        let object = job.commons.objects[0]
+        job.commons.setFault(.shortBody(bytes: 30_000), guid: object.guid, times: .times(1))
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+        XCTAssertGreaterThanOrEqual(job.commons.stats.rangeRequests, 1)
+        XCTAssertEqual(try job.sql("SELECT attempts FROM files"), ["2"])
+    }
+
+    func testServerErrorsAreRetriedWithBackoff() throws {
+        for (status, route) in [(500, Route.download), (502, .storage), (503, .download), (504, .storage)] {
+            let job = try job(1)
+            job.commons.setFault(.status(status, at: route), guid: job.commons.objects[0].guid, times: .times(2))
+            let run = try job.run()
+            XCTAssertEqual(run.status, 0, "\(status): \(run.stdout)")
+            assertAllVerified(job)
+            XCTAssertEqual(try job.sql("SELECT http_status FROM attempts WHERE outcome = 'retry'"), ["\(status)", "\(status)"])
+        }
+    }
+
+    func testRetryAfterIsWaitedOut() throws {
+        let job = try job(1)
+        job.commons.setFault(.status(429, at: .storage, retryAfter: 1), guid: job.commons.objects[0].guid, times: .times(1))
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+        // The second attempt started no earlier than Retry-After after the first ended.
+        let gap = try job.sql("SELECT b.started_at - a.finished_at FROM attempts a, attempts b WHERE a.outcome = 'retry' AND b.outcome = 'done'")
+        XCTAssertGreaterThanOrEqual(Double(gap.first ?? "") ?? 0, 0.99, "\(gap)")
+    }
+
+    func testA401FromFenceRefreshesTheTokenWithoutUsingAnAttempt() throws {
+        let job = try job(1)
+        job.commons.setFault(.status(401, at: .download), guid: job.commons.objects[0].guid, times: .times(1))
+        let tokensBefore = job.commons.stats.tokensIssued
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+        XCTAssertEqual(try job.sql("SELECT attempts FROM files"), ["1"])
+        // One for the preflight check, one per worker process, and one refresh.
+        XCTAssertGreaterThanOrEqual(job.commons.stats.tokensIssued - tokensBefore, 3)
+    }
+
+    func testAnExpiredPresignedURLIsReplaced() throws {
+        let job = try job(1)
+        job.commons.setFault(.expiredURL, guid: job.commons.objects[0].guid, times: .times(1))
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+        let errors = try job.sql("SELECT http_status, error FROM attempts WHERE outcome = 'retry'")
+        XCTAssertEqual(errors.count, 1)
+        XCTAssertTrue(errors[0].hasPrefix("403\t") && errors[0].contains("expired"), "\(errors)")
+    }
+
+    func test403And404FromFenceOrIndexdFailAtOnceWhileTheRestFinish() throws {
+        let job = try job(4, minSize: 1024, maxSize: 4096)
+        let objects = job.commons.objects
+        job.commons.setFault(.status(403, at: .download), guid: objects[0].guid, times: .always)
+        job.commons.setFault(.status(404, at: .download), guid: objects[1].guid, times: .always)
+        let run = try job.run()
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(try job.sql("SELECT guid, attempts, last_http_status FROM failures ORDER BY guid").sorted(),
+                       ["\(objects[0].guid)\t1\t403", "\(objects[1].guid)\t1\t404"].sorted())
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done'"), ["2"])
+
+        // indexd: only asked when the manifest lacks metadata.
+        let bare = try JobFixture(objects: 2, minSize: 1024, maxSize: 4096)
+        try ("guid\n" + bare.commons.objects.map(\.guid).joined(separator: "\n") + "\n").write(toFile: bare.directory.file("bare.tsv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try bare.importManifest(bare.directory.file("bare.tsv")).status, 0)
+        bare.commons.setFault(.status(404, at: .index), guid: bare.commons.objects[0].guid, times: .always)
+        XCTAssertEqual(try bare.run().status, 1)
+        let failed = try bare.sql("SELECT attempts, last_error FROM failures")
+        XCTAssertEqual(failed.count, 1)
+        XCTAssertTrue(failed[0].hasPrefix("1\tindexd has no record"), "\(failed)")
+    }
+
+    func testAStalledTransferIsRetried() throws {
+        let job = try job(1)
+        job.commons.setFault(.stall, guid: job.commons.objects[0].guid, times: .times(1))
+        XCTAssertEqual(try job.run(["--stall-timeout", "1"]).status, 0)
+        assertAllVerified(job)
+        let errors = try job.sql("SELECT error FROM attempts WHERE outcome = 'retry'")
+        XCTAssertEqual(errors.count, 1)
+        XCTAssertTrue(errors[0].lowercased().contains("timeout") || errors[0].lowercased().contains("too slow"), "\(errors)")
+    }
+
+    func testRetryPutsFailedFilesBack() throws {
+        let job = try job(2, minSize: 1024, maxSize: 4096)
+        job.commons.setFault(.status(403, at: .download), guid: job.commons.objects[0].guid, times: .times(1))
+        XCTAssertEqual(try job.run().status, 1)
+        let retried = try job.gen3(["retry"])
+        XCTAssertTrue(retried.stdout.hasPrefix("1 failed files are pending again"), retried.stdout)
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+    }
+
+    func testSIGTERMReleasesInFlightFilesAndTheNextRunFinishes() throws {
+        let job = try job(2)
+        job.commons.setFault(.stall, guid: nil, times: .times(2))
+        let out = job.directory.file("out"), err = job.directory.file("err")
+        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                                             "run", "--workers", "1", "--no-progress"], stdout: out, stderr: err)
+        // Both transfers are in flight once the storage host has answered both stalled requests.
+        try job.commons.waitForRequests(route: .storage, count: 2)
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 143, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"])
+        XCTAssertEqual(try job.run().status, 0)
+        assertAllVerified(job)
+    }
+}

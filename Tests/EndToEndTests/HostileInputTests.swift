@@ -1,0 +1,171 @@
+import Foundation
+import Gen3Kit
+import Gen3TestCommons
+import TestSupport
+import XCTest
+
+/// Names, URLs and sizes from the server and the manifest are hostile; secrets stay secret.
+final class HostileInputTests: XCTestCase {
+    /// Everything under the fixture's directory except the download path and gen3's own files.
+    private func strayFiles(_ job: JobFixture) -> [String] {
+        let ours: Set<String> = ["credentials.json", "manifest.json", "job.sqlite", "job.sqlite-wal", "job.sqlite-shm"]
+        return TemporaryDirectory.listing(job.directory.path).filter { !$0.hasPrefix("data/") && !ours.contains($0) }
+    }
+
+    func testHostileFileNamesStayPlainFilesInsideTheDownloadPath() throws {
+        let job = try JobFixture(objects: 0)
+        let names = ["../../escape", "/etc/passwd-copy", "a/../../b", "..", ".", "x\u{0}y", "bell\u{7}\u{1b}[31m",
+                     String(repeating: "n", count: 10_000) + ".txt", ".bashrc", "C:\\Windows\\evil.dll"]
+        let objects = names.enumerated().map { index, name in
+            job.commons.addObject(guid: "dg.TEST/hostile-\(index)", fileName: name, content: Array("file \(index)".utf8))
+        }
+        try job.commons.writeManifest(to: job.manifest)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run()
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertEqual(strayFiles(job), [], "something was written outside the download path")
+        let files = job.downloadedFiles
+        XCTAssertEqual(files.count, names.count, "\(files)")
+        for file in files {
+            XCTAssertFalse(file.contains("/"), "\(file) is not directly inside the download path")
+            XCTAssertFalse(file.hasPrefix("."), file)
+            XCTAssertLessThanOrEqual(file.utf8.count, 255)
+            XCTAssertFalse(file.unicodeScalars.contains { $0.value < 0x20 }, file)
+        }
+        // The mapping from the untrusted name to the safe one is recorded.
+        XCTAssertEqual(try job.sql("SELECT dest_name FROM files WHERE guid = 'dg.TEST/hostile-0'"), ["escape"])
+        XCTAssertEqual(try job.sql("SELECT file_name FROM files WHERE guid = 'dg.TEST/hostile-0'"), ["../../escape"])
+        for object in objects {
+            let dest = try job.sql("SELECT dest_name FROM files WHERE guid = '\(object.guid)'").first ?? ""
+            XCTAssertEqual(job.md5(ofDownloaded: dest), object.md5, object.fileName)
+        }
+    }
+
+    func testSymlinksPlantedAtTheDestinationOrPartFileAreNotFollowed() throws {
+        let job = try JobFixture(objects: 2)
+        try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)
+        let outside = TemporaryDirectory("outside")
+        let targetA = outside.file("a"), targetB = outside.file("b")
+        try "untouched".write(toFile: targetA, atomically: true, encoding: .utf8)
+        try "untouched".write(toFile: targetB, atomically: true, encoding: .utf8)
+        let first = job.commons.objects[0], second = job.commons.objects[1]
+        try FileManager.default.createSymbolicLink(atPath: job.downloads + "/" + first.fileName, withDestinationPath: targetA)
+        try FileManager.default.createSymbolicLink(atPath: job.downloads + "/" + second.fileName + ".part", withDestinationPath: targetB)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["--max-attempts", "1"])
+        XCTAssertEqual(try String(contentsOfFile: targetA, encoding: .utf8), "untouched")
+        XCTAssertEqual(try String(contentsOfFile: targetB, encoding: .utf8), "untouched")
+        // The link at the final name is replaced by the verified file, never written through.
+        XCTAssertEqual(job.md5(ofDownloaded: first.fileName), first.md5)
+        XCTAssertEqual(run.status, 1)
+        let failure = try job.sql("SELECT last_error FROM failures")
+        XCTAssertEqual(failure.count, 1)
+        XCTAssertTrue(failure[0].contains("symlink"), "\(failure)")
+    }
+
+    func testPresignedURLsThatAreNotHTTPFailWithAReason() throws {
+        let job = try JobFixture(objects: 4)
+        let urls = ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/x", "dict://127.0.0.1/x"]
+        for (object, url) in zip(job.commons.objects, urls) {
+            job.commons.setFault(.presignedURL(url), guid: object.guid, times: .always)
+        }
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run().status, 1)
+        let reasons = try job.sql("SELECT attempts, last_error FROM failures")
+        XCTAssertEqual(reasons.count, 4)
+        XCTAssertTrue(reasons.allSatisfy { $0.hasPrefix("1\t") && $0.contains("not http(s)") }, "\(reasons)")
+        XCTAssertEqual(job.downloadedFiles, [])
+        XCTAssertEqual(strayFiles(job), [])
+    }
+
+    func testARedirectToAFileURLFails() throws {
+        let job = try JobFixture(objects: 1)
+        job.commons.setFault(.redirect(to: "file:///etc/passwd"), guid: job.commons.objects[0].guid, times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run().status, 1)
+        let reasons = try job.sql("SELECT attempts, last_error FROM failures")
+        XCTAssertEqual(reasons.count, 1)
+        XCTAssertTrue(reasons[0].hasPrefix("1\t") && reasons[0].lowercased().contains("protocol"), "\(reasons)")
+        XCTAssertNil(job.md5(ofDownloaded: job.commons.objects[0].fileName))
+    }
+
+    func testTheBearerTokenNeverReachesTheStorageHost() throws {
+        let job = try JobFixture(objects: 5)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run().status, 0)
+        XCTAssertGreaterThan(job.commons.stats.requests[.storage] ?? 0, 0)
+        XCTAssertEqual(job.commons.stats.authorizationHeadersAtStorage, 0)
+    }
+
+    func testABodyLongerThanItsSizeIsCutOffAndFails() throws {
+        let job = try JobFixture(objects: 1)
+        let object = job.commons.objects[0]
+        job.commons.setFault(.extraBytes(5000), guid: object.guid, times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
+        let reasons = try job.sql("SELECT last_error FROM failures")
+        XCTAssertEqual(reasons.count, 1)
+        XCTAssertTrue(reasons[0].contains("more than the expected \(object.size) bytes"), "\(reasons)")
+        XCTAssertEqual(job.downloadedFiles, [], "an oversized body reached the disk")
+    }
+
+    func testAnOversizedAPIAnswerIsRefused() throws {
+        let job = try JobFixture(objects: 1)
+        job.commons.setFault(.presignedURL("http://127.0.0.1/" + String(repeating: "a", count: 2 << 20)),
+                             guid: job.commons.objects[0].guid, times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM failures"), ["1"])
+    }
+
+    func testSecretsStayOutOfTheDatabaseLogsReportAndWorkerArguments() throws {
+        let job = try JobFixture(objects: 3)
+        let token = try AccessTokenProvider(endpoint: job.commons.endpoint, credentials: Credentials.load(path: job.credentials)).refresh()
+        let apiKey = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])["api_key"]!
+        // Hold the transfers so the worker processes can be inspected while they run.
+        job.commons.setFault(.stall, guid: nil, times: .times(3))
+        let out = job.directory.file("out"), err = job.directory.file("err")
+        let process = try Gen3Process.start(["-vv", "--endpoint", job.commons.endpoint, "--auth", "accesstoken:///" + token,
+                                             "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads,
+                                             "--no-prompt", "--stall-timeout", "1", "--report", job.directory.file("report.json")],
+                                            stdout: out, stderr: err)
+        try job.commons.waitForRequests(route: .storage, count: 1)
+        let workers = childProcesses(of: process.processIdentifier)
+        XCTAssertFalse(workers.isEmpty)
+        for pid in workers + [process.processIdentifier] {
+            let arguments = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            XCTAssertFalse(arguments.contains(token), "the token is in the arguments of process \(pid)")
+        }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        let database = job.downloads + "/.gen3/jobs.sqlite"
+        for path in [out, err, job.directory.file("report.json"), database, database + "-wal"] {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            for secret in [token, apiKey] {
+                XCTAssertNil(data.range(of: Data(secret.utf8)), "a secret is in \(path)")
+            }
+        }
+        for path in [database, database + "-wal", database + "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
+            XCTAssertEqual(mode?.intValue, 0o600, path)
+        }
+    }
+
+    func testInsecureSaysWhatItTurnsOff() throws {
+        let job = try JobFixture(objects: 1)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["--insecure"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("TLS certificates are NOT verified"), run.stderr)
+    }
+
+    private func childProcesses(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }
+    }
+}

@@ -1,0 +1,50 @@
+@testable import Gen3Kit
+import Foundation
+import XCTest
+
+final class CommonsTests: XCTestCase {
+    func testEndpointNormalisation() throws {
+        XCTAssertEqual(try Endpoint.normalize("my-commons.org"), "https://my-commons.org")
+        XCTAssertEqual(try Endpoint.normalize("http://127.0.0.1:8080/"), "http://127.0.0.1:8080")
+        XCTAssertThrowsError(try Endpoint.normalize("ftp://x.org"))
+        XCTAssertThrowsError(try Endpoint.normalize("https://"))
+        XCTAssertEqual(Endpoint.pathEncoded("dg.ABCD/4f1e 9"), "dg.ABCD/4f1e%209")
+        XCTAssertEqual(Endpoint.pathEncoded("drs://host.org/abc"), "drs://host.org/abc")
+    }
+
+    func testCredentialsNameTheirCommons() throws {
+        let payload = Data(#"{"iss":"https://data.example.org/user","exp":99}"#.utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        let key = "eyJhbGciOiJSUzI1NiJ9.\(payload).sig"
+        let credentials = try Credentials.parse(Data(#"{"api_key": "\#(key)", "key_id": "k"}"#.utf8), origin: "t")
+        XCTAssertEqual(credentials.issuerEndpoint, "https://data.example.org")
+        XCTAssertEqual(JWT.expiry(of: key), 99)
+        XCTAssertThrowsError(try Credentials.parse(Data("[]".utf8), origin: "t"))
+        XCTAssertThrowsError(try Credentials.parse(Data(#"{"key_id": "k"}"#.utf8), origin: "t"))
+    }
+
+    func testResponseHeadKeepsTheLastResponseOnly() {
+        var head = ResponseHead()
+        for line in ["HTTP/1.1 302 Found\r\n", "Location: http://x/\r\n", "Retry-After: 5\r\n",
+                     "HTTP/1.1 206 Partial Content\r\n", "Content-Range: bytes 100-199/200\r\n", "Content-Length: 100\r\n"] {
+            Array(line.utf8).withUnsafeBytes { head.consume($0) }
+        }
+        XCTAssertEqual(head.status, 206)
+        XCTAssertEqual(head.rangeStart, 100)
+        XCTAssertEqual(head.contentLength, 100)
+        XCTAssertNil(head.retryAfter)
+    }
+
+    func testRetryDelaysGrowAndAreCapped() {
+        let policy = RetryPolicy(maxAttempts: 5, baseDelay: 2, maxDelay: 10)
+        XCTAssertEqual(policy.delay(afterAttempt: 1, jitter: 0.5), 2)
+        XCTAssertEqual(policy.delay(afterAttempt: 3, jitter: 0.5), 8)
+        XCTAssertEqual(policy.delay(afterAttempt: 30, jitter: 0.5), 10)
+        XCTAssertEqual(policy.delay(afterAttempt: 2, jitter: 0), 2)
+        XCTAssertLessThan(policy.delay(afterAttempt: 2, jitter: 0.999), 6)
+    }
+
+    func testRedactedURLDropsTheSignature() {
+        XCTAssertEqual(redactedURL("https://s3.example/obj?X-Amz-Signature=secret"), "https://s3.example/obj?…")
+    }
+}

@@ -1,0 +1,79 @@
+@testable import Gen3Kit
+import Foundation
+import XCTest
+
+final class JobStoreTests: XCTestCase {
+    var directory: String!
+    var store: JobStore!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try JobStore(path: directory + "/job.sqlite")
+        let manifest = directory + "/m.tsv"
+        let rows = (1...10).map { "dg.T/\($0)\tf\($0).bin\t\($0 * 10)" }
+        try ("guid\tfile_name\tsize\n" + rows.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        _ = try ManifestImporter(store: store).importManifest(path: manifest, options: ImportOptions(downloadPath: directory + "/data"))
+    }
+
+    override func tearDownWithError() throws {
+        store = nil
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func testClaimsAreDisjointAcrossOwners() throws {
+        let a = try store.claimBatch(owner: "a", limit: 4, leaseSeconds: 60)
+        let b = try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 60)
+        XCTAssertEqual(a.count, 4)
+        XCTAssertEqual(b.count, 6)
+        XCTAssertTrue(Set(a.map(\.id)).isDisjoint(with: b.map(\.id)))
+        XCTAssertEqual(try store.claimBatch(owner: "c", limit: 10, leaseSeconds: 60).count, 0)
+    }
+
+    func testExpiredLeasesAreRescuedAndReleasedClaimsKeepTheirAttempts() throws {
+        let now = Clock.now()
+        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 3, leaseSeconds: 10, now: now).count, 3)
+        XCTAssertEqual(try store.rescueExpired(now: now + 5), 0)
+        XCTAssertEqual(try store.rescueExpired(now: now + 11), 3)
+        let again = try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 10, now: now + 12)
+        XCTAssertEqual(again.count, 10)
+        XCTAssertEqual(try store.releaseClaims(owner: "b"), 10)
+        XCTAssertEqual(try store.progress().count(.pending), 10)
+        XCTAssertEqual(try store.claimBatch(owner: "c", limit: 1, leaseSeconds: 10).first?.attempts, 0)
+    }
+
+    func testOutcomesAreRecordedWithHistoryAndBackoff() throws {
+        let claimed = try store.claimBatch(owner: "w", limit: 3, leaseSeconds: 60)
+        let now = Clock.now()
+        try store.record([
+            AttemptRecord(fileID: claimed[0].id, outcome: .done(md5: "abc"), startedAt: now, bytesOnDisk: 10),
+            AttemptRecord(fileID: claimed[1].id, outcome: .retry(notBefore: now + 3600), startedAt: now, httpStatus: 503, error: "busy"),
+            AttemptRecord(fileID: claimed[2].id, outcome: .failed, startedAt: now, httpStatus: 404, error: "gone"),
+        ], owner: "w")
+        let progress = try store.progress()
+        XCTAssertEqual(progress.count(.done), 1)
+        XCTAssertEqual(progress.count(.failed), 1)
+        XCTAssertEqual(progress.count(.pending), 8)
+        XCTAssertEqual(try store.failures().map(\.error), ["gone"])
+        // The retried row is not due for an hour: claims skip it.
+        let rest = try store.claimBatch(owner: "w", limit: 100, leaseSeconds: 60)
+        XCTAssertEqual(rest.count, 7)
+        XCTAssertFalse(rest.contains { $0.id == claimed[1].id })
+        let history = try store.connection.prepare("SELECT count(*) FROM attempts").first { $0.int(0) }
+        XCTAssertEqual(history, 3)
+        XCTAssertEqual(try store.retryFailed(), 1)
+    }
+
+    func testAnOutcomeFromAWorkerThatLostItsLeaseIsIgnored() throws {
+        let claimed = try store.claimBatch(owner: "old", limit: 1, leaseSeconds: 1, now: Clock.now() - 10)
+        XCTAssertEqual(try store.claimBatch(owner: "new", limit: 1, leaseSeconds: 60).first?.id, claimed[0].id)
+        try store.record([AttemptRecord(fileID: claimed[0].id, outcome: .failed, startedAt: Clock.now(), error: "late")], owner: "old")
+        XCTAssertEqual(try store.progress().count(.failed), 0)
+        XCTAssertEqual(try store.progress().count(.claimed), 1)
+    }
+
+    func testClaimUsesThePartialIndex() throws {
+        let plan = try store.connection.prepare("EXPLAIN QUERY PLAN " + FileQueries.claimBatch).rows(.text("o"), .real(0), .real(0), .integer(1)) { $0.string(3) ?? "" }
+        XCTAssertTrue(plan.contains { $0.contains("files_pending") }, plan.joined(separator: "; "))
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The benchmark: gen3 against aria2c (with md5) and curl --parallel on the same presigned URLs,
+# served by nginx on loopback, plus import and memory figures. Writes BENCHMARKS.md.
+#   scripts/bench.sh            # full: 3 alternating runs of each tool per dataset
+#   RUNS=1 QUICK=1 scripts/bench.sh   # a fast smoke run with smaller datasets
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bootstrap.sh
+need=()
+for package in nginx-light aria2; do dpkg -s "$package" >/dev/null 2>&1 || need+=("$package"); done
+if ((${#need[@]})); then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+swift build -c release --product gen3 >/dev/null
+exec python3 scripts/bench.py --gen3 "$(swift build -c release --show-bin-path)/gen3" --runs "${RUNS:-3}" \
+  ${QUICK:+--quick} --out BENCHMARKS.md "$@"

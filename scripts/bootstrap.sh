@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what gen3-swift needs from Debian when it is missing: the system SQLite and libcurl
+# (with headers), the sqlite3 shell for users' queries, and curl. Sourced by the other scripts.
+set -euo pipefail
+need=()
+for package in libsqlite3-dev libcurl4-openssl-dev sqlite3 curl pkg-config; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
+if ((${#need[@]})); then
+  echo "installing: ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (6.x) first" >&2; exit 1; }
