@@ -49,12 +49,11 @@ final class EngineTests: XCTestCase {
         let job = try JobFixture(objects: 6)
         try job.importManifest()
         XCTAssertEqual(try job.run().status, 0)
-        // An overlapping manifest: three known GUIDs (one repeated) and two new objects.
-        let extra = job.commons.objects.prefix(3).map(\.guid) + [job.commons.objects[0].guid]
+        // An overlapping manifest: three known GUIDs and two new objects, one of them twice.
         let added = [job.commons.addObject(guid: "dg.TEST/new-1", fileName: "new-1.bin", content: Array(repeating: 7, count: 100)),
                      job.commons.addObject(guid: "dg.TEST/new-2", fileName: "new-2.bin", content: Array(repeating: 9, count: 200))]
         let overlap = job.directory.file("overlap.json")
-        try job.commons.writeManifest(to: overlap, guids: extra + added.map(\.guid))
+        try job.commons.writeManifest(to: overlap, guids: job.commons.objects.prefix(3).map(\.guid) + added.map(\.guid) + [added[0].guid])
         let second = try job.importManifest(overlap)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stdout.contains("6 entries") && second.stdout.contains("2 new files"), second.stdout)

@@ -48,20 +48,30 @@ final class JobExecutor {
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
         let finalPath = FilePaths.join(settings.downloadPath, destName)
         if let present = alreadyPresent(task, finalPath: finalPath) { return present }
+        if let size = task.file.expectedSize, size > 0, FilePaths.fileSize(finalPath + ".part") == size {
+            // An earlier attempt wrote every byte but stopped before the rename.
+            if case .failed(let step) = openSink(task, finalPath: finalPath) { return step }
+            if let sink = task.sink, task.resumeOffset == size { return finishBody(task, sink: sink, status: nil) }
+        }
+        return presign(task)
+    }
+
+    private enum SinkOpening { case opened, failed(Step) }
+
+    /// Opens (or continues) the part file; only done once a body is about to arrive, so a file that
+    /// fails earlier leaves nothing on disk.
+    private func openSink(_ task: FileTask, finalPath: String) -> SinkOpening {
+        if task.sink != nil { return .opened }
         let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize)
         do {
             task.resumeOffset = try sink.open()
         } catch let error as SinkError {
-            return sinkFailure(task, error)
+            return .failed(sinkFailure(task, error))
         } catch {
-            return fail(task, "\(error)")
+            return .failed(fail(task, "\(error)"))
         }
         task.sink = sink
-        if let size = task.file.expectedSize, size > 0, task.resumeOffset == size {
-            // An earlier attempt wrote every byte but stopped before the rename.
-            return finishBody(task, sink: sink, status: nil)
-        }
-        return presign(task)
+        return .opened
     }
 
     /// A verified file already at its final name needs no request: a crash between the rename and
@@ -94,11 +104,13 @@ final class JobExecutor {
 
     private func download(_ task: FileTask, url: String) -> Step {
         task.phase = .download
-        guard let sink = task.sink else { return fail(task, "internal: no file open") }
         let lower = url.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
             return fail(task, "the commons gave a presigned URL that is not http(s): \(redactedURL(url).prefix(100))")
         }
+        guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
+        if case .failed(let step) = openSink(task, finalPath: FilePaths.join(settings.downloadPath, destName)) { return step }
+        guard let sink = task.sink else { return fail(task, "internal: no file open") }
         return make(task) {
             let easy = try CurlEasy()
             easy.receiver = DownloadReceiver(sink: sink, requestedFrom: task.resumeOffset)
@@ -275,6 +287,8 @@ final class JobExecutor {
     }
 
     private func fail(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
+        // An empty part file is clutter; a non-empty one is kept for `gen3 retry` to continue.
+        if let sink = task.sink, sink.written == 0 { sink.discard() }
         logger.info("\(task.file.guid) failed: \(message)")
         return .finished(record(task, .failed, message, status))
     }

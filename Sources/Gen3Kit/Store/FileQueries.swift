@@ -21,7 +21,7 @@ enum FileQueries {
         SET state = 'claimed', lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3,
             started_at = coalesce(started_at, ?3)
         WHERE id IN (
-            SELECT id FROM files
+            SELECT id FROM files INDEXED BY files_pending
             WHERE state = 'pending' AND next_attempt_at <= ?3
             ORDER BY next_attempt_at
             LIMIT ?4)

@@ -19,7 +19,7 @@ public enum SafeFileName {
         }
         var result = String(scalars).trimmingSpaces()
         while result.hasPrefix(".") { result = "_" + result.dropFirst() }
-        if result.isEmpty || result.allSatisfy({ $0 == "_" }) { return nil }
+        if result.allSatisfy({ $0 == "_" || $0 == "." }) { return nil }
         result = truncate(result, toBytes: maxBytes)
         if result.hasSuffix(".part") { result += "_" }
         return result
