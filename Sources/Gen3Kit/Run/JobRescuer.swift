@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// Gives back rows held by workers that are gone. Expired leases are rescued at every claim; this
 /// also frees, at once, rows whose owner was a process on this host that no longer exists (a
@@ -16,10 +14,20 @@ enum JobRescuer {
         for owner in owners {
             guard let colon = owner.lastIndex(of: ":"), owner[..<colon] == host,
                   let pid = pid_t(owner[owner.index(after: colon)...]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
+            if !isAlive(pid) {
                 released += try store.releaseClaims(owner: owner)
             }
         }
         return released
+    }
+
+    /// Whether `pid` is a running process. A zombie is dead: after a `kill -9` of a whole run its
+    /// workers are orphans, and an init that does not reap leaves them as zombies indefinitely.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].dropFirst().first
+        return state != "Z" && state != "X"
     }
 }
