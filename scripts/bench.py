@@ -12,24 +12,29 @@ def b64(obj):
 
 
 def make_dataset(root, name, count, size, seed):
-    """count files of size bytes from a fixed seed; returns [(guid, file, size, md5)]."""
+    """count files of size bytes from a fixed seed; returns [(guid, file, size, md5)]. Reuses a
+    complete earlier copy (the content depends only on the seed)."""
     directory = os.path.join(root, "objects", name)
     os.makedirs(directory, exist_ok=True)
+    paths = [os.path.join(directory, f"{name}-{i:07d}") for i in range(count)]
+    reuse = all(os.path.exists(p) and os.path.getsize(p) == size for p in paths)
     rng = random.Random(seed)
     entries = []
-    for i in range(count):
-        guid = f"dg.BENCH/{name}-{i:07d}"
-        path = os.path.join(directory, f"{name}-{i:07d}")
-        if os.path.exists(path) and os.path.getsize(path) == size:
-            data = None
-            md5 = hashlib.md5(open(path, "rb").read()).hexdigest()
-            rng.randbytes(size)  # keep the sequence identical
+    for i, path in enumerate(paths):
+        h = hashlib.md5()
+        if reuse:
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 24):
+                    h.update(chunk)
         else:
-            data = rng.randbytes(size)
             with open(path, "wb") as f:
-                f.write(data)
-            md5 = hashlib.md5(data).hexdigest()
-        entries.append((guid, f"{name}-{i:07d}", size, md5))
+                left = size
+                while left:
+                    chunk = rng.randbytes(min(left, 1 << 24))
+                    f.write(chunk)
+                    h.update(chunk)
+                    left -= len(chunk)
+        entries.append((f"dg.BENCH/{name}-{i:07d}", f"{name}-{i:07d}", size, h.hexdigest()))
     return entries
 
 

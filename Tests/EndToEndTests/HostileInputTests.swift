@@ -130,7 +130,7 @@ final class HostileInputTests: XCTestCase {
                                              "--no-prompt", "--stall-timeout", "1", "--report", job.directory.file("report.json")],
                                             stdout: out, stderr: err)
         try job.commons.waitForRequests(route: .storage, count: 1)
-        let workers = childProcesses(of: process.processIdentifier)
+        let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertFalse(workers.isEmpty)
         for pid in workers {
             let arguments = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
@@ -157,15 +157,5 @@ final class HostileInputTests: XCTestCase {
         let run = try job.run(["--insecure"])
         XCTAssertEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("TLS certificates are NOT verified"), run.stderr)
-    }
-
-    private func childProcesses(of parent: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && Int32(fields[1]) == parent
-        }
     }
 }

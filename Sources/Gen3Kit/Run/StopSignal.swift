@@ -17,6 +17,8 @@ public enum StopSignal {
         Glibc.signal(SIGINT, stopHandler)
         Glibc.signal(SIGTERM, stopHandler)
         Glibc.signal(SIGPIPE, SIG_IGN)
+        // Past a file size limit, write(2) should fail with EFBIG (a clear error), not kill us.
+        Glibc.signal(SIGXFSZ, SIG_IGN)
     }
 
     /// The signal number that asked us to stop, or 0.

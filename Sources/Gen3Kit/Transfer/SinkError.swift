@@ -15,7 +15,7 @@ public enum SinkError: Error, LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case .storage(let path, let code):
-            return "cannot write \(path): \(String(cString: strerror(code))); free space or fix permissions, then run again"
+            return "cannot write \(path): \(String(cString: strerror(code))); free space, fix permissions or raise the file size limit, then run again (finished and partial files are kept)"
         case .file(let path, let code):
             return "cannot write \(path): \(String(cString: strerror(code)))"
         case .symlink(let path):
@@ -33,7 +33,7 @@ public enum SinkError: Error, LocalizedError, Equatable {
 
     static func from(errno code: Int32, path: String) -> SinkError {
         switch code {
-        case ENOSPC, EDQUOT, EROFS, EACCES, EPERM: return .storage(path: path, errno: code)
+        case ENOSPC, EDQUOT, EROFS, EACCES, EPERM, EFBIG: return .storage(path: path, errno: code)
         case ELOOP: return .symlink(path: path)
         default: return .file(path: path, errno: code)
         }

@@ -15,17 +15,7 @@ struct DownloadMultipleAsync: ParsableCommand {
     @Option(help: "The manifest: Gen3 portal JSON, or TSV/CSV with a header.")
     var manifest: String
 
-    @Option(help: "Where the files go.")
-    var downloadPath = "."
-
-    @Option(help: "File names: original, guid, or combined (name_<guid>.ext).")
-    var filenameFormat: FilenameFormat = .original
-
-    @Option(name: .customLong("protocol"), help: "Storage protocol to ask Fence for (e.g. s3, gs). Default: the commons' choice.")
-    var protocolName: String?
-
-    @Flag(help: "Save a file whose name another file already has as name_1.ext instead of stopping.")
-    var rename = false
+    @OptionGroup(title: "Destination") var destination: DestinationOptions
 
     @Flag(help: "Start without showing the plan and asking (required when stdin is not a terminal).")
     var noPrompt = false
@@ -35,18 +25,12 @@ struct DownloadMultipleAsync: ParsableCommand {
 
     func run() throws {
         var globals = globals.merged(with: root.globals)
-        let downloadPath = FilePaths.absolute(downloadPath)
-        if globals.db == nil {
-            FilePaths.makeDirectories(downloadPath + "/.gen3")
-            globals.db = downloadPath + "/.gen3/jobs.sqlite"
-        }
+        let downloadPath = destination.jobInDownloadPath(&globals, database: "jobs.sqlite")
         Log.bootstrap(verbosity: globals.verbose)
         let store = try JobStore(path: globals.databasePath)
-        let options = ImportOptions(downloadPath: downloadPath, filenameFormat: filenameFormat, rename: rename,
-                                    endpoint: try globals.endpoint.map(Endpoint.normalize),
-                                    credentialsPath: CredentialsLocator.storablePath(globals.auth), protocolName: protocolName)
-        let summary = try ManifestImporter(store: store).importManifest(path: manifest, options: options)
-        if summary.added > 0 || summary.duplicates > 0 { print(ImportReport.text(summary, database: globals.databasePath).split(separator: "\n").dropLast().joined(separator: "\n")) }
+        let summary = try ManifestImporter(store: store).importManifest(
+            path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
+        if summary.added > 0 || summary.duplicates > 0 { print(ImportReport.text(summary, database: globals.databasePath, next: false)) }
         let prompt = !noPrompt
         let result = try JobRunner.run(globals: globals, flags: flags, output: output) { store, settings in
             if prompt { try ConfirmationPrompt.confirm(store: store, settings: settings) }

@@ -1,11 +1,13 @@
 import ArgumentParser
+import Foundation
 import Gen3Kit
 
 /// `gen3 download-single GUID`: one file, through the same engine (name, size and md5 from indexd).
 struct DownloadSingle: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-single",
-        abstract: "Download one file by GUID (its name, size and md5 come from indexd).")
+        abstract: "Download one file by GUID (its name, size and md5 come from indexd).",
+        discussion: "The job database is <download-path>/.gen3/single.sqlite unless --db is given.")
 
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions
@@ -13,14 +15,7 @@ struct DownloadSingle: ParsableCommand {
     @Argument(help: "The GUID: bare, prefixed (dg.ABCD/…) or drs://host/….")
     var guid: String
 
-    @Option(help: "Where the file goes.")
-    var downloadPath = "."
-
-    @Option(help: "File name: original, guid, or combined (name_<guid>.ext).")
-    var filenameFormat: FilenameFormat = .original
-
-    @Option(name: .customLong("protocol"), help: "Storage protocol to ask Fence for (e.g. s3, gs).")
-    var protocolName: String?
+    @OptionGroup(title: "Destination") var destination: DestinationOptions
 
     @Flag(help: "Accepted for compatibility: download-single never asks.")
     var noPrompt = false
@@ -32,23 +27,16 @@ struct DownloadSingle: ParsableCommand {
 
     func run() throws {
         var globals = globals.merged(with: root.globals)
-        let downloadPath = FilePaths.absolute(downloadPath)
-        if globals.db == nil {
-            FilePaths.makeDirectories(downloadPath + "/.gen3")
-            globals.db = downloadPath + "/.gen3/single.sqlite"
-        }
+        let downloadPath = destination.jobInDownloadPath(&globals, database: "single.sqlite")
         Log.bootstrap(verbosity: globals.verbose)
         let store = try JobStore(path: globals.databasePath)
-        let options = ImportOptions(downloadPath: downloadPath, filenameFormat: filenameFormat,
-                                    endpoint: try globals.endpoint.map(Endpoint.normalize),
-                                    credentialsPath: CredentialsLocator.storablePath(globals.auth), protocolName: protocolName)
         let entry = ManifestEntry(guid: guid.trimmingCharacters(in: .whitespaces), line: 1)
-        _ = try ManifestImporter(store: store).importEntries(from: ListManifestReader([entry]), source: "download-single", options: options)
+        _ = try ManifestImporter(store: store).importEntries(
+            from: ListManifestReader([entry]), source: "download-single",
+            options: destination.importOptions(downloadPath: downloadPath, globals: globals))
         var flags = try RunFlags.parse(["--workers", "1"])
         flags.skipCompleted = skipCompleted
         let result = try JobRunner.run(globals: globals, flags: flags, output: output)
         throw ExitCode(result.exitStatus)
     }
 }
-
-import Foundation
