@@ -7,6 +7,7 @@ public enum SafeFileName {
 
     /// The safe form of `name`, or nil when nothing usable is left.
     public static func sanitize(_ name: String) -> String? {
+        if isPlain(name) { return name }
         // Keep only what follows the last separator of either convention.
         let lastComponent = name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? name
         var scalars = String.UnicodeScalarView()
@@ -25,9 +26,20 @@ public enum SafeFileName {
         return result
     }
 
+    /// Already safe: printable ASCII without spaces or separators, no leading dot, short, and not
+    /// ending in `.part`. Checked on bytes, because most names are like this and grapheme-aware
+    /// String work would dominate a million-row import.
+    static func isPlain(_ name: String) -> Bool {
+        let bytes = name.utf8
+        guard let first = bytes.first, first != UInt8(ascii: "."), bytes.count <= maxBytes else { return false }
+        guard bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "\\") }) else { return false }
+        return !bytes.reversed().starts(with: "trap.".utf8)
+    }
+
     /// The name for `guid` under `format`, or nil when the original name is not known yet.
     public static func destinationName(guid: String, fileName: String?, format: FilenameFormat) -> String? {
-        let guidName = sanitize(guid) ?? "file"
+        // Only what follows the GUID's last "/" (its prefix says nothing about the file).
+        var guidName: String { sanitize(guid) ?? "file" }
         switch format {
         case .guid:
             return guidName
@@ -37,7 +49,8 @@ public enum SafeFileName {
         case .combined:
             guard let fileName, let safe = sanitize(fileName) else { return fileName == nil ? nil : guidName }
             let (stem, ext) = split(safe)
-            return truncate(stem, toBytes: maxBytes - guidName.utf8.count - ext.utf8.count - 1) + "_" + guidName + ext
+            let suffix = guidName
+            return truncate(stem, toBytes: maxBytes - suffix.utf8.count - ext.utf8.count - 1) + "_" + suffix + ext
         }
     }
 
@@ -77,6 +90,8 @@ public enum SafeFileName {
 
 extension String {
     func trimmingSpaces() -> String {
+        // Nothing to trim in the common case: decided on bytes, without grapheme breaking.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view.removeFirst() }
         while let last = view.last, last.isWhitespace { view.removeLast() }
