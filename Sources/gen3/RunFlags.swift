@@ -56,7 +56,7 @@ struct RunFlags: ParsableArguments {
     var arguments: [String] {
         let options = options
         var arguments = [
-            "--max-concurrent-requests", "\(options.maxConcurrentRequests)", "--batch-size", "\(options.batchSize)",
+            "--workers", "\(options.workers)", "--max-concurrent-requests", "\(options.maxConcurrentRequests)", "--batch-size", "\(options.batchSize)",
             "--max-attempts", "\(options.retry.maxAttempts)", "--retry-base-delay", "\(options.retry.baseDelay)",
             "--retry-max-delay", "\(options.retry.maxDelay)", "--lease-seconds", "\(options.leaseSeconds)",
             "--stall-timeout", "\(options.http.stallSeconds)", "--connect-timeout", "\(options.http.connectTimeout)",

@@ -77,3 +77,14 @@ final class JobStoreTests: XCTestCase {
         XCTAssertTrue(plan.contains { $0.contains("files_pending") }, plan.joined(separator: "; "))
     }
 }
+
+extension JobStoreTests {
+    func testClaimsShareFewFilesAcrossWorkers() throws {
+        XCTAssertEqual(try store.fairClaimSize(batchSize: 64, workers: 2), 5)
+        XCTAssertEqual(try store.fairClaimSize(batchSize: 64, workers: 4), 3)
+        XCTAssertEqual(try store.fairClaimSize(batchSize: 2, workers: 2), 2)
+        XCTAssertEqual(try store.fairClaimSize(batchSize: 64, workers: 1), 64)
+        _ = try store.claimBatch(owner: "a", limit: 10, leaseSeconds: 60)
+        XCTAssertEqual(try store.fairClaimSize(batchSize: 64, workers: 2), 1)
+    }
+}

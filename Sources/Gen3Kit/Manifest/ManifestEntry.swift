@@ -1,13 +1,16 @@
 /// One file named by a manifest.
 public struct ManifestEntry: Equatable, Sendable {
-    /// Trimmed and otherwise verbatim: bare, prefixed (`dg.ABCD/…`) or `drs://host/…`.
+    /// The file's GUID, trimmed and otherwise verbatim: a bare UUID, `dg.ABCD/<uuid>` or
+    /// `drs://host/<uuid>`. Never empty.
     public var guid: String
-    /// As the manifest gives it: untrusted (made safe when the destination is chosen).
+    /// The name the manifest gives, verbatim and untrusted (it may hold `..`, `/` or NUL; it is made
+    /// safe where the destination is chosen); nil when absent or empty.
     public var fileName: String?
+    /// The size in bytes; nil when absent or empty.
     public var size: Int64?
-    /// Lowercase hex.
+    /// The MD5 sum as 32 lowercase hex digits; nil when absent or empty.
     public var md5: String?
-    /// Where the entry starts, for messages.
+    /// The 1-based line where the entry starts, for messages.
     public var line: Int
 
     public init(guid: String, fileName: String? = nil, size: Int64? = nil, md5: String? = nil, line: Int = 0) {
@@ -19,8 +22,9 @@ public struct ManifestEntry: Equatable, Sendable {
     }
 }
 
-/// A pull-based manifest reader: memory use does not depend on how many entries the file has.
+/// A pull-based manifest reader; memory use does not depend on how many entries the file has.
 public protocol ManifestReader: AnyObject {
-    /// The next entry, or nil at the end. Throws ``ManifestError``.
+    /// The next entry, or nil at the end. Throws ``ManifestError``; after a throw every later call
+    /// throws the same error.
     func next() throws -> ManifestEntry?
 }

@@ -1,40 +1,57 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The manifest formats gen3 reads.
 public enum ManifestFormat: String, Sendable, CaseIterable {
     /// Gen3 portal JSON: an array of objects.
     case json
-    /// Tab-separated with a header row.
+    /// Tab-separated values with a header row.
     case tsv
-    /// Comma-separated (RFC 4180 quoting) with a header row.
+    /// Comma-separated values (RFC 4180 quoting) with a header row.
     case csv
 
-    /// By extension; otherwise by content: `[` first → json, a tab in the first line → tsv, else csv.
+    /// How much of the first line sniffing looks at for a tab.
+    private static let sniffLimit = 1 << 20
+
+    /// By extension (`.json`, `.tsv`, `.csv`, any case); otherwise by sniffing the content: after an
+    /// optional UTF-8 BOM, a first non-whitespace byte of `[` (or `{`, so that a lone object gets
+    /// the JSON reader's message) means json, a tab in the first non-blank line tsv, anything else
+    /// csv. A `.txt` file is sniffed, as it may hold either kind of table.
     public static func detect(path: String) throws -> ManifestFormat {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".json") { return .json }
-        if lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") { return .tsv }
-        if lower.hasSuffix(".csv") { return .csv }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if let dot = name.lastIndex(of: "."), let format = ManifestFormat(rawValue: name[name.index(after: dot)...].lowercased()) {
+            return format
+        }
         let stream = try ByteStream(path: path)
         try stream.skipByteOrderMark()
-        var firstLine: [UInt8] = []
-        while let byte = try stream.next(), firstLine.count < 65536 {
-            if firstLine.isEmpty && (byte == 0x20 || byte == 0x09 || byte == 0x0a || byte == 0x0d) { continue }
-            if firstLine.isEmpty && byte == UInt8(ascii: "[") { return .json }
-            if byte == 0x0a { break }
-            firstLine.append(byte)
+        var seenContent = false
+        var sawTab = false
+        var scanned = 0
+        while let byte = try stream.peek(), scanned < sniffLimit {
+            stream.position += 1
+            scanned += 1
+            switch byte {
+            case 0x0a:
+                if seenContent { return sawTab ? .tsv : .csv }
+                sawTab = false
+            case 0x09:
+                sawTab = true
+            case 0x20, 0x0d:
+                break
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                if !seenContent { return .json }
+            default:
+                seenContent = true
+            }
         }
-        return firstLine.contains(0x09) ? .tsv : .csv
+        return sawTab ? .tsv : .csv
     }
 }
 
-/// Opens a reader for the manifest at `path`, detecting the format when not given.
+/// Opens a pull-based reader for the manifest at `path`, detecting the format when it is not given
+/// (detection reads the start of the file, so give the format for a pipe). Throws ``ManifestError``
+/// when the file cannot be opened; problems inside it surface from `next()`.
 public func openManifest(path: String, format: ManifestFormat? = nil) throws -> any ManifestReader {
     switch try format ?? ManifestFormat.detect(path: path) {
     case .json: return try JSONManifestReader(path: path)
-    case .tsv: return try DelimitedManifestReader(path: path, separator: 0x09)
-    case .csv: return try DelimitedManifestReader(path: path, separator: UInt8(ascii: ","))
+    case .tsv: return try DelimitedManifestReader(path: path, format: .tsv)
+    case .csv: return try DelimitedManifestReader(path: path, format: .csv)
     }
 }

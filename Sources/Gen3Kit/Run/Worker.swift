@@ -114,7 +114,8 @@ public final class Worker {
         while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil {
             if queueHead >= queue.count {
                 guard now >= nextClaim else { return }
-                queue = try store.claimBatch(owner: owner, limit: options.batchSize, leaseSeconds: options.leaseSeconds, now: now)
+                let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
+                queue = try store.claimBatch(owner: owner, limit: limit, leaseSeconds: options.leaseSeconds, now: now)
                 queueHead = 0
                 claims += 1
                 if queue.isEmpty {

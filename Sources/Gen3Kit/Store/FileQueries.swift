@@ -42,6 +42,11 @@ enum FileQueries {
         """
     /// Bytes on disk of an in-flight transfer, so progress reflects every worker.
     static let updateBytes = "UPDATE files SET bytes_done = ?2 WHERE id = ?1 AND state = 'claimed'"
+    /// Due rows, counted only up to ?2 so it stays cheap on a million-row job.
+    static let countDue = """
+        SELECT count(*) FROM (SELECT 1 FROM files INDEXED BY files_pending
+                              WHERE state = 'pending' AND next_attempt_at <= ?1 LIMIT ?2)
+        """
     static let earliestPending = "SELECT min(next_attempt_at) FROM files WHERE state = 'pending'"
     static let countUnfinished = "SELECT count(*) FROM files WHERE state IN ('pending', 'claimed')"
 

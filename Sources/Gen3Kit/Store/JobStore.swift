@@ -63,6 +63,14 @@ public final class JobStore {
         }
     }
 
+    /// How many rows one of `workers` workers should claim now: a fair share of what is due, at
+    /// most `batchSize`, so a few large files spread over all workers instead of going to the first.
+    public func fairClaimSize(batchSize: Int, workers: Int, now: Double = Clock.now()) throws -> Int {
+        guard workers > 1 else { return batchSize }
+        let due = try statement(FileQueries.countDue).first(.real(now), .integer(Int64(batchSize * workers))) { $0.int(0) } ?? 0
+        return max(1, min(batchSize, (due + workers - 1) / workers))
+    }
+
     /// Puts rows whose lease expired back to pending; returns how many.
     @discardableResult
     public func rescueExpired(now: Double = Clock.now()) throws -> Int {
