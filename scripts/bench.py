@@ -276,9 +276,35 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
     tx = [l for r in results.get(("small", "gen3"), []) for l in r.get("tx", [])]
     if tx:
         lines += ["", "## Database transactions (small dataset, one gen3 run)", "", "```"] + tx[-4:] + ["```"]
+    lines += ["", NOTES]
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+NOTES = """## Design choices and where the time goes
+
+- **Durability is not traded away.** Each file is fsynced before its rename to the final name, the
+  download directory is synced once per batch, and only then does the batch's one transaction
+  commit. A grouped `syncfs` per batch was tried instead of per-file fsync and was slower here:
+  it flushes the whole file system, SQLite's WAL included (per-file fsync costs about 60 us on
+  this disk; syncing 256 MiB adds about 0.1 s).
+- **Database overhead** is batched: claims take up to `--batch-size` rows (a fair share of what is
+  due when rows are few, so large files spread over all workers), and outcomes commit in batches
+  of up to 256 or every 250 ms. Transactions per file are in the section above (outcome and claim
+  transactions of each worker over the 5000 files).
+- **Small files** (profiled with `perf record` on this dataset): the kernel's ext4 work dominates,
+  i.e. inode allocation in a directory whose files were just deleted and the directory lock that
+  the two workers' create and rename contend on. gen3 does two directory operations per file (create
+  `.part`, rename) where curl does one. md5 is about 3%.
+- **Large files**: md5 is about a third of the CPU (BoringSSL's assembly, one core per file), and
+  the kernel's copies (recv, write) most of the rest; curl verifies nothing.
+- **Memory**: every Swift process starts at about 27 MiB RSS (`gen3 --version`), most of it
+  Foundation and its ICU data, so a supervisor and two workers sum to about 100 MiB. The figure
+  does not grow with the job (10k vs 1M rows above).
+- **Defaults**: `--workers` = cores (2 here), `--max-concurrent-requests` 16, `--batch-size` 64:
+  with one worker the small-file run was slower (about 4.8 s vs 4.0 s) in the profiling runs.
+"""
 
 
 if __name__ == "__main__":

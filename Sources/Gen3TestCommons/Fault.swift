@@ -34,12 +34,14 @@ public enum Fault: Sendable, Equatable {
     case ignoreRange
     /// Storage: one byte flipped, same length.
     case corrupt
+    /// Fence: 403 whose body echoes the request's Authorization header (a careless server).
+    case echoAuthorization
 
     /// The route the fault acts on.
     var route: Route {
         switch self {
         case .status(_, let route, _): return route
-        case .expiredURL, .presignedURL: return .download
+        case .expiredURL, .presignedURL, .echoAuthorization: return .download
         default: return .storage
         }
     }

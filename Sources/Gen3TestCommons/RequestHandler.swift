@@ -63,6 +63,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return respond(context, request, 404, json: ["error": "no such object: \(guid)"])
             }
             switch fault {
+            case .echoAuthorization?: return respond(context, request, 403, json: ["error": "forbidden for \(authorization)"])
             case .presignedURL(let url)?: return respond(context, request, 200, json: ["url": url])
             case .expiredURL?: return respond(context, request, 200, json: ["url": commons.presignedURL(for: object, expired: true)])
             default: return respond(context, request, 200, json: ["url": commons.presignedURL(for: object, expired: false)])

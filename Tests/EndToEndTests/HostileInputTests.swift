@@ -151,6 +151,19 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    func testATokenEchoedByTheServerIsScrubbedFromTheRecordedError() throws {
+        let job = try JobFixture(objects: 1)
+        job.commons.setFault(.echoAuthorization, guid: job.commons.objects[0].guid, times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["--report", job.directory.file("report.json")])
+        XCTAssertEqual(run.status, 1)
+        let error = try job.sql("SELECT last_error FROM failures")
+        XCTAssertEqual(error.count, 1)
+        XCTAssertTrue(error[0].contains("Bearer [token]"), "\(error)")
+        let report = try String(contentsOfFile: job.directory.file("report.json"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Bearer [token]") && !report.contains("Bearer ey"), report)
+    }
+
     func testInsecureSaysWhatItTurnsOff() throws {
         let job = try JobFixture(objects: 1)
         XCTAssertEqual(try job.importManifest().status, 0)

@@ -10,6 +10,8 @@ final class FileTask {
     var resumeOffset: Int64 = 0
     /// A 401 from Fence gets one token refresh per attempt.
     var refreshedToken = false
+    /// The bearer token of this attempt's Fence request, only to scrub it from server text we keep.
+    var bearer: String?
 
     init(file: ClaimedFile) { self.file = file }
 

@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 import Logging
 
 /// Takes one file from claim to outcome, one request at a time: indexd (only when the manifest
@@ -99,6 +100,7 @@ final class JobExecutor {
         } catch {
             return retry(task, "\(error)")
         }
+        task.bearer = token
         return make(task) { try requests.presign(guid: task.file.guid, token: token).0 }
     }
 
@@ -201,13 +203,13 @@ final class JobExecutor {
             logger.info("fence answered 401 for \(task.file.guid); refreshing the access token")
             return presign(task)
         case 403:
-            return fail(task, "access denied by the commons (HTTP 403): \(receiver.bodySnippet(maxLength: 160))", status: status)
+            return fail(task, "access denied by the commons (HTTP 403): \(scrubbed(receiver.bodySnippet(maxLength: 4096), task).prefix(160))", status: status)
         case 404:
             return fail(task, "the commons has no file with this GUID (HTTP 404)", status: status)
         case 429, 500...599, 401:
             return retry(task, "fence: HTTP \(status)", status: status, retryAfter: receiver.head.retryAfter)
         default:
-            return fail(task, "fence: HTTP \(status) \(receiver.bodySnippet(maxLength: 120))", status: status)
+            return fail(task, "fence: HTTP \(status) \(scrubbed(receiver.bodySnippet(maxLength: 4096), task).prefix(120))", status: status)
         }
     }
 
@@ -276,6 +278,13 @@ final class JobExecutor {
         return .finished(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
                                        httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
                                        bytesOnDisk: sink.written))
+    }
+
+    /// Server text with this attempt's token cut out: a server that echoes the Authorization header
+    /// back must not get the token into the job table or the report.
+    private func scrubbed(_ text: String, _ task: FileTask) -> String {
+        guard let bearer = task.bearer, bearer.count >= 8 else { return text }
+        return text.replacingOccurrences(of: bearer, with: "[token]")
     }
 
     // MARK: - Outcomes
