@@ -1,5 +1,6 @@
 @testable import Gen3Kit
 import Foundation
+import TestSupport
 import XCTest
 
 final class DelimitedManifestReaderTests: XCTestCase {
@@ -19,22 +20,8 @@ final class DelimitedManifestReaderTests: XCTestCase {
 
     private func makeFile(_ bytes: [UInt8], _ name: String) -> String {
         let path = directory.appendingPathComponent(name).path
-        XCTAssertNoThrow(try saveFile(bytes, at: path))
+        XCTAssertNoThrow(try TestFiles.write(bytes, to: path))
         return path
-    }
-
-    /// Writes `bytes` to `path` with plain POSIX calls: Foundation's writers fsync, which would
-    /// dominate the run time of these tests.
-    private func saveFile(_ bytes: [UInt8], at path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-            written += count
-        }
     }
 
     private func read(bytes: [UInt8], _ name: String, format: ManifestFormat? = nil) throws -> [ManifestEntry] {

@@ -1,5 +1,6 @@
 @testable import Gen3Kit
 import Foundation
+import TestSupport
 import XCTest
 
 /// Thousands of damaged manifests, each of which must end in entries that are usable or in a
@@ -86,7 +87,7 @@ final class ManifestFuzzTests: XCTestCase {
     /// Reads `bytes` to the end; true when every entry was read, false on a ManifestError.
     private func check(_ bytes: [UInt8], name: String, round: Int) throws -> Bool {
         let path = directory.appendingPathComponent(name).path
-        try saveFile(bytes, at: path)
+        try TestFiles.write(bytes, to: path)
         do {
             let reader = try openManifest(path: path)
             var count = 0
@@ -115,20 +116,6 @@ final class ManifestFuzzTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(error.column ?? 1, 1, "round \(round): \(error)")
             XCTAssertFalse(error.reason.isEmpty, "round \(round)")
             return false
-        }
-    }
-
-    /// Writes `bytes` to `path` with plain POSIX calls: Foundation's writers fsync, which would
-    /// dominate the run time of these tests.
-    private func saveFile(_ bytes: [UInt8], at path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
-            written += count
         }
     }
 
