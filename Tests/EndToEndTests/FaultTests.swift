@@ -205,3 +205,25 @@ final class ProcessFaultTests: XCTestCase {
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
     }
 }
+
+extension ProcessFaultTests {
+    /// Ctrl-C on a terminal signals the supervisor and every worker; the supervisor then forwards
+    /// SIGTERM. Workers must still stop gracefully: release their files and exit, then 130.
+    func testCtrlCReachingEveryProcessStopsGracefully() throws {
+        let job = try JobFixture(objects: 2)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        job.commons.setFault(.stall, guid: nil, times: .times(2))
+        let err = job.directory.file("err")
+        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                                             "run", "--workers", "1", "--no-progress"],
+                                            stdout: job.directory.file("out"), stderr: err)
+        try job.commons.waitForRequests(route: .storage, count: 2)
+        let workers = ChildProcesses.of(process.processIdentifier)
+        XCTAssertEqual(workers.count, 1)
+        for pid in workers + [process.processIdentifier] { kill(pid, SIGINT) }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"], "the worker did not stop gracefully")
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
+    }
+}

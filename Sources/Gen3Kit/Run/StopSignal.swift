@@ -11,7 +11,7 @@ public enum StopSignal {
         return pointer
     }()
 
-    /// Installs the handlers; a second signal while stopping ends the process at once.
+    /// Installs the handlers; the same signal a second time while stopping ends the process at once.
     public static func install() {
         _ = received
         Glibc.signal(SIGINT, stopHandler)
@@ -29,9 +29,13 @@ public enum StopSignal {
     public static var exitStatus: Int32 { 128 + received.pointee }
 
     fileprivate static func note(_ number: Int32) {
-        if received.pointee != 0 {
-            // The second Ctrl-C: leave now. Safe because nothing unverified ever has its final name.
-            _exit(128 + number)
+        let first = received.pointee
+        if first != 0 {
+            // The same signal again (a second Ctrl-C) means leave now: safe, because nothing
+            // unverified ever has its final name. A different one is the supervisor forwarding
+            // SIGTERM after the terminal's SIGINT already reached us: keep stopping gracefully.
+            if number == first { _exit(128 + number) }
+            return
         }
         received.pointee = number
     }
