@@ -61,6 +61,10 @@ let package = Package(
             dependencies: ["Gen3Kit", "TestSupport"]
         ),
         .testTarget(
+            name: "Gen3TestCommonsTests",
+            dependencies: ["Gen3TestCommons", "gen3-test-commons", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["Gen3Kit", "Gen3TestCommons", "TestSupport", "gen3", "gen3-test-commons"]
         ),

@@ -1,73 +1,111 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
-/// Writes an object's body a chunk at a time, the next chunk only once the last one is written,
-/// so a large object never sits in memory; applies the body faults (cut short, reset, corrupt,
-/// extra bytes, trickle).
+/// Writes one response body per its ``BodyPlan``, 64 KiB at a time, generating each chunk just
+/// before it is written. Backpressure: it writes only while the channel is writable and resumes
+/// when ``HTTPConnectionHandler`` sees the channel become writable again, so at most the channel's
+/// write-buffer high-water mark is queued in memory however large the object is. All of it runs
+/// on the channel's event loop.
 final class BodyStreamer {
-    let context: ChannelHandlerContext
-    let handler: RequestHandler
-    let commons: TestCommons
-    let object: TestObject
-    let start: Int, declared: Int, limit: Int, chunk: Int
-    let delay: TimeAmount?
-    let corrupt: Bool, reset: Bool, keepAlive: Bool
-    private var sent = 0
+    private static let chunkSize = 64 * 1024
 
-    init(context: ChannelHandlerContext, handler: RequestHandler, commons: TestCommons, object: TestObject, start: Int,
-         declared: Int, limit: Int, chunk: Int, delay: TimeAmount?, corrupt: Bool, reset: Bool, keepAlive: Bool) {
+    private let context: ChannelHandlerContext
+    private let plan: BodyPlan
+    private let store: ObjectStore
+    private let recorder: StatsRecorder
+    private let keepAlive: Bool
+    private var sent = 0
+    private var ended = false
+    private var lastWrite: EventLoopFuture<Void>?
+    private var tick: Scheduled<Void>?
+    /// Called once the response has ended normally (the connection may carry another request).
+    var onComplete: () -> Void = {}
+
+    init(context: ChannelHandlerContext, plan: BodyPlan, store: ObjectStore, recorder: StatsRecorder, keepAlive: Bool) {
         self.context = context
-        self.handler = handler
-        self.commons = commons
-        self.object = object
-        self.start = start
-        self.declared = declared
-        self.limit = limit
-        self.chunk = chunk
-        self.delay = delay
-        self.corrupt = corrupt
-        self.reset = reset
+        self.plan = plan
+        self.store = store
+        self.recorder = recorder
         self.keepAlive = keepAlive
     }
 
-    func step() {
-        guard sent < limit else { return finish() }
-        let count = min(chunk, limit - sent)
-        let offset = start + sent
-        // Bytes past the object's end (the extra-bytes fault) are zeros.
-        let real = max(0, min(count, object.size - offset))
-        var bytes = real > 0 ? commons.store.bytes(object, offset: offset, count: real) : []
-        if bytes.count < count { bytes += [UInt8](repeating: 0, count: count - bytes.count) }
-        if corrupt, sent == 0, !bytes.isEmpty { bytes[bytes.count / 2] ^= 0xff }
-        sent += count
-        let guid = object.guid
-        commons.recorder.update { $0.bytesServed[guid, default: 0] += count }
-        let buffer = context.channel.allocator.buffer(bytes: bytes)
-        context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer)))).whenComplete { result in
-            guard case .success = result else { return self.context.close(promise: nil) }
-            if let delay = self.delay {
-                self.context.eventLoop.scheduleTask(in: delay) { self.step() }
-            } else {
-                self.step()
-            }
-        }
+    func start() {
+        if plan.bytesPerSecond != nil { trickle() } else { pump() }
     }
 
-    private func finish() {
-        if limit < declared {
-            // Cut short: a reset (RST, via SO_LINGER 0) or a clean close, both before the declared length.
-            let context = context
-            if reset, let provider = context.channel as? SocketOptionProvider {
-                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in context.close(promise: nil) }
-            } else {
-                context.close(promise: nil)
-            }
-            return
+    /// The channel is writable again.
+    func resume() {
+        if plan.bytesPerSecond == nil { pump() }
+    }
+
+    /// The client went away: stop writing and stop any timer.
+    func cancel() {
+        ended = true
+        tick?.cancel()
+        tick = nil
+    }
+
+    // MARK: - Pacing
+
+    private func pump() {
+        while !ended, sent < plan.limit, context.channel.isWritable {
+            writeChunk(min(Self.chunkSize, plan.limit - sent))
         }
-        let keepAlive = keepAlive, context = context
-        context.writeAndFlush(handler.wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { context.close(promise: nil) }
+        if !ended, sent == plan.limit { end() }
+    }
+
+    /// One small chunk per tick, ticks scheduled on the event loop (no thread sleeps).
+    private func trickle() {
+        guard !ended, let rate = plan.bytesPerSecond else { return }
+        let (chunk, interval) = rate >= 10 ? (rate / 10, TimeAmount.milliseconds(100))
+            : (1, TimeAmount.milliseconds(Int64(1000 / max(1, rate))))
+        if sent < plan.limit { writeChunk(min(chunk, plan.limit - sent)) }
+        if sent == plan.limit { return end() }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        tick = context.eventLoop.scheduleTask(in: interval) { bound.value.trickle() }
+    }
+
+    private func writeChunk(_ count: Int) {
+        var buffer = context.channel.allocator.buffer(capacity: count)
+        store.write(plan.object, offset: plan.offset + sent, count: count, into: &buffer)
+        if let position = plan.corruptAt, (sent..<sent + count).contains(position) {
+            let index = buffer.readerIndex + position - sent
+            buffer.setInteger(buffer.getInteger(at: index, as: UInt8.self)! ^ 0xff, at: index)
+        }
+        sent += count
+        let recorder = recorder, guid = plan.object.guid
+        let write = context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
+        write.whenSuccess { recorder.update { $0.bytesServed[guid, default: 0] += count } }
+        lastWrite = write
+    }
+
+    // MARK: - Ending
+
+    private func end() {
+        ended = true
+        tick = nil
+        let context = context
+        let written = lastWrite ?? context.eventLoop.makeSucceededVoidFuture()
+        switch plan.ending {
+        case .complete:
+            let keepAlive = keepAlive
+            context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
+                if !keepAlive { context.close(promise: nil) }
+            }
+            onComplete()
+        case .close:
+            written.whenComplete { _ in context.close(promise: nil) }
+        case .reset:
+            // SO_LINGER on with a zero timeout makes close(2) drop the connection with an RST instead
+            // of a FIN; set it once the last body bytes have reached the kernel, then close.
+            written.whenComplete { _ in
+                let linger = (context.channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                    ?? context.eventLoop.makeSucceededVoidFuture()
+                linger.whenComplete { _ in context.close(promise: nil) }
+            }
+        case .hang:
+            break
         }
     }
 }

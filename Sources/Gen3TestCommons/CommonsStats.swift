@@ -1,46 +1,36 @@
-import Foundation
-
-/// What the commons has seen, as a snapshot.
+/// What a commons has seen since it started, as a snapshot (``TestCommons/stats``).
 public struct CommonsStats: Sendable, Equatable {
+    /// Access tokens Fence issued over HTTP.
     public var tokensIssued = 0
+    /// Requests received, per route (including refused ones).
     public var requests: [Route: Int] = [:]
-    /// Body bytes written to the socket, per GUID.
+    /// Body bytes the storage host wrote to the socket, per GUID (counted when each write completes,
+    /// so bytes of a cut-short body count only as far as they went out).
     public var bytesServed: [String: Int] = [:]
-    public var totalBytesServed: Int { bytesServed.values.reduce(0, +) }
-    /// Requests to the storage host that carried an Authorization header (must stay 0).
+    /// Requests to the storage host that carried an `Authorization` header (a client leaking its
+    /// Fence token to storage; should stay 0).
     public var authorizationHeadersAtStorage = 0
-    /// Storage requests with a Range header.
+    /// Storage requests with a `Range` header.
     public var rangeRequests = 0
-    /// Query strings Fence's download route received (e.g. `protocol=s3`).
+    /// Faults that acted on a request.
+    public var faultsFired = 0
+    /// Query strings Fence's download route received, in order (e.g. `protocol=s3`).
     public var downloadQueries: [String] = []
-}
 
-/// The live counters behind ``CommonsStats``, with a condition tests can wait on.
-final class StatsRecorder: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var stats = CommonsStats()
+    /// Body bytes the storage host wrote, all objects together.
+    public var totalBytesServed: Int { bytesServed.values.reduce(0, +) }
 
-    var snapshot: CommonsStats {
-        condition.lock()
-        defer { condition.unlock() }
-        return stats
-    }
-
-    func update(_ change: (inout CommonsStats) -> Void) {
-        condition.lock()
-        change(&stats)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Blocks until `predicate` holds (re-checked on every update) or `timeout` seconds pass.
-    func wait(timeout: Double, until predicate: (CommonsStats) -> Bool) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while !predicate(stats) {
-            if !condition.wait(until: deadline) { return predicate(stats) }
-        }
-        return true
+    /// The snapshot as `GET /_stats` answers it.
+    var jsonObject: [String: Any] {
+        [
+            "tokens_issued": tokensIssued,
+            "requests": Dictionary(uniqueKeysWithValues: Route.allCases.map { ($0.rawValue, requests[$0] ?? 0) }),
+            "bytes_served": bytesServed,
+            "total_bytes_served": totalBytesServed,
+            "authorization_headers_at_storage": authorizationHeadersAtStorage,
+            "range_requests": rangeRequests,
+            "faults_fired": faultsFired,
+            "download_queries": downloadQueries,
+        ]
     }
 }

@@ -1,54 +1,41 @@
-/// Which part of the commons a request reaches.
-public enum Route: String, Sendable, CaseIterable, Hashable {
-    /// `POST /user/credentials/cdis/access_token`
-    case token
-    /// `GET /user/data/download/{guid}` (Fence: presigned URLs)
-    case download
-    /// `GET /index/{guid}` (indexd)
-    case index
-    /// `GET /objects/{n}` on the storage host
-    case storage
-}
-
-/// A misbehaviour the commons can be told to show, for one GUID or for all.
-public enum Fault: Sendable, Equatable {
-    /// Answer `status` (with an error body, and `Retry-After` when given) instead of the real answer.
+/// A misbehaviour the commons shows on demand, for one GUID or for all (see
+/// ``TestCommons/setFault(_:guid:times:)``). Each acts on one ``Route``, given by ``route``.
+public enum Fault: Sendable, Hashable {
+    /// Answer `status` instead of the real answer, with a JSON error body (an S3-style XML one on
+    /// storage) and a `Retry-After: <seconds>` header when `retryAfter` is given.
     case status(Int, at: Route, retryAfter: Int? = nil)
-    /// Storage: headers with the full Content-Length, `bytes` of body, then a TCP reset.
+    /// Storage: headers with the full Content-Length, `bytes` of body, then a TCP reset (RST): once
+    /// the last bytes are written, the socket gets `SO_LINGER` on with a zero timeout and is closed,
+    /// which makes the kernel abort the connection instead of closing it with a FIN.
     case resetAfter(bytes: Int)
-    /// Storage: headers with the full Content-Length, `bytes` of body, then a clean close.
+    /// Storage: headers with the full Content-Length, `bytes` of body, then a clean close (FIN).
     case shortBody(bytes: Int)
-    /// Storage: the body at `bytesPerSecond`.
+    /// Storage: the body at about `bytesPerSecond`, written by timers on the event loop.
     case trickle(bytesPerSecond: Int)
-    /// Storage: headers, then nothing until the client gives up.
+    /// Storage: headers, then nothing until the client goes away.
     case stall
-    /// Fence: a presigned URL that has already expired (storage answers 403 expired).
+    /// Fence: a presigned URL whose expiry has already passed (storage then answers 403).
     case expiredURL
-    /// Fence: this exact string as the presigned URL.
+    /// Fence: this exact string as the presigned URL, e.g. `file:///etc/passwd`.
     case presignedURL(String)
-    /// Storage: 302 to this location.
-    case redirect(to: String)
-    /// Storage: `n` bytes more than the object's size.
-    case extraBytes(Int)
-    /// Storage: 200 with the whole body even when a Range was asked.
-    case ignoreRange
-    /// Storage: one byte flipped, same length.
-    case corrupt
-    /// Fence: 403 whose body echoes the request's Authorization header (a careless server).
+    /// Fence: `403` with a JSON error that echoes the request's `Authorization` header, token and
+    /// all, as a careless server might; a client must keep the token out of what it records.
     case echoAuthorization
+    /// Storage: `302 Found` to this location.
+    case redirect(to: String)
+    /// Storage: `n` bytes (zeros) more than asked for, with a Content-Length that counts them.
+    case extraBytes(Int)
+    /// Storage: `200` with the whole body even when a Range was asked for.
+    case ignoreRange
+    /// Storage: one byte of the body flipped, same length, so the md5 no longer matches.
+    case corrupt
 
     /// The route the fault acts on.
-    var route: Route {
+    public var route: Route {
         switch self {
         case .status(_, let route, _): return route
         case .expiredURL, .presignedURL, .echoAuthorization: return .download
-        default: return .storage
+        case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt: return .storage
         }
     }
-}
-
-/// How many times a fault fires.
-public enum FaultCount: Sendable, Equatable {
-    case times(Int)
-    case always
 }

@@ -1,52 +1,47 @@
 import Foundation
 
-/// The manifest formats a test commons writes.
-public enum ManifestFileFormat: String, Sendable {
-    case json, tsv, csv
-}
-
-/// Writes manifests as a Gen3 portal does (JSON) or as spreadsheets (TSV/CSV with a header).
+/// Writes manifests as a Gen3 portal exports them (JSON) or as spreadsheets (TSV/CSV).
 enum ManifestFileWriter {
-    static func write(_ rows: [(guid: String, object: TestObject?)], to path: String, format: ManifestFileFormat,
-                      includeMetadata: Bool) throws {
-        var text = ""
+    /// One manifest row: a GUID and, when the commons knows it, its object.
+    typealias Row = (guid: String, object: TestObject?)
+
+    /// The manifest text; without metadata (or for an unknown GUID) a row has only its GUID.
+    static func text(_ rows: [Row], format: ManifestFileFormat, includeMetadata: Bool) -> String {
         switch format {
         case .json:
-            text = "[\n" + rows.map { row -> String in
-                var fields = ["\"object_id\": \"\(escape(row.guid))\""]
+            let lines = rows.map { row -> String in
+                var fields: [String: Any] = ["object_id": row.guid]
                 if includeMetadata, let object = row.object {
-                    fields += ["\"file_name\": \"\(escape(object.fileName))\"", "\"file_size\": \(object.size)",
-                               "\"md5sum\": \"\(object.md5)\"", "\"subject_id\": {\"nested\": [1, 2]}"]
+                    fields["file_name"] = object.fileName
+                    fields["file_size"] = object.size
+                    fields["md5sum"] = object.md5
                 }
-                return "  {" + fields.joined(separator: ", ") + "}"
-            }.joined(separator: ",\n") + "\n]\n"
+                let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                return "  " + String(decoding: data, as: UTF8.self)
+            }
+            return lines.isEmpty ? "[]\n" : "[\n" + lines.joined(separator: ",\n") + "\n]\n"
         case .tsv, .csv:
             let separator = format == .tsv ? "\t" : ","
-            let header = includeMetadata ? ["guid", "file_name", "size", "md5"] : ["guid"]
-            text = header.joined(separator: separator) + "\n"
+            let field: (String) -> String = format == .csv ? quoted : { $0 }
+            var text = (includeMetadata ? ["guid", "file_name", "size", "md5"] : ["guid"]).joined(separator: separator) + "\n"
             for row in rows {
                 var fields = [row.guid]
-                if includeMetadata { fields += [row.object?.fileName ?? "", row.object.map { "\($0.size)" } ?? "", row.object?.md5 ?? ""] }
-                text += fields.map { format == .csv ? quoted($0) : $0 }.joined(separator: separator) + "\n"
+                if includeMetadata {
+                    fields += [row.object?.fileName ?? "", row.object.map { String($0.size) } ?? "", row.object?.md5 ?? ""]
+                }
+                text += fields.map(field).joined(separator: separator) + "\n"
             }
+            return text
         }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
+    /// Writes the manifest atomically (a temporary file renamed over `path`).
+    static func write(_ rows: [Row], to path: String, format: ManifestFileFormat, includeMetadata: Bool) throws {
+        try text(rows, format: format, includeMetadata: includeMetadata).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     private static func quoted(_ field: String) -> String {
-        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        guard field.unicodeScalars.contains(where: { ",\"\r\n".unicodeScalars.contains($0) }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

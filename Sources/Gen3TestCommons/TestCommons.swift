@@ -1,40 +1,49 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A loopback stand-in for a Gen3 data commons: Fence (tokens, presigned URLs), indexd and a
-/// storage host on a second listener, serving deterministic objects, with faults on demand.
+/// A loopback stand-in for a Gen3 data commons: Fence (API key → access token, GUID → presigned
+/// URL) and indexd on one listener, a storage host serving the presigned URLs on another, both
+/// HTTP/1.1 with keep-alive, serving deterministic objects and misbehaving on demand.
+///
+/// ```swift
+/// let commons = try TestCommons.start()
+/// try commons.writeCredentials(to: dir + "/credentials.json")
+/// try commons.writeManifest(to: dir + "/manifest.json")
+/// commons.setFault(.resetAfter(bytes: 40_000), guid: commons.objects[0].guid)
+/// // … run the client against commons.endpoint …
+/// XCTAssertEqual(commons.stats.authorizationHeadersAtStorage, 0)
+/// ```
+///
+/// Every method is thread-safe. The commons stops on ``stop()`` or when released.
 public final class TestCommons: @unchecked Sendable {
-    let configuration: TestCommonsConfiguration
-    let store: ObjectStore
-    let faults = FaultPlan()
-    let recorder = StatsRecorder()
+    /// What it was started with.
+    public let configuration: TestCommonsConfiguration
+    let state: CommonsState
     private let group: MultiThreadedEventLoopGroup
-    private var channels: [Channel] = []
-    private var stopped = false
-    /// `http://host:port` of the API.
-    public private(set) var endpoint = ""
-    /// `http://host:port` of the storage host.
-    public private(set) var storageBase = ""
+    private let listeners = NIOLockedValueBox<[Channel]?>([])
 
     private init(configuration: TestCommonsConfiguration) {
         self.configuration = configuration
-        store = ObjectStore(configuration: configuration)
+        state = CommonsState(configuration: configuration)
+        // Two threads: one per listener's worth of work on the two-core machines this runs on.
         group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     }
 
-    /// Starts both listeners; returns once they accept connections.
+    /// Generates the objects, then binds both listeners; returns once they accept connections.
     public static func start(_ configuration: TestCommonsConfiguration = .init()) throws -> TestCommons {
+        try configuration.validate()
         let commons = TestCommons(configuration: configuration)
         do {
-            let api = try commons.listen(host: configuration.host, port: configuration.port) { RequestHandler(commons: commons, storage: false) }
-            let storage = try commons.listen(host: configuration.storageHost, port: configuration.storagePort) {
-                RequestHandler(commons: commons, storage: true)
-            }
-            commons.channels = [api, storage]
-            commons.endpoint = "http://\(configuration.host):\(api.localAddress?.port ?? 0)"
-            commons.storageBase = "http://\(configuration.storageHost):\(storage.localAddress?.port ?? 0)"
+            let api = try commons.listen(host: configuration.host, port: configuration.port,
+                                         responder: ControlPlane(state: commons.state))
+            commons.listeners.withLockedValue { $0?.append(api) }
+            let storage = try commons.listen(host: configuration.storageHost, port: configuration.storagePort,
+                                             responder: StorageHost(state: commons.state))
+            commons.listeners.withLockedValue { $0?.append(storage) }
+            commons.state.listening(endpoint: Self.url(configuration.host, api), storageEndpoint: Self.url(configuration.storageHost, storage))
         } catch {
             commons.stop()
             throw error
@@ -44,112 +53,105 @@ public final class TestCommons: @unchecked Sendable {
 
     deinit { stop() }
 
-    private func listen(host: String, port: Int, handler: @escaping () -> RequestHandler) throws -> Channel {
-        try ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+    private func listen(host: String, port: Int, responder: any HTTPResponder) throws -> Channel {
+        let state = state
+        return try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(handler())
+                    channel.pipeline.addHandler(HTTPConnectionHandler(responder: responder, state: state))
                 }
             }
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port).wait()
     }
 
-    /// Closes the listeners and stops the event loops. Idempotent.
+    private static func url(_ host: String, _ channel: Channel) -> String {
+        let port = channel.localAddress?.port ?? 0
+        return host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
+    }
+
+    /// Closes the listeners and the open connections and stops the event loops. Idempotent; also
+    /// done when the commons is released.
     public func stop() {
-        guard !stopped else { return }
-        stopped = true
+        guard let channels = listeners.withLockedValue({ channels -> [Channel]? in
+            defer { channels = nil }
+            return channels
+        }) else { return }
+        if MultiThreadedEventLoopGroup.currentEventLoop != nil {
+            // On one of our own event loops: waiting there would deadlock, so let it wind down alone.
+            for channel in channels { channel.close(promise: nil) }
+            group.shutdownGracefully { _ in }
+            return
+        }
         for channel in channels { try? channel.close().wait() }
         try? group.syncShutdownGracefully()
     }
 
+    // MARK: - Addresses
+
+    /// `http://host:port` of the control plane (Fence and indexd): what clients call the endpoint.
+    public var endpoint: String { state.endpoint }
+
+    /// `http://host:port` of the storage host presigned URLs point at.
+    public var storageEndpoint: String { state.storageEndpoint }
+
     // MARK: - Objects
 
-    public var objects: [TestObject] { store.all }
+    /// Every object served: the generated ones, then those added with ``addObject(guid:fileName:content:)``.
+    public var objects: [TestObject] { state.store.all }
 
-    /// An object's whole content.
+    /// The object known by `guid`.
+    public func object(guid: String) -> TestObject? { state.store.object(guid: guid) }
+
+    /// The whole content of the object known by `guid` (generated on the spot for generated objects).
     public func content(of guid: String) -> [UInt8]? {
-        store.object(guid: guid).map { store.bytes($0, offset: 0, count: $0.size) }
+        state.store.object(guid: guid).map { state.store.content(of: $0) }
     }
 
-    /// Serves `content` under `guid` (e.g. with a hostile file name).
+    /// Serves `content` (held in memory) under `guid` and `fileName` from now on, e.g. an object
+    /// with a hostile name like `../../escape`. A GUID already served is shadowed.
     @discardableResult
     public func addObject(guid: String, fileName: String, content: [UInt8]) -> TestObject {
-        store.add(guid: guid, fileName: fileName, content: content)
+        state.store.add(guid: guid, fileName: fileName, content: content)
     }
+
+    /// A presigned URL for `guid` as Fence would hand out (expired already when `expired`), for
+    /// tests that talk to the storage host directly; nil for an unknown GUID.
+    public func presignedURL(for guid: String, expired: Bool = false) -> String? {
+        state.store.object(guid: guid).map { state.presignedURL(for: $0, expired: expired) }
+    }
+
+    /// A valid access token, made without a request (not counted in ``CommonsStats/tokensIssued``).
+    public func makeAccessToken() -> String { state.issueAccessToken() }
 
     // MARK: - Faults and stats
 
+    /// Makes the commons misbehave: `fault` acts on the next `times` requests on its route that
+    /// concern `guid` (any object when nil; token requests concern none, so give nil there).
+    /// A fault for the request's GUID is used before a global one.
     public func setFault(_ fault: Fault, guid: String? = nil, times: FaultCount = .times(1)) {
-        faults.add(fault, guid: guid, times: times)
+        state.faults.add(fault, guid: guid, times: times)
     }
 
-    public func clearFaults() { faults.clear() }
+    /// Removes every fault not yet used up.
+    public func clearFaults() { state.faults.clear() }
 
-    public var stats: CommonsStats { recorder.snapshot }
+    /// What the commons has seen so far.
+    public var stats: CommonsStats { state.recorder.snapshot }
 
-    /// Blocks until `route` has received `count` requests in all (a signal from the server, not a
-    /// sleep); fails after `timeout` seconds so a broken test cannot hang.
+    /// Blocks until `predicate` holds for the stats (checked on every change: a signal from the
+    /// server, not a sleep); throws ``TestCommonsError/timedOut(_:)`` after `timeout` seconds so a
+    /// broken test cannot hang.
+    public func waitForStats(timeout: Double = 60, _ description: String = "the commons' stats",
+                             until predicate: (CommonsStats) -> Bool) throws {
+        guard state.recorder.wait(timeout: timeout, until: predicate) else { throw TestCommonsError.timedOut(description) }
+    }
+
+    /// Blocks until `route` has received `count` requests in all; see ``waitForStats(timeout:_:until:)``.
     public func waitForRequests(route: Route, count: Int, timeout: Double = 60) throws {
-        guard recorder.wait(timeout: timeout, until: { ($0.requests[route] ?? 0) >= count }) else {
-            throw TestCommonsError.timedOut("\(count) \(route) requests")
-        }
+        try waitForStats(timeout: timeout, "\(count) \(route) requests") { ($0.requests[route] ?? 0) >= count }
     }
-
-    // MARK: - Credentials and manifests
-
-    /// A credentials.json body: an API key whose `iss` names this commons. An invalid one is refused.
-    public func credentialsJSON(apiKeyValid: Bool = true) -> String {
-        let key = TestJWT.make(["iss": endpoint + "/user", "aud": ["fence"], "jti": apiKeyValid ? "valid-key" : "revoked-key",
-                                "exp": 4_102_444_800, "purpose": "api_key"], secret: configuration.apiKeySecret)
-        return "{\"api_key\": \"\(key)\", \"key_id\": \"test-key\"}"
-    }
-
-    public func writeCredentials(to path: String, apiKeyValid: Bool = true) throws {
-        try credentialsJSON(apiKeyValid: apiKeyValid).write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
-    /// Writes a manifest of the objects (or of `guids`, in that order, unknown ones included).
-    public func writeManifest(to path: String, format: ManifestFileFormat = .json, includeMetadata: Bool = true,
-                              guids: [String]? = nil) throws {
-        let rows: [(guid: String, object: TestObject?)] = guids.map { $0.map { ($0, store.object(guid: $0)) } }
-            ?? objects.map { ($0.guid, $0) }
-        try ManifestFileWriter.write(rows, to: path, format: format, includeMetadata: includeMetadata)
-    }
-
-    /// Verifies a credentials body; issues a token.
-    func issueToken(for body: [UInt8]) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let key = object["api_key"] as? String,
-              let claims = TestJWT.verify(key, secret: configuration.apiKeySecret),
-              claims["jti"] as? String == "valid-key" else { return nil }
-        let now = Int(Date().timeIntervalSince1970)
-        recorder.update { $0.tokensIssued += 1 }
-        return TestJWT.make(["iss": endpoint + "/user", "sub": "test-user", "iat": now, "exp": now + configuration.tokenLifetime,
-                             "jti": UUID().uuidString, "scope": ["user", "data"]], secret: configuration.apiKeySecret)
-    }
-
-    /// Whether a bearer token is this commons' and still valid.
-    func isValidToken(_ token: String) -> Bool {
-        guard let claims = TestJWT.verify(token, secret: configuration.apiKeySecret), claims["scope"] != nil,
-              let exp = claims["exp"] as? Int else { return false }
-        return exp > Int(Date().timeIntervalSince1970)
-    }
-
-    /// A presigned URL for an object, signed with its expiry.
-    func presignedURL(for object: TestObject, expired: Bool) -> String {
-        let expires = Int(Date().timeIntervalSince1970) + (expired ? -60 : configuration.presignedURLLifetime)
-        return "\(storageBase)/objects/\(object.index)?expires=\(expires)&sig=\(urlSignature(object.index, expires))"
-    }
-
-    func urlSignature(_ index: Int, _ expires: Int) -> String {
-        TestJWT.signature("\(index):\(expires)", secret: configuration.apiKeySecret)
-    }
-}
-
-/// Errors of the test commons itself.
-public enum TestCommonsError: Error {
-    case timedOut(String)
 }

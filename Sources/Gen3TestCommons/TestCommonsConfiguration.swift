@@ -1,22 +1,54 @@
 /// How a ``TestCommons`` starts: where it listens, what it serves, how long its tokens last.
+///
+/// Every field has a default, so a test changes only what it cares about:
+/// ```swift
+/// var configuration = TestCommonsConfiguration()
+/// configuration.objectCount = 5
+/// configuration.tokenLifetime = 2
+/// let commons = try TestCommons.start(configuration)
+/// ```
 public struct TestCommonsConfiguration: Sendable {
+    /// Address of the control plane (Fence and indexd).
     public var host = "127.0.0.1"
-    /// 0 picks a free port.
+    /// Port of the control plane; 0 picks a free one.
     public var port = 0
-    /// The storage host presigned URLs point at (another host than the API, as in real commons).
+    /// Address of the storage host presigned URLs point at; another loopback address (127.0.0.2)
+    /// makes them name a different host than the API, as in a real commons.
     public var storageHost = "127.0.0.1"
+    /// Port of the storage host; 0 picks a free one.
     public var storagePort = 0
-    /// Generated objects: deterministic content from `seed` and their index.
+    /// How many objects to generate. Their md5s are computed at start by streaming their content,
+    /// so a few hundred objects of a few MiB start in well under a second; gigabytes take longer.
     public var objectCount = 50
+    /// Seed of the generated objects' GUIDs, sizes and content.
     public var seed: UInt64 = 1
+    /// Smallest generated object, in bytes.
     public var minSize = 1024
+    /// Largest generated object, in bytes.
     public var maxSize = 256 * 1024
+    /// How many of the generated objects (the last ones) have no content at all.
+    public var emptyObjectCount = 0
     /// Seconds an access token lasts.
-    public var tokenLifetime = 3600
+    public var tokenLifetime: Int = 3600
     /// Seconds a presigned URL lasts.
-    public var presignedURLLifetime = 3600
-    /// Signs API keys, tokens and presigned URLs.
+    public var presignedURLLifetime: Int = 3600
+    /// Secret behind the accepted API key, the access tokens and the presigned URLs' signatures.
     public var apiKeySecret = "test-secret"
 
+    /// The defaults: 50 objects of 1 KiB to 256 KiB on 127.0.0.1, ephemeral ports.
     public init() {}
+
+    /// Throws when the fields contradict each other.
+    func validate() throws {
+        guard objectCount >= 0 else { throw TestCommonsError.invalidConfiguration("objectCount must not be negative") }
+        guard minSize >= 0, minSize <= maxSize else {
+            throw TestCommonsError.invalidConfiguration("need 0 <= minSize <= maxSize, got \(minSize)...\(maxSize)")
+        }
+        guard (0...objectCount).contains(emptyObjectCount) else {
+            throw TestCommonsError.invalidConfiguration("emptyObjectCount must be within 0...objectCount")
+        }
+        guard (0...65535).contains(port), (0...65535).contains(storagePort) else {
+            throw TestCommonsError.invalidConfiguration("ports must be within 0...65535")
+        }
+    }
 }

@@ -1,36 +1,54 @@
 import Crypto
 import Foundation
 
-/// JWT-shaped strings: a base64url header and payload and a signature that only this commons
-/// checks (an HMAC; the real Fence uses RS256, which clients never verify).
-enum TestJWT {
-    static func make(_ claims: [String: Any], secret: String) -> String {
-        let header = encode(["alg": "RS256", "typ": "JWT"])
-        let payload = encode(claims)
-        return header + "." + payload + "." + signature(header + "." + payload, secret: secret)
+/// JWT-shaped strings — base64url header, payload and signature — as Fence hands out for API keys
+/// and access tokens. The header says RS256 like Fence's, but the signature is an HMAC-SHA256
+/// under the commons' secret: clients never verify it, and the commons only needs to recognise
+/// its own.
+struct TestJWT: Sendable {
+    private let secret: Data
+
+    init(secret: String) { self.secret = Data(secret.utf8) }
+
+    // SymmetricKey is not Sendable, so it is made per use from the secret's bytes.
+    private var key: SymmetricKey { SymmetricKey(data: secret) }
+
+    /// A signed token carrying `claims` (serialised with sorted keys, so the same claims give the same token).
+    func make(_ claims: [String: Any]) -> String {
+        let signed = Self.base64url(Self.json(["alg": "RS256", "typ": "JWT"])) + "." + Self.base64url(Self.json(claims))
+        return signed + "." + signature(signed)
     }
 
-    /// The claims of a token this commons signed, or nil.
-    static func verify(_ token: String, secret: String) -> [String: Any]? {
+    /// The claims of a token this key signed, or nil for anything else.
+    func claims(of token: String) -> [String: Any]? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, signature(parts[0] + "." + parts[1], secret: secret) == parts[2] else { return nil }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        guard parts.count == 3, signature(parts[0] + "." + parts[1]) == parts[2],
+              let payload = Self.base64urlDecoded(String(parts[1])) else { return nil }
+        return try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
     }
 
-    static func signature(_ text: String, secret: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return base64url(Data(mac))
+    /// The base64url HMAC of `text`.
+    func signature(_ text: String) -> String {
+        Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)))
     }
 
-    private static func encode(_ object: [String: Any]) -> String {
-        base64url((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    /// The lowercase hex HMAC of `text` (for presigned URLs).
+    func hexSignature(_ text: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key).hexString
+    }
+
+    private static func json(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
     static func base64url(_ data: Data) -> String {
         data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func base64urlDecoded(_ text: String) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64)
     }
 }

@@ -1,0 +1,90 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// What the control plane and the storage host share: configuration, objects, faults, counters,
+/// and the keys and addresses tokens and presigned URLs are made from. The listeners hold this,
+/// not the ``TestCommons``, so dropping the last reference to a commons still stops it.
+final class CommonsState: Sendable {
+    private struct Addresses {
+        var endpoint = ""
+        var storageEndpoint = ""
+        var apiKey = ""
+    }
+
+    let configuration: TestCommonsConfiguration
+    let store: ObjectStore
+    let faults = FaultPlan()
+    let recorder = StatsRecorder()
+    let signer: TestJWT
+    private let addresses = NIOLockedValueBox(Addresses())
+
+    init(configuration: TestCommonsConfiguration) {
+        self.configuration = configuration
+        store = ObjectStore(configuration: configuration)
+        signer = TestJWT(secret: configuration.apiKeySecret)
+    }
+
+    /// `http://host:port` of the control plane (empty until it listens).
+    var endpoint: String { addresses.withLockedValue { $0.endpoint } }
+    /// `http://host:port` of the storage host (empty until it listens).
+    var storageEndpoint: String { addresses.withLockedValue { $0.storageEndpoint } }
+    /// The one API key the token route accepts.
+    var acceptedAPIKey: String { addresses.withLockedValue { $0.apiKey } }
+
+    /// Records where the listeners ended up; the API key names the control plane, so it is made here.
+    func listening(endpoint: String, storageEndpoint: String) {
+        let key = apiKey(endpoint: endpoint, valid: true)
+        addresses.withLockedValue { $0 = Addresses(endpoint: endpoint, storageEndpoint: storageEndpoint, apiKey: key) }
+    }
+
+    /// The fault for this request, counted as fired.
+    func takeFault(_ route: Route, guid: String?) -> Fault? {
+        let fault = faults.take(route: route, guid: guid)
+        if fault != nil { recorder.update { $0.faultsFired += 1 } }
+        return fault
+    }
+
+    static var now: Int { Int(Date().timeIntervalSince1970) }
+
+    // MARK: - API keys and access tokens
+
+    /// An API key as Fence issues them (`pur: api_key`); the invalid one is well formed and signed
+    /// but is not the accepted key, as a revoked key would be.
+    func apiKey(endpoint: String, valid: Bool) -> String {
+        let jti = valid ? "5a1e0b7c-0000-4000-8000-00000000a9ed" : "5a1e0b7c-0000-4000-8000-00000000dead"
+        return signer.make(["iss": endpoint + "/user", "aud": ["fence"], "sub": "1", "jti": jti, "iat": 1_700_000_000,
+                            "exp": 4_102_444_800, "pur": "api_key", "azp": ""])
+    }
+
+    /// The `key_id` of a credentials file: the API key's `jti`, as in Fence's downloads.
+    func apiKeyID(valid: Bool) -> String {
+        valid ? "5a1e0b7c-0000-4000-8000-00000000a9ed" : "5a1e0b7c-0000-4000-8000-00000000dead"
+    }
+
+    /// A fresh access token for the test user, lasting `tokenLifetime` seconds.
+    func issueAccessToken() -> String {
+        let now = Self.now
+        return signer.make(["iss": endpoint + "/user", "aud": ["openid", "user", "data"], "sub": "1", "iat": now,
+                            "exp": now + configuration.tokenLifetime, "jti": UUID().uuidString.lowercased(),
+                            "pur": "access", "context": ["user": ["name": "test-user"]]])
+    }
+
+    /// Whether `token` is an access token of this commons that has not expired.
+    func isValidAccessToken(_ token: String) -> Bool {
+        guard let claims = signer.claims(of: token), claims["pur"] as? String == "access",
+              claims["iss"] as? String == endpoint + "/user", let exp = claims["exp"] as? Int else { return false }
+        return exp > Self.now
+    }
+
+    // MARK: - Presigned URLs
+
+    /// `<storage>/objects/<index>?expires=<unix>&sig=<hex>`, already expired when `expired`.
+    func presignedURL(for object: TestObject, expired: Bool = false) -> String {
+        let expires = Self.now + (expired ? -60 : configuration.presignedURLLifetime)
+        return "\(storageEndpoint)/objects/\(object.index)?expires=\(expires)&sig=\(urlSignature(index: object.index, expires: expires))"
+    }
+
+    func urlSignature(index: Int, expires: Int) -> String {
+        signer.hexSignature("GET\n/objects/\(index)\n\(expires)")
+    }
+}

@@ -1,0 +1,98 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1.1 connection to either listener: gathers each request, asks the listener's responder
+/// for a reply and writes it, streaming bodies through a ``BodyStreamer``. NIO's server pipeline
+/// in front of it holds back pipelined requests until the current response has ended.
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Request bodies are credentials JSON; anything bigger is cut here rather than buffered.
+    private static let maximumBodySize = 1 << 20
+
+    private let responder: any HTTPResponder
+    private let state: CommonsState
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var streamer: BodyStreamer?
+
+    init(responder: any HTTPResponder, state: CommonsState) {
+        self.responder = responder
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = []
+        case .body(var buffer):
+            let room = max(0, Self.maximumBodySize - body.count)
+            if let bytes = buffer.readBytes(length: min(room, buffer.readableBytes)) { body += bytes }
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            let request = HTTPRequest(head: requestHead, body: body)
+            body = []
+            switch responder.reply(to: request) {
+            case .response(let response): send(response, for: requestHead, context: context)
+            case .streamed(let responseHead, let plan): stream(responseHead, plan, for: requestHead, context: context)
+            }
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { streamer?.resume() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        streamer?.cancel()
+        streamer = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A client going away mid-body (EPIPE, ECONNRESET) lands here; there is nobody left to answer.
+        context.close(promise: nil)
+    }
+
+    // MARK: - Writing
+
+    private func send(_ response: HTTPResponse, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let keepAlive = request.isKeepAlive
+        var head = HTTPResponseHead(version: request.version, status: response.status, headers: response.headers)
+        Self.markConnection(&head, keepAlive: keepAlive)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    private func stream(_ responseHead: HTTPResponseHead, _ plan: BodyPlan, for request: HTTPRequestHead,
+                        context: ChannelHandlerContext) {
+        var head = responseHead
+        head.version = request.version
+        Self.markConnection(&head, keepAlive: request.isKeepAlive)
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        let streamer = BodyStreamer(context: context, plan: plan, store: state.store, recorder: state.recorder,
+                                    keepAlive: request.isKeepAlive)
+        self.streamer = streamer
+        streamer.onComplete = { [weak self, weak streamer] in
+            if let self, self.streamer === streamer { self.streamer = nil }
+        }
+        streamer.start()
+    }
+
+    private static func markConnection(_ head: inout HTTPResponseHead, keepAlive: Bool) {
+        if !keepAlive {
+            head.headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if head.version == .http1_0 {
+            head.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import NIOHTTP1
+
+/// A whole response held in memory: the control plane's JSON and storage's errors.
+struct HTTPResponse {
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
+    var body: [UInt8]
+
+    init(status: Int, contentType: String, body: [UInt8], retryAfter: Int? = nil) {
+        self.status = HTTPResponseStatus(statusCode: status)
+        self.body = body
+        headers = HTTPHeaders([("Content-Type", contentType), ("Content-Length", "\(body.count)")])
+        if let retryAfter { headers.add(name: "Retry-After", value: "\(retryAfter)") }
+    }
+
+    /// A JSON body (sorted keys, `/` unescaped so URLs read as they are).
+    static func json(_ status: Int, _ object: [String: Any], retryAfter: Int? = nil) -> HTTPResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return HTTPResponse(status: status, contentType: "application/json", body: Array(data), retryAfter: retryAfter)
+    }
+
+    /// Fence's and indexd's error shape: `{"error": message}`.
+    static func error(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
+        json(status, ["error": message], retryAfter: retryAfter)
+    }
+
+    /// An S3-style XML error, as a storage bucket answers.
+    static func s3Error(_ status: Int, code: String, message: String, retryAfter: Int? = nil) -> HTTPResponse {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(message)</Message></Error>"
+        return HTTPResponse(status: status, contentType: "application/xml", body: Array(xml.utf8), retryAfter: retryAfter)
+    }
+}

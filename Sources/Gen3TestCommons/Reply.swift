@@ -1,0 +1,7 @@
+import NIOHTTP1
+
+/// What a responder answers: a whole response, or a head followed by a body streamed per a plan.
+enum Reply {
+    case response(HTTPResponse)
+    case streamed(HTTPResponseHead, BodyPlan)
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import Gen3TestCommons
+
+extension ManifestFileFormat: ExpressibleByArgument {}

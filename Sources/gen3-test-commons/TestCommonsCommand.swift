@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Gen3TestCommons
+
+/// `gen3-test-commons`: the loopback stand-in commons as a program, for the demo, the benchmark and
+/// shell scripts. Serves until SIGINT or SIGTERM, then exits 0.
+struct TestCommonsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gen3-test-commons",
+        abstract: "Serve a stand-in Gen3 commons (Fence, indexd and a storage host) on loopback until SIGINT or SIGTERM.",
+        discussion: """
+            Prints "gen3-test-commons listening on <endpoint>" once both listeners accept connections. \
+            Objects have deterministic GUIDs, sizes and content from --seed; their md5s are computed at start, \
+            so very large sets take a while to start. GET <endpoint>/_stats answers the counters as JSON.
+            """)
+
+    @Option(help: "Address of the control plane (Fence and indexd).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port of the control plane; 0 picks a free one.")
+    var port = 0
+
+    @Option(help: "Address of the storage host the presigned URLs point at (e.g. 127.0.0.2 for another host).")
+    var storageHost = "127.0.0.1"
+
+    @Option(help: "Port of the storage host; 0 picks a free one.")
+    var storagePort = 0
+
+    @Option(name: .customLong("objects"), help: "How many objects to serve.")
+    var objectCount = 50
+
+    @Option(help: "Seed of the objects' GUIDs, sizes and content.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Smallest object, in bytes.")
+    var minSize = 1024
+
+    @Option(help: "Largest object, in bytes.")
+    var maxSize = 256 * 1024
+
+    @Option(help: "Seconds an access token lasts.")
+    var tokenLifetime = 3600
+
+    @Option(help: "Seconds a presigned URL lasts.")
+    var presignedURLLifetime = 3600
+
+    @Option(help: "Write a manifest of all the objects to this path.")
+    var writeManifest: String?
+
+    @Option(help: "Format of --write-manifest: json, tsv or csv.")
+    var manifestFormat: ManifestFileFormat = .json
+
+    @Option(help: "Write a credentials file (an API key this commons accepts) to this path.")
+    var writeCredentials: String?
+
+    @Option(help: "Once listening (and after writing the manifest and credentials), write the endpoint URL to this path, atomically by rename, so scripts can wait for the file.")
+    var readyFile: String?
+
+    func validate() throws {
+        guard objectCount >= 0 else { throw ValidationError("--objects must not be negative.") }
+        guard minSize >= 0, minSize <= maxSize else { throw ValidationError("Need 0 <= --min-size <= --max-size.") }
+    }
+
+    func run() throws {
+        var configuration = TestCommonsConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.storageHost = storageHost
+        configuration.storagePort = storagePort
+        configuration.objectCount = objectCount
+        configuration.seed = seed
+        configuration.minSize = minSize
+        configuration.maxSize = maxSize
+        configuration.tokenLifetime = tokenLifetime
+        configuration.presignedURLLifetime = presignedURLLifetime
+        // Blocked before the event loop threads exist, so they inherit the mask and the signals
+        // wait for sigwait below instead of killing the process.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let commons = try TestCommons.start(configuration)
+        if let writeManifest { try commons.writeManifest(to: writeManifest, format: manifestFormat) }
+        if let writeCredentials { try commons.writeCredentials(to: writeCredentials) }
+        if let readyFile { try Self.writeAtomically(commons.endpoint + "\n", to: readyFile) }
+        print("gen3-test-commons listening on \(commons.endpoint)")
+        print("storage host \(commons.storageEndpoint), \(objectCount) objects")
+        fflush(stdout)
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        commons.stop()
+    }
+
+    /// Writes to a temporary file beside `path`, then renames it over `path`: readers see all or nothing.
+    private static func writeAtomically(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ValidationError("Cannot write --ready-file \(path): \(reason)")
+        }
+    }
+}
