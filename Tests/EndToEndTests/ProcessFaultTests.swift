@@ -1,0 +1,78 @@
+import Foundation
+import Gen3TestCommons
+import TestSupport
+import XCTest
+
+/// Faults that take more than one process or a resource limit.
+final class ProcessFaultTests: XCTestCase {
+    func testAFullDiskStopsTheRunWithExitTwoAndLosesNothing() throws {
+        let job = try JobFixture(objects: 2, minSize: 2 << 20, maxSize: 2 << 20)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        // A 1 MiB file size limit: every download hits EFBIG halfway, as it would hit ENOSPC.
+        let command = ([Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                        "run", "--workers", "1", "--no-progress"]).map { "'\($0)'" }.joined(separator: " ")
+        let run = try Gen3Process.runShell("ulimit -f 2048; exec \(command)")
+        XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains(job.downloads) && run.stderr.contains("File too large"), run.stderr)
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"], "a row was failed for a full disk")
+        let partials = job.downloadedFiles.filter { $0.hasSuffix(".part") }
+        XCTAssertFalse(partials.isEmpty, "the partial file was not kept")
+        // With room again, the same command finishes, continuing the partial file.
+        XCTAssertEqual(try job.run().status, 0)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        XCTAssertGreaterThanOrEqual(job.commons.stats.rangeRequests, 1)
+    }
+
+    func testAServerThatIgnoresRangeMeansStartingOver() throws {
+        let job = try JobFixture(objects: 1, minSize: 128 * 1024, maxSize: 128 * 1024)
+        let object = job.commons.objects[0]
+        job.commons.setFault(.resetAfter(bytes: 50_000), guid: object.guid, times: .times(1))
+        job.commons.setFault(.ignoreRange, guid: object.guid, times: .times(1))
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run().status, 0)
+        XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5)
+        XCTAssertEqual(job.commons.stats.rangeRequests, 1, "the second attempt did not ask for a range")
+        XCTAssertEqual(try job.sql("SELECT outcome FROM attempts ORDER BY id"), ["retry", "done"])
+    }
+
+    func testAWorkerKilledMidRunIsReplacedAndItsFilesReleased() throws {
+        let job = try JobFixture(objects: 4)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        job.commons.setFault(.stall, guid: nil, times: .times(2))
+        let err = job.directory.file("err")
+        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                                             "run", "--workers", "1", "--max-concurrent-requests", "2", "--no-progress"],
+                                            stdout: job.directory.file("out"), stderr: err)
+        try job.commons.waitForRequests(route: .storage, count: 2)
+        let workers = ChildProcesses.of(process.processIdentifier)
+        XCTAssertEqual(workers.count, 1)
+        for worker in workers { kill(worker, SIGKILL) }
+        process.waitUntilExit()
+        let log = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        XCTAssertEqual(process.terminationStatus, 0, log)
+        XCTAssertTrue(log.contains("killed by signal 9; released"), log)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+    }
+}
+
+extension ProcessFaultTests {
+    /// Ctrl-C on a terminal signals the supervisor and every worker; the supervisor then forwards
+    /// SIGTERM. Workers must still stop gracefully: release their files and exit, then 130.
+    func testCtrlCReachingEveryProcessStopsGracefully() throws {
+        let job = try JobFixture(objects: 2)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        job.commons.setFault(.stall, guid: nil, times: .times(2))
+        let err = job.directory.file("err")
+        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                                             "run", "--workers", "1", "--no-progress"],
+                                            stdout: job.directory.file("out"), stderr: err)
+        try job.commons.waitForRequests(route: .storage, count: 2)
+        let workers = ChildProcesses.of(process.processIdentifier)
+        XCTAssertEqual(workers.count, 1)
+        for pid in workers + [process.processIdentifier] { kill(pid, SIGINT) }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"], "the worker did not stop gracefully")
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
+    }
+}
