@@ -36,6 +36,7 @@ public final class Supervisor {
             for _ in 0..<workerCount { try spawnWorker() }
         }
         var lastProgress = 0.0
+        var progressInterval = 0.5
         while !children.isEmpty {
             if StopSignal.requested && !forwardedStop { forwardStop() }
             var status: Int32 = 0
@@ -45,10 +46,12 @@ public final class Supervisor {
                 continue
             }
             let now = Clock.monotonic()
-            // The counts scan the state index: twice a second is plenty, even for millions of rows.
-            if let onProgress, now - lastProgress >= 0.5 {
-                lastProgress = now
+            // The counts read every row (a third of a second per million): poll at most twice a
+            // second and spend at most a tenth of this process's time on it.
+            if let onProgress, now - lastProgress >= progressInterval {
                 if let progress = try? store.progress() { onProgress(progress) }
+                lastProgress = Clock.monotonic()
+                progressInterval = max(0.5, (lastProgress - now) * 10)
             }
             usleep(20_000)
         }

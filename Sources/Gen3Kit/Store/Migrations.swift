@@ -103,5 +103,11 @@ FROM files
 WHERE state = 'pending' AND attempts > 0
 ORDER BY next_attempt_at;
 """#),
+        Migration(version: 2, name: "drop_state_index", sql: #"""
+-- files_state cost about 0.9 s per million imported rows and helped no hot query: the progress
+-- counts read every row for their byte sums anyway, and the unfinished count is answered by the
+-- partial indexes files_pending and files_claimed.
+DROP INDEX IF EXISTS files_state;
+"""#),
     ]
 }
