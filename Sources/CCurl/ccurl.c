@@ -2,7 +2,6 @@
 #include <curl/curl.h>
 
 int ccurl_global_init(void) { return (int)curl_global_init(CURL_GLOBAL_DEFAULT); }
-const char *ccurl_version(void) { return curl_version(); }
 
 ccurl_easy *ccurl_easy_init(void) { return curl_easy_init(); }
 void ccurl_easy_cleanup(ccurl_easy *easy) { curl_easy_cleanup(easy); }
@@ -14,29 +13,11 @@ int ccurl_setopt_long(ccurl_easy *easy, int option, long value) {
 int ccurl_setopt_ptr(ccurl_easy *easy, int option, const void *value) {
     return (int)curl_easy_setopt(easy, (CURLoption)option, value);
 }
-int ccurl_setopt_off_t(ccurl_easy *easy, int option, int64_t value) {
-    return (int)curl_easy_setopt(easy, (CURLoption)option, (curl_off_t)value);
-}
 int ccurl_setopt_data_cb(ccurl_easy *easy, int option, ccurl_data_cb callback) {
     return (int)curl_easy_setopt(easy, (CURLoption)option, callback);
 }
-int ccurl_setopt_xferinfo_cb(ccurl_easy *easy, ccurl_xferinfo_cb callback) {
-    return (int)curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, (curl_xferinfo_callback)callback);
-}
 int ccurl_getinfo_long(ccurl_easy *easy, int info, long *out) {
     return (int)curl_easy_getinfo(easy, (CURLINFO)info, out);
-}
-int ccurl_getinfo_off_t(ccurl_easy *easy, int info, int64_t *out) {
-    curl_off_t value = 0;
-    CURLcode code = curl_easy_getinfo(easy, (CURLINFO)info, &value);
-    *out = (int64_t)value;
-    return (int)code;
-}
-int ccurl_getinfo_string(ccurl_easy *easy, int info, const char **out) {
-    char *value = NULL;
-    CURLcode code = curl_easy_getinfo(easy, (CURLINFO)info, &value);
-    *out = value;
-    return (int)code;
 }
 
 ccurl_slist *ccurl_slist_append(ccurl_slist *list, const char *value) {
@@ -72,7 +53,6 @@ int ccurl_multi_info_done(ccurl_multi *multi, ccurl_easy **easy, int *result) {
 const int CCURLOPT_URL = CURLOPT_URL, CCURLOPT_HTTPHEADER = CURLOPT_HTTPHEADER,
     CCURLOPT_WRITEFUNCTION = CURLOPT_WRITEFUNCTION, CCURLOPT_WRITEDATA = CURLOPT_WRITEDATA,
     CCURLOPT_HEADERFUNCTION = CURLOPT_HEADERFUNCTION, CCURLOPT_HEADERDATA = CURLOPT_HEADERDATA,
-    CCURLOPT_XFERINFODATA = CURLOPT_XFERINFODATA, CCURLOPT_NOPROGRESS = CURLOPT_NOPROGRESS,
     CCURLOPT_POSTFIELDSIZE = CURLOPT_POSTFIELDSIZE, CCURLOPT_COPYPOSTFIELDS = CURLOPT_COPYPOSTFIELDS,
     CCURLOPT_FOLLOWLOCATION = CURLOPT_FOLLOWLOCATION, CCURLOPT_MAXREDIRS = CURLOPT_MAXREDIRS,
     CCURLOPT_PROTOCOLS_STR = CURLOPT_PROTOCOLS_STR, CCURLOPT_REDIR_PROTOCOLS_STR = CURLOPT_REDIR_PROTOCOLS_STR,
@@ -82,18 +62,12 @@ const int CCURLOPT_URL = CURLOPT_URL, CCURLOPT_HTTPHEADER = CURLOPT_HTTPHEADER,
     CCURLOPT_ERRORBUFFER = CURLOPT_ERRORBUFFER, CCURLOPT_SSL_VERIFYPEER = CURLOPT_SSL_VERIFYPEER,
     CCURLOPT_SSL_VERIFYHOST = CURLOPT_SSL_VERIFYHOST, CCURLOPT_USERAGENT = CURLOPT_USERAGENT,
     CCURLOPT_BUFFERSIZE = CURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE = CURLOPT_TCP_KEEPALIVE,
-    CCURLOPT_UNRESTRICTED_AUTH = CURLOPT_UNRESTRICTED_AUTH, CCURLOPT_HTTPGET = CURLOPT_HTTPGET,
-    CCURLOPT_MAXFILESIZE_LARGE = CURLOPT_MAXFILESIZE_LARGE, CCURLOPT_PIPEWAIT = CURLOPT_PIPEWAIT;
-const int CCURLINFO_RESPONSE_CODE = CURLINFO_RESPONSE_CODE, CCURLINFO_SIZE_DOWNLOAD_T = CURLINFO_SIZE_DOWNLOAD_T,
-    CCURLINFO_EFFECTIVE_URL = CURLINFO_EFFECTIVE_URL, CCURLINFO_TOTAL_TIME_T = CURLINFO_TOTAL_TIME_T,
-    CCURLINFO_REDIRECT_COUNT = CURLINFO_REDIRECT_COUNT;
+    CCURLOPT_UNRESTRICTED_AUTH = CURLOPT_UNRESTRICTED_AUTH;
+const int CCURLINFO_RESPONSE_CODE = CURLINFO_RESPONSE_CODE;
 const int CCURLMOPT_MAX_HOST_CONNECTIONS = CURLMOPT_MAX_HOST_CONNECTIONS,
     CCURLMOPT_MAX_TOTAL_CONNECTIONS = CURLMOPT_MAX_TOTAL_CONNECTIONS, CCURLMOPT_MAXCONNECTS = CURLMOPT_MAXCONNECTS;
 const int CCURLE_OK = CURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL = CURLE_UNSUPPORTED_PROTOCOL,
-    CCURLE_URL_MALFORMAT = CURLE_URL_MALFORMAT, CCURLE_WRITE_ERROR = CURLE_WRITE_ERROR,
-    CCURLE_OPERATION_TIMEDOUT = CURLE_OPERATION_TIMEDOUT, CCURLE_TOO_MANY_REDIRECTS = CURLE_TOO_MANY_REDIRECTS,
+    CCURLE_URL_MALFORMAT = CURLE_URL_MALFORMAT, CCURLE_TOO_MANY_REDIRECTS = CURLE_TOO_MANY_REDIRECTS,
     CCURLE_PEER_FAILED_VERIFICATION = CURLE_PEER_FAILED_VERIFICATION,
-    CCURLE_ABORTED_BY_CALLBACK = CURLE_ABORTED_BY_CALLBACK, CCURLE_FILESIZE_EXCEEDED = CURLE_FILESIZE_EXCEEDED,
-    CCURLE_SSL_CACERT_BADFILE = CURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM = CURLE_SSL_CERTPROBLEM,
-    CCURLE_LOGIN_DENIED = CURLE_LOGIN_DENIED;
+    CCURLE_SSL_CACERT_BADFILE = CURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM = CURLE_SSL_CERTPROBLEM;
 const int CCURL_ERROR_SIZE = CURL_ERROR_SIZE;

@@ -139,14 +139,12 @@ final class FaultTests: XCTestCase {
     func testSIGTERMReleasesInFlightFilesAndTheNextRunFinishes() throws {
         let job = try job(2)
         job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let out = job.directory.file("out"), err = job.directory.file("err")
-        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
-                                             "run", "--workers", "1", "--no-progress"], stdout: out, stderr: err)
+        let process = try job.startRun(["--workers", "1"])
         // Both transfers are in flight once the storage host has answered both stalled requests.
         try job.commons.waitForRequests(route: .storage, count: 2)
         process.terminate()
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 143, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        XCTAssertEqual(process.terminationStatus, 143, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"])
         XCTAssertEqual(try job.run().status, 0)

@@ -39,16 +39,13 @@ final class ProcessFaultTests: XCTestCase {
         let job = try JobFixture(objects: 4)
         XCTAssertEqual(try job.importManifest().status, 0)
         job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let err = job.directory.file("err")
-        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
-                                             "run", "--workers", "1", "--max-concurrent-requests", "2", "--no-progress"],
-                                            stdout: job.directory.file("out"), stderr: err)
+        let process = try job.startRun(["--workers", "1", "--max-concurrent-requests", "2"])
         try job.commons.waitForRequests(route: .storage, count: 2)
         let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertEqual(workers.count, 1)
         for worker in workers { kill(worker, SIGKILL) }
         process.waitUntilExit()
-        let log = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        let log = job.runErrors
         XCTAssertEqual(process.terminationStatus, 0, log)
         XCTAssertTrue(log.contains("killed by signal 9; released"), log)
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
@@ -62,16 +59,13 @@ extension ProcessFaultTests {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)
         job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let err = job.directory.file("err")
-        let process = try Gen3Process.start(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
-                                             "run", "--workers", "1", "--no-progress"],
-                                            stdout: job.directory.file("out"), stderr: err)
+        let process = try job.startRun(["--workers", "1"])
         try job.commons.waitForRequests(route: .storage, count: 2)
         let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertEqual(workers.count, 1)
         for pid in workers + [process.processIdentifier] { kill(pid, SIGINT) }
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 130, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        XCTAssertEqual(process.terminationStatus, 130, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"], "the worker did not stop gracefully")
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
     }

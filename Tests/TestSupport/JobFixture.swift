@@ -45,6 +45,15 @@ public final class JobFixture {
         try gen3(["run", "--workers", "2", "--retry-base-delay", "0.05", "--retry-max-delay", "0.2"] + extra, environment: environment)
     }
 
+    /// Starts `gen3 run` in the background (for signal and kill tests); its stderr is `runErrors`.
+    public func startRun(_ extra: [String] = []) throws -> Process {
+        try Gen3Process.start(["--db", database, "--endpoint", commons.endpoint, "--auth", credentials, "run", "--no-progress"] + extra,
+                              stdout: directory.file("run.out"), stderr: directory.file("run.err"))
+    }
+
+    /// What the run started by `startRun` wrote to stderr.
+    public var runErrors: String { (try? String(contentsOfFile: directory.file("run.err"), encoding: .utf8)) ?? "" }
+
     /// One column of `gen3 sql`, as lines.
     public func sql(_ query: String) throws -> [String] {
         let result = try gen3(["sql", "--no-header", query])

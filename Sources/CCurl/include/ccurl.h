@@ -11,10 +11,8 @@ typedef void ccurl_multi;
 typedef struct ccurl_slist ccurl_slist;
 
 typedef size_t (*ccurl_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdata);
-typedef int (*ccurl_xferinfo_cb)(void *clientp, int64_t dltotal, int64_t dlnow, int64_t ultotal, int64_t ulnow);
 
 int ccurl_global_init(void);
-const char *ccurl_version(void);
 
 ccurl_easy *ccurl_easy_init(void);
 void ccurl_easy_cleanup(ccurl_easy *easy);
@@ -22,12 +20,8 @@ int ccurl_easy_perform(ccurl_easy *easy);
 const char *ccurl_easy_strerror(int code);
 int ccurl_setopt_long(ccurl_easy *easy, int option, long value);
 int ccurl_setopt_ptr(ccurl_easy *easy, int option, const void *value);
-int ccurl_setopt_off_t(ccurl_easy *easy, int option, int64_t value);
 int ccurl_setopt_data_cb(ccurl_easy *easy, int option, ccurl_data_cb callback);
-int ccurl_setopt_xferinfo_cb(ccurl_easy *easy, ccurl_xferinfo_cb callback);
 int ccurl_getinfo_long(ccurl_easy *easy, int info, long *out);
-int ccurl_getinfo_off_t(ccurl_easy *easy, int info, int64_t *out);
-int ccurl_getinfo_string(ccurl_easy *easy, int info, const char **out);
 
 ccurl_slist *ccurl_slist_append(ccurl_slist *list, const char *value);
 void ccurl_slist_free_all(ccurl_slist *list);
@@ -46,23 +40,16 @@ int ccurl_multi_info_done(ccurl_multi *multi, ccurl_easy **easy, int *result);
 
 // Option, info and result numbers from curl.h, so Swift can name them without including it.
 extern const int CCURLOPT_URL, CCURLOPT_HTTPHEADER, CCURLOPT_WRITEFUNCTION, CCURLOPT_WRITEDATA,
-    CCURLOPT_HEADERFUNCTION, CCURLOPT_HEADERDATA, CCURLOPT_XFERINFODATA, CCURLOPT_NOPROGRESS,
-    CCURLOPT_POSTFIELDSIZE, CCURLOPT_COPYPOSTFIELDS, CCURLOPT_FOLLOWLOCATION, CCURLOPT_MAXREDIRS,
+    CCURLOPT_HEADERFUNCTION, CCURLOPT_HEADERDATA, CCURLOPT_POSTFIELDSIZE, CCURLOPT_COPYPOSTFIELDS, CCURLOPT_FOLLOWLOCATION, CCURLOPT_MAXREDIRS,
     CCURLOPT_PROTOCOLS_STR, CCURLOPT_REDIR_PROTOCOLS_STR, CCURLOPT_NOSIGNAL, CCURLOPT_CONNECTTIMEOUT_MS,
     CCURLOPT_TIMEOUT_MS, CCURLOPT_LOW_SPEED_LIMIT, CCURLOPT_LOW_SPEED_TIME, CCURLOPT_RANGE,
     CCURLOPT_ERRORBUFFER, CCURLOPT_SSL_VERIFYPEER, CCURLOPT_SSL_VERIFYHOST, CCURLOPT_USERAGENT,
-    CCURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE, CCURLOPT_UNRESTRICTED_AUTH, CCURLOPT_HTTPGET,
-    CCURLOPT_MAXFILESIZE_LARGE, CCURLOPT_PIPEWAIT;
-extern const int CCURLINFO_RESPONSE_CODE, CCURLINFO_SIZE_DOWNLOAD_T, CCURLINFO_EFFECTIVE_URL,
-    CCURLINFO_TOTAL_TIME_T, CCURLINFO_REDIRECT_COUNT;
+    CCURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE, CCURLOPT_UNRESTRICTED_AUTH;
+extern const int CCURLINFO_RESPONSE_CODE;
 extern const int CCURLMOPT_MAX_HOST_CONNECTIONS, CCURLMOPT_MAX_TOTAL_CONNECTIONS, CCURLMOPT_MAXCONNECTS;
-extern const int CCURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL, CCURLE_URL_MALFORMAT, CCURLE_WRITE_ERROR,
-    CCURLE_OPERATION_TIMEDOUT, CCURLE_TOO_MANY_REDIRECTS, CCURLE_PEER_FAILED_VERIFICATION,
-    CCURLE_ABORTED_BY_CALLBACK, CCURLE_FILESIZE_EXCEEDED, CCURLE_SSL_CACERT_BADFILE,
-    CCURLE_SSL_CERTPROBLEM, CCURLE_LOGIN_DENIED;
+extern const int CCURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL, CCURLE_URL_MALFORMAT, CCURLE_TOO_MANY_REDIRECTS,
+    CCURLE_PEER_FAILED_VERIFICATION, CCURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM;
 // CURL_ERROR_SIZE: how large the buffer behind CCURLOPT_ERRORBUFFER must be.
 extern const int CCURL_ERROR_SIZE;
-// The value a write callback returns to pause a transfer is never used; returning anything other
-// than the byte count makes curl fail the transfer with CURLE_WRITE_ERROR.
 
 #endif

@@ -15,7 +15,6 @@ final class DelimitedManifestReader: ManifestReader {
     private let separator: UInt8
     private let quoting: Bool
     private var state = State.header
-    private var failure: ManifestError?
     /// What each column means, and its name as the header writes it.
     private var columns: [ManifestFields.Field?] = []
     private var columnNames: [String] = []
@@ -41,16 +40,6 @@ final class DelimitedManifestReader: ManifestReader {
     }
 
     func next() throws -> ManifestEntry? {
-        if let failure { throw failure }
-        do {
-            return try step()
-        } catch let error as ManifestError {
-            failure = error
-            throw error
-        }
-    }
-
-    private func step() throws -> ManifestEntry? {
         switch state {
         case .finished:
             return nil

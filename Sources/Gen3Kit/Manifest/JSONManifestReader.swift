@@ -12,26 +12,15 @@ final class JSONManifestReader: ManifestReader {
     private let stream: ByteStream
     private let lexer: JSONLexer
     private var state = State.start
-    private var failure: ManifestError?
 
     init(path: String) throws {
         stream = try ByteStream(path: path)
         lexer = JSONLexer(stream: stream)
     }
 
-    func next() throws -> ManifestEntry? {
-        if let failure { throw failure }
-        do {
-            return try step()
-        } catch let error as ManifestError {
-            failure = error
-            throw error
-        }
-    }
-
     // MARK: - The array
 
-    private func step() throws -> ManifestEntry? {
+    func next() throws -> ManifestEntry? {
         switch state {
         case .finished:
             return nil
@@ -149,32 +138,28 @@ final class JSONManifestReader: ManifestReader {
             problem("\"\(key)\" must be \(wanted), not \(JSONLexer.describeValue(startingWith: first))")
         }
         do {
+            // null means "not given" for every field but the GUID.
+            if first == UInt8(ascii: "n") && field != .guid {
+                try lexer.literal()
+                switch field {
+                case .fileName: entry.fileName = nil
+                case .md5: entry.md5 = nil
+                case .size: entry.size = nil
+                case .guid: break
+                }
+                return
+            }
             switch field {
             case .guid:
                 guard first == UInt8(ascii: "\"") else { throw wrongType("a string") }
                 entry.guid = try ManifestFields.guid(try lexer.string(keep: true), name: "\(key)")
             case .fileName:
-                if first == UInt8(ascii: "n") {
-                    try lexer.literal()
-                    entry.fileName = nil
-                    return
-                }
                 guard first == UInt8(ascii: "\"") else { throw wrongType("a string") }
                 entry.fileName = ManifestFields.fileName(try lexer.string(keep: true))
             case .md5:
-                if first == UInt8(ascii: "n") {
-                    try lexer.literal()
-                    entry.md5 = nil
-                    return
-                }
                 guard first == UInt8(ascii: "\"") else { throw wrongType("a string of 32 hex digits") }
                 entry.md5 = try ManifestFields.md5(try lexer.string(keep: true), name: "\(key)")
             case .size:
-                if first == UInt8(ascii: "n") {
-                    try lexer.literal()
-                    entry.size = nil
-                    return
-                }
                 if first == UInt8(ascii: "\"") {
                     entry.size = try ManifestFields.size(try lexer.string(keep: true), name: "\(key)")
                     return

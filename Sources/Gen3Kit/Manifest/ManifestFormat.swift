@@ -49,9 +49,30 @@ public enum ManifestFormat: String, Sendable, CaseIterable {
 /// (detection reads the start of the file, so give the format for a pipe). Throws ``ManifestError``
 /// when the file cannot be opened; problems inside it surface from `next()`.
 public func openManifest(path: String, format: ManifestFormat? = nil) throws -> any ManifestReader {
+    let reader: any ManifestReader
     switch try format ?? ManifestFormat.detect(path: path) {
-    case .json: return try JSONManifestReader(path: path)
-    case .tsv: return try DelimitedManifestReader(path: path, format: .tsv)
-    case .csv: return try DelimitedManifestReader(path: path, format: .csv)
+    case .json: reader = try JSONManifestReader(path: path)
+    case .tsv: reader = try DelimitedManifestReader(path: path, format: .tsv)
+    case .csv: reader = try DelimitedManifestReader(path: path, format: .csv)
+    }
+    return FailureRepeatingReader(reader)
+}
+
+/// Once a reader has failed its stream is mid-token: every later `next()` throws the same error
+/// rather than reading on from a broken place. One wrapper for every format.
+final class FailureRepeatingReader: ManifestReader {
+    private let base: any ManifestReader
+    private var failure: ManifestError?
+
+    init(_ base: any ManifestReader) { self.base = base }
+
+    func next() throws -> ManifestEntry? {
+        if let failure { throw failure }
+        do {
+            return try base.next()
+        } catch let error as ManifestError {
+            failure = error
+            throw error
+        }
     }
 }

@@ -31,10 +31,8 @@ public final class Supervisor {
         try checkDownloadPath(settings.downloadPath)
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
-        let workerCount = max(1, min(options.workers, try store.unfinishedCount()))
-        if try store.unfinishedCount() > 0 {
-            for _ in 0..<workerCount { try spawnWorker() }
-        }
+        let unfinished = try store.unfinishedCount()
+        for _ in 0..<min(options.workers, unfinished) { try spawnWorker() }
         var lastProgress = 0.0
         var progressInterval = 0.5
         while !children.isEmpty {

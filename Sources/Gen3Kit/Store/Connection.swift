@@ -59,7 +59,6 @@ public final class Connection {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var changes: Int { Int(sqlite3_changes(handle)) }
-    public var totalChanges: Int { Int(sqlite3_total_changes(handle)) }
 
     /// How a transaction takes its lock. Writers that read first must use `immediate`: a deferred
     /// transaction that reads, then writes, fails at once with SQLITE_BUSY under contention.

@@ -40,10 +40,6 @@ public final class CurlEasy {
         try check(string.withCString { ccurl_setopt_ptr(handle, option, $0) })
     }
 
-    public func set(_ option: Int32, offset: Int64) throws {
-        try check(ccurl_setopt_off_t(handle, option, offset))
-    }
-
     func set(_ option: Int32, pointer: UnsafeRawPointer?) throws {
         try check(ccurl_setopt_ptr(handle, option, pointer))
     }
@@ -109,12 +105,6 @@ public final class CurlEasy {
         var code = 0
         _ = ccurl_getinfo_long(handle, CCURLINFO_RESPONSE_CODE, &code)
         return code
-    }
-
-    public var downloadedBytes: Int64 {
-        var bytes: Int64 = 0
-        _ = ccurl_getinfo_off_t(handle, CCURLINFO_SIZE_DOWNLOAD_T, &bytes)
-        return bytes
     }
 
     private func check(_ code: Int32) throws {

@@ -23,8 +23,6 @@ public final class CurlMulti {
         _ = ccurl_multi_cleanup(handle)
     }
 
-    public var count: Int { active.count }
-
     public func add(_ easy: CurlEasy) throws {
         let code = ccurl_multi_add_handle(handle, easy.handle)
         guard code == 0 else { throw CurlError(code: code, detail: String(cString: ccurl_multi_strerror(code))) }

@@ -54,8 +54,5 @@ public final class DownloadReceiver: CurlReceiver {
     }
 
     /// The error body as short printable text.
-    public var errorSnippet: String {
-        let text = String(decoding: errorBody.prefix(300), as: UTF8.self)
-        return String(text.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) }).trimmingSpaces()
-    }
+    public var errorSnippet: String { ResponseText.snippet(errorBody, maxLength: 300) }
 }

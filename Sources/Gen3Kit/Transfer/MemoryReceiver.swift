@@ -25,8 +25,5 @@ public final class MemoryReceiver: CurlReceiver {
     }
 
     /// The body as text, for error messages: cut short and stripped of control characters.
-    public func bodySnippet(maxLength: Int = 300) -> String {
-        let text = String(decoding: body.prefix(maxLength), as: UTF8.self)
-        return String(text.unicodeScalars.map { $0.value < 0x20 ? " " : Character($0) }).trimmingSpaces()
-    }
+    public func bodySnippet(maxLength: Int = 300) -> String { ResponseText.snippet(body, maxLength: maxLength) }
 }
