@@ -36,6 +36,7 @@ int ccurl_multi_perform(ccurl_multi *multi, int *running) { return (int)curl_mul
 int ccurl_multi_poll(ccurl_multi *multi, int timeout_ms, int *numfds) {
     return (int)curl_multi_poll(multi, NULL, 0, timeout_ms, numfds);
 }
+int ccurl_multi_wakeup(ccurl_multi *multi) { return (int)curl_multi_wakeup(multi); }
 const char *ccurl_multi_strerror(int code) { return curl_multi_strerror((CURLMcode)code); }
 int ccurl_multi_info_done(ccurl_multi *multi, ccurl_easy **easy, int *result) {
     int queued = 0;

@@ -33,6 +33,8 @@ int ccurl_multi_add_handle(ccurl_multi *multi, ccurl_easy *easy);
 int ccurl_multi_remove_handle(ccurl_multi *multi, ccurl_easy *easy);
 int ccurl_multi_perform(ccurl_multi *multi, int *running);
 int ccurl_multi_poll(ccurl_multi *multi, int timeout_ms, int *numfds);
+// Ends a ccurl_multi_poll early; safe to call from another thread.
+int ccurl_multi_wakeup(ccurl_multi *multi);
 const char *ccurl_multi_strerror(int code);
 // curl_multi_info_read restricted to CURLMSG_DONE: returns 1 and fills easy and result for the
 // next finished transfer, 0 when none is left.

@@ -1,7 +1,8 @@
 /// Batches outcomes into one transaction: a commit per batch, not per file. Each finished file was
-/// synced before its rename; before a batch with finished files commits, the download directory is
-/// synced once so their renames are durable first. A crash between rename and commit is healed by
-/// the next run, which finds the verified file in place.
+/// synced before its rename, and its directory synced after (`DurableRenamer`); a done outcome that
+/// did not pass through there (a verified file found in place) gets the directory synced before the
+/// batch commits. A crash between rename and commit is healed by the next run, which finds the
+/// verified file in place.
 final class JobCompleter {
     let store: JobStore
     let owner: String
@@ -26,9 +27,9 @@ final class JobCompleter {
 
     var isEmpty: Bool { pending.isEmpty }
 
-    func add(_ record: AttemptRecord) {
+    func add(_ record: AttemptRecord, directorySynced: Bool = false) {
         if pending.isEmpty { oldest = Clock.monotonic() }
-        if case .done = record.outcome { needsDirectorySync = true }
+        if case .done = record.outcome, !directorySynced { needsDirectorySync = true }
         pending.append(record)
     }
 

@@ -10,8 +10,11 @@ final class JobExecutor {
     enum Step {
         /// Run this request; its result comes back to `handle`.
         case request(CurlEasy)
-        /// The attempt is over; the completer records it (and syncs `directory` before committing).
+        /// The attempt is over; the completer records it.
         case finished(AttemptRecord)
+        /// The body is complete and matches its size and md5; the record is committed once the
+        /// file is synced and at its final name (`DurableRenamer`).
+        case verified(AttemptRecord)
         /// Nothing more can be done in this worker (disk full, key rejected): release and stop.
         case fatal(String)
     }
@@ -249,35 +252,26 @@ final class JobExecutor {
         }
     }
 
-    /// Size and md5 check, sync, rename: only a verified file reaches its final name.
+    /// Size and md5 check: only a verified file goes on to be synced and renamed.
     private func finishBody(_ task: FileTask, sink: FileSink, status: Int?) -> Step {
         if let size = task.file.expectedSize, sink.written != size {
             sink.close()
             return retry(task, "got \(sink.written) of \(size) bytes", status: status)
         }
-        let md5: String
-        do {
-            md5 = try sink.finish()
-        } catch let error as SinkError {
-            return sinkFailure(task, error, status: status)
-        } catch {
-            return retry(task, "\(error)", status: status)
-        }
+        let md5 = sink.md5()
         if let expected = task.file.expectedMD5, expected != md5 {
             sink.discard()
             return retry(task, "md5 mismatch: expected \(expected), got \(md5)", status: status)
         }
-        do {
-            try sink.commit()
-        } catch let error as SinkError {
-            return sinkFailure(task, error, status: status)
-        } catch {
-            return retry(task, "\(error)", status: status)
-        }
-        TestHooks.afterRename()
-        return .finished(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
+        return .verified(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
                                        httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
                                        bytesOnDisk: sink.written))
+    }
+
+    /// A verified file that could not be synced or renamed.
+    func durabilityFailed(_ task: FileTask, _ error: SinkError, status: Int?) -> Step {
+        task.sink?.close()
+        return sinkFailure(task, error, status: status)
     }
 
     /// Server text with this attempt's token cut out: a server that echoes the Authorization header

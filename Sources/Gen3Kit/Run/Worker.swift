@@ -32,6 +32,7 @@ public final class Worker {
     private let executor: JobExecutor
     private let completer: JobCompleter
     private let multi: CurlMulti
+    private let renamer: DurableRenamer
     private var queue: [ClaimedFile] = []
     private var queueHead = 0
     private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
@@ -39,6 +40,7 @@ public final class Worker {
     private var nextHeartbeat: Double = 0
     private var nextProgress: Double = 0
     private var claims = 0
+    static let maxAwaitingSync = 256
 
     public init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
                 owner: String = Worker.defaultOwner(), logger: Logger) throws {
@@ -51,7 +53,9 @@ public final class Worker {
         executor = JobExecutor(requests: requests, tokens: tokens, store: store, settings: settings, options: options,
                                logger: logger)
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
-        multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
+        let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
+        self.multi = multi
+        renamer = DurableRenamer(directory: settings.downloadPath) { multi.wakeup() }
     }
 
     /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
@@ -82,10 +86,14 @@ public final class Worker {
                     guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task, fatal: &fatal)
                 }
+                collectDurable(fatal: &fatal)
                 try completer.flushIfDue()
                 try heartbeat(now: now)
                 try reportProgress(now: now)
-                if active.isEmpty && queueHead >= queue.count && stopDeadline == nil && fatal == nil {
+                let claimedAll = queueHead >= queue.count
+                if active.isEmpty && renamer.outstanding > 0 && (claimedAll || renamer.outstanding >= Worker.maxAwaitingSync) {
+                    renamer.wait(timeout: 0.1)
+                } else if active.isEmpty && claimedAll && stopDeadline == nil && fatal == nil {
                     try completer.flush()
                     if try store.unfinishedCount() == 0 { break }
                     idle(now: now)
@@ -96,22 +104,26 @@ public final class Worker {
                     usleep(UInt32(min(0.1, executor.pauseUntil - now) * 1_000_000))
                 }
             }
-            try releaseEverything()
+            try releaseEverything(fatal: &fatal)
             try completer.flush()
         } catch {
             logger.error("job database error: \(error)")
-            try? releaseEverything()
+            try? releaseEverything(fatal: &fatal)
             try? completer.flush()
+            renamer.close()
             _ = try? store.releaseClaims(owner: owner)
             return .fatal("job database error: \(error)")
         }
+        renamer.close()
         logger.info("worker \(owner): \(completer.recorded) outcomes in \(completer.commits) transactions, \(claims) claim transactions")
         if let fatal { return .fatal(fatal) }
         return StopSignal.requested ? .stopped : .finished
     }
 
     private func startTransfers(now: Double, fatal: inout String?) throws {
-        while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil {
+        // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
+        while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil
+                && renamer.outstanding < Worker.maxAwaitingSync {
             if queueHead >= queue.count {
                 guard now >= nextClaim else { return }
                 let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
@@ -141,6 +153,8 @@ public final class Worker {
             }
         case .finished(let record):
             completer.add(record)
+        case .verified(let record):
+            renamer.submit(.init(task: task, record: record))
         case .fatal(let message):
             if fatal == nil { logger.error("\(message)") }
             fatal = fatal ?? message
@@ -175,8 +189,24 @@ public final class Worker {
         try store.updateBytesDone(moving)
     }
 
-    /// Hands back every row this worker holds: in-flight transfers keep their part files.
-    private func releaseEverything() throws {
+    /// Records the files the renamer has made durable, and what it could not finish.
+    private func collectDurable(fatal: inout String?) {
+        for result in renamer.takeResults() {
+            let task = result.item.task
+            if let error = result.error {
+                apply(executor.durabilityFailed(task, error, status: result.item.record.httpStatus), to: task, fatal: &fatal)
+            } else {
+                TestHooks.afterRename()
+                completer.add(result.item.record, directorySynced: true)
+            }
+        }
+    }
+
+    /// Hands back every row this worker holds: files being synced finish first, in-flight transfers
+    /// keep their part files.
+    private func releaseEverything(fatal: inout String?) throws {
+        renamer.wait()
+        collectDurable(fatal: &fatal)
         for (_, entry) in active {
             multi.remove(entry.easy)
             completer.add(executor.release(entry.task, reason: nil))

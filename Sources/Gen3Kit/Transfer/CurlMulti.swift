@@ -49,6 +49,11 @@ public final class CurlMulti {
         _ = ccurl_multi_poll(handle, Int32(clamping: timeoutMilliseconds), &fds)
     }
 
+    /// Ends a `poll` in progress now; may be called from any thread.
+    public func wakeup() {
+        _ = ccurl_multi_wakeup(handle)
+    }
+
     /// Removes and returns the transfers that finished, with curl's result code for each.
     public func takeFinished() -> [(easy: CurlEasy, code: Int32)] {
         var finished: [(CurlEasy, Int32)] = []

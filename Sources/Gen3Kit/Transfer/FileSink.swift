@@ -73,17 +73,20 @@ public final class FileSink {
         return failure == nil
     }
 
-    /// Flushes the part file to disk and returns its md5.
-    public func finish() throws -> String {
-        guard fsync(fd) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
-        Glibc.close(fd)
-        fd = -1
-        return hasher.finalize().hex
+    /// The md5 of everything written. The part file stays open for `sync`.
+    public func md5() -> String {
+        hasher.finalize().hex
     }
 
-    /// Moves the verified, synced part file to its final name.
+    /// Flushes the part file's data to disk.
+    public func sync() throws {
+        guard fdatasync(fd) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
+    }
+
+    /// Moves the verified, synced part file to its final name and closes it.
     public func commit() throws {
         guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
+        close()
     }
 
     /// Closes and deletes the part file (after a size or md5 mismatch).

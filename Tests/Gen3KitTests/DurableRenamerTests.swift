@@ -1,0 +1,49 @@
+@testable import Gen3Kit
+import Foundation
+import TestSupport
+import XCTest
+
+final class DurableRenamerTests: XCTestCase {
+    private func writtenTask(id: Int64, finalPath: String, body: String) throws -> FileTask {
+        let task = FileTask(file: ClaimedFile(id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil,
+                                              expectedSize: Int64(body.utf8.count), expectedMD5: nil, attempts: 0))
+        let sink = FileSink(finalPath: finalPath, expectedSize: Int64(body.utf8.count))
+        XCTAssertEqual(try sink.open(), 0)
+        XCTAssertTrue(Array(body.utf8).withUnsafeBytes { sink.write($0) })
+        task.sink = sink
+        return task
+    }
+
+    /// Every handed-over file ends at its final name with its content, and comes back exactly once.
+    func testFilesReachTheirFinalNamesAndComeBackOnce() throws {
+        let directory = TemporaryDirectory()
+        let renamer = DurableRenamer(directory: directory.path) {}
+        for id in 1...40 {
+            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
+            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
+        }
+        renamer.wait()
+        let results = renamer.takeResults()
+        XCTAssertEqual(results.map(\.item.record.fileID).sorted(), Array(1...40).map(Int64.init))
+        XCTAssertTrue(results.allSatisfy { $0.error == nil })
+        XCTAssertEqual(renamer.outstanding, 0)
+        XCTAssertEqual(TemporaryDirectory.listing(directory.path), (1...40).map { "f\($0)" }.sorted())
+        XCTAssertEqual(try String(contentsOfFile: directory.file("f7"), encoding: .utf8), "body 7")
+        renamer.close()
+    }
+
+    /// A rename that cannot happen comes back as an error and leaves the part file in place.
+    func testAFailedRenameIsReportedNotHidden() throws {
+        let directory = TemporaryDirectory()
+        let renamer = DurableRenamer(directory: directory.path) {}
+        let task = try writtenTask(id: 1, finalPath: directory.file("f1"), body: "abc")
+        try FileManager.default.createDirectory(atPath: directory.file("f1"), withIntermediateDirectories: false)
+        try "x".write(toFile: directory.file("f1/blocker"), atomically: false, encoding: .utf8)
+        renamer.submit(.init(task: task, record: AttemptRecord(fileID: 1, outcome: .done(md5: "x"), startedAt: 0)))
+        renamer.wait()
+        let results = renamer.takeResults()
+        XCTAssertEqual(results.count, 1)
+        XCTAssertNotNil(results.first?.error)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.file("f1.part")))
+    }
+}
