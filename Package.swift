@@ -12,7 +12,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
     ],
     targets: [
@@ -21,11 +20,17 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        // MD5 and HMAC from the system's OpenSSL: libcurl loads libcrypto anyway, and its assembly MD5
+        // is as fast as any; a Swift crypto package would add a second copy and a long build.
+        .target(
+            name: "CDigest",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(name: "Digest", dependencies: ["CDigest"]),
         .target(
             name: "Gen3Kit",
             dependencies: [
-                "CSQLite", "CCurl",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CSQLite", "CCurl", "Digest",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -44,7 +49,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Digest",
             ]
         ),
         .executableTarget(
@@ -53,16 +58,16 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Gen3Kit", "Gen3TestCommons", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Gen3Kit", "Gen3TestCommons", "Digest"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "Gen3KitTests",
-            dependencies: ["Gen3Kit", "TestSupport"]
+            dependencies: ["Gen3Kit", "TestSupport", "Digest"]
         ),
         .testTarget(
             name: "Gen3TestCommonsTests",
-            dependencies: ["Gen3TestCommons", "gen3-test-commons", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Gen3TestCommons", "gen3-test-commons", "Digest"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -3,7 +3,7 @@
 # (with headers), the sqlite3 shell for users' queries, and curl. Sourced by the other scripts.
 set -euo pipefail
 need=()
-for package in libsqlite3-dev libcurl4-openssl-dev sqlite3 curl pkg-config; do
+for package in libsqlite3-dev libcurl4-openssl-dev libssl-dev sqlite3 curl pkg-config; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 if ((${#need[@]})); then

@@ -1,3 +1,4 @@
+import Digest
 /// Deterministic content, GUIDs and sizes: byte `k` of object `index` depends only on
 /// (seed, index, k), so any byte range is produced on the fly, without the object in memory.
 ///
@@ -68,7 +69,7 @@ struct ContentGenerator: Sendable {
         }
         bytes[6] = bytes[6] & 0x0f | 0x40
         bytes[8] = bytes[8] & 0x3f | 0x80
-        let hex = Array(bytes.hexString)
+        let hex = Array(Hex.lowercase(bytes))
         let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(hex[$0]) }
         return "dg.TEST/" + groups.joined(separator: "-")
     }

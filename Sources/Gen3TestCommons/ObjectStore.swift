@@ -1,4 +1,4 @@
-import Crypto
+import Digest
 import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
@@ -41,17 +41,17 @@ final class ObjectStore: Sendable {
     }
 
     private static func md5(_ generator: ContentGenerator, index: Int, size: Int) -> String {
-        var hasher = Insecure.MD5()
+        let hasher = MD5()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(size, 1 << 20), alignment: 8)
         defer { buffer.deallocate() }
         var offset = 0
         while offset < size {
             let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, size - offset)])
             generator.fill(slice, index: index, offset: offset)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(slice))
+            hasher.update(UnsafeRawBufferPointer(slice))
             offset += slice.count
         }
-        return hasher.finalize().hexString
+        return hasher.finalize()
     }
 
     /// Every object, generated first, then added ones in the order they were added.
@@ -75,7 +75,7 @@ final class ObjectStore: Sendable {
 
     /// Serves `content` under `guid` from now on.
     func add(guid: String, fileName: String, content: [UInt8]) -> TestObject {
-        let md5 = Insecure.MD5.hash(data: content).hexString
+        let md5 = MD5.hex(content)
         return added.withLockedValue { state in
             let object = TestObject(index: generated.count + state.objects.count, guid: guid, fileName: fileName,
                                     size: content.count, md5: md5)

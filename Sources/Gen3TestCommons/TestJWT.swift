@@ -1,4 +1,4 @@
-import Crypto
+import Digest
 import Foundation
 
 /// JWT-shaped strings — base64url header, payload and signature — as Fence hands out for API keys
@@ -6,12 +6,9 @@ import Foundation
 /// under the commons' secret: clients never verify it, and the commons only needs to recognise
 /// its own.
 struct TestJWT: Sendable {
-    private let secret: Data
+    private let secret: [UInt8]
 
-    init(secret: String) { self.secret = Data(secret.utf8) }
-
-    // SymmetricKey is not Sendable, so it is made per use from the secret's bytes.
-    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    init(secret: String) { self.secret = Array(secret.utf8) }
 
     /// A signed token carrying `claims` (serialised with sorted keys, so the same claims give the same token).
     func make(_ claims: [String: Any]) -> String {
@@ -29,12 +26,12 @@ struct TestJWT: Sendable {
 
     /// The base64url HMAC of `text`.
     func signature(_ text: String) -> String {
-        Self.base64url(Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)))
+        Self.base64url(Data(HMACSHA256.digest(key: secret, message: Array(text.utf8))))
     }
 
     /// The lowercase hex HMAC of `text` (for presigned URLs).
     func hexSignature(_ text: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key).hexString
+        Hex.lowercase(HMACSHA256.digest(key: secret, message: Array(text.utf8)))
     }
 
     private static func json(_ object: [String: Any]) -> Data {

@@ -4,7 +4,7 @@ import Gen3Kit
 /// How the job is worked through: shared by `run`, `download-multiple-async` and the workers.
 struct RunFlags: ParsableArguments {
     @Option(name: [.customLong("workers"), .customLong("num-processes")],
-            help: "Worker processes. Default: the number of cores (\(RunOptions.cores)).")
+            help: "Workers. 1 (the default) runs inside this process; more run as separate processes, for more CPU (see BENCHMARKS.md).")
     var workers: Int?
 
     @Option(help: "Transfers each worker runs at once.")
@@ -39,7 +39,7 @@ struct RunFlags: ParsableArguments {
 
     var options: RunOptions {
         var options = RunOptions()
-        options.workers = max(1, workers ?? RunOptions.cores)
+        options.workers = max(1, workers ?? RunOptions().workers)
         options.maxConcurrentRequests = max(1, maxConcurrentRequests)
         options.batchSize = max(1, batchSize)
         options.retry = RetryPolicy(maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),

@@ -49,6 +49,9 @@ final class CrashTests: XCTestCase {
         // The victim kills its own process group after 10 files, leaving claimed rows with live leases.
         let victim = try Gen3Process.start(["--db", job.database] + common.dropFirst(2), environment: ["GEN3_TEST_KILL_AFTER_RENAMES": "10"],
                                            stdout: job.directory.file("a.out"), stderr: job.directory.file("a.err"))
+        // Once the victim fetches bodies it holds a claimed batch, so it reaches its 10th rename
+        // whichever process is faster from here on.
+        try job.commons.waitForRequests(route: .storage, count: 1)
         let survivor = try Gen3Process.start(Array(common), stdout: job.directory.file("b.out"), stderr: job.directory.file("b.err"))
         victim.waitUntilExit()
         survivor.waitUntilExit()

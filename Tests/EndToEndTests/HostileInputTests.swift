@@ -127,7 +127,8 @@ final class HostileInputTests: XCTestCase {
         let out = job.directory.file("out"), err = job.directory.file("err")
         let process = try Gen3Process.start(["-vv", "--endpoint", job.commons.endpoint, "--auth", "accesstoken:///" + token,
                                              "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads,
-                                             "--no-prompt", "--stall-timeout", "1", "--report", job.directory.file("report.json")],
+                                             "--no-prompt", "--stall-timeout", "1", "--num-processes", "2",
+                                             "--report", job.directory.file("report.json")],
                                             stdout: out, stderr: err)
         try job.commons.waitForRequests(route: .storage, count: 1)
         let workers = ChildProcesses.of(process.processIdentifier)

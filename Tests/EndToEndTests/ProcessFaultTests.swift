@@ -39,10 +39,10 @@ final class ProcessFaultTests: XCTestCase {
         let job = try JobFixture(objects: 4)
         XCTAssertEqual(try job.importManifest().status, 0)
         job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let process = try job.startRun(["--workers", "1", "--max-concurrent-requests", "2"])
+        let process = try job.startRun(["--workers", "2", "--max-concurrent-requests", "2"])
         try job.commons.waitForRequests(route: .storage, count: 2)
         let workers = ChildProcesses.of(process.processIdentifier)
-        XCTAssertEqual(workers.count, 1)
+        XCTAssertEqual(workers.count, 2)
         for worker in workers { kill(worker, SIGKILL) }
         process.waitUntilExit()
         let log = job.runErrors
@@ -59,14 +59,31 @@ extension ProcessFaultTests {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)
         job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let process = try job.startRun(["--workers", "1"])
+        let process = try job.startRun(["--workers", "2"])
         try job.commons.waitForRequests(route: .storage, count: 2)
         let workers = ChildProcesses.of(process.processIdentifier)
-        XCTAssertEqual(workers.count, 1)
+        XCTAssertEqual(workers.count, 2)
         for pid in workers + [process.processIdentifier] { kill(pid, SIGINT) }
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"], "the worker did not stop gracefully")
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
+    }
+
+    /// One worker runs inside the run process (no child): a stop still releases its files.
+    func testASingleWorkerRunsInProcessAndStopsGracefully() throws {
+        let job = try JobFixture(objects: 2)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        job.commons.setFault(.stall, guid: nil, times: .times(2))
+        let process = try job.startRun(["--workers", "1"])
+        try job.commons.waitForRequests(route: .storage, count: 2)
+        XCTAssertEqual(ChildProcesses.of(process.processIdentifier), [], "a single worker should not be a process of its own")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, job.runErrors)
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"])
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
+        XCTAssertEqual(try job.run().status, 0)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
     }
 }

@@ -1,4 +1,4 @@
-import Crypto
+import Digest
 import Gen3TestCommons
 import XCTest
 
@@ -52,7 +52,7 @@ final class FenceTests: XCTestCase {
         let body = try Curl.run(url)
         XCTAssertEqual(body.status, 200)
         XCTAssertEqual(body.headers["content-length"], "\(object.size)")
-        XCTAssertEqual(Insecure.MD5.hash(data: body.body).map { String(format: "%02x", $0) }.joined(), object.md5)
+        XCTAssertEqual(MD5.hex(Array(body.body)), object.md5)
         XCTAssertEqual(body.body, commons.content(of: object.guid))
         XCTAssertEqual(commons.stats.bytesServed[object.guid], object.size)
         XCTAssertEqual(commons.stats.authorizationHeadersAtStorage, 0)

@@ -1,4 +1,4 @@
-import Crypto
+import Digest
 import Gen3TestCommons
 import XCTest
 
@@ -27,7 +27,7 @@ final class ObjectTests: XCTestCase {
             XCTAssertTrue((1...70_000).contains(object.size))
             let content = try XCTUnwrap(first.content(of: object.guid))
             XCTAssertEqual(content.count, object.size)
-            XCTAssertEqual(Insecure.MD5.hash(data: content).map { String(format: "%02x", $0) }.joined(), object.md5)
+            XCTAssertEqual(MD5.hex(Array(content)), object.md5)
         }
     }
 

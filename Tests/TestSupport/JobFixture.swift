@@ -1,4 +1,4 @@
-import Crypto
+import Digest
 import Foundation
 import Gen3TestCommons
 
@@ -63,7 +63,7 @@ public final class JobFixture {
     /// The md5 of a downloaded file, or nil if it is not there.
     public func md5(ofDownloaded name: String) -> String? {
         guard let data = FileManager.default.contents(atPath: downloads + "/" + name) else { return nil }
-        return Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return MD5.hex(Array(data))
     }
 
     /// Files in the download directory, excluding gen3's own.

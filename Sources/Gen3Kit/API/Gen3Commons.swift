@@ -31,7 +31,7 @@ public final class Gen3Commons: @unchecked Sendable {
     /// Fetches an access token: proves the key works.
     public func verifyCredentials(http: HTTPOptions = HTTPOptions()) async throws {
         let endpoint = endpoint, credentials = credentials
-        try await Self.onThread { try AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http).refresh() }
+        _ = try await Self.onThread { try AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http).refresh() }
     }
 
     /// Downloads every file of a manifest (JSON, TSV or CSV) into `directory`.

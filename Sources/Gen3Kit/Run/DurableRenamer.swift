@@ -29,7 +29,7 @@ final class DurableRenamer {
     private var done: [Result] = []
     private var inProgress = 0
     private var closing = false
-    private var thread: pthread_t?
+    private var thread: JoinableThread?
 
     /// `onResults` runs on the renamer's thread after each group (to wake the transfer loop).
     init(directory: String, onResults: @escaping () -> Void) {
@@ -88,22 +88,15 @@ final class DurableRenamer {
             closing = true
             pthread_cond_broadcast(changed)
         }
-        pthread_join(thread, nil)
+        thread.join()
         self.thread = nil
     }
 
     private func startIfNeeded() {
         guard thread == nil else { return }
         // Unretained: deinit joins the thread before the object goes away.
-        let box = Unmanaged.passUnretained(self)
-        var created = pthread_t()
-        let status = pthread_create(&created, nil, { context in
-            let renamer = Unmanaged<DurableRenamer>.fromOpaque(context!).takeUnretainedValue()
-            renamer.loop()
-            return nil
-        }, box.toOpaque())
-        precondition(status == 0, "could not start the renamer thread: errno \(status)")
-        thread = created
+        let renamer = Unmanaged.passUnretained(self)
+        thread = JoinableThread { renamer.takeUnretainedValue().loop() }
     }
 
     private func loop() {

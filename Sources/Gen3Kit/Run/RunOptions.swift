@@ -4,8 +4,10 @@ import Glibc
 
 /// How `gen3 run` works through the job. Every field has the default `--help` shows.
 public struct RunOptions: Sendable, Equatable {
-    /// Worker processes.
-    public var workers = RunOptions.cores
+    /// Workers. One runs inside the `run` process on two threads (transfers, and hashing plus
+    /// syncing), which the benchmark found as fast as two worker processes at a third of the memory;
+    /// more are separate processes.
+    public var workers = 1
     /// Rows a worker claims per transaction.
     public var batchSize = 64
     /// Transfers a worker runs at once.
@@ -22,8 +24,6 @@ public struct RunOptions: Sendable, Equatable {
     public var http = HTTPOptions()
 
     public init() {}
-
-    public static let cores: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }
 
 /// Exponential backoff with jitter, up to a number of attempts.

@@ -5,21 +5,33 @@ import Glibc
 
 /// `gen3 run`: starts the worker processes, watches them (a dead worker's rows are released at once
 /// and a replacement started, within a limit), forwards a stop, and reports progress.
+///
+/// A single worker runs on a thread of this process instead: a Swift process with libcurl and
+/// SQLite loaded starts at about 30 MiB, so a supervisor plus one worker process would double the
+/// memory for nothing. A crash then takes the whole run, which resumes like any other crash.
 public final class Supervisor {
     let store: JobStore
     let options: RunOptions
     let workerArguments: [String]
+    let makeWorker: (() throws -> Worker)?
     let logger: Logger
     private var children: [pid_t: ProcessSpawner.Child] = [:]
     private var restarts = 0
     private var fatal: String?
     private var forwardedStop = false
+    private var lastProgress = 0.0
+    private var progressInterval = 0.5
 
-    /// - Parameter workerArguments: the arguments that make this binary run one worker on this job.
-    public init(store: JobStore, options: RunOptions, workerArguments: [String], logger: Logger) {
+    /// - Parameters:
+    ///   - workerArguments: the arguments that make this binary run one worker on this job.
+    ///   - makeWorker: builds the worker that runs in this process when `options.workers` is 1
+    ///     (on a connection of its own); without it every worker is a process.
+    public init(store: JobStore, options: RunOptions, workerArguments: [String], logger: Logger,
+                makeWorker: (() throws -> Worker)? = nil) {
         self.store = store
         self.options = options
         self.workerArguments = workerArguments
+        self.makeWorker = makeWorker
         self.logger = logger
     }
 
@@ -32,9 +44,11 @@ public final class Supervisor {
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
         let unfinished = try store.unfinishedCount()
+        if options.workers == 1, let makeWorker {
+            if unfinished > 0 { try runInProcess(makeWorker(), onProgress: onProgress) }
+            return try finish(onProgress: onProgress)
+        }
         for _ in 0..<min(options.workers, unfinished) { try spawnWorker() }
-        var lastProgress = 0.0
-        var progressInterval = 0.5
         while !children.isEmpty {
             if StopSignal.requested && !forwardedStop { forwardStop() }
             var status: Int32 = 0
@@ -43,16 +57,35 @@ public final class Supervisor {
                 try workerExited(child, status: status)
                 continue
             }
-            let now = Clock.monotonic()
-            // The counts read every row (a third of a second per million): poll at most twice a
-            // second and spend at most a tenth of this process's time on it.
-            if let onProgress, now - lastProgress >= progressInterval {
-                if let progress = try? store.progress() { onProgress(progress) }
-                lastProgress = Clock.monotonic()
-                progressInterval = max(0.5, (lastProgress - now) * 10)
-            }
+            reportProgress(onProgress)
             usleep(20_000)
         }
+        return try finish(onProgress: onProgress)
+    }
+
+    private func runInProcess(_ worker: Worker, onProgress: ((JobProgress) -> Void)?) throws {
+        final class Outcome { var exit = Worker.Exit.finished }
+        let outcome = Outcome()
+        let thread = JoinableThread { outcome.exit = worker.run() }
+        while !thread.isFinished {
+            reportProgress(onProgress)
+            usleep(20_000)
+        }
+        thread.join()
+        if case .fatal(let message) = outcome.exit { fatal = message }
+    }
+
+    /// The counts read every row (a third of a second per million): polled at most twice a second,
+    /// spending at most a tenth of this process's time on it.
+    private func reportProgress(_ onProgress: ((JobProgress) -> Void)?) {
+        let now = Clock.monotonic()
+        guard let onProgress, now - lastProgress >= progressInterval else { return }
+        if let progress = try? store.progress() { onProgress(progress) }
+        lastProgress = Clock.monotonic()
+        progressInterval = max(0.5, (lastProgress - now) * 10)
+    }
+
+    private func finish(onProgress: ((JobProgress) -> Void)?) throws -> RunResult {
         if let fatal { throw RunError.workerFatal(fatal) }
         let progress = try store.progress()
         onProgress?(progress)

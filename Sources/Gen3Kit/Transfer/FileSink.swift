@@ -1,4 +1,4 @@
-import Crypto
+import Digest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,12 +16,20 @@ public final class FileSink {
     /// The first write error, reported once the transfer stops.
     public private(set) var failure: SinkError?
     private var fd: Int32 = -1
-    private var hasher = Insecure.MD5()
+    private var hasher: StreamingMD5
 
     public init(finalPath: String, expectedSize: Int64?) {
         self.finalPath = finalPath
         self.partPath = finalPath + ".part"
         self.expectedSize = expectedSize
+        hasher = Self.makeHasher(expectedSize: expectedSize)
+    }
+
+    /// Files at least this large are hashed on a thread of their own (`BackgroundMD5`).
+    static let backgroundHashingThreshold: Int64 = 8 << 20
+
+    private static func makeHasher(expectedSize: Int64?) -> StreamingMD5 {
+        (expectedSize ?? 0) >= backgroundHashingThreshold ? BackgroundMD5() : MD5()
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
@@ -46,7 +54,7 @@ public final class FileSink {
     public func restart() throws {
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         written = 0
-        hasher = Insecure.MD5()
+        hasher = Self.makeHasher(expectedSize: expectedSize)
     }
 
     /// Appends body bytes; false (with `failure` set) stops the transfer.
@@ -67,7 +75,7 @@ public final class FileSink {
             }
             offset += result
         }
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(start: base, count: offset))
+        hasher.update(UnsafeRawBufferPointer(start: base, count: offset))
         written += Int64(offset)
         TestHooks.afterWrite(offset)
         return failure == nil
@@ -75,7 +83,7 @@ public final class FileSink {
 
     /// The md5 of everything written. The part file stays open for `sync`.
     public func md5() -> String {
-        hasher.finalize().hex
+        hasher.finalize()
     }
 
     /// Flushes the part file's data to disk.
@@ -102,12 +110,12 @@ public final class FileSink {
     }
 
     private func hashPrefix(length: Int64) throws {
-        hasher = Insecure.MD5()
+        hasher = Self.makeHasher(expectedSize: expectedSize)
         written = 0
         guard length > 0 else { return }
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         try FileHashing.read(fd: fd, path: partPath, limit: length) { chunk in
-            hasher.update(bufferPointer: chunk)
+            hasher.update(chunk)
             written += Int64(chunk.count)
         }
         guard written == length, lseek(fd, 0, SEEK_END) == length else { throw SinkError.file(path: partPath, errno: EIO) }
@@ -141,15 +149,15 @@ public enum FileHashing {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        var hasher = Insecure.MD5()
+        let hasher = MD5()
         var total: Int64 = 0
         do {
             try read(fd: fd, path: path) { chunk in
-                hasher.update(bufferPointer: chunk)
+                hasher.update(chunk)
                 total += Int64(chunk.count)
             }
         } catch { return nil }
-        return (total, hasher.finalize().hex)
+        return (total, hasher.finalize())
     }
 
     /// Syncs a directory so renames inside it survive a power loss.

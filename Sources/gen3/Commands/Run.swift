@@ -49,7 +49,10 @@ enum JobRunner {
         // environment (owner-readable only), never their arguments (world-readable in /proc).
         if let auth = globals.auth { setenv(WorkerCommand.authVariable, auth, 1) }
         if globals.verbose > 0 { workerArguments.append("-" + String(repeating: "v", count: globals.verbose)) }
-        let supervisor = Supervisor(store: store, options: options, workerArguments: workerArguments, logger: logger)
+        let supervisor = Supervisor(store: store, options: options, workerArguments: workerArguments, logger: logger) {
+            try Worker(store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
+                       credentials: context.credentials, options: options, logger: logger)
+        }
         let display = output.noProgress ? nil : ProgressDisplay()
         let result = try supervisor.run(onProgress: display.map { display in { display.update($0) } })
         display?.finish(result.progress)

@@ -1,12 +1,10 @@
-import Crypto
-
-extension Insecure.MD5Digest {
-    /// Lowercase hex, as manifests and indexd write md5 sums.
-    var hex: String {
+/// Lowercase hex, as manifests and indexd write md5 sums.
+public enum Hex {
+    public static func lowercase(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
-        out.reserveCapacity(32)
-        for byte in self {
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0f)])
         }

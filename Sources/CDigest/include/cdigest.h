@@ -1,0 +1,21 @@
+#ifndef CDIGEST_H
+#define CDIGEST_H
+
+#include <stddef.h>
+
+// MD5 and HMAC-SHA256 from the system's OpenSSL (libcrypto, which libcurl already loads), behind
+// plain functions so Swift never sees OpenSSL's headers.
+
+typedef struct cdigest_md5 cdigest_md5;
+
+// A fresh MD5 stream; NULL if this OpenSSL offers no MD5.
+cdigest_md5 *cdigest_md5_new(void);
+void cdigest_md5_update(cdigest_md5 *md5, const void *data, size_t length);
+// Writes the 16-byte digest and ends the stream; returns 1 on success.
+int cdigest_md5_final(cdigest_md5 *md5, unsigned char out[16]);
+void cdigest_md5_free(cdigest_md5 *md5);
+
+// Writes the 32-byte HMAC-SHA256 of data under key; returns 1 on success.
+int cdigest_hmac_sha256(const void *key, size_t key_length, const void *data, size_t length, unsigned char out[32]);
+
+#endif

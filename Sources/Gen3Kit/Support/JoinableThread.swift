@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A thread running one closure, which can be joined; for the few long-lived threads of a run
+/// (the renamer, an in-process worker) without Foundation's `Thread`.
+final class JoinableThread {
+    private var thread = pthread_t()
+    private let state = State()
+    private var joined = false
+
+    init(_ body: @escaping () -> Void) {
+        let state = state
+        let context = Unmanaged.passRetained(Box {
+            body()
+            state.finish()
+        })
+        let status = pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, context.toOpaque())
+        precondition(status == 0, "could not start a thread: errno \(status)")
+    }
+
+    deinit { join() }
+
+    /// Whether the closure has returned.
+    var isFinished: Bool { state.isFinished }
+
+    func join() {
+        guard !joined else { return }
+        joined = true
+        pthread_join(thread, nil)
+    }
+
+    private final class State {
+        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private var finished = false
+
+        init() { pthread_mutex_init(mutex, nil) }
+
+        deinit {
+            pthread_mutex_destroy(mutex)
+            mutex.deallocate()
+        }
+
+        var isFinished: Bool {
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return finished
+        }
+
+        func finish() {
+            pthread_mutex_lock(mutex)
+            finished = true
+            pthread_mutex_unlock(mutex)
+        }
+    }
+
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+}
