@@ -9,6 +9,8 @@ public struct ManifestImporter {
 
     public init(store: JobStore) { self.store = store }
 
+    static let batchRows = 64
+
     public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
         try importEntries(from: try openManifest(path: path, format: format), source: path, options: options)
     }
@@ -26,12 +28,14 @@ public struct ManifestImporter {
             var clashCount = 0
             var nextNumber: [String: Int] = [:]
             let insert = try store.statement(FileQueries.insertFile)
+            let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
+            var batch: [(entry: ManifestEntry, dest: String?)] = []
+            batch.reserveCapacity(Self.batchRows)
+            var values: [SQLValue] = []
+            values.reserveCapacity(Self.batchRows * 7)
 
-            while let entry = try reader.next() {
-                summary.entries += 1
-                let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+            func insertOne(_ entry: ManifestEntry, wanted: String?) throws {
                 var dest = wanted
-                if dest == nil || entry.size == nil { summary.withoutMetadata += 1 }
                 while true {
                     do {
                         let changed = try insert.run(.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
@@ -43,12 +47,12 @@ public struct ManifestImporter {
                         } else {
                             summary.alreadyInJob += 1
                         }
-                        break
+                        return
                     } catch let error as SQLiteError where error.isUniqueViolation {
                         // The GUID may be taken too; that counts as a repeat, not a clash.
                         if let existing = try existingImport(of: entry.guid) {
                             if existing == importID { summary.duplicates += 1 } else { summary.alreadyInJob += 1 }
-                            break
+                            return
                         }
                         guard let taken = wanted else { throw error }
                         if options.rename {
@@ -63,10 +67,46 @@ public struct ManifestImporter {
                             let owner = try store.guid(usingDestName: taken)
                             clashes[taken, default: owner.map { [$0] } ?? []].append(entry.guid)
                         }
-                        break
+                        return
                     }
                 }
             }
+
+            /// A full batch goes in as one statement; one that hits a name clash (rolled back as a
+            /// whole) goes row by row, which decides renames and reports clashes.
+            func flush() throws {
+                defer { batch.removeAll(keepingCapacity: true) }
+                if batch.count == Self.batchRows {
+                    values.removeAll(keepingCapacity: true)
+                    for (entry, dest) in batch {
+                        values += [.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest), SQLValue(entry.size),
+                                   SQLValue(entry.md5), .integer(importID), .real(now)]
+                    }
+                    do {
+                        let changed = try insertBatch.run(values)
+                        summary.added += changed
+                        if changed < batch.count {
+                            // GUIDs already in the job: rows from earlier imports, or repeats in this one.
+                            var fromThisImport = 0
+                            for (entry, _) in batch {
+                                if try existingImport(of: entry.guid) == importID { fromThisImport += 1 } else { summary.alreadyInJob += 1 }
+                            }
+                            summary.duplicates += fromThisImport - changed
+                        }
+                        return
+                    } catch let error as SQLiteError where error.isUniqueViolation {}
+                }
+                for (entry, dest) in batch { try insertOne(entry, wanted: dest) }
+            }
+
+            while let entry = try reader.next() {
+                summary.entries += 1
+                let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+                if wanted == nil || entry.size == nil { summary.withoutMetadata += 1 }
+                batch.append((entry, wanted))
+                if batch.count == Self.batchRows { try flush() }
+            }
+            try flush()
             if clashCount > 0 {
                 let list = clashes.sorted { $0.key < $1.key }.map { (name: $0.key, guids: $0.value) }
                 throw StoreError.nameClashes(list, total: clashCount)

@@ -58,6 +58,12 @@ public final class Statement {
     /// Runs the statement to completion with `values` bound; returns the rows changed.
     @discardableResult
     public func run(_ values: SQLValue...) throws -> Int {
+        try run(values)
+    }
+
+    /// `run` with the values in an array.
+    @discardableResult
+    public func run(_ values: [SQLValue]) throws -> Int {
         try bind(values)
         while try step() {}
         sqlite3_reset(handle)

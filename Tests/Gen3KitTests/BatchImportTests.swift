@@ -1,0 +1,53 @@
+@testable import Gen3Kit
+import TestSupport
+import XCTest
+
+/// Imports big enough for whole batches (`ManifestImporter.batchRows`), where rows go in as one
+/// statement: repeats, rows from an earlier import and name clashes count as they do row by row.
+final class BatchImportTests: XCTestCase {
+    private func entries(_ range: Range<Int>, name: (Int) -> String = { "f\($0).bin" }) -> [ManifestEntry] {
+        range.map { ManifestEntry(guid: "dg.T/\($0)", fileName: name($0), size: 10) }
+    }
+
+    private func importing(_ entries: [ManifestEntry], into store: JobStore, rename: Bool = false) throws -> ImportSummary {
+        try ManifestImporter(store: store).importEntries(from: ListManifestReader(entries), source: "test",
+                                                         options: ImportOptions(downloadPath: "/tmp/batch-import", rename: rename))
+    }
+
+    private func count(_ sql: String, in store: JobStore) throws -> Int? {
+        try store.connection.prepare(sql).first { $0.int(0) }
+    }
+
+    func testRepeatsAndEarlierRowsAreCountedInFullBatches() throws {
+        let directory = TemporaryDirectory()
+        let store = try JobStore(path: directory.file("job.sqlite"))
+        let rows = ManifestImporter.batchRows
+        let first = try importing(entries(0..<(2 * rows)), into: store)
+        XCTAssertEqual(first.added, 2 * rows)
+        // Half already in the job, half new, then repeats of new ones, across several full batches.
+        let second = try importing(entries(rows..<(4 * rows)) + entries((3 * rows)..<(3 * rows + 10)), into: store)
+        XCTAssertEqual(second.entries, 3 * rows + 10)
+        XCTAssertEqual(second.alreadyInJob, rows)
+        XCTAssertEqual(second.added, 2 * rows)
+        XCTAssertEqual(second.duplicates, 10)
+        XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 4 * rows)
+    }
+
+    func testANameClashInsideAFullBatchIsFoundAndRenamed() throws {
+        let directory = TemporaryDirectory()
+        let store = try JobStore(path: directory.file("job.sqlite"))
+        let rows = ManifestImporter.batchRows
+        // Entry 5 and entry rows + 7 want the same name.
+        let clashing = entries(0..<(3 * rows)) { $0 == rows + 7 ? "f5.bin" : "f\($0).bin" }
+        XCTAssertThrowsError(try importing(clashing, into: store)) { error in
+            guard case StoreError.nameClashes(let clashes, let total) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(total, 1)
+            XCTAssertEqual(clashes.first?.name, "f5.bin")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0, "a failed import left rows behind")
+        let renamed = try importing(clashing, into: store, rename: true)
+        XCTAssertEqual(renamed.added, 3 * rows)
+        XCTAssertEqual(renamed.renamed, 1)
+        XCTAssertEqual(try count("SELECT count(DISTINCT dest_name) FROM files", in: store), 3 * rows)
+    }
+}
