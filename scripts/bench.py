@@ -219,8 +219,7 @@ def main():
     creds = os.path.join(root, "credentials.json")
     with open(creds, "w") as f:
         json.dump({"api_key": "x." + b64({"iss": f"http://127.0.0.1:{PORT_API}/user"}) + ".sig", "key_id": "bench"}, f)
-    shutil.rmtree(os.path.join(root, "trash"), ignore_errors=True)
-    os.makedirs(os.path.join(root, "trash"))
+    os.makedirs(os.path.join(root, "trash"), exist_ok=True)
     conf = write_nginx(root)
     subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)
     subprocess.run(["nginx", "-c", conf], check=True)
@@ -267,7 +266,8 @@ def memory_and_import(root, gen3, creds, manifest_n):
         ran = measure([gen3, "--db", db, "run", "--no-progress"], stop_after=15)
         out[n] = {"import": imported, "run": ran}
         print(f"{n} rows: import {imported['wall']:.2f}s rss {imported['rss'] / 2**20:.0f} MiB; run rss {ran['rss'] / 2**20:.0f} MiB", flush=True)
-        shutil.rmtree(dest, ignore_errors=True)
+        if os.path.exists(dest):
+            os.rename(dest, os.path.join(root, "trash", f"any-{n}-{time.monotonic_ns()}"))
     return out
 
 

@@ -39,6 +39,7 @@ public final class Supervisor {
     /// `onProgress` is called a few times a second with the counts from the database.
     public func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         let settings = try store.requireSettings()
+        store.limitPageCache()
         if TestHooks.enabled { setpgid(0, 0) }
         try checkDownloadPath(settings.downloadPath)
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)

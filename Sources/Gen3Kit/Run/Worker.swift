@@ -45,6 +45,7 @@ public final class Worker {
     public init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
                 owner: String = Worker.defaultOwner(), logger: Logger) throws {
         self.store = store
+        store.limitPageCache()
         self.options = options
         self.owner = owner
         self.logger = logger

@@ -11,6 +11,13 @@ public final class JobStore {
         try Migrator().migrate(connection)
     }
 
+    /// Caps SQLite's page cache at `kibibytes` for this connection. A run's queries touch a few pages
+    /// each, but the progress counts read every row: with the default 2 MiB cache per connection,
+    /// memory would grow with the job up to that cap.
+    public func limitPageCache(kibibytes: Int = 512) {
+        try? connection.execute("PRAGMA cache_size = -\(kibibytes)")
+    }
+
     /// A cached prepared statement for one of the named queries.
     func statement(_ sql: String) throws -> Statement {
         if let cached = statements[sql] { return cached }
