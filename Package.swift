@@ -27,10 +27,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(name: "Digest", dependencies: ["CDigest"]),
+        .target(name: "CLinux"),
         .target(
             name: "Gen3Kit",
             dependencies: [
-                "CSQLite", "CCurl", "Digest",
+                "CSQLite", "CCurl", "CLinux", "Digest",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
