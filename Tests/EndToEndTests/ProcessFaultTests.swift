@@ -55,12 +55,18 @@ final class ProcessFaultTests: XCTestCase {
 extension ProcessFaultTests {
     /// Ctrl-C on a terminal signals the supervisor and every worker; the supervisor then forwards
     /// SIGTERM. Workers must still stop gracefully: release their files and exit, then 130.
-    func testCtrlCReachingEveryProcessStopsGracefully() throws {
+    /// A run of two files whose bodies stall, once both bodies have been asked for.
+    private func startStalledRun(workers: Int) throws -> (JobFixture, Process) {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)
         job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let process = try job.startRun(["--workers", "2"])
+        let process = try job.startRun(["--workers", "\(workers)"])
         try job.commons.waitForRequests(route: .storage, count: 2)
+        return (job, process)
+    }
+
+    func testCtrlCReachingEveryProcessStopsGracefully() throws {
+        let (job, process) = try startStalledRun(workers: 2)
         let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertEqual(workers.count, 2)
         for pid in workers + [process.processIdentifier] { kill(pid, SIGINT) }
@@ -72,11 +78,7 @@ extension ProcessFaultTests {
 
     /// One worker runs inside the run process (no child): a stop still releases its files.
     func testASingleWorkerRunsInProcessAndStopsGracefully() throws {
-        let job = try JobFixture(objects: 2)
-        XCTAssertEqual(try job.importManifest().status, 0)
-        job.commons.setFault(.stall, guid: nil, times: .times(2))
-        let process = try job.startRun(["--workers", "1"])
-        try job.commons.waitForRequests(route: .storage, count: 2)
+        let (job, process) = try startStalledRun(workers: 1)
         XCTAssertEqual(ChildProcesses.of(process.processIdentifier), [], "a single worker should not be a process of its own")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

@@ -22,9 +22,7 @@ final class DurableRenamer {
 
     private let directory: String
     private let onResults: () -> Void
-    // Allocated, not stored properties: pthread objects must not move.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
     private var waiting: [Item] = []
     private var done: [Result] = []
     private var inProgress = 0
@@ -35,33 +33,25 @@ final class DurableRenamer {
     init(directory: String, onResults: @escaping () -> Void) {
         self.directory = directory
         self.onResults = onResults
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
     }
 
-    deinit {
-        close()
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
-    }
+    deinit { close() }
 
     /// Files handed over and not yet collected with `takeResults`.
     var outstanding: Int {
-        locked { waiting.count + inProgress + done.count }
+        lock.locked { waiting.count + inProgress + done.count }
     }
 
     func submit(_ item: Item) {
         startIfNeeded()
-        locked {
+        lock.locked {
             waiting.append(item)
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
     }
 
     func takeResults() -> [Result] {
-        locked {
+        lock.locked {
             let results = done
             done.removeAll(keepingCapacity: true)
             return results
@@ -70,13 +60,10 @@ final class DurableRenamer {
 
     /// Blocks until every submitted file has a result, or `timeout` seconds pass.
     func wait(timeout: Double = 3600) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let end = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + timeout
-        var until = timespec(tv_sec: Int(end), tv_nsec: Int((end - end.rounded(.down)) * 1e9))
-        locked {
+        let deadline = Clock.now() + timeout
+        lock.locked {
             while !waiting.isEmpty || inProgress > 0 {
-                if pthread_cond_timedwait(changed, mutex, &until) == ETIMEDOUT { return }
+                if !lock.wait(until: deadline) { return }
             }
         }
     }
@@ -84,9 +71,9 @@ final class DurableRenamer {
     /// Finishes what was handed over and stops the thread.
     func close() {
         guard let thread else { return }
-        locked {
+        lock.locked {
             closing = true
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
         thread.join()
         self.thread = nil
@@ -101,8 +88,8 @@ final class DurableRenamer {
 
     private func loop() {
         while true {
-            let group: [Item]? = locked {
-                while waiting.isEmpty && !closing { pthread_cond_wait(changed, mutex) }
+            let group: [Item]? = lock.locked {
+                while waiting.isEmpty && !closing { lock.wait() }
                 if waiting.isEmpty { return nil }
                 let group = waiting
                 waiting.removeAll(keepingCapacity: true)
@@ -111,10 +98,10 @@ final class DurableRenamer {
             }
             guard let group else { return }
             let results = makeDurable(group)
-            locked {
+            lock.locked {
                 done.append(contentsOf: results)
                 inProgress = 0
-                pthread_cond_broadcast(changed)
+                lock.broadcast()
             }
             onResults()
         }
@@ -142,11 +129,5 @@ final class DurableRenamer {
         }
         if renamed { FileHashing.syncDirectory(directory) }
         return zip(group, errors).map { Result(item: $0, error: $1) }
-    }
-
-    private func locked<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
     }
 }

@@ -35,27 +35,12 @@ final class JoinableThread {
     }
 
     private final class State {
-        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private let lock = ConditionLock()
         private var finished = false
 
-        init() { pthread_mutex_init(mutex, nil) }
+        var isFinished: Bool { lock.locked { finished } }
 
-        deinit {
-            pthread_mutex_destroy(mutex)
-            mutex.deallocate()
-        }
-
-        var isFinished: Bool {
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return finished
-        }
-
-        func finish() {
-            pthread_mutex_lock(mutex)
-            finished = true
-            pthread_mutex_unlock(mutex)
-        }
+        func finish() { lock.locked { finished = true } }
     }
 
     private final class Box {

@@ -20,8 +20,7 @@ final class BackgroundMD5: StreamingMD5 {
     static let bufferCount = 3
 
     private let md5 = MD5()
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = ConditionLock()
     private var free: [UnsafeMutableRawBufferPointer] = []
     private var queued: [(buffer: UnsafeMutableRawBufferPointer, count: Int)] = []
     private var closing = false
@@ -30,8 +29,6 @@ final class BackgroundMD5: StreamingMD5 {
     private var thread: JoinableThread?
 
     init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
         filling = .allocate(byteCount: Self.bufferSize, alignment: 64)
         free = (1..<Self.bufferCount).map { _ in .allocate(byteCount: Self.bufferSize, alignment: 64) }
         let hasher = Unmanaged.passUnretained(self)
@@ -43,10 +40,6 @@ final class BackgroundMD5: StreamingMD5 {
         filling.deallocate()
         for buffer in free { buffer.deallocate() }
         for entry in queued { entry.buffer.deallocate() }
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
     }
 
     func update(_ bytes: UnsafeRawBufferPointer) {
@@ -69,41 +62,38 @@ final class BackgroundMD5: StreamingMD5 {
 
     /// Queues the filled buffer and takes a free one, waiting for the hasher if there is none.
     private func handOver() {
-        pthread_mutex_lock(mutex)
-        queued.append((filling, filled))
-        pthread_cond_broadcast(changed)
-        while free.isEmpty { pthread_cond_wait(changed, mutex) }
-        filling = free.removeLast()
-        pthread_mutex_unlock(mutex)
+        filling = lock.locked {
+            queued.append((filling, filled))
+            lock.broadcast()
+            while free.isEmpty { lock.wait() }
+            return free.removeLast()
+        }
         filled = 0
     }
 
     /// Lets the thread hash what is queued, then joins it.
     private func stop() {
         guard let thread else { return }
-        pthread_mutex_lock(mutex)
-        closing = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        lock.locked {
+            closing = true
+            lock.broadcast()
+        }
         thread.join()
         self.thread = nil
     }
 
     private func loop() {
         while true {
-            pthread_mutex_lock(mutex)
-            while queued.isEmpty && !closing { pthread_cond_wait(changed, mutex) }
-            if queued.isEmpty {
-                pthread_mutex_unlock(mutex)
-                return
+            let next: (buffer: UnsafeMutableRawBufferPointer, count: Int)? = lock.locked {
+                while queued.isEmpty && !closing { lock.wait() }
+                return queued.isEmpty ? nil : queued.removeFirst()
             }
-            let next = queued.removeFirst()
-            pthread_mutex_unlock(mutex)
+            guard let next else { return }
             md5.update(UnsafeRawBufferPointer(rebasing: next.buffer[0..<next.count]))
-            pthread_mutex_lock(mutex)
-            free.append(next.buffer)
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(mutex)
+            lock.locked {
+                free.append(next.buffer)
+                lock.broadcast()
+            }
         }
     }
 }
