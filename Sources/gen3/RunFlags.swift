@@ -34,6 +34,9 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "Count a file already at its destination as skipped when its size (and md5, when known) match.")
     var skipCompleted = false
 
+    @Flag(help: "Sync each file to disk on its own instead of one file-system sync per group of finished files (slower for small files; for disks shared with heavy writers).")
+    var syncEachFile = false
+
     @Flag(help: "Do not verify TLS certificates (prints a warning). Only for a test commons with a self-signed certificate.")
     var insecure = false
 
@@ -48,6 +51,7 @@ struct RunFlags: ParsableArguments {
         options.http.stallSeconds = max(1, stallTimeout)
         options.http.connectTimeout = max(0.1, connectTimeout)
         options.skipCompleted = skipCompleted
+        options.syncEachFile = syncEachFile
         options.http.verifyTLS = !insecure
         return options
     }
@@ -62,6 +66,7 @@ struct RunFlags: ParsableArguments {
             "--stall-timeout", "\(options.http.stallSeconds)", "--connect-timeout", "\(options.http.connectTimeout)",
         ]
         if skipCompleted { arguments.append("--skip-completed") }
+        if syncEachFile { arguments.append("--sync-each-file") }
         if insecure { arguments.append("--insecure") }
         return arguments
     }

@@ -41,26 +41,45 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
-    func testSymlinksPlantedAtTheDestinationOrPartFileAreNotFollowed() throws {
-        let job = try JobFixture(objects: 2)
+    /// Plants a symlink at the first file's final name and at the second's part name, each
+    /// pointing outside the download directory, then runs the job.
+    private func runWithPlantedSymlinks(minSize: Int, maxSize: Int) throws -> (job: JobFixture, run: ProcessResult, partLink: String) {
+        let job = try JobFixture(objects: 2, minSize: minSize, maxSize: maxSize)
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)
         let outside = TemporaryDirectory("outside")
         let targetA = outside.file("a"), targetB = outside.file("b")
         try "untouched".write(toFile: targetA, atomically: true, encoding: .utf8)
         try "untouched".write(toFile: targetB, atomically: true, encoding: .utf8)
         let first = job.commons.objects[0], second = job.commons.objects[1]
+        let partLink = job.downloads + "/" + second.fileName + ".part"
         try FileManager.default.createSymbolicLink(atPath: job.downloads + "/" + first.fileName, withDestinationPath: targetA)
-        try FileManager.default.createSymbolicLink(atPath: job.downloads + "/" + second.fileName + ".part", withDestinationPath: targetB)
+        try FileManager.default.createSymbolicLink(atPath: partLink, withDestinationPath: targetB)
         XCTAssertEqual(try job.importManifest().status, 0)
         let run = try job.run(["--max-attempts", "1"])
         XCTAssertEqual(try String(contentsOfFile: targetA, encoding: .utf8), "untouched")
         XCTAssertEqual(try String(contentsOfFile: targetB, encoding: .utf8), "untouched")
         // The link at the final name is replaced by the verified file, never written through.
         XCTAssertEqual(job.md5(ofDownloaded: first.fileName), first.md5)
+        return (job, run, partLink)
+    }
+
+    /// A file large enough to be written to its part file as it arrives refuses the planted link.
+    func testSymlinksPlantedAtTheDestinationOrPartFileAreNotFollowed() throws {
+        let (job, run, _) = try runWithPlantedSymlinks(minSize: 96 * 1024, maxSize: 128 * 1024)
         XCTAssertEqual(run.status, 1)
         let failure = try job.sql("SELECT last_error FROM failures")
         XCTAssertEqual(failure.count, 1)
         XCTAssertTrue(failure[0].contains("symlink"), "\(failure)")
+    }
+
+    /// A small file is assembled in memory and written to a file of its own with no name until it is
+    /// verified: the link at its part name is neither followed nor needed, and stays as it was.
+    func testSmallFilesNeverUseAPlantedPartSymlink() throws {
+        let (job, run, partLink) = try runWithPlantedSymlinks(minSize: 1024, maxSize: 16 * 1024)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let second = job.commons.objects[1]
+        XCTAssertEqual(job.md5(ofDownloaded: second.fileName), second.md5)
+        XCTAssertNotNil(try? FileManager.default.destinationOfSymbolicLink(atPath: partLink))
     }
 
     func testPresignedURLsThatAreNotHTTPFailWithAReason() throws {

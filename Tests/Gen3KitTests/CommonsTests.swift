@@ -35,6 +35,28 @@ final class CommonsTests: XCTestCase {
         XCTAssertNil(head.retryAfter)
     }
 
+    func testResponseHeadReadsNamesInAnyCaseAndRejectsJunkNumbers() {
+        var head = ResponseHead()
+        for line in ["HTTP/2 503 \r\n", "rEtRy-AfTeR:\t7 \r\n", "LOCATION:  https://y/z?a=b \r\n", "content-length: 12x\r\n",
+                     "X-Content-Length: 5\r\n", "no colon here\r\n"] {
+            Array(line.utf8).withUnsafeBytes { head.consume($0) }
+        }
+        XCTAssertEqual(head.status, 503)
+        XCTAssertEqual(head.retryAfter, 7)
+        XCTAssertEqual(head.location, "https://y/z?a=b")
+        XCTAssertNil(head.contentLength)
+        Array("Retry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n".utf8).withUnsafeBytes { head.consume($0) }
+        XCTAssertEqual(head.retryAfter, 60)
+        Array("HTTP/1.1 garbage\r\n".utf8).withUnsafeBytes { head.consume($0) }
+        XCTAssertEqual(head.status, 0)
+        XCTAssertNil(head.location)
+    }
+
+    func testPathEncodingKeepsGUIDsAndEscapesTheRest() {
+        XCTAssertEqual(Endpoint.pathEncoded("dg.4503/abc-123_x~y:z"), "dg.4503/abc-123_x~y:z")
+        XCTAssertEqual(Endpoint.pathEncoded("a b?c#é"), "a%20b%3Fc%23%C3%A9")
+    }
+
     func testRetryDelaysGrowAndAreCapped() {
         let policy = RetryPolicy(maxAttempts: 5, baseDelay: 2, maxDelay: 10)
         XCTAssertEqual(policy.delay(afterAttempt: 1, jitter: 0.5), 2)

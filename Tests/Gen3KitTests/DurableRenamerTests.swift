@@ -1,12 +1,13 @@
 @testable import Gen3Kit
+import Digest
 import Foundation
 import TestSupport
 import XCTest
 
 final class DurableRenamerTests: XCTestCase {
-    private func writtenTask(id: Int64, finalPath: String, body: String) throws -> FileTask {
+    private func writtenTask(id: Int64, finalPath: String, body: String, expectedMD5: String? = nil) throws -> FileTask {
         let task = FileTask(file: ClaimedFile(id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil,
-                                              expectedSize: Int64(body.utf8.count), expectedMD5: nil, attempts: 0))
+                                              expectedSize: Int64(body.utf8.count), expectedMD5: expectedMD5, attempts: 0))
         let sink = FileSink(finalPath: finalPath, expectedSize: Int64(body.utf8.count))
         XCTAssertEqual(try sink.open(), 0)
         XCTAssertTrue(Array(body.utf8).withUnsafeBytes { sink.write($0) })
@@ -45,5 +46,32 @@ final class DurableRenamerTests: XCTestCase {
         XCTAssertEqual(results.count, 1)
         XCTAssertNotNil(results.first?.error)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.file("f1.part")))
+    }
+
+    /// Small bodies wait in memory with their md5 unchecked: the renamer checks it, gives a name only
+    /// to the files that match, and reports the md5 of the one that does not.
+    func testDeferredChecksumsAreCheckedBeforeAnyNameIsGiven() throws {
+        let directory = TemporaryDirectory()
+        for groupSync in [true, false] {
+            let renamer = DurableRenamer(directory: directory.path, groupSync: groupSync) {}
+            let good = try writtenTask(id: 1, finalPath: directory.file("good-\(groupSync)"), body: "abc",
+                                       expectedMD5: "900150983cd24fb0d6963f7d28e17f72")
+            let bad = try writtenTask(id: 2, finalPath: directory.file("bad-\(groupSync)"), body: "abd",
+                                      expectedMD5: "900150983cd24fb0d6963f7d28e17f72")
+            for task in [good, bad] {
+                XCTAssertEqual(task.sink?.inMemory, true)
+                task.md5Deferred = true
+                renamer.submit(.init(task: task, record: AttemptRecord(fileID: task.file.id, outcome: .done(md5: ""), startedAt: 0)))
+            }
+            renamer.wait()
+            let results = renamer.takeResults().sorted { $0.item.record.fileID < $1.item.record.fileID }
+            XCTAssertEqual(results.count, 2)
+            XCTAssertNil(results[0].error)
+            XCTAssertNil(results[0].mismatchedMD5)
+            XCTAssertEqual(results[0].item.record.outcome, .done(md5: "900150983cd24fb0d6963f7d28e17f72"))
+            XCTAssertEqual(results[1].mismatchedMD5, MD5.hex(Array("abd".utf8)))
+            renamer.close()
+        }
+        XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["good-false", "good-true"])
     }
 }

@@ -4,9 +4,18 @@
 #include <stdint.h>
 
 // Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does not see.
+// Each maps one-to-one to the call it names.
 
 // Starts writing back the dirty pages of a byte range without waiting (sync_file_range with
 // SYNC_FILE_RANGE_WRITE); returns 0 or -1 with errno set.
 int clinux_start_writeback(int fd, int64_t offset, int64_t length);
+
+// syncfs(2): writes every dirty page and inode of the file system holding fd, then flushes the
+// device cache once; returns 0 or -1 with errno set (writeback errors are reported since Linux 5.8).
+int clinux_syncfs(int fd);
+
+// open(2) of `directory` with O_TMPFILE | O_RDWR | O_CLOEXEC: a file with no name yet, in that
+// directory's file system, that `linkat` can give a name once it is complete.
+int clinux_open_unnamed(const char *directory, unsigned int mode);
 
 #endif

@@ -7,11 +7,16 @@ public struct CommonsRequests {
     public let endpoint: String
     public let http: HTTPOptions
     public let protocolName: String?
+    private let handles: CurlHandlePool
 
     public init(endpoint: String, http: HTTPOptions, protocolName: String?) {
         self.endpoint = endpoint
         self.http = http
         self.protocolName = protocolName
+        handles = CurlHandlePool(limit: 64) { easy in
+            try easy.apply(http, followRedirects: false)
+            try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
+        }
     }
 
     /// `GET /user/data/download/{guid}`: a presigned URL for one attempt.
@@ -27,15 +32,16 @@ public struct CommonsRequests {
     }
 
     private func request(url: String, headers: [String]) throws -> (CurlEasy, MemoryReceiver) {
-        let easy = try CurlEasy()
+        let easy = try handles.take()
         let receiver = MemoryReceiver()
         easy.receiver = receiver
-        try easy.apply(http, followRedirects: false)
         try easy.set(CCURLOPT_URL, string: url)
         try easy.setHeaders(headers)
-        try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
         return (easy, receiver)
     }
+
+    /// Takes back a handle from `presign` or `indexRecord` once its answer has been read.
+    func recycle(_ easy: CurlEasy) { handles.give(easy) }
 
     /// The `url` of a presigned-URL answer.
     static func presignedURL(from body: [UInt8]) -> String? {

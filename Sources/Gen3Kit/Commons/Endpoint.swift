@@ -21,16 +21,29 @@ public enum Endpoint {
 
     /// A GUID as a URL path: kept whole (prefixes, `/`, `drs://…`), other bytes percent-encoded.
     static func pathEncoded(_ guid: String) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/:".utf8)
-        var out = ""
+        // Every file's Fence request passes through here, and GUIDs almost never need encoding.
+        if guid.utf8.allSatisfy(isPathSafe) { return guid }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(guid.utf8.count * 3)
         for byte in guid.utf8 {
-            if allowed.contains(byte) {
-                out.append(Character(Unicode.Scalar(byte)))
+            if isPathSafe(byte) {
+                out.append(byte)
             } else {
-                let hex = Array("0123456789ABCDEF")
-                out += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0f)])
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isPathSafe(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"):
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -8,6 +8,10 @@ final class FileTask {
     var sink: FileSink?
     /// Where the part file stood when this attempt's body request started.
     var resumeOffset: Int64 = 0
+    /// Nothing was at the part file's name when the attempt started.
+    var partAbsent = false
+    /// The body is complete in memory and its md5 is still to be checked, by the renamer.
+    var md5Deferred = false
     /// A 401 from Fence gets one token refresh per attempt.
     var refreshedToken = false
     /// The bearer token of this attempt's Fence request, only to scrub it from server text we keep.

@@ -27,6 +27,8 @@ final class JobExecutor {
     let logger: Logger
     /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
     private(set) var pauseUntil: Double = 0
+    /// Handles for storage hosts: they never carry the bearer token (see `CurlHandlePool`).
+    private let storageHandles: CurlHandlePool
 
     init(requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
          options: RunOptions, logger: Logger) {
@@ -36,6 +38,15 @@ final class JobExecutor {
         self.settings = settings
         self.options = options
         self.logger = logger
+        let http = options.http
+        storageHandles = CurlHandlePool(limit: options.maxConcurrentRequests * 2) { easy in
+            try easy.apply(http, followRedirects: true)
+        }
+    }
+
+    /// Takes back the handle of a request `handle` has dealt with; `phase` is the one it was made for.
+    func recycle(_ easy: CurlEasy, phase: FileTask.Phase) {
+        if phase == .download { storageHandles.give(easy) } else { requests.recycle(easy) }
     }
 
     // MARK: - Start
@@ -51,8 +62,13 @@ final class JobExecutor {
     private func prepareDownload(_ task: FileTask) -> Step {
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
         let finalPath = FilePaths.join(settings.downloadPath, destName)
-        if let present = alreadyPresent(task, finalPath: finalPath) { return present }
-        if let size = task.file.expectedSize, size > 0, FilePaths.fileSize(finalPath + ".part") == size {
+        // Looking names up in a large directory waits for the renamer's changes to it; on a row's
+        // first claim nothing of ours can be there, and without --skip-completed nothing else counts.
+        let mayBePresent = task.file.claimedBefore || options.skipCompleted
+        if mayBePresent, let present = alreadyPresent(task, finalPath: finalPath) { return present }
+        let part = mayBePresent ? FilePaths.entry(finalPath + ".part") : .none
+        task.partAbsent = part == .none
+        if let size = task.file.expectedSize, size > 0, part == .regular(size: size) {
             // An earlier attempt wrote every byte but stopped before the rename.
             if case .failed(let step) = openSink(task, finalPath: finalPath) { return step }
             if let sink = task.sink, task.resumeOffset == size { return finishBody(task, sink: sink, status: nil) }
@@ -68,7 +84,7 @@ final class JobExecutor {
         if task.sink != nil { return .opened }
         let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize)
         do {
-            task.resumeOffset = try sink.open()
+            task.resumeOffset = try sink.open(partAbsent: task.partAbsent)
         } catch let error as SinkError {
             return .failed(sinkFailure(task, error))
         } catch {
@@ -117,11 +133,14 @@ final class JobExecutor {
         if case .failed(let step) = openSink(task, finalPath: FilePaths.join(settings.downloadPath, destName)) { return step }
         guard let sink = task.sink else { return fail(task, "internal: no file open") }
         return make(task) {
-            let easy = try CurlEasy()
+            let easy = try storageHandles.take()
             easy.receiver = DownloadReceiver(sink: sink, requestedFrom: task.resumeOffset)
-            try easy.apply(options.http, followRedirects: true)
             try easy.set(CCURLOPT_URL, string: url)
-            if task.resumeOffset > 0 { try easy.set(CCURLOPT_RANGE, string: "\(task.resumeOffset)-") }
+            if task.resumeOffset > 0 {
+                try easy.set(CCURLOPT_RANGE, string: "\(task.resumeOffset)-")
+            } else {
+                try easy.set(CCURLOPT_RANGE, pointer: nil)
+            }
             logger.debug("GET \(redactedURL(url))\(task.resumeOffset > 0 ? " from byte \(task.resumeOffset)" : "")")
             return easy
         }
@@ -258,6 +277,14 @@ final class JobExecutor {
             sink.close()
             return retry(task, "got \(sink.written) of \(size) bytes", status: status)
         }
+        if sink.inMemory {
+            // Hashing is the largest piece of the transfer loop's work on a small file: the renamer
+            // checks it instead, before the file gets a name (`DurableRenamer`, `checksumFailed`).
+            task.md5Deferred = true
+            return .verified(AttemptRecord(fileID: task.file.id, outcome: .done(md5: ""), startedAt: task.startedAt,
+                                           httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
+                                           bytesOnDisk: sink.written))
+        }
         let md5 = sink.md5()
         if let expected = task.file.expectedMD5, expected != md5 {
             sink.discard()
@@ -266,6 +293,12 @@ final class JobExecutor {
         return .verified(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
                                        httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
                                        bytesOnDisk: sink.written))
+    }
+
+    /// A body the renamer found not to match its md5 (see `finishBody`).
+    func checksumFailed(_ task: FileTask, actual: String, status: Int?) -> Step {
+        task.sink?.discard()
+        return retry(task, "md5 mismatch: expected \(task.file.expectedMD5 ?? "?"), got \(actual)", status: status)
     }
 
     /// A verified file that could not be synced or renamed.

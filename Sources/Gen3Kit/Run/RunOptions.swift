@@ -21,6 +21,11 @@ public struct RunOptions: Sendable, Equatable {
     public var shutdownGrace: Double = 5
     /// Worker restarts allowed after crashes, per worker slot.
     public var restartsPerWorker = 3
+    /// Sync each finished file on its own (`fdatasync`) instead of one `syncfs` per group of files.
+    /// Both make a file durable before it is renamed and recorded; the group sync is several times
+    /// faster for small files, but also writes out whatever else is pending on that file system,
+    /// which on a disk shared with heavy writers can make each group wait for them.
+    public var syncEachFile = false
     public var http = HTTPOptions()
 
     public init() {}

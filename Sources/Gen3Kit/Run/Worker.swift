@@ -56,7 +56,7 @@ public final class Worker {
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
-        renamer = DurableRenamer(directory: settings.downloadPath) { multi.wakeup() }
+        renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile) { multi.wakeup() }
     }
 
     /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
@@ -85,7 +85,9 @@ public final class Worker {
                 try multi.perform()
                 for (easy, code) in multi.takeFinished() {
                     guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
+                    let phase = entry.task.phase
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task, fatal: &fatal)
+                    executor.recycle(easy, phase: phase)
                 }
                 collectDurable(fatal: &fatal)
                 try completer.flushIfDue()
@@ -194,7 +196,9 @@ public final class Worker {
     private func collectDurable(fatal: inout String?) {
         for result in renamer.takeResults() {
             let task = result.item.task
-            if let error = result.error {
+            if let actual = result.mismatchedMD5 {
+                apply(executor.checksumFailed(task, actual: actual, status: result.item.record.httpStatus), to: task, fatal: &fatal)
+            } else if let error = result.error {
                 apply(executor.durabilityFailed(task, error, status: result.item.record.httpStatus), to: task, fatal: &fatal)
             } else {
                 TestHooks.afterRename()

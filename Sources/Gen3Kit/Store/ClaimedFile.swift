@@ -8,4 +8,7 @@ public struct ClaimedFile: Equatable, Sendable {
     public var expectedMD5: String?
     /// Attempts recorded before this one.
     public let attempts: Int
+    /// Whether any worker held this row before (a crash, a stop or a retry): only then can a file
+    /// or part file of ours be at its destination already. A first claim skips those lookups.
+    public var claimedBefore = true
 }

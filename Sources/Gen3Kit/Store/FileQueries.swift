@@ -38,7 +38,8 @@ enum FileQueries {
             WHERE state = 'pending' AND next_attempt_at <= ?3
             ORDER BY next_attempt_at
             LIMIT ?4)
-        RETURNING id, guid, file_name, dest_name, expected_size, expected_md5, attempts
+        RETURNING id, guid, file_name, dest_name, expected_size, expected_md5, attempts,
+                  attempts > 0 OR started_at IS NOT ?3
         """
     /// The rescuer: rows whose lease ran out go back to pending for any worker.
     static let rescueExpired = """

@@ -65,7 +65,8 @@ public final class JobStore {
                 .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit))
             ) { row in
                 ClaimedFile(id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
-                            expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6))
+                            expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
+                            claimedBefore: row.int(7) != 0)
             }
         }
     }

@@ -39,6 +39,19 @@ public enum FilePaths {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// What is at a path, without following a symlink there.
+    public enum Entry: Equatable {
+        case none
+        case regular(size: Int64)
+        case other
+    }
+
+    public static func entry(_ path: String) -> Entry {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .none }
+        return (info.st_mode & S_IFMT) == S_IFREG ? .regular(size: Int64(info.st_size)) : .other
+    }
+
     public static func fileSize(_ path: String) -> Int64? {
         var info = stat()
         guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }

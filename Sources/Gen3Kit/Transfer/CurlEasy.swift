@@ -95,6 +95,9 @@ public final class CurlEasy {
         if let error = error(for: code) { throw error }
     }
 
+    /// Forgets the last transfer's error text, so a reused handle never reports an old one.
+    func clearError() { errorBuffer[0] = 0 }
+
     /// The error for a finished transfer's result code, or nil for success.
     public func error(for code: Int32) -> CurlError? {
         guard code != CCURLE_OK else { return nil }

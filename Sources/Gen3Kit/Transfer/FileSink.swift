@@ -8,6 +8,10 @@ import Glibc
 /// moves it to its final name only once it is complete, verified and synced.
 /// Opens with `O_NOFOLLOW`: a symlink planted at the part name is refused, and `rename` replaces
 /// (never follows) one planted at the final name.
+///
+/// A small file with nothing at its part name yet is assembled in memory instead and written to
+/// its part file by `materialize`, which the renamer calls on its own thread: creating a file is
+/// the costliest step of a small download, and this keeps it off the transfer loop.
 public final class FileSink {
     public let finalPath: String
     public let partPath: String
@@ -20,6 +24,14 @@ public final class FileSink {
     private var writebackStart: Int64 = 0
     static let writebackStep: Int64 = 8 << 20
     private var hasher: StreamingMD5
+    /// The body of a small file until `materialize` writes it out; nil once the part file is open.
+    private var memory: [UInt8]?
+    /// The open file has no name yet (see `materialize`).
+    private var isUnnamed = false
+
+    /// Files smaller than this are assembled in memory: they arrive in a burst or two, so a
+    /// partial one is not worth resuming, and the memory is bounded by the renamer's queue.
+    public static let memoryLimit: Int64 = 64 << 10
 
     public init(finalPath: String, expectedSize: Int64?) {
         self.finalPath = finalPath
@@ -39,11 +51,17 @@ public final class FileSink {
 
     /// Opens the part file, keeping (and hashing) what an earlier attempt left when it can still be
     /// part of this file. Returns the offset to ask the server for.
-    public func open() throws -> Int64 {
-        fd = Glibc.open(partPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SinkError.from(errno: errno, path: partPath) }
+    /// `partAbsent` says the caller has just seen nothing at the part name (saving a lookup).
+    public func open(partAbsent: Bool = false) throws -> Int64 {
+        if let expectedSize, expectedSize < Self.memoryLimit, partAbsent || !FilePaths.exists(partPath) {
+            memory = []
+            memory?.reserveCapacity(Int(expectedSize))
+            written = 0
+            return 0
+        }
+        try openPartFile()
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw SinkError.file(path: partPath, errno: EINVAL) }
+        guard fstat(fd, &info) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         let existing = Int64(info.st_size)
         if let expectedSize, existing > expectedSize {
             try restart()
@@ -53,8 +71,57 @@ public final class FileSink {
         return written
     }
 
+    /// Whether the body is still in memory (it has no part file yet).
+    var inMemory: Bool { memory != nil }
+
+    /// Writes an in-memory body out, to a file that stays open for `sync`. With `unnamed`, the file
+    /// gets no name until `commit` links it at its final name: one directory entry per file instead
+    /// of a part name and a rename, and nothing left behind if we die first. Where the file system
+    /// has no unnamed files, the part file is used. No-op for a file written to disk all along.
+    public func materialize(unnamed: Bool = false) throws {
+        guard let body = memory else { return }
+        memory = nil
+        if unnamed, let slash = finalPath.lastIndex(of: "/") {
+            let directory = slash == finalPath.startIndex ? "/" : String(finalPath[..<slash])
+            fd = clinux_open_unnamed(directory, 0o644)
+            if fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL {
+                throw SinkError.from(errno: errno, path: directory)
+            }
+            isUnnamed = fd >= 0
+        }
+        if fd < 0 {
+            try openPartFile()
+            guard ftruncate(fd, 0) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
+        }
+        try body.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let result = Glibc.write(fd, base + offset, bytes.count - offset)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw SinkError.from(errno: errno, path: partPath)
+                }
+                offset += result
+            }
+        }
+    }
+
+    private func openPartFile() throws {
+        fd = Glibc.open(partPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SinkError.from(errno: errno, path: partPath) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw SinkError.file(path: partPath, errno: EINVAL) }
+    }
+
     /// Throws away what was written and starts from byte 0 (the server ignored our Range).
     public func restart() throws {
+        if memory != nil {
+            memory?.removeAll(keepingCapacity: true)
+            written = 0
+            hasher = Self.makeHasher(expectedSize: expectedSize)
+            return
+        }
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         written = 0
         writebackStart = 0
@@ -70,6 +137,10 @@ public final class FileSink {
             failure = .tooLarge(expected: expectedSize)
         }
         var offset = 0
+        if memory != nil {
+            memory?.append(contentsOf: chunk)
+            offset = chunk.count
+        }
         while offset < chunk.count {
             let result = Glibc.write(fd, base + offset, chunk.count - offset)
             if result < 0 {
@@ -79,9 +150,10 @@ public final class FileSink {
             }
             offset += result
         }
-        hasher.update(UnsafeRawBufferPointer(start: base, count: offset))
+        // A body in memory is hashed in one go when `md5()` is asked for (on the renamer's thread).
+        if memory == nil { hasher.update(UnsafeRawBufferPointer(start: base, count: offset)) }
         written += Int64(offset)
-        if written - writebackStart >= Self.writebackStep {
+        if memory == nil && written - writebackStart >= Self.writebackStep {
             // Start writing this stretch to disk now, so the sync after the last byte has little
             // left to wait for; a failure here only means the sync does all the work.
             _ = clinux_start_writeback(fd, writebackStart, written - writebackStart)
@@ -93,29 +165,70 @@ public final class FileSink {
 
     /// The md5 of everything written. The part file stays open for `sync`.
     public func md5() -> String {
-        hasher.finalize()
+        if let memory {
+            let whole = MD5()
+            memory.withUnsafeBytes { whole.update($0) }
+            return whole.finalize()
+        }
+        return hasher.finalize()
     }
 
-    /// Flushes the part file's data to disk.
+    /// Flushes the part file's data to disk (`materialize` first for an in-memory body).
     public func sync() throws {
+        try materialize()
         guard fdatasync(fd) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
     }
 
     /// Moves the verified, synced part file to its final name and closes it.
     public func commit() throws {
-        guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
+        if isUnnamed {
+            try linkUnnamed()
+        } else {
+            guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
+        }
         close()
+    }
+
+    /// Gives the unnamed file its final name. Something already there (an unverified earlier file,
+    /// a planted symlink) is replaced, never followed: the file is linked at the part name and
+    /// renamed over it.
+    private func linkUnnamed() throws {
+        let source = "/proc/self/fd/\(fd)"
+        if linkat(AT_FDCWD, source, AT_FDCWD, finalPath, AT_SYMLINK_FOLLOW) == 0 {
+            isUnnamed = false
+            return
+        }
+        guard errno == EEXIST else { throw SinkError.from(errno: errno, path: finalPath) }
+        guard linkat(AT_FDCWD, source, AT_FDCWD, partPath, AT_SYMLINK_FOLLOW) == 0 else {
+            throw SinkError.from(errno: errno, path: partPath)
+        }
+        isUnnamed = false
+        guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
     }
 
     /// Closes and deletes the part file (after a size or md5 mismatch).
     public func discard() {
+        memory = nil
+        if isUnnamed {
+            // Unnamed: closing it deletes it, and the part name may belong to nothing of ours.
+            if fd >= 0 { Glibc.close(fd); fd = -1 }
+            isUnnamed = false
+            written = 0
+            return
+        }
         if fd >= 0 { Glibc.close(fd); fd = -1 }
         unlink(partPath)
         written = 0
     }
 
-    /// Closes, keeping the part file for the next attempt to continue.
+    /// Closes, keeping the part file for the next attempt to continue (an in-memory body is
+    /// dropped: it is small enough to fetch again whole).
     public func close() {
+        if memory != nil || isUnnamed {
+            memory = nil
+            isUnnamed = false
+            written = 0
+        }
         if fd >= 0 { Glibc.close(fd); fd = -1 }
     }
 
