@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(
             name: "Gen3KitTests",
-            dependencies: ["Gen3Kit", "TestSupport", "Digest"]
+            dependencies: ["Gen3Kit", "TestSupport", "Digest", "CLinux"]
         ),
         .testTarget(
             name: "Gen3TestCommonsTests",

@@ -15,3 +15,7 @@ int clinux_syncfs(int fd) {
 int clinux_open_unnamed(const char *directory, unsigned int mode) {
     return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, (mode_t)mode);
 }
+
+int clinux_open_direct(const char *path) {
+    return open(path, O_WRONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC);
+}

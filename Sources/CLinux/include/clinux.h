@@ -18,4 +18,8 @@ int clinux_syncfs(int fd);
 // directory's file system, that `linkat` can give a name once it is complete.
 int clinux_open_unnamed(const char *directory, unsigned int mode);
 
+// open(2) of an existing file with O_WRONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC: writes that bypass
+// the page cache (offsets, lengths and buffers aligned); -1 with errno where the file system refuses.
+int clinux_open_direct(const char *path);
+
 #endif

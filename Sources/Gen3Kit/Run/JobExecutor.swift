@@ -240,6 +240,7 @@ final class JobExecutor {
             return fail(task, "internal: wrong receiver")
         }
         let status = receiver.head.status
+        sink.drain()
         if let failure = sink.failure {
             if case .tooLarge = failure { sink.discard() }
             return sinkFailure(task, failure, status: status)

@@ -37,17 +37,26 @@ public final class FileSink {
         self.finalPath = finalPath
         self.partPath = finalPath + ".part"
         self.expectedSize = expectedSize
-        hasher = Self.makeHasher(expectedSize: expectedSize)
+        hasher = MD5()
     }
 
-    /// Files at least this large are hashed on a thread of their own (`BackgroundMD5`).
+    /// Files at least this large are hashed and written on a thread of their own (`BackgroundWriter`).
     static let backgroundHashingThreshold: Int64 = 8 << 20
 
-    private static func makeHasher(expectedSize: Int64?) -> StreamingMD5 {
-        (expectedSize ?? 0) >= backgroundHashingThreshold ? BackgroundMD5() : MD5()
+    /// The background writer of a large file, once its part file is open.
+    private var writer: BackgroundWriter? { hasher as? BackgroundWriter }
+
+    /// Hands the rest of a large file to a `BackgroundWriter`, which continues the md5 of the
+    /// prefix already in the part file and writes from its end.
+    private func startWriterIfLarge() {
+        guard (expectedSize ?? 0) >= Self.backgroundHashingThreshold, let md5 = hasher as? MD5 else { return }
+        hasher = BackgroundWriter(md5: md5, fd: fd, directFD: clinux_open_direct(partPath), offset: written)
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit {
+        writer?.finish()
+        if fd >= 0 { Glibc.close(fd) }
+    }
 
     /// Opens the part file, keeping (and hashing) what an earlier attempt left when it can still be
     /// part of this file. Returns the offset to ask the server for.
@@ -68,6 +77,7 @@ public final class FileSink {
             return 0
         }
         try hashPrefix(length: existing)
+        startWriterIfLarge()
         return written
     }
 
@@ -119,13 +129,15 @@ public final class FileSink {
         if memory != nil {
             memory?.removeAll(keepingCapacity: true)
             written = 0
-            hasher = Self.makeHasher(expectedSize: expectedSize)
+            hasher = MD5()
             return
         }
+        writer?.finish()
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         written = 0
         writebackStart = 0
-        hasher = Self.makeHasher(expectedSize: expectedSize)
+        hasher = MD5()
+        startWriterIfLarge()
     }
 
     /// Appends body bytes; false (with `failure` set) stops the transfer.
@@ -140,6 +152,15 @@ public final class FileSink {
         if memory != nil {
             memory?.append(contentsOf: chunk)
             offset = chunk.count
+        } else if let writer {
+            if let code = writer.failure {
+                failure = SinkError.from(errno: code, path: partPath)
+                return false
+            }
+            writer.update(chunk)
+            written += Int64(chunk.count)
+            TestHooks.afterWrite(chunk.count)
+            return failure == nil
         }
         while offset < chunk.count {
             let result = Glibc.write(fd, base + offset, chunk.count - offset)
@@ -163,6 +184,14 @@ public final class FileSink {
         return failure == nil
     }
 
+    /// Waits until every byte handed to a background writer is in the part file, and takes over its
+    /// write error as `failure`. Call before reading `failure` at the end of a transfer.
+    public func drain() {
+        guard let writer else { return }
+        writer.finish()
+        if let code = writer.failure, failure == nil { failure = SinkError.from(errno: code, path: partPath) }
+    }
+
     /// The md5 of everything written. The part file stays open for `sync`.
     public func md5() -> String {
         if let memory {
@@ -176,6 +205,8 @@ public final class FileSink {
     /// Flushes the part file's data to disk (`materialize` first for an in-memory body).
     public func sync() throws {
         try materialize()
+        drain()
+        if let failure { throw failure }
         guard fdatasync(fd) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
     }
 
@@ -209,6 +240,7 @@ public final class FileSink {
     /// Closes and deletes the part file (after a size or md5 mismatch).
     public func discard() {
         memory = nil
+        writer?.finish()
         if isUnnamed {
             // Unnamed: closing it deletes it, and the part name may belong to nothing of ours.
             if fd >= 0 { Glibc.close(fd); fd = -1 }
@@ -224,6 +256,8 @@ public final class FileSink {
     /// Closes, keeping the part file for the next attempt to continue (an in-memory body is
     /// dropped: it is small enough to fetch again whole).
     public func close() {
+        // Queued bytes reach the file before it closes: `written` stays what the next attempt finds.
+        writer?.finish()
         if memory != nil || isUnnamed {
             memory = nil
             isUnnamed = false
@@ -233,7 +267,7 @@ public final class FileSink {
     }
 
     private func hashPrefix(length: Int64) throws {
-        hasher = Self.makeHasher(expectedSize: expectedSize)
+        hasher = MD5()
         written = 0
         guard length > 0 else { return }
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }

@@ -1,0 +1,85 @@
+@testable import Gen3Kit
+import CLinux
+import Digest
+import Foundation
+import TestSupport
+import XCTest
+
+final class BackgroundWriterTests: XCTestCase {
+    private func pattern(_ count: Int) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) }
+    }
+
+    /// Feeds `bytes` in chunks of ever-changing size, across many buffer hand-overs.
+    private func feed(_ writer: BackgroundWriter, _ bytes: ArraySlice<UInt8>) {
+        var offset = bytes.startIndex
+        var size = 1
+        while offset < bytes.endIndex {
+            let end = min(bytes.endIndex, offset + size)
+            bytes[offset..<end].withUnsafeBytes { writer.update($0) }
+            offset = end
+            size = size * 7 % 300_007 + 1
+        }
+    }
+
+    /// What is hashed is what is written, at the right offsets, through the direct and the buffered
+    /// descriptor alike, including a start in the middle of a block (a resumed file).
+    func testWritesAndHashesTheSameStream() throws {
+        let directory = TemporaryDirectory()
+        let total = BackgroundWriter.bufferSize * BackgroundWriter.bufferCount * 3 + 12_345
+        let bytes = pattern(total)
+        for (prefix, direct) in [(0, true), (1_000, true), (5_000, false)] {
+            let path = directory.file("f-\(prefix)-\(direct)")
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            XCTAssertGreaterThanOrEqual(fd, 0)
+            defer { close(fd) }
+            _ = bytes[0..<prefix].withUnsafeBytes { pwrite(fd, $0.baseAddress, prefix, 0) }
+            let md5 = MD5()
+            md5.update(Array(bytes[0..<prefix]))
+            let writer = BackgroundWriter(md5: md5, fd: fd, directFD: direct ? clinux_open_direct(path) : -1, offset: Int64(prefix))
+            feed(writer, bytes[prefix...])
+            XCTAssertEqual(writer.finalize(), MD5.hex(bytes))
+            XCTAssertNil(writer.failure)
+            XCTAssertEqual(FileManager.default.contents(atPath: path).map { [UInt8]($0) }, bytes)
+        }
+    }
+
+    func testEmptyDroppedAndFailingStreams() throws {
+        let directory = TemporaryDirectory()
+        let fd = open(directory.file("empty"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        defer { close(fd) }
+        XCTAssertEqual(BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0).finalize(), "d41d8cd98f00b204e9800998ecf8427e")
+        // Dropped without finalize (a restarted transfer): its threads must end with it.
+        for _ in 0..<20 {
+            let dropped = BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0)
+            [UInt8](repeating: 1, count: BackgroundWriter.bufferSize + 1).withUnsafeBytes { dropped.update($0) }
+        }
+        // A descriptor that cannot be written: the error comes back, the hash still covers everything.
+        let readOnly = open(directory.file("empty"), O_RDONLY | O_CLOEXEC)
+        defer { close(readOnly) }
+        let failing = BackgroundWriter(md5: MD5(), fd: readOnly, directFD: -1, offset: 0)
+        let bytes = pattern(BackgroundWriter.bufferSize * 2)
+        feed(failing, bytes[...])
+        XCTAssertEqual(failing.finalize(), MD5.hex(bytes))
+        XCTAssertEqual(failing.failure, EBADF)
+    }
+
+    /// A part file large enough for the background writer still verifies, including a resumed prefix.
+    func testLargeFileSinkHashesWhatItWrote() throws {
+        let directory = TemporaryDirectory()
+        let size = Int(FileSink.backgroundHashingThreshold) + 1000
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) }
+        let first = FileSink(finalPath: directory.file("big"), expectedSize: Int64(size))
+        XCTAssertEqual(try first.open(), 0)
+        XCTAssertTrue(bytes[0..<3_000_001].withUnsafeBytes { first.write($0) })
+        first.close()
+        XCTAssertEqual(FilePaths.fileSize(directory.file("big.part")), 3_000_001)
+        let second = FileSink(finalPath: directory.file("big"), expectedSize: Int64(size))
+        XCTAssertEqual(try second.open(), 3_000_001)
+        XCTAssertTrue(bytes[3_000_001...].withUnsafeBytes { second.write($0) })
+        XCTAssertEqual(second.md5(), MD5.hex(bytes))
+        try second.sync()
+        try second.commit()
+        XCTAssertEqual(FileManager.default.contents(atPath: directory.file("big")).map { [UInt8]($0) }, bytes)
+    }
+}
