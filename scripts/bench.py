@@ -67,11 +67,15 @@ http {{
 
 
 class Sampler(threading.Thread):
-    """Peak RSS summed over a process and all its descendants, sampled every 20 ms."""
+    """Peak RSS summed over a process and all its descendants: the sum of each process's own
+    high-water mark (VmHWM, kept by the kernel, so no peak falls between two samples), read every
+    20 ms while the process lives. For a single process that is its exact peak; for several it is
+    an upper bound on their peak together."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop_flag = pid, 0, False
+        self.marks = {}
 
     def tree(self):
         # Each thread's `children` file lists the processes it started: cheaper than reading every
@@ -88,11 +92,11 @@ class Sampler(threading.Thread):
                 pass
         return found
 
-    def rss(self, pid):
+    def high_water_mark(self, pid):
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("VmHWM:"):
                         return int(line.split()[1]) * 1024
         except OSError:
             pass
@@ -100,7 +104,11 @@ class Sampler(threading.Thread):
 
     def run(self):
         while not self.stop_flag:
-            self.peak = max(self.peak, sum(self.rss(p) for p in self.tree()))
+            for pid in self.tree():
+                mark = self.high_water_mark(pid)
+                if mark:
+                    self.marks[pid] = max(self.marks.get(pid, 0), mark)
+            self.peak = sum(self.marks.values())
             time.sleep(0.02)
 
 
@@ -156,6 +164,18 @@ def creation_cost(root):
     return (time.monotonic() - start) * 1000
 
 
+def disk_write_rate(root):
+    """MB/s of a durable 512 MiB write (O_DIRECT, then fsync) to the output area: what a tool that
+    keeps its files on disk can reach at most. curl and aria2c leave theirs in the page cache."""
+    probe = os.path.join(root, "trash", f"disk-{time.monotonic_ns()}")
+    start = time.monotonic()
+    done = subprocess.run(["dd", "if=/dev/zero", f"of={probe}", "bs=256K", "count=2048", "oflag=direct", "conv=fsync"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.monotonic() - start
+    os.remove(probe)
+    return (512 << 20) / seconds / 1e6 if done.returncode == 0 else float("nan")
+
+
 def run_tool(tool, dataset, entries, root, gen3, creds):
     dest = os.path.join(root, "out", tool)
     shutil.rmtree(dest, ignore_errors=True)
@@ -204,7 +224,18 @@ def main():
     parser.add_argument("--datasets", default="small,large", help="comma-separated subset, for profiling")
     parser.add_argument("--tools", default="gen3,aria2c,curl", help="comma-separated subset, for profiling")
     parser.add_argument("--no-import", action="store_true", help="skip the import and memory section")
+    parser.add_argument("--report-only", metavar="JSON", help="write the report again from a run's saved results")
     args = parser.parse_args()
+    if args.report_only:
+        with open(args.report_only) as f:
+            saved = json.load(f)
+        saved["results"] = {tuple(k.split("/")): v for k, v in saved["results"].items()}
+        saved["extra"] = {int(k): v for k, v in saved["extra"].items()}
+        saved["datasets"] = {k: [tuple(e) for e in v] for k, v in saved["datasets"].items()}
+        args.runs, args.quick = saved["runs"], saved["quick"]
+        report(args, saved["datasets"], saved["results"], saved["extra"], saved["small_n"], saved["large_n"],
+               saved["large_size"], saved["manifest_n"], saved["create_us"], saved["disk_mbs"])
+        return
     # Not /tmp: test suites create and delete files there all the time, which makes creating files
     # there slow for a few minutes (see creation_cost).
     root = os.environ.get("BENCH_DIR", "/var/tmp/gen3-bench")
@@ -233,6 +264,8 @@ def main():
             waited += 15
             create_us = creation_cost(root)
         print(f"creating a file here costs {create_us:.0f} us", flush=True)
+        disk_mbs = disk_write_rate(root)
+        print(f"durable writes here: {disk_mbs:.0f} MB/s", flush=True)
         results = {}
         for run in range(args.runs):
             for dataset, entries in datasets.items():
@@ -250,7 +283,14 @@ def main():
     finally:
         subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)
         shutil.rmtree(os.path.join(root, "trash"), ignore_errors=True)
-    report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us)
+    with open(os.path.join(root, "results.json"), "w") as f:
+        json.dump({"runs": args.runs, "quick": args.quick, "datasets": datasets, "small_n": small_n, "large_n": large_n,
+                   "large_size": large_size, "manifest_n": manifest_n, "create_us": create_us, "disk_mbs": disk_mbs,
+                   "results": {"/".join(k): [{key: value for key, value in r.items() if key != "stderr"} for r in v]
+                               for k, v in results.items()},
+                   "extra": {n: {part: {key: value for key, value in r.items() if key != "stderr"} for part, r in e.items()}
+                             for n, e in extra.items()}}, f)
+    report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us, disk_mbs)
 
 
 def memory_and_import(root, gen3, creds, manifest_n):
@@ -282,7 +322,7 @@ def memory_and_import(root, gen3, creds, manifest_n):
     return out
 
 
-def report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us):
+def report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us, disk_mbs):
     cores = os.cpu_count()
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = ["# Benchmarks", "", f"Machine: {cores} cores, {ram:.0f} GiB RAM. Command: `scripts/bench.sh` "
@@ -290,10 +330,12 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
              f"nginx on loopback serves the control plane (127.0.0.1) and the objects (127.0.0.2). Datasets: small = {small_n} × 16 KiB, "
              f"large = {large_n} × {large_size >> 20} MiB. Medians of {args.runs} alternating runs; a run whose files do not all "
              "match their md5 is not counted. gen3 = import + run (`download-multiple-async`), md5 verified while writing; "
-             "aria2c -j 32 with md5 checking; curl --parallel --parallel-max 32 verifies nothing. RSS is the peak of the sum over "
-             "all processes of a tool. The runs of each tool are listed below the notes; the best run shows what a tool does "
+             "aria2c -j 32 with md5 checking; curl --parallel --parallel-max 32 verifies nothing. Peak RSS is the sum over all processes "
+             "of a tool of each one's high-water mark (VmHWM). The runs of each tool are listed below the notes; the best run shows what a tool does "
              "when nothing else on the machine slows it (see the notes on file creation).", "", f"Creating an empty file in the output area cost {create_us:.0f} us at the start of this run "
-             "(see the notes below on why this matters).", "",
+             "(see the notes below on why this matters). "
+             f"A durable write to it (512 MiB, O_DIRECT then fsync) ran at {disk_mbs:.0f} MB/s: the ceiling for a tool that "
+             "syncs its files, as gen3 does; curl and aria2c leave theirs in the page cache.", "",
              "| dataset | tool | wall s | best wall s | files/s | MB/s | CPU s | peak RSS MiB | files/s vs gen3 | MB/s vs gen3 |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for dataset, entries in datasets.items():
@@ -334,35 +376,45 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
 
 NOTES = """## Design choices and where the time goes
 
-Figures in this section come from `perf record -a -g`, `strace -f -c` and `/usr/bin/time` runs on
+Figures in this section come from `perf record -g`, `strace -f -c` and `/usr/bin/time` runs on
 this machine while the design was chosen; the table above is the benchmark itself.
 
 - **Defaults** (`--workers 1`, `--max-concurrent-requests 16`, `--batch-size 64`): one worker runs
-  inside the `gen3 run` process on three threads: the transfer loop (libcurl multi), a renamer
-  that syncs and renames finished files, and an md5 thread for files of 8 MiB and more. Measured
-  against two worker processes with the same build (3 alternating runs each): small 1.25 to 1.31 s vs
-  1.17 to 1.40 s, large 1.76 to 2.38 s vs 1.90 to 2.13 s, peak RSS 38 MiB vs about 105 MiB summed.
-  The second process buys nothing here, so `--workers N` is left for machines where the CPU, not
-  the disk or the network, is what limits a single process.
-- **Durability is not traded away.** A file's data is synced (`fdatasync`) before its rename, the
-  directory is synced after the renames, and only then does the batch that records the files
-  `done` commit, so a power loss can never leave a `done` row over a file that is not on disk. The
-  syncs run on the renamer thread, in groups, off the transfer loop: that took the small dataset
-  from 1.76 s to 1.22 s. One sync costs about 0.2 ms of disk time here (a cache flush per file)
-  and the flushes do not overlap, so about 1 s of the small run is the renamer's. That is the
-  reason gen3 stays behind `curl --parallel` on small files: curl writes 5000 files in about 0.4 s
-  and syncs none of them. Tried and rejected: one `syncfs` per group (about 20% faster on the small
-  dataset, but it also flushes every other program's pending writes on that file system, an
-  unbounded cost on a shared machine); a pool of 8 threads issuing `fdatasync` at once (no faster:
-  the flushes serialise in the device).
-- **Large files**: md5 costs about 1.1 to 1.5 s of CPU per GiB and is the largest single item
-  (29% of all samples); it runs on its own thread (three 256 KiB buffers, so the transfer loop
-  only copies). The rest is the kernel's copies (into the page cache 12%, out of the socket 9%)
-  and our copy into the hash buffers (6%). Writeback of a part file is started every 8 MiB
-  (`sync_file_range`), so the sync after the last byte has little left (about 8% faster).
-- **Small files**, per file: two requests (the presigned URL from Fence, then the object), one
-  create, write, `fdatasync` and rename, md5 (about 5% of samples), SQLite (3.5%, about 0.03
-  transactions per file). nginx serves twice as many requests for gen3 as for curl.
+  inside the `gen3 run` process: a transfer loop (libcurl multi), a renamer that checks, writes and
+  syncs finished files, and two threads per file of 8 MiB or more (one hashes, one writes). Small
+  dataset, same build: 16 transfers 1.54 s, 32 1.74 s, 64 1.74 s; two worker processes 1.77 to
+  2.34 s against 1.81 s for one, at about twice the memory. The whole run is CPU-bound on two cores
+  (gen3 about 1.7 CPU s and nginx 0.4 s for the small set), so a second process only adds the cost
+  of a second Swift runtime; `--workers N` is for machines with cores to spare.
+- **Durability is not traded away.** A file is recorded `done` only once its data is on disk,
+  it has its final name, and that name is on disk too; then its batch commits, in one
+  transaction. The renamer does this for a group of files at a time (whatever finished while the
+  previous group was being synced, up to 256): one `syncfs` for the data of the whole group, the
+  names, a second `syncfs` for the names. A sync per file cost a device cache flush per file
+  (about 0.2 ms, and the flushes do not overlap), 1 s of the 5000-file run. The price of `syncfs`
+  is that it also writes out what other programs have pending on that file system, which the
+  kernel would write within its 30 s writeback interval anyway; where that matters (a disk shared
+  with heavy writers), `--sync-each-file` syncs each file on its own. A lone file (a large one,
+  usually) gets its own `fdatasync`.
+- **Small files** (under 64 KiB) are assembled in memory, so the transfer loop keeps only the two
+  requests (Fence, then storage) and a copy. The renamer checks the md5, writes the body to a file
+  with no name yet (`O_TMPFILE`) and links it at its final name: one directory entry per file
+  instead of a part name and a rename, and nothing left behind by a crash. A row's first claim
+  skips looking names up in the download directory (those lookups waited on the renamer's
+  directory changes). Easy handles are kept and reused, with their options set once. Transfer
+  loop, from a profile of the small set: kernel (network) 33%, libcurl 24%, libc (malloc, copies)
+  18%, SQLite 10% (two statements per file, 0.02 transactions per file), the rest Swift. Renamer:
+  kernel (create, write, link, syncfs) 67%, md5 23%. That is the gap to `curl --parallel`: curl
+  makes one request per file, hashes nothing and leaves its files in the page cache; gen3 makes
+  two (nginx serves twice as many), verifies each file and puts it on disk.
+- **Large files**: the transfer loop copies each chunk into one of four 256 KiB buffers; one
+  thread of the file hashes them (md5 is about 1.5 s of CPU per GiB, the largest single item),
+  another writes them with `O_DIRECT`, so the data reaches the disk once, without the page-cache
+  copy and the writeback that the final sync would wait for. Against buffered writes by the same
+  threads (3 alternating runs): 3.59, 4.85, 3.67 s against 3.90, 3.95, 4.21 s, and 0.7 against
+  2.5 to 2.9 s of system CPU. Here the disk is the ceiling: the durable-write probe above is what
+  any tool that keeps its files on disk can reach, while curl and aria2c finish with theirs still
+  in memory.
 - **Creating files** costs about 25 us on a quiet ext4 but about 500 us after thousands of recent
   deletions in the same block group: this machine's ext4 runs without a journal, and then inode
   allocation skips recently deleted inodes one by one. Every tool pays it per file, so the
@@ -372,8 +424,8 @@ this machine while the design was chosen; the table above is the benchmark itsel
   Swift runtime and Foundation about 13, libcurl's TLS, Kerberos and LDAP dependencies about 7,
   OpenSSL's libcrypto 3), which is why one process beats three. SQLite's page cache is capped at
   512 KiB per connection of a run: the progress counts read every row, and with the default 2 MiB
-  the run grew by 4 MiB from 10k to 1M rows. MD5 comes from the system's OpenSSL, which libcurl
-  loads anyway, instead of a second copy in swift-crypto.
+  the run grew by 4 MiB from 10k to 1M rows. Small bodies waiting for the renamer are bounded by
+  its queue (256 files under 64 KiB), large files by their four buffers.
 - **Import** streams the manifest and inserts 64 rows per statement: a statement per row cost more
   than the row (1M GUIDs went from 6.8 s to 4.0 s); a batch that hits a name clash is rolled back
   and retried row by row, which decides renames and reports the clash.

@@ -1,5 +1,5 @@
 /// Batches outcomes into one transaction: a commit per batch, not per file. Each finished file was
-/// synced before its rename, and its directory synced after (`DurableRenamer`); a done outcome that
+/// synced before it got its name, and the name synced after (`DurableRenamer`); a done outcome that
 /// did not pass through there (a verified file found in place) gets the directory synced before the
 /// batch commits. A crash between rename and commit is healed by the next run, which finds the
 /// verified file in place.
