@@ -9,9 +9,10 @@ import Glibc
 /// Opens with `O_NOFOLLOW`: a symlink planted at the part name is refused, and `rename` replaces
 /// (never follows) one planted at the final name.
 ///
-/// A small file with nothing at its part name yet is assembled in memory instead and written to
-/// its part file by `materialize`, which the renamer calls on its own thread: creating a file is
-/// the costliest step of a small download, and this keeps it off the transfer loop.
+/// A small file with nothing at its part name yet is assembled in memory instead and written out by
+/// `materialize` (to a file with no name until `commit`), which the renamer calls on its own
+/// thread: creating a file is the costliest step of a small download, and this keeps it off the
+/// transfer loop.
 public final class FileSink {
     public let finalPath: String
     public let partPath: String
@@ -28,6 +29,8 @@ public final class FileSink {
     private var memory: [UInt8]?
     /// The open file has no name yet (see `materialize`).
     private var isUnnamed = false
+    /// We opened (or created) the part file: only then may `discard` delete what is at its name.
+    private var usesPartFile = false
 
     /// Files smaller than this are assembled in memory: they arrive in a burst or two, so a
     /// partial one is not worth resuming, and the memory is bounded by the renamer's queue.
@@ -122,6 +125,7 @@ public final class FileSink {
         guard fd >= 0 else { throw SinkError.from(errno: errno, path: partPath) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw SinkError.file(path: partPath, errno: EINVAL) }
+        usesPartFile = true
     }
 
     /// Throws away what was written and starts from byte 0 (the server ignored our Range).
@@ -249,7 +253,7 @@ public final class FileSink {
             return
         }
         if fd >= 0 { Glibc.close(fd); fd = -1 }
-        unlink(partPath)
+        if usesPartFile { unlink(partPath) }
         written = 0
     }
 

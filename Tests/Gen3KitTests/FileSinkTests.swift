@@ -1,0 +1,53 @@
+@testable import Gen3Kit
+import Digest
+import Foundation
+import TestSupport
+import XCTest
+
+final class FileSinkTests: XCTestCase {
+    /// Below the memory limit a body stays in memory (nothing on disk until the renamer writes it);
+    /// from the limit on it goes to the part file as it arrives, so a retry can continue it.
+    func testSmallBodiesWaitInMemoryLargerOnesGoToThePartFile() throws {
+        let directory = TemporaryDirectory()
+        let small = FileSink(finalPath: directory.file("small"), expectedSize: FileSink.memoryLimit - 1)
+        XCTAssertEqual(try small.open(), 0)
+        XCTAssertTrue([UInt8](repeating: 7, count: 1000).withUnsafeBytes { small.write($0) })
+        XCTAssertTrue(small.inMemory)
+        XCTAssertFalse(FilePaths.exists(small.partPath))
+        let large = FileSink(finalPath: directory.file("large"), expectedSize: FileSink.memoryLimit)
+        XCTAssertEqual(try large.open(), 0)
+        XCTAssertTrue([UInt8](repeating: 7, count: 1000).withUnsafeBytes { large.write($0) })
+        XCTAssertFalse(large.inMemory)
+        XCTAssertEqual(FilePaths.fileSize(large.partPath), 1000)
+    }
+
+    /// Throwing away a body that never reached the disk deletes nothing: whatever is at the part
+    /// name is not ours.
+    func testDiscardingAnInMemoryBodyLeavesThePartNameAlone() throws {
+        let directory = TemporaryDirectory()
+        let sink = FileSink(finalPath: directory.file("f"), expectedSize: 3)
+        XCTAssertEqual(try sink.open(partAbsent: true), 0)
+        try "someone else's".write(toFile: sink.partPath, atomically: false, encoding: .utf8)
+        XCTAssertTrue(Array("abc".utf8).withUnsafeBytes { sink.write($0) })
+        sink.discard()
+        XCTAssertEqual(try String(contentsOfFile: sink.partPath, encoding: .utf8), "someone else's")
+    }
+
+    /// An unnamed file takes its final name in one step, replacing (not following) what is there.
+    func testUnnamedFilesAreLinkedOverWhateverIsAtTheFinalName() throws {
+        let directory = TemporaryDirectory()
+        let outside = TemporaryDirectory("outside")
+        try "untouched".write(toFile: outside.file("target"), atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory.file("f"), withDestinationPath: outside.file("target"))
+        let sink = FileSink(finalPath: directory.file("f"), expectedSize: 3)
+        XCTAssertEqual(try sink.open(), 0)
+        XCTAssertTrue(Array("abc".utf8).withUnsafeBytes { sink.write($0) })
+        XCTAssertEqual(sink.md5(), MD5.hex(Array("abc".utf8)))
+        try sink.materialize(unnamed: true)
+        try sink.sync()
+        try sink.commit()
+        XCTAssertEqual(try String(contentsOfFile: directory.file("f"), encoding: .utf8), "abc")
+        XCTAssertEqual(try String(contentsOfFile: outside.file("target"), encoding: .utf8), "untouched")
+        XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["f"])
+    }
+}
