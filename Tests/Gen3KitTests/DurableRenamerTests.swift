@@ -74,4 +74,30 @@ final class DurableRenamerTests: XCTestCase {
         }
         XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["good-false", "good-true"])
     }
+
+    /// A group's outcomes go to the recorder only once the files have their names; one the recorder
+    /// could not commit comes back unrecorded, for the worker to commit itself.
+    func testTheRecorderCommitsNamedFilesOrHandsThemBack() throws {
+        let directory = TemporaryDirectory()
+        for accepts in [true, false] {
+            var seen: [[Int64]] = []
+            let renamer = DurableRenamer(directory: directory.path, recorder: { records in
+                seen.append(records.map(\.fileID))
+                return accepts
+            }) {}
+            let good = try writtenTask(id: 1, finalPath: directory.file("ok-\(accepts)"), body: "abc")
+            let blocked = try writtenTask(id: 2, finalPath: directory.file("blocked-\(accepts)"), body: "abc")
+            try FileManager.default.createDirectory(atPath: directory.file("blocked-\(accepts)/inside"), withIntermediateDirectories: true)
+            for task in [good, blocked] {
+                renamer.submit(.init(task: task, record: AttemptRecord(fileID: task.file.id, outcome: .done(md5: "x"), startedAt: 0)))
+            }
+            renamer.wait()
+            let results = renamer.takeResults().sorted { $0.item.record.fileID < $1.item.record.fileID }
+            renamer.close()
+            XCTAssertEqual(seen.flatMap { $0 }, [1], "only the file that got its name is recorded")
+            XCTAssertEqual(results.map(\.recorded), [accepts, false])
+            XCTAssertNotNil(results[1].error)
+            XCTAssertEqual(renamer.recorded, accepts ? 1 : 0)
+        }
+    }
 }

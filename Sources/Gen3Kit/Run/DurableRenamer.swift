@@ -22,10 +22,17 @@ final class DurableRenamer {
         /// The md5 of a body that did not match the expected one (`FileTask.md5Deferred`): the file
         /// was not written.
         var mismatchedMD5: String?
+        /// The outcome is committed already (by the `Recorder`).
+        var recorded = false
     }
+
+    /// Commits the outcomes of files the renamer has just made durable, on the renamer's thread, in
+    /// one transaction; false when it could not (the worker then records them itself).
+    typealias Recorder = ([AttemptRecord]) -> Bool
 
     private let directory: String
     private let groupSync: Bool
+    private let recorder: Recorder?
     private let onResults: () -> Void
     private let lock = ConditionLock()
     private var waiting: [Item] = []
@@ -33,12 +40,18 @@ final class DurableRenamer {
     private var inProgress = 0
     private var closing = false
     private var thread: JoinableThread?
+    /// Outcomes the recorder committed, and in how many transactions (for the worker's summary).
+    private(set) var recorded = 0
+    private(set) var commits = 0
 
     /// `onResults` runs on the renamer's thread after each group (to wake the transfer loop).
     /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
-    init(directory: String, groupSync: Bool = true, onResults: @escaping () -> Void) {
+    /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
+    /// the transfer loop then spends no time on them.
+    init(directory: String, groupSync: Bool = true, recorder: Recorder? = nil, onResults: @escaping () -> Void) {
         self.directory = directory
         self.groupSync = groupSync
+        self.recorder = recorder
         self.onResults = onResults
     }
 
@@ -104,7 +117,8 @@ final class DurableRenamer {
                 return group
             }
             guard let group else { return }
-            let results = makeDurable(group)
+            var results = makeDurable(group)
+            record(&results)
             lock.locked {
                 done.append(contentsOf: results)
                 inProgress = 0
@@ -114,8 +128,19 @@ final class DurableRenamer {
         }
     }
 
+    private func record(_ results: inout [Result]) {
+        guard let recorder else { return }
+        let named = results.indices.filter { results[$0].error == nil && results[$0].mismatchedMD5 == nil }
+        guard !named.isEmpty, recorder(named.map { results[$0].item.record }) else { return }
+        for index in named { results[index].recorded = true }
+        // Only this thread writes these; the worker reads them after `close`.
+        recorded += named.count
+        commits += 1
+    }
+
     /// Writes out the bodies held in memory, makes the data of every file durable, and only then
-    /// renames (or links, see `FileSink.materialize`); one sync then covers all the new names. With `groupSync`, a group of several
+    /// renames (or links, see `FileSink.materialize`); one sync then covers all the new names.
+    /// With `groupSync`, a group of several
     /// files is made durable by one `syncfs` of their file system: one device cache flush instead
     /// of one per file, which is what a small file's sync costs (about 0.2 ms here, and the flushes
     /// do not overlap). A failed `syncfs` falls back to each file's own sync, which names the file.
@@ -148,6 +173,7 @@ final class DurableRenamer {
             step(index, path: \.finalPath) { sink in
                 try sink.commit()
                 renamed = true
+                TestHooks.afterRename()
             }
         }
         // A file linked from an unnamed one changed its own inode (its link count), which a directory

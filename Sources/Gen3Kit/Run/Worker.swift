@@ -56,7 +56,18 @@ public final class Worker {
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
-        renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile) { multi.wakeup() }
+        // The renamer commits what it made durable on a connection of its own, off the transfer loop.
+        let recorderStore = try JobStore(path: store.connection.path, create: false)
+        recorderStore.limitPageCache()
+        renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile, recorder: { [logger] records in
+            do {
+                try recorderStore.record(records, owner: owner)
+                return true
+            } catch {
+                logger.warning("could not record \(records.count) finished files from the renamer, recording them from the worker: \(error)")
+                return false
+            }
+        }) { multi.wakeup() }
     }
 
     /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
@@ -118,7 +129,7 @@ public final class Worker {
             return .fatal("job database error: \(error)")
         }
         renamer.close()
-        logger.info("worker \(owner): \(completer.recorded) outcomes in \(completer.commits) transactions, \(claims) claim transactions")
+        logger.info("worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions")
         if let fatal { return .fatal(fatal) }
         return StopSignal.requested ? .stopped : .finished
     }
@@ -200,8 +211,7 @@ public final class Worker {
                 apply(executor.checksumFailed(task, actual: actual, status: result.item.record.httpStatus), to: task, fatal: &fatal)
             } else if let error = result.error {
                 apply(executor.durabilityFailed(task, error, status: result.item.record.httpStatus), to: task, fatal: &fatal)
-            } else {
-                TestHooks.afterRename()
+            } else if !result.recorded {
                 completer.add(result.item.record, directorySynced: true)
             }
         }
