@@ -52,6 +52,30 @@ final class CommonsTests: XCTestCase {
         XCTAssertNil(head.location)
     }
 
+    /// The fast reader agrees with Foundation's on every answer it takes, and leaves every other
+    /// one to it.
+    func testPresignedURLsReadFastOrByTheFullParserAlike() {
+        let cases: [(String, String?)] = [
+            (#"{"url": "https://s3.example/a?X-Amz-Signature=x&b=1"}"#, "https://s3.example/a?X-Amz-Signature=x&b=1"),
+            (" {\n\"url\" : \"http://h/é\" , \"x\": \"y\"}\r\n", "http://h/é"),
+            (#"{"url": "https:\/\/h\/escaped"}"#, "https://h/escaped"),
+            (#"{"url": "https://h/", "expires_in": 3600}"#, "https://h/"),
+            (#"{"other": "x"}"#, nil),
+            (#"{"url": ""}"#, nil),
+            (#"{"url": 5}"#, nil),
+            (#"{"url": "a", "url": "b"}"#, "b"),
+            (#"{"url": "a"} trailing"#, nil),
+            (#"{"url": "a""#, nil),
+            ("[]", nil),
+            ("", nil),
+        ]
+        for (body, expected) in cases {
+            XCTAssertEqual(CommonsRequests.presignedURL(from: Array(body.utf8)), expected, body)
+        }
+        XCTAssertNotNil(FlatJSONObject(Array(#"{"url": "https://h/"}"#.utf8)))
+        XCTAssertNil(FlatJSONObject(Array(#"{"url": "https:\/\/h"}"#.utf8)), "escapes go to the full parser")
+    }
+
     func testPathEncodingKeepsGUIDsAndEscapesTheRest() {
         XCTAssertEqual(Endpoint.pathEncoded("dg.4503/abc-123_x~y:z"), "dg.4503/abc-123_x~y:z")
         XCTAssertEqual(Endpoint.pathEncoded("a b?c#é"), "a%20b%3Fc%23%C3%A9")
