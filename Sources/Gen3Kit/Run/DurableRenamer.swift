@@ -138,12 +138,12 @@ final class DurableRenamer {
         commits += 1
     }
 
-    /// Writes out the bodies held in memory, makes the data of every file durable, and only then
-    /// renames (or links, see `FileSink.materialize`); one sync then covers all the new names.
-    /// With `groupSync`, a group of several
-    /// files is made durable by one `syncfs` of their file system: one device cache flush instead
-    /// of one per file, which is what a small file's sync costs (about 0.2 ms here, and the flushes
-    /// do not overlap). A failed `syncfs` falls back to each file's own sync, which names the file.
+    /// Checks the md5 of bodies held in memory and writes them out, makes the data of every file
+    /// durable, and only then renames (or links, see `FileSink.materialize`); one sync then covers
+    /// all the new names. With `groupSync`, a group of several files is made durable by one
+    /// `syncfs` of their file system: one device cache flush instead of one per file, which is what
+    /// a small file's sync costs (about 0.2 ms here, and the flushes do not overlap). A failed
+    /// `syncfs` falls back to each file's own sync, which names the file.
     private func makeDurable(_ group: [Item]) -> [Result] {
         var group = group
         var errors = [SinkError?](repeating: nil, count: group.count)
