@@ -53,7 +53,20 @@ public final class FileSink {
     /// prefix already in the part file and writes from its end.
     private func startWriterIfLarge() {
         guard (expectedSize ?? 0) >= Self.backgroundHashingThreshold, let md5 = hasher as? MD5 else { return }
-        hasher = BackgroundWriter(md5: md5, fd: fd, directFD: clinux_open_direct(partPath), offset: written)
+        hasher = BackgroundWriter(md5: md5, fd: fd, directFD: openDirect(), offset: written)
+    }
+
+    /// A second descriptor of the open part file for direct writes, or -1. Opened by name, so it
+    /// is used only if it is the very file `fd` has open.
+    private func openDirect() -> Int32 {
+        let direct = clinux_open_direct(partPath)
+        guard direct >= 0 else { return -1 }
+        var mine = stat(), theirs = stat()
+        guard fstat(fd, &mine) == 0, fstat(direct, &theirs) == 0, mine.st_dev == theirs.st_dev, mine.st_ino == theirs.st_ino else {
+            Glibc.close(direct)
+            return -1
+        }
+        return direct
     }
 
     deinit {
