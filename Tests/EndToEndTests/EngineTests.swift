@@ -23,6 +23,24 @@ final class EngineTests: XCTestCase {
         XCTAssertFalse(try job.sql("SELECT DISTINCT worker FROM attempts").isEmpty)
     }
 
+    /// Empty, mid-sized and large files (in memory, part files, the background writer), synced by
+    /// group and one by one, in two worker processes that get the flag from the supervisor.
+    func testEverySizeAndSyncModeDownloadsEveryFileVerified() throws {
+        for flags in [["--workers", "2"], ["--workers", "2", "--sync-each-file"]] {
+            let job = try JobFixture(objects: 12, minSize: 1024, maxSize: 9 << 20) { $0.emptyObjectCount = 2 }
+            XCTAssertTrue(job.commons.objects.contains { $0.size == 0 } && job.commons.objects.contains { $0.size >= 8 << 20 },
+                          "the sizes cover both ends: \(job.commons.objects.map(\.size))")
+            XCTAssertEqual(try job.importManifest().status, 0)
+            let run = try job.run(flags + ["--no-progress"])
+            XCTAssertEqual(run.status, 0, "\(flags): " + run.stderr + run.stdout)
+            for object in job.commons.objects {
+                XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, "\(flags) \(object.fileName)")
+            }
+            XCTAssertEqual(job.downloadedFiles.count, 12, "no .part or stray files: \(job.downloadedFiles)")
+            XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done' AND actual_md5 = expected_md5"), ["12"])
+        }
+    }
+
     func testSecondRunFetchesNothing() throws {
         let job = try JobFixture(objects: 10)
         try job.importManifest()
