@@ -50,4 +50,41 @@ final class BatchImportTests: XCTestCase {
         XCTAssertEqual(renamed.renamed, 1)
         XCTAssertEqual(try count("SELECT count(DISTINCT dest_name) FROM files", in: store), 3 * rows)
     }
+
+    /// A reader that fails after a number of good entries, as a manifest cut short does.
+    private final class FailingReader: ManifestReader {
+        private var left: Int
+        private let onFirst: () -> Void
+        init(after count: Int, onFirst: @escaping () -> Void) {
+            left = count
+            self.onFirst = onFirst
+        }
+        func next() throws -> ManifestEntry? {
+            if left == 5 * ManifestImporter.batchRows { onFirst() }
+            guard left > 0 else { throw ManifestError(path: "test", line: 1, reason: "cut short") }
+            left -= 1
+            return ManifestEntry(guid: "dg.T/x\(left)", fileName: "x\(left).bin", size: 10)
+        }
+    }
+
+    /// The first import goes through a rollback journal (see `ManifestImporter`): it is still all
+    /// or nothing, and the job is in WAL mode again afterwards, whether it succeeded or not.
+    func testTheFirstImportIsAllOrNothingAndLeavesTheJobInWALMode() throws {
+        let directory = TemporaryDirectory()
+        let store = try JobStore(path: directory.file("job.sqlite"))
+        let mode = { try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil }
+        var during: String?
+        let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? mode() }
+        XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
+            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import")))
+        XCTAssertEqual(during, "delete", "the first import did not use the rollback journal")
+        XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
+        XCTAssertEqual(try mode(), "wal")
+        XCTAssertEqual(try importing(entries(0..<(3 * ManifestImporter.batchRows)), into: store).added, 3 * ManifestImporter.batchRows)
+        XCTAssertEqual(try mode(), "wal")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.file("job.sqlite-journal")))
+        // A later import, with rows already there, stays in WAL mode throughout.
+        XCTAssertEqual(try importing(entries(0..<10), into: store).alreadyInJob, 10)
+        XCTAssertEqual(try mode(), "wal")
+    }
 }

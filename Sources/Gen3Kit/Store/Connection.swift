@@ -53,6 +53,13 @@ public final class Connection {
         }
     }
 
+    /// Sets `PRAGMA journal_mode` (one of SQLite's mode names) and returns the mode in force after
+    /// it, which stays the old one when another connection prevents the change.
+    func setJournalMode(_ mode: String) -> String? {
+        guard let statement = try? prepare("PRAGMA journal_mode = \(mode)") else { return nil }
+        return (try? statement.first { $0.string(0) })?.flatMap { $0 }?.lowercased()
+    }
+
     public func prepare(_ sql: String) throws -> Statement {
         try Statement(connection: self, sql: sql)
     }

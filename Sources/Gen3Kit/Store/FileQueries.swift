@@ -21,6 +21,7 @@ enum FileQueries {
             ON CONFLICT (guid) DO NOTHING
             """
     }
+    static let anyFile = "SELECT 1 FROM files LIMIT 1"
     static let importOfGUID = "SELECT import_id FROM files WHERE guid = ?1"
     static let guidOfDestName = "SELECT guid FROM files WHERE dest_name = ?1"
     static let insertImport = "INSERT INTO imports (manifest, imported_at) VALUES (?1, ?2)"

@@ -54,6 +54,11 @@ public final class JobStore {
                      .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now))
     }
 
+    /// Whether the job has any file yet (false before its first import).
+    func hasFiles() throws -> Bool {
+        try statement(FileQueries.anyFile).first { _ in true } ?? false
+    }
+
     // MARK: - Claims and leases
 
     /// Claims up to `limit` due rows for `owner` in one `BEGIN IMMEDIATE` transaction, first
