@@ -90,9 +90,15 @@ public struct ManifestImporter {
                 defer { batch.removeAll(keepingCapacity: true) }
                 if batch.count == Self.batchRows {
                     values.removeAll(keepingCapacity: true)
+                    // Appended one by one: an array literal per row was a million short-lived arrays.
                     for (entry, dest) in batch {
-                        values += [.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest), SQLValue(entry.size),
-                                   SQLValue(entry.md5), .integer(importID), .real(now)]
+                        values.append(.text(entry.guid))
+                        values.append(SQLValue(entry.fileName))
+                        values.append(SQLValue(dest))
+                        values.append(SQLValue(entry.size))
+                        values.append(SQLValue(entry.md5))
+                        values.append(.integer(importID))
+                        values.append(.real(now))
                     }
                     do {
                         let changed = try insertBatch.run(values)
