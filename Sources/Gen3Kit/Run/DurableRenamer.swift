@@ -4,11 +4,11 @@ import Glibc
 #endif
 
 /// Makes verified files durable on a thread of its own: writes out bodies held in memory, syncs the
-/// group's data, renames each file to its final name, then syncs the directory once for the group.
+/// group's data, gives each file its final name, then syncs the names once for the group.
 /// Creating and syncing files waits for the disk; done on the transfer loop it left the
 /// connections idle, so the loop hands files over and collects the results when they are ready.
 /// The order per file is unchanged: nothing reaches its final name before its data is on disk, and
-/// its outcome is committed only after its rename and the directory sync.
+/// its outcome is committed only after its name is on disk too.
 final class DurableRenamer {
     struct Item {
         let task: FileTask
@@ -179,9 +179,9 @@ final class DurableRenamer {
         // A file linked from an unnamed one changed its own inode (its link count), which a directory
         // sync does not write; the file-system sync covers both.
         if renamed && !(groupSync && syncFileSystem()) { FileHashing.syncDirectory(directory) }
+        // A mismatch stood in `errors` only to skip the later steps; it is reported as itself.
         return group.indices.map { index in
-            mismatches[index] == nil ? Result(item: group[index], error: errors[index])
-                : Result(item: group[index], error: nil, mismatchedMD5: mismatches[index])
+            Result(item: group[index], error: mismatches[index] == nil ? errors[index] : nil, mismatchedMD5: mismatches[index])
         }
     }
 

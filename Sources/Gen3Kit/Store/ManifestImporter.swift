@@ -18,16 +18,16 @@ public struct ManifestImporter {
     /// Imports whatever `reader` yields; `source` names it in the `imports` table.
     public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
         let downloadPath = FilePaths.absolute(options.downloadPath)
+        // A job's first import has no reader to share the database with (there is nothing to read
+        // yet), so it writes through a rollback journal instead of the WAL: for a fresh job that
+        // journal holds a few pages, where the WAL takes every page and then copies it again into
+        // the database (1M GUIDs: 9 to 10 s became 5.7 to 6.2 s). The WAL is back before this returns.
+        let viaRollbackJournal = try !store.hasFiles() && store.connection.setJournalMode("delete") == "delete"
+        defer { if viaRollbackJournal { _ = store.connection.setJournalMode("wal") } }
         // Each 64-row insert keeps a statement journal (to undo just that statement on a clash), a
         // temporary file by default: 600,000 writes for a million rows. In memory it is a few pages
         // per statement. Temporary tables of later queries (a run's progress counts sort every row)
         // go back to files.
-        // A job's first import has no reader to share the database with (there is nothing to read
-        // yet), so it writes through a rollback journal instead of the WAL: for a fresh job that
-        // journal holds a few pages, where the WAL takes every page and then copies it again into
-        // the database (1M GUIDs: 9 to 10 s became 6 to 6.5 s). The WAL is back before this returns.
-        let viaRollbackJournal = try !store.hasFiles() && store.connection.setJournalMode("delete") == "delete"
-        defer { if viaRollbackJournal { _ = store.connection.setJournalMode("wal") } }
         try? store.connection.execute("PRAGMA temp_store = MEMORY")
         defer { try? store.connection.execute("PRAGMA temp_store = DEFAULT") }
         return try store.connection.transaction(.immediate) {

@@ -53,13 +53,11 @@ public enum FilePaths {
     }
 
     public static func fileSize(_ path: String) -> Int64? {
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int64(info.st_size)
+        guard case .regular(let size) = entry(path) else { return nil }
+        return size
     }
 
     public static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        entry(path) != .none
     }
 }

@@ -7,16 +7,15 @@ import Glibc
 /// Hashes and writes a large file's body on two threads of its own. The transfer loop only copies
 /// each chunk into one of a few aligned buffers; one thread updates the md5 (about 1.5 s of CPU per
 /// GiB, more than the rest of the transfer) while the other writes the buffer at its offset, with
-/// `O_DIRECT` where the file system allows it; a buffer is reused once both are done with it. A direct write goes to the disk once, without the page-cache
-/// copy and the writeback that a later sync waits for: on the benchmark machine a GiB took twice as
-/// long to reach the disk through the page cache. A full set of buffers makes the loop wait.
+/// `O_DIRECT` where the file system allows it; a buffer is reused once both are done with it. A
+/// direct write goes to the disk once, without the page-cache copy and the writeback that a later
+/// sync waits for: on the benchmark machine a GiB took twice as long to reach the disk through the
+/// page cache. A full set of buffers makes the loop wait.
 final class BackgroundWriter: StreamingMD5 {
     static let bufferSize = 256 << 10
     static let bufferCount = 4
     /// Offsets, lengths and addresses of direct writes are multiples of this.
     static let alignment = 4096
-    /// Buffered writes start their writeback every so many bytes (see `FileSink.writebackStep`).
-    static let writebackStep: Int64 = 8 << 20
 
     private let md5: MD5
     private let fd: Int32
@@ -174,7 +173,7 @@ final class BackgroundWriter: StreamingMD5 {
             }
             done += result
         }
-        if directFD < 0 && offset + Int64(done) - writebackStart >= Self.writebackStep {
+        if directFD < 0 && offset + Int64(done) - writebackStart >= FileSink.writebackStep {
             // As FileSink does for buffered files: start writing this stretch so the sync has little left.
             _ = clinux_start_writeback(fd, writebackStart, offset + Int64(done) - writebackStart)
             writebackStart = offset + Int64(done)

@@ -119,18 +119,22 @@ public final class FileSink {
             try openPartFile()
             guard ftruncate(fd, 0) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         }
-        try body.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let result = Glibc.write(fd, base + offset, bytes.count - offset)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw SinkError.from(errno: errno, path: partPath)
-                }
-                offset += result
+        if let code = body.withUnsafeBytes({ Self.writeAll(fd, $0) }) { throw SinkError.from(errno: code, path: partPath) }
+    }
+
+    /// Writes all of `bytes` at the descriptor's offset; nil, or the errno of the write that failed.
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        guard let base = bytes.baseAddress else { return nil }
+        var offset = 0
+        while offset < bytes.count {
+            let result = Glibc.write(fd, base + offset, bytes.count - offset)
+            if result < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
+            offset += result
         }
+        return nil
     }
 
     private func openPartFile() throws {
@@ -165,39 +169,31 @@ public final class FileSink {
             chunk = UnsafeRawBufferPointer(start: base, count: Int(max(0, expectedSize - written)))
             failure = .tooLarge(expected: expectedSize)
         }
-        var offset = 0
         if memory != nil {
+            // Hashed in one go when `md5()` is asked for (on the renamer's thread).
             memory?.append(contentsOf: chunk)
-            offset = chunk.count
         } else if let writer {
             if let code = writer.failure {
                 failure = SinkError.from(errno: code, path: partPath)
                 return false
             }
             writer.update(chunk)
-            written += Int64(chunk.count)
-            TestHooks.afterWrite(chunk.count)
-            return failure == nil
-        }
-        while offset < chunk.count {
-            let result = Glibc.write(fd, base + offset, chunk.count - offset)
-            if result < 0 {
-                if errno == EINTR { continue }
-                failure = SinkError.from(errno: errno, path: partPath)
+        } else {
+            if let code = Self.writeAll(fd, chunk) {
+                failure = SinkError.from(errno: code, path: partPath)
                 return false
             }
-            offset += result
+            hasher.update(chunk)
+            let end = written + Int64(chunk.count)
+            if end - writebackStart >= Self.writebackStep {
+                // Start writing this stretch to disk now, so the sync after the last byte has little
+                // left to wait for; a failure here only means the sync does all the work.
+                _ = clinux_start_writeback(fd, writebackStart, end - writebackStart)
+                writebackStart = end
+            }
         }
-        // A body in memory is hashed in one go when `md5()` is asked for (on the renamer's thread).
-        if memory == nil { hasher.update(UnsafeRawBufferPointer(start: base, count: offset)) }
-        written += Int64(offset)
-        if memory == nil && written - writebackStart >= Self.writebackStep {
-            // Start writing this stretch to disk now, so the sync after the last byte has little
-            // left to wait for; a failure here only means the sync does all the work.
-            _ = clinux_start_writeback(fd, writebackStart, written - writebackStart)
-            writebackStart = written
-        }
-        TestHooks.afterWrite(offset)
+        written += Int64(chunk.count)
+        TestHooks.afterWrite(chunk.count)
         return failure == nil
     }
 
@@ -251,6 +247,7 @@ public final class FileSink {
             throw SinkError.from(errno: errno, path: partPath)
         }
         isUnnamed = false
+        usesPartFile = true
         guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
     }
 
@@ -258,15 +255,10 @@ public final class FileSink {
     public func discard() {
         memory = nil
         writer?.finish()
-        if isUnnamed {
-            // Unnamed: closing it deletes it, and the part name may belong to nothing of ours.
-            if fd >= 0 { Glibc.close(fd); fd = -1 }
-            isUnnamed = false
-            written = 0
-            return
-        }
+        // An unnamed file goes with its descriptor; what is at the part name is ours only if we opened it.
         if fd >= 0 { Glibc.close(fd); fd = -1 }
         if usesPartFile { unlink(partPath) }
+        isUnnamed = false
         written = 0
     }
 
