@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark harness behind scripts/bench.sh: datasets, nginx, the three tools, the table."""
-import argparse, hashlib, json, os, random, resource, shutil, signal, statistics, subprocess, sys, threading, time
+import argparse, hashlib, json, os, random, resource, shutil, signal, statistics, subprocess, sys, threading, time, uuid
 
 PORT_API, PORT_STORE = 18431, 18432
 TOKEN_EXP = 4102444800  # 2100-01-01
@@ -54,7 +54,7 @@ http {{
   server {{
     listen 127.0.0.1:{PORT_API};
     location = /user/credentials/cdis/access_token {{ default_type application/json; return 200 '{{"access_token": "{token}"}}'; }}
-    location ~ ^/user/data/download/dg\\.BENCH/(any-[0-9]+)$ {{ default_type application/json; return 200 '{{"url": "http://127.0.0.2:{PORT_STORE}/small/small-0000000?X-Amz-Signature=bench"}}'; }}
+    location ~ "^/user/data/download/dg\\.BENCH/[0-9a-f-]{{36}}$" {{ default_type application/json; return 200 '{{"url": "http://127.0.0.2:{PORT_STORE}/small/small-0000000?X-Amz-Signature=bench"}}'; }}
     location ~ ^/user/data/download/dg\\.BENCH/(([a-z]+)-[0-9]+)$ {{ default_type application/json; return 200 '{{"url": "http://127.0.0.2:{PORT_STORE}/$2/$1?X-Amz-Signature=bench"}}'; }}
   }}
   server {{
@@ -298,12 +298,16 @@ def memory_and_import(root, gen3, creds, manifest_n):
     out = {}
     small = hashlib.md5(open(os.path.join(root, "objects", "small", "small-0000000"), "rb").read()).hexdigest()
     for n in sorted({10_000, manifest_n}):
-        manifest = os.path.join(root, f"any-{n}.json")
+        # GUIDs as commons mint them (a prefix and a random UUID, here from a fixed seed): in
+        # counting order they would reach the index in order too, which real manifests do not.
+        manifest = os.path.join(root, f"guids-{n}.json")
         if not os.path.exists(manifest):
+            rng = random.Random(n)
             with open(manifest, "w") as f:
                 f.write("[")
                 for i in range(n):
-                    f.write(("," if i else "") + json.dumps({"object_id": f"dg.BENCH/any-{i:07d}", "file_name": f"any-{i:07d}",
+                    guid = f"dg.BENCH/{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+                    f.write(("," if i else "") + json.dumps({"object_id": guid, "file_name": f"any-{i:07d}",
                                                             "file_size": 16384, "md5sum": small}))
                 f.write("]")
         db = os.path.join(root, f"any-{n}.sqlite")

@@ -30,4 +30,36 @@ final class MigrationsTests: XCTestCase {
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/db.sqlite")
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
     }
+
+    /// Version 3 rebuilds `files` (its UNIQUE constraints become named indexes): rows, the attempts
+    /// that point at them, the views and the rules all survive, and foreign keys are on again.
+    func testTheFilesRebuildKeepsRowsReferencesAndRules() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mig-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let connection = try Connection(path: directory + "/db.sqlite")
+        XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version < 3 }).migrate(connection), [1, 2])
+        try connection.execute("""
+            INSERT INTO imports (id, manifest, imported_at) VALUES (1, 'm.json', 0);
+            INSERT INTO files (id, guid, dest_name, state, attempts, import_id, created_at, updated_at, finished_at)
+                VALUES (7, 'dg.T/1', 'a.bin', 'failed', 2, 1, 0, 0, 0), (9, 'dg.T/2', 'b.bin', 'pending', 0, 1, 0, 0, NULL);
+            INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome)
+                VALUES (7, 1, 'w', 0, 1, 'retry'), (7, 2, 'w', 1, 2, 'failed');
+            """)
+        XCTAssertEqual(try Migrator().migrate(connection), [3])
+        let rows = try connection.prepare("SELECT id, guid, state, attempts FROM files ORDER BY id").rows { row in
+            "\(row.int(0) ?? 0) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.int(3) ?? 0)"
+        }
+        XCTAssertEqual(rows, ["7 dg.T/1 failed 2", "9 dg.T/2 pending 0"])
+        XCTAssertNil(try connection.prepare("PRAGMA foreign_key_check").first { $0.string(0) })
+        XCTAssertEqual(try connection.prepare("PRAGMA foreign_keys").first { $0.int(0) }, 1)
+        XCTAssertEqual(try connection.prepare("SELECT count(*) FROM attempts JOIN files ON files.id = attempts.file_id").first { $0.int(0) }, 2)
+        XCTAssertEqual(try connection.prepare("SELECT guid FROM failures").first { $0.string(0) }, "dg.T/1")
+        XCTAssertEqual(try connection.prepare("SELECT sum(files) FROM progress").first { $0.int(0) }, 2)
+        XCTAssertThrowsError(try connection.execute(
+            "INSERT INTO files (guid, import_id, created_at, updated_at) VALUES ('dg.T/1', 1, 0, 0)"), "a repeated GUID")
+        XCTAssertThrowsError(try connection.execute(
+            "INSERT INTO files (guid, dest_name, import_id, created_at, updated_at) VALUES ('dg.T/3', 'b.bin', 1, 0, 0)"), "a taken name")
+        XCTAssertThrowsError(try connection.execute("INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome) VALUES (8, 1, 'w', 0, 1, 'done')"), "foreign keys are off")
+    }
 }

@@ -9,8 +9,9 @@ enum FileQueries {
         ON CONFLICT (guid) DO NOTHING
         """
     /// `insertFile` for `rows` rows at once: a statement per row costs more than the row itself
-    /// when a manifest holds a million of them. Parameters 7r+1…7r+7 are row r's.
-    static func insertFiles(rows: Int) -> String {
+    /// when a manifest holds a million of them. Parameters 7r+1…7r+7 are row r's. Without
+    /// `skipKnownGUIDs` a GUID already in the table is an error (and needs no unique index on guid).
+    static func insertFiles(rows: Int, skipKnownGUIDs: Bool = true) -> String {
         let values = (0..<rows).map { row in
             let p = (1...7).map { "?\(row * 7 + $0)" }
             return "(\(p[0]), \(p[1]), \(p[2]), \(p[3]), \(p[4]), \(p[5]), \(p[6]), \(p[6]))"
@@ -18,9 +19,17 @@ enum FileQueries {
         return """
             INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, import_id, created_at, updated_at)
             VALUES \(values.joined(separator: ", "))
-            ON CONFLICT (guid) DO NOTHING
+            \(skipKnownGUIDs ? "ON CONFLICT (guid) DO NOTHING" : "")
             """
     }
+    /// The unique indexes of `files` (name, CREATE statement), which an empty job's import drops
+    /// and builds again after its inserts. (Building the partial ones would read the whole table,
+    /// for the few cycles per row that keeping them up to date costs.)
+    static let uniqueFileIndexes = """
+        SELECT name, sql FROM sqlite_schema
+        WHERE type = 'index' AND tbl_name = 'files' AND sql LIKE 'CREATE UNIQUE INDEX %'
+        ORDER BY name
+        """
     static let anyFile = "SELECT 1 FROM files LIMIT 1"
     static let importOfGUID = "SELECT import_id FROM files WHERE guid = ?1"
     static let guidOfDestName = "SELECT guid FROM files WHERE dest_name = ?1"

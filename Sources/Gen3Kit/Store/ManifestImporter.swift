@@ -12,12 +12,24 @@ public struct ManifestImporter {
     static let batchRows = 64
 
     public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
-        try importEntries(from: try openManifest(path: path, format: format), source: path, options: options)
+        // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
+        func reader() throws -> any ManifestReader { PrefetchingManifestReader(try openManifest(path: path, format: format)) }
+        if try !store.hasFiles(), let summary = try importIntoEmptyJob(from: reader(), source: path, options: options) {
+            return summary
+        }
+        return try importEntries(from: reader(), source: path, options: options)
     }
 
     /// Imports whatever `reader` yields; `source` names it in the `imports` table.
     public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
         let downloadPath = FilePaths.absolute(options.downloadPath)
+        return try withImportSettings {
+            try insertAll(from: reader, source: path, downloadPath: downloadPath, options: options)
+        }
+    }
+
+    /// Runs an import's transaction with the connection set up for many inserts, and as it was after.
+    func withImportSettings<T>(_ body: () throws -> T) throws -> T {
         // A job's first import has no reader to share the database with (there is nothing to read
         // yet), so it writes through a rollback journal instead of the WAL: for a fresh job that
         // journal holds a few pages, where the WAL takes every page and then copies it again into
@@ -30,7 +42,12 @@ public struct ManifestImporter {
         // go back to files.
         try? store.connection.execute("PRAGMA temp_store = MEMORY")
         defer { try? store.connection.execute("PRAGMA temp_store = DEFAULT") }
-        return try store.connection.transaction(.immediate) {
+        return try body()
+    }
+
+    private func insertAll(from reader: any ManifestReader, source path: String, downloadPath: String,
+                           options: ImportOptions) throws -> ImportSummary {
+        try store.connection.transaction(.immediate) {
             try saveSettings(options, downloadPath: downloadPath)
             let now = Clock.now()
             try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
@@ -89,17 +106,7 @@ public struct ManifestImporter {
             func flush() throws {
                 defer { batch.removeAll(keepingCapacity: true) }
                 if batch.count == Self.batchRows {
-                    values.removeAll(keepingCapacity: true)
-                    // Appended one by one: an array literal per row was a million short-lived arrays.
-                    for (entry, dest) in batch {
-                        values.append(.text(entry.guid))
-                        values.append(SQLValue(entry.fileName))
-                        values.append(SQLValue(dest))
-                        values.append(SQLValue(entry.size))
-                        values.append(SQLValue(entry.md5))
-                        values.append(.integer(importID))
-                        values.append(.real(now))
-                    }
+                    Self.bind(batch, importID: importID, now: now, into: &values)
                     do {
                         let changed = try insertBatch.run(values)
                         summary.added += changed
@@ -135,11 +142,26 @@ public struct ManifestImporter {
         }
     }
 
+    /// The parameters of `FileQueries.insertFiles` for `batch`.
+    static func bind(_ batch: [(entry: ManifestEntry, dest: String?)], importID: Int64, now: Double, into values: inout [SQLValue]) {
+        values.removeAll(keepingCapacity: true)
+        // Appended one by one: an array literal per row was a million short-lived arrays.
+        for (entry, dest) in batch {
+            values.append(.text(entry.guid))
+            values.append(SQLValue(entry.fileName))
+            values.append(SQLValue(dest))
+            values.append(SQLValue(entry.size))
+            values.append(SQLValue(entry.md5))
+            values.append(.integer(importID))
+            values.append(.real(now))
+        }
+    }
+
     private func existingImport(of guid: String) throws -> Int64? {
         try store.statement(FileQueries.importOfGUID).first(.text(guid)) { $0.int64(0) }
     }
 
-    private func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
+    func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
         var settings = JobSettings(endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
                                    downloadPath: downloadPath, filenameFormat: options.filenameFormat,
                                    protocolName: options.protocolName)

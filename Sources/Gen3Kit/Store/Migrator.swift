@@ -19,10 +19,19 @@ public struct Migrator {
         let current = try currentVersion(connection)
         if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
         var applied: [Int] = []
+        guard migrations.contains(where: { $0.version > current }) else { return applied }
+        // A migration that rebuilds a table (SQLite's way to change a column) drops the table other
+        // rows point at: foreign keys are off while it runs and checked before its commit. The
+        // pragma is a no-op inside a transaction, hence out here.
+        try connection.execute("PRAGMA foreign_keys = OFF")
+        defer { try? connection.execute("PRAGMA foreign_keys = ON") }
         for migration in migrations where migration.version > current {
             try connection.transaction(.immediate) {
                 guard try currentVersion(connection) < migration.version else { return }
                 try connection.execute(migration.sql)
+                if let broken = try connection.prepare("PRAGMA foreign_key_check").first(map: { $0.string(0) ?? "?" }) {
+                    throw StoreError.migrationBrokeForeignKeys(version: migration.version, table: broken)
+                }
                 try connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
                     .run(.integer(Int64(migration.version)), .text(migration.name), .real(Clock.now()))
                 applied.append(migration.version)

@@ -10,6 +10,8 @@ public enum StoreError: Error, LocalizedError {
     case downloadPathMismatch(existing: String, requested: String)
     /// Two files of the manifest would be saved under the same name.
     case nameClashes([(name: String, guids: [String])], total: Int)
+    /// A schema migration left rows pointing at rows that are gone; it was rolled back.
+    case migrationBrokeForeignKeys(version: Int, table: String)
 
     public var errorDescription: String? {
         switch self {
@@ -19,6 +21,8 @@ public enum StoreError: Error, LocalizedError {
             return "no job in \(path): run `gen3 import-manifest --manifest FILE --download-path DIR` first (or pass --db)"
         case .downloadPathMismatch(let existing, let requested):
             return "this job downloads to \(existing), not \(requested): use another --db for another destination"
+        case .migrationBrokeForeignKeys(let version, let table):
+            return "upgrading the job database to schema version \(version) would break references in table \(table); it was left as it was: please report this"
         case .nameClashes(let clashes, let total):
             var lines = ["\(total) files would be saved under a name another file of the job already has:"]
             for clash in clashes.prefix(20) {

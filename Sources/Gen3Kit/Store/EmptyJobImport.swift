@@ -1,0 +1,78 @@
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The import of a manifest into a job that has no files yet, which is how nearly every job starts.
+/// The unique indexes on guid and dest_name are dropped, the rows appended, and the indexes built
+/// again from them in the same transaction: building an index sorts its keys once, where keeping
+/// it up to date put each random GUID into a random page of a large index (1M GUIDs: most of the
+/// import's time). If the manifest repeats a GUID or two files want the same name, building an
+/// index fails, everything rolls back, and the caller imports row by row, which decides those cases.
+extension ManifestImporter {
+    static let writebackRows = 65_536
+
+    /// The summary, or nil when the manifest needs the row-by-row import (a repeat or a name clash).
+    func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary? {
+        let downloadPath = FilePaths.absolute(options.downloadPath)
+        let indexes = try store.statement(FileQueries.uniqueFileIndexes).rows { row in
+            (name: row.string(0) ?? "", sql: row.string(1) ?? "")
+        }
+        // Without both unique indexes, appending could not tell a repeated GUID or name.
+        guard Set(indexes.map(\.name)).isSuperset(of: ["files_guid", "files_dest_name"]) else { return nil }
+        do {
+            return try withImportSettings {
+                try store.connection.transaction(.immediate) {
+                    try appendAll(from: reader, source: path, downloadPath: downloadPath, indexes: indexes, options: options)
+                }
+            }
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            return nil
+        }
+    }
+
+    private func appendAll(from reader: any ManifestReader, source path: String, downloadPath: String,
+                           indexes: [(name: String, sql: String)], options: ImportOptions) throws -> ImportSummary {
+        try saveSettings(options, downloadPath: downloadPath)
+        let now = Clock.now()
+        try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
+        let importID = store.connection.lastInsertRowID
+        for index in indexes { try store.connection.execute("DROP INDEX \"\(index.name)\"") }
+        let append = try store.connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
+        var summary = ImportSummary()
+        var batch: [(entry: ManifestEntry, dest: String?)] = []
+        batch.reserveCapacity(Self.batchRows)
+        var values: [SQLValue] = []
+        values.reserveCapacity(Self.batchRows * 7)
+        func flush(_ statement: Statement) throws {
+            Self.bind(batch, importID: importID, now: now, into: &values)
+            summary.added += try statement.run(values)
+            batch.removeAll(keepingCapacity: true)
+        }
+        // The database file is written as pages leave SQLite's cache; without a push the kernel
+        // holds them all and the commit's sync writes the whole file while nothing else runs.
+        let databaseFile = open(store.connection.path, O_RDONLY | O_CLOEXEC)
+        defer { if databaseFile >= 0 { close(databaseFile) } }
+        while let entry = try reader.next() {
+            summary.entries += 1
+            if summary.entries % Self.writebackRows == 0, databaseFile >= 0 {
+                _ = clinux_start_writeback(databaseFile, 0, 0)
+            }
+            let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+            if wanted == nil || entry.size == nil { summary.withoutMetadata += 1 }
+            batch.append((entry, wanted))
+            if batch.count == Self.batchRows { try flush(append) }
+        }
+        if !batch.isEmpty {
+            try flush(try store.connection.prepare(FileQueries.insertFiles(rows: batch.count, skipKnownGUIDs: false)))
+        }
+        // The index builds sort every key: in temporary files, not in memory, so that a large
+        // manifest does not raise the import's peak memory.
+        try store.connection.execute("PRAGMA temp_store = FILE")
+        for index in indexes { try store.connection.execute(index.sql) }
+        try store.statement(FileQueries.finishImport).run(.integer(importID), .integer(Int64(summary.entries)),
+                                                          .integer(Int64(summary.added)))
+        return summary
+    }
+}
+
