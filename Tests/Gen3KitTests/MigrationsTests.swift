@@ -48,10 +48,10 @@ final class MigrationsTests: XCTestCase {
             """)
         XCTAssertEqual(try Migrator().migrate(connection), [3])
         let rows = try connection.prepare("SELECT id, guid, state, attempts FROM files ORDER BY id").rows { row in
-            "\(row.int(0) ?? 0) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.int(3) ?? 0)"
+            "\(row.int(0)) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.int(3))"
         }
         XCTAssertEqual(rows, ["7 dg.T/1 failed 2", "9 dg.T/2 pending 0"])
-        XCTAssertNil(try connection.prepare("PRAGMA foreign_key_check").first { $0.string(0) })
+        XCTAssertNil(try connection.prepare("PRAGMA foreign_key_check").first { $0.string(0) ?? "" })
         XCTAssertEqual(try connection.prepare("PRAGMA foreign_keys").first { $0.int(0) }, 1)
         XCTAssertEqual(try connection.prepare("SELECT count(*) FROM attempts JOIN files ON files.id = attempts.file_id").first { $0.int(0) }, 2)
         XCTAssertEqual(try connection.prepare("SELECT guid FROM failures").first { $0.string(0) }, "dg.T/1")
@@ -61,5 +61,8 @@ final class MigrationsTests: XCTestCase {
         XCTAssertThrowsError(try connection.execute(
             "INSERT INTO files (guid, dest_name, import_id, created_at, updated_at) VALUES ('dg.T/3', 'b.bin', 1, 0, 0)"), "a taken name")
         XCTAssertThrowsError(try connection.execute("INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome) VALUES (8, 1, 'w', 0, 1, 'done')"), "foreign keys are off")
+        XCTAssertThrowsError(try connection.execute("UPDATE files SET state = 'paused' WHERE id = 9"), "a state the check does not know")
+        XCTAssertThrowsError(try connection.execute("UPDATE attempts SET outcome = 'maybe'"), "an outcome the check does not know")
+        for state in JobState.allCases { XCTAssertNoThrow(try connection.execute("UPDATE files SET state = '\(state.rawValue)' WHERE id = 9")) }
     }
 }

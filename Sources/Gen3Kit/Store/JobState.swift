@@ -1,4 +1,4 @@
-/// Where a file stands in the job. Mirrors the `CHECK (state IN …)` of the `files` table.
+/// Where a file stands in the job. Mirrors the CHECK on `files.state`.
 public enum JobState: String, CaseIterable, Sendable {
     /// Waiting to be claimed once `next_attempt_at` has passed. Set by import, by a retry, by the
     /// rescuer (expired lease), by the supervisor when a worker dies, and by `gen3 retry`.

@@ -60,8 +60,7 @@ public struct ManifestImporter {
             let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
             var batch: [(entry: ManifestEntry, dest: String?)] = []
             batch.reserveCapacity(Self.batchRows)
-            var values: [SQLValue] = []
-            values.reserveCapacity(Self.batchRows * 7)
+            var values = ParameterBuffer(capacity: Self.batchRows * 7)
 
             func insertOne(_ entry: ManifestEntry, wanted: String?) throws {
                 var dest = wanted
@@ -108,7 +107,7 @@ public struct ManifestImporter {
                 if batch.count == Self.batchRows {
                     Self.bind(batch, importID: importID, now: now, into: &values)
                     do {
-                        let changed = try insertBatch.run(values)
+                        let changed = try values.run(insertBatch)
                         summary.added += changed
                         if changed < batch.count {
                             // GUIDs already in the job: rows from earlier imports, or repeats in this one.
@@ -143,17 +142,16 @@ public struct ManifestImporter {
     }
 
     /// The parameters of `FileQueries.insertFiles` for `batch`.
-    static func bind(_ batch: [(entry: ManifestEntry, dest: String?)], importID: Int64, now: Double, into values: inout [SQLValue]) {
-        values.removeAll(keepingCapacity: true)
-        // Appended one by one: an array literal per row was a million short-lived arrays.
+    static func bind(_ batch: [(entry: ManifestEntry, dest: String?)], importID: Int64, now: Double, into values: inout ParameterBuffer) {
+        values.removeAll()
         for (entry, dest) in batch {
-            values.append(.text(entry.guid))
-            values.append(SQLValue(entry.fileName))
-            values.append(SQLValue(dest))
-            values.append(SQLValue(entry.size))
-            values.append(SQLValue(entry.md5))
-            values.append(.integer(importID))
-            values.append(.real(now))
+            values.append(entry.guid)
+            values.append(entry.fileName)
+            values.append(dest)
+            values.append(entry.size)
+            values.append(entry.md5)
+            values.append(importID)
+            values.append(now)
         }
     }
 
