@@ -73,7 +73,10 @@ extension ManifestImporter {
         let cores = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         try store.connection.execute("PRAGMA threads = \(cores)")
         defer { try? store.connection.execute("PRAGMA threads = 0") }
-        for index in indexes { try store.connection.execute(index.sql) }
+        for index in indexes {
+            try store.connection.execute(index.sql)
+            if databaseFile >= 0 { _ = clinux_start_writeback(databaseFile, 0, 0) }
+        }
         try store.statement(FileQueries.finishImport).run(.integer(importID), .integer(Int64(summary.entries)),
                                                           .integer(Int64(summary.added)))
         return summary
