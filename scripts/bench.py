@@ -489,12 +489,14 @@ this machine while the design was chosen; the table above is the benchmark itsel
     chains of `=`, the same rules.
   - Text parameters were each copied into an allocation of SQLite's; a batch's text now sits in one
     reused buffer that SQLite reads in place (3.04 G became 2.70 G).
-  - The manifest is parsed on a thread of its own, a few chunks ahead (about 30% of the
-    instructions, now off the critical path), and the database file is pushed to the disk every
-    65,536 rows so that the commit's sync finds most of it written.
-  - 1M random GUIDs, wall: 20.4 to 21.7 s with the code before this work, 3.8 to 4.9 s after (four
-    runs). What is left is SQLite on one thread: appending about two thirds, building the indexes
-    one third.
+  - The manifest is parsed on a thread of its own, which also decides each file's destination
+    and lays out each batch's parameters, a few batches ahead (that thread is now 38% of the
+    instructions, off the critical path; it took the inserting thread from 1.60 G to 1.25 G).
+    The database file is pushed to the disk every 65,536 rows and after each index build, so
+    that the commit's sync finds most of it written.
+  - 1M random GUIDs, wall: 20.4 to 21.7 s with the code before this work, 4.0 to 4.5 s after
+    (three runs of `/usr/bin/time gen3 import-manifest`). What is left is SQLite on one thread:
+    appending about 60%, building the indexes 40%.
 - **This machine** is slower than the one of the earlier figures in this file's history: the
   same `curl --parallel` run took 0.34 s there and 0.64 to 0.99 s here, and the disk's durable
   write rate varies from run to run between about 240 and 390 MB/s. gen3's large-file rate

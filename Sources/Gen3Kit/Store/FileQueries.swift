@@ -9,12 +9,15 @@ enum FileQueries {
         ON CONFLICT (guid) DO NOTHING
         """
     /// `insertFile` for `rows` rows at once: a statement per row costs more than the row itself
-    /// when a manifest holds a million of them. Parameters 7r+1…7r+7 are row r's. Without
-    /// `skipKnownGUIDs` a GUID already in the table is an error (and needs no unique index on guid).
+    /// when a manifest holds a million of them. Parameters 5r+1…5r+5 are row r's guid, file name,
+    /// destination, size and md5; the two after the last row's are the import's id and time, the
+    /// same for every row. Without `skipKnownGUIDs` a GUID already in the table is an error (and
+    /// needs no unique index on guid).
     static func insertFiles(rows: Int, skipKnownGUIDs: Bool = true) -> String {
+        let importID = "?\(rows * 5 + 1)", now = "?\(rows * 5 + 2)"
         let values = (0..<rows).map { row in
-            let p = (1...7).map { "?\(row * 7 + $0)" }
-            return "(\(p[0]), \(p[1]), \(p[2]), \(p[3]), \(p[4]), \(p[5]), \(p[6]), \(p[6]))"
+            let p = (1...5).map { "?\(row * 5 + $0)" }
+            return "(\(p[0]), \(p[1]), \(p[2]), \(p[3]), \(p[4]), \(importID), \(now), \(now))"
         }
         return """
             INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, import_id, created_at, updated_at)

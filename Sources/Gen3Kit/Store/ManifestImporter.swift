@@ -13,11 +13,11 @@ public struct ManifestImporter {
 
     public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
         // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
-        func reader() throws -> any ManifestReader { PrefetchingManifestReader(try openManifest(path: path, format: format)) }
-        if try !store.hasFiles(), let summary = try importIntoEmptyJob(from: reader(), source: path, options: options) {
+        if try !store.hasFiles(),
+           let summary = try importIntoEmptyJob(from: try openManifest(path: path, format: format), source: path, options: options) {
             return summary
         }
-        return try importEntries(from: reader(), source: path, options: options)
+        return try importEntries(from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
     }
 
     /// Imports whatever `reader` yields; `source` names it in the `imports` table.
@@ -60,7 +60,7 @@ public struct ManifestImporter {
             let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
             var batch: [(entry: ManifestEntry, dest: String?)] = []
             batch.reserveCapacity(Self.batchRows)
-            var values = ParameterBuffer(capacity: Self.batchRows * 7)
+            var values = ParameterBuffer(capacity: Self.batchRows * 5 + 2)
 
             func insertOne(_ entry: ManifestEntry, wanted: String?) throws {
                 var dest = wanted
@@ -144,15 +144,18 @@ public struct ManifestImporter {
     /// The parameters of `FileQueries.insertFiles` for `batch`.
     static func bind(_ batch: [(entry: ManifestEntry, dest: String?)], importID: Int64, now: Double, into values: inout ParameterBuffer) {
         values.removeAll()
-        for (entry, dest) in batch {
-            values.append(entry.guid)
-            values.append(entry.fileName)
-            values.append(dest)
-            values.append(entry.size)
-            values.append(entry.md5)
-            values.append(importID)
-            values.append(now)
-        }
+        for (entry, dest) in batch { appendRow(entry, dest: dest, to: &values) }
+        values.append(importID)
+        values.append(now)
+    }
+
+    /// One row's parameters of `FileQueries.insertFiles`.
+    static func appendRow(_ entry: ManifestEntry, dest: String?, to values: inout ParameterBuffer) {
+        values.append(entry.guid)
+        values.append(entry.fileName)
+        values.append(dest)
+        values.append(entry.size)
+        values.append(entry.md5)
     }
 
     private func existingImport(of guid: String) throws -> Int64? {
