@@ -1,6 +1,7 @@
 /// A manifest reader read a few hundred entries ahead on a thread of its own (see `Prefetcher`).
 /// Entries come out in the same order, then the same error (if any) on every later call, exactly
-/// as from the reader it wraps. Memory is bounded by `chunkSize × (depth + 1)` entries.
+/// as from the reader it wraps. Memory is bounded by `chunkSize × (depth + 2)` entries (those waiting, the
+/// chunk being read, the chunk being handed out).
 final class PrefetchingManifestReader: ManifestReader {
     private let prefetcher: Prefetcher<[ManifestEntry]>
     private var current: [ManifestEntry] = []

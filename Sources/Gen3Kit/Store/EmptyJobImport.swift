@@ -6,8 +6,8 @@ import Glibc
 /// The import of a manifest into a job that has no files yet, which is how nearly every job starts.
 /// The unique indexes on guid and dest_name are dropped, the rows appended, and the indexes built
 /// again from them in the same transaction: building an index sorts its keys once, where keeping
-/// it up to date put each random GUID into a random page of a large index (1M GUIDs: most of the
-/// import's time). If the manifest repeats a GUID or two files want the same name, building an
+/// it up to date put each random GUID into a random page of a large index (1M random GUIDs: most
+/// of a 20 s import). If the manifest repeats a GUID or two files want the same name, building an
 /// index fails, everything rolls back, and the caller imports row by row, which decides those cases.
 extension ManifestImporter {
     static let writebackRows = 65_536
@@ -74,7 +74,7 @@ extension ManifestImporter {
         return summary
     }
 
-    /// A batch of rows with its parameters bound ready, all but the import's id and time.
+    /// A batch of rows with its parameters laid out, all but the import's id and time.
     private struct PreparedBatch {
         var rows = 0
         var withoutMetadata = 0

@@ -27,8 +27,7 @@ public final class Statement {
     @discardableResult
     public func bind(_ values: [SQLValue]) throws -> Statement {
         sqlite3_reset(handle)
-        // Parameters left out are NULL; when every one is bound anew there is nothing to clear
-        // (a million-row import binds 448 at a time).
+        // Parameters left out are NULL; when every one is bound anew there is nothing to clear.
         if values.count < Int(sqlite3_bind_parameter_count(handle)) { sqlite3_clear_bindings(handle) }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
