@@ -38,7 +38,9 @@ final class MigrationsTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let connection = try Connection(path: directory + "/db.sqlite")
-        XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version < 3 }).migrate(connection), [1, 2])
+        var upgrades: [[Int]] = []
+        XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version < 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [1, 2])
+        XCTAssertEqual(upgrades, [], "a new database is not an upgrade")
         try connection.execute("""
             INSERT INTO imports (id, manifest, imported_at) VALUES (1, 'm.json', 0);
             INSERT INTO files (id, guid, dest_name, state, attempts, import_id, created_at, updated_at, finished_at)
@@ -46,7 +48,8 @@ final class MigrationsTests: XCTestCase {
             INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome)
                 VALUES (7, 1, 'w', 0, 1, 'retry'), (7, 2, 'w', 1, 2, 'failed');
             """)
-        XCTAssertEqual(try Migrator().migrate(connection), [3])
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [3])
+        XCTAssertEqual(upgrades, [[2, 3]])
         let rows = try connection.prepare("SELECT id, guid, state, attempts FROM files ORDER BY id").rows { row in
             "\(row.int(0)) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.int(3))"
         }

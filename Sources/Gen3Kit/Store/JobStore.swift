@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The job table behind one database file: named operations over `files`, `attempts` and
 /// `job_settings`. Knows nothing of HTTP.
 public final class JobStore {
@@ -8,7 +12,10 @@ public final class JobStore {
     public init(path: String, create: Bool = true) throws {
         if !create && !FilePaths.exists(path) { throw StoreError.noJob(path: path) }
         connection = try Connection(path: path, create: create)
-        try Migrator().migrate(connection)
+        try Migrator().migrate(connection) { from, to in
+            // A rebuild of a million-row table takes seconds: say why nothing seems to happen.
+            fputs("gen3: upgrading the job database \(path) from schema \(from) to \(to), once (a large job takes a few seconds)\n", stderr)
+        }
     }
 
     /// Caps SQLite's page cache at `kibibytes` for this connection. A run's queries touch a few pages

@@ -9,9 +9,11 @@ public struct Migrator {
 
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
-    /// Brings the schema up to date; returns the versions applied now.
+    /// Brings the schema up to date; returns the versions applied now. `willUpgrade(from, to)` is
+    /// called before an existing job's schema changes (not a new database's), which can take
+    /// seconds for a large job.
     @discardableResult
-    public func migrate(_ connection: Connection) throws -> [Int] {
+    public func migrate(_ connection: Connection, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)
@@ -20,6 +22,7 @@ public struct Migrator {
         if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
         var applied: [Int] = []
         guard migrations.contains(where: { $0.version > current }) else { return applied }
+        if current > 0 { willUpgrade(current, latestVersion) }
         // A migration that rebuilds a table (SQLite's way to change a column) drops the table other
         // rows point at: foreign keys are off while it runs and checked before its commit. The
         // pragma is a no-op inside a transaction, hence out here.
