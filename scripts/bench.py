@@ -494,6 +494,9 @@ this machine while the design was chosen; the table above is the benchmark itsel
     instructions, off the critical path; it took the inserting thread from 1.60 G to 1.25 G).
     The database file is pushed to the disk every 65,536 rows and after each index build, so
     that the commit's sync finds most of it written.
+  - Importing a manifest again (`download-multiple-async` run again to resume) sorts out the GUIDs
+    the job already has with one query per batch instead of one per entry: the same 1M manifest
+    again took 8.3 to 8.9 s before, 5.9 to 6.8 s after.
   - 1M random GUIDs, wall: 20.4 to 21.7 s with the code before this work, 4.0 to 4.5 s after
     (three runs of `/usr/bin/time gen3 import-manifest`). What is left is SQLite on one thread:
     appending about 60%, building the indexes 40%.

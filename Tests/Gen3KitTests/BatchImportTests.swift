@@ -33,6 +33,22 @@ final class BatchImportTests: XCTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 4 * rows)
     }
 
+    /// Repeats inside one full batch count once each time they come, next to rows of earlier imports.
+    func testRepeatsInsideOneBatchAreCountedEachTime() throws {
+        let directory = TemporaryDirectory()
+        let store = try JobStore(path: directory.file("job.sqlite"))
+        let rows = ManifestImporter.batchRows
+        XCTAssertEqual(try importing(entries(0..<10), into: store).added, 10)
+        // One batch: 10 rows of the first import, dg.T/500 three times, the rest new.
+        let batch = entries(0..<10) + entries(500..<501) + entries(500..<501) + entries(500..<501) + entries(1000..<(1000 + rows - 13))
+        XCTAssertEqual(batch.count, rows)
+        let summary = try importing(batch, into: store)
+        XCTAssertEqual(summary.alreadyInJob, 10)
+        XCTAssertEqual(summary.duplicates, 2)
+        XCTAssertEqual(summary.added, rows - 12)
+        XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 10 + rows - 12)
+    }
+
     func testANameClashInsideAFullBatchIsFoundAndRenamed() throws {
         let directory = TemporaryDirectory()
         let store = try JobStore(path: directory.file("job.sqlite"))

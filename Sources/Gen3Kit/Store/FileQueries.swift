@@ -25,6 +25,15 @@ enum FileQueries {
             \(skipKnownGUIDs ? "ON CONFLICT (guid) DO NOTHING" : "")
             """
     }
+    /// How many of `rows` GUIDs (?1…?rows, repeats counted as often as they come) have a row from
+    /// import ?(rows+1).
+    static func countFromImport(rows: Int) -> String {
+        let guids = (1...rows).map { "(?\($0))" }.joined(separator: ", ")
+        return """
+            WITH batch (guid) AS (VALUES \(guids))
+            SELECT count(*) FROM batch JOIN files ON files.guid = batch.guid WHERE files.import_id = ?\(rows + 1)
+            """
+    }
     /// The unique indexes of `files` (name, CREATE statement), which an empty job's import drops
     /// and builds again after its inserts. (Building the partial ones would read the whole table,
     /// for the few cycles per row that keeping them up to date costs.)

@@ -58,6 +58,7 @@ public struct ManifestImporter {
             var nextNumber: [String: Int] = [:]
             let insert = try store.statement(FileQueries.insertFile)
             let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
+            let countFromThisImport = try store.statement(FileQueries.countFromImport(rows: Self.batchRows))
             var batch: [(entry: ManifestEntry, dest: String?)] = []
             batch.reserveCapacity(Self.batchRows)
             var values = ParameterBuffer(capacity: Self.batchRows * 5 + 2)
@@ -110,11 +111,12 @@ public struct ManifestImporter {
                         let changed = try values.run(insertBatch)
                         summary.added += changed
                         if changed < batch.count {
-                            // GUIDs already in the job: rows from earlier imports, or repeats in this one.
-                            var fromThisImport = 0
-                            for (entry, _) in batch {
-                                if try existingImport(of: entry.guid) == importID { fromThisImport += 1 } else { summary.alreadyInJob += 1 }
-                            }
+                            // GUIDs already in the job: rows from earlier imports, or repeats in this
+                            // one. One query for the batch, not one per entry: importing a manifest
+                            // again (resuming a download-multiple-async) asks this of every batch.
+                            Self.bindGUIDs(of: batch, importID: importID, into: &values)
+                            let fromThisImport = try values.first(countFromThisImport) { $0.int(0) } ?? 0
+                            summary.alreadyInJob += batch.count - fromThisImport
                             summary.duplicates += fromThisImport - changed
                         }
                         return
@@ -147,6 +149,13 @@ public struct ManifestImporter {
         for (entry, dest) in batch { appendRow(entry, dest: dest, to: &values) }
         values.append(importID)
         values.append(now)
+    }
+
+    /// The parameters of `FileQueries.countFromImport` for `batch`.
+    static func bindGUIDs(of batch: [(entry: ManifestEntry, dest: String?)], importID: Int64, into values: inout ParameterBuffer) {
+        values.removeAll()
+        for (entry, _) in batch { values.append(entry.guid) }
+        values.append(importID)
     }
 
     /// One row's parameters of `FileQueries.insertFiles`.

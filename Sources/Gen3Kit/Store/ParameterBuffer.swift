@@ -45,6 +45,21 @@ struct ParameterBuffer {
     /// Binds every parameter to `statement` (from 1), runs it to completion and unbinds them, so
     /// that nothing points into the buffer once this returns; the rows changed.
     func run(_ statement: Statement) throws -> Int {
+        try bound(to: statement) {
+            while try statement.step() {}
+            return Int(sqlite3_changes(statement.connection.handle))
+        }
+    }
+
+    /// Like `run`, for a query: its first row mapped, or nil when there is none.
+    func first<T>(_ statement: Statement, map: (Row) throws -> T) throws -> T? {
+        try bound(to: statement) {
+            try statement.step() ? try map(Row(statement: statement)) : nil
+        }
+    }
+
+    /// Runs `body` with every parameter bound to `statement`; resets and unbinds it after.
+    private func bound<T>(to statement: Statement, _ body: () throws -> T) throws -> T {
         try bytes.withUnsafeBufferPointer { base in
             sqlite3_reset(statement.handle)
             defer {
@@ -65,8 +80,7 @@ struct ParameterBuffer {
                 }
                 guard code == SQLITE_OK else { throw SQLiteError(connection: statement.connection.handle, code: code, sql: statement.sql) }
             }
-            while try statement.step() {}
-            return Int(sqlite3_changes(statement.connection.handle))
+            return try body()
         }
     }
 }
