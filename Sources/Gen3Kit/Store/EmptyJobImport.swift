@@ -14,29 +14,22 @@ extension ManifestImporter {
 
     /// The summary, or nil when the manifest needs the row-by-row import (a repeat or a name clash).
     func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary? {
-        let downloadPath = FilePaths.absolute(options.downloadPath)
         let indexes = try store.statement(FileQueries.uniqueFileIndexes).rows { row in
             (name: row.string(0) ?? "", sql: row.string(1) ?? "")
         }
         // Without both unique indexes, appending could not tell a repeated GUID or name.
         guard Set(indexes.map(\.name)).isSuperset(of: ["files_guid", "files_dest_name"]) else { return nil }
         do {
-            return try withImportSettings {
-                try store.connection.transaction(.immediate) {
-                    try appendAll(from: reader, source: path, downloadPath: downloadPath, indexes: indexes, options: options)
-                }
+            return try importTransaction(source: path, options: options) { importID, now in
+                try appendAll(from: reader, importID: importID, now: now, indexes: indexes, options: options)
             }
         } catch let error as SQLiteError where error.isUniqueViolation {
             return nil
         }
     }
 
-    private func appendAll(from reader: any ManifestReader, source path: String, downloadPath: String,
+    private func appendAll(from reader: any ManifestReader, importID: Int64, now: Double,
                            indexes: [(name: String, sql: String)], options: ImportOptions) throws -> ImportSummary {
-        try saveSettings(options, downloadPath: downloadPath)
-        let now = Clock.now()
-        try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
-        let importID = store.connection.lastInsertRowID
         for index in indexes { try store.connection.execute("DROP INDEX \"\(index.name)\"") }
         let append = try store.connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
         var summary = ImportSummary()
@@ -69,8 +62,6 @@ extension ManifestImporter {
             try store.connection.execute(index.sql)
             if databaseFile >= 0 { _ = clinux_start_writeback(databaseFile, 0, 0) }
         }
-        try store.statement(FileQueries.finishImport).run(.integer(importID), .integer(Int64(summary.entries)),
-                                                          .integer(Int64(summary.added)))
         return summary
     }
 

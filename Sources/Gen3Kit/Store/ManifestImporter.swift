@@ -22,14 +22,16 @@ public struct ManifestImporter {
 
     /// Imports whatever `reader` yields; `source` names it in the `imports` table.
     public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
-        let downloadPath = FilePaths.absolute(options.downloadPath)
-        return try withImportSettings {
-            try insertAll(from: reader, source: path, downloadPath: downloadPath, options: options)
+        try importTransaction(source: path, options: options) { importID, now in
+            try insertAll(from: reader, importID: importID, now: now, options: options)
         }
     }
 
-    /// Runs an import's transaction with the connection set up for many inserts, and as it was after.
-    func withImportSettings<T>(_ body: () throws -> T) throws -> T {
+    /// One import: in a transaction, with the connection set up for many inserts (and as it was
+    /// after), the job's settings saved and the `imports` row written; `body` inserts the files of
+    /// import `importID` at time `now`.
+    func importTransaction(source path: String, options: ImportOptions,
+                           _ body: (_ importID: Int64, _ now: Double) throws -> ImportSummary) throws -> ImportSummary {
         // A job's first import has no reader to share the database with (there is nothing to read
         // yet), so it writes through a rollback journal instead of the WAL: for a fresh job that
         // journal holds a few pages, where the WAL takes every page and then copies it again into
@@ -42,105 +44,105 @@ public struct ManifestImporter {
         // go back to files.
         try? store.connection.execute("PRAGMA temp_store = MEMORY")
         defer { try? store.connection.execute("PRAGMA temp_store = DEFAULT") }
-        return try body()
-    }
-
-    private func insertAll(from reader: any ManifestReader, source path: String, downloadPath: String,
-                           options: ImportOptions) throws -> ImportSummary {
-        try store.connection.transaction(.immediate) {
-            try saveSettings(options, downloadPath: downloadPath)
+        return try store.connection.transaction(.immediate) {
+            try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
             let now = Clock.now()
             try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
             let importID = store.connection.lastInsertRowID
-            var summary = ImportSummary()
-            var clashes: [String: [String]] = [:]
-            var clashCount = 0
-            var nextNumber: [String: Int] = [:]
-            let insert = try store.statement(FileQueries.insertFile)
-            let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
-            let countFromThisImport = try store.statement(FileQueries.countFromImport(rows: Self.batchRows))
-            var batch: [(entry: ManifestEntry, dest: String?)] = []
-            batch.reserveCapacity(Self.batchRows)
-            var values = ParameterBuffer(capacity: Self.batchRows * 5 + 2)
-
-            func insertOne(_ entry: ManifestEntry, wanted: String?) throws {
-                var dest = wanted
-                while true {
-                    do {
-                        let changed = try insert.run(.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
-                                                     SQLValue(entry.size), SQLValue(entry.md5), .integer(importID), .real(now))
-                        if changed == 1 {
-                            summary.added += 1
-                        } else if try existingImport(of: entry.guid) == importID {
-                            summary.duplicates += 1
-                        } else {
-                            summary.alreadyInJob += 1
-                        }
-                        return
-                    } catch let error as SQLiteError where error.isUniqueViolation {
-                        // The GUID may be taken too; that counts as a repeat, not a clash.
-                        if let existing = try existingImport(of: entry.guid) {
-                            if existing == importID { summary.duplicates += 1 } else { summary.alreadyInJob += 1 }
-                            return
-                        }
-                        guard let taken = wanted else { throw error }
-                        if options.rename {
-                            let n = (nextNumber[taken] ?? 0) + 1
-                            nextNumber[taken] = n
-                            dest = SafeFileName.numbered(taken, n)
-                            if n == 1 { summary.renamed += 1 }
-                            continue
-                        }
-                        clashCount += 1
-                        if clashes.count < 20 || clashes[taken] != nil {
-                            let owner = try store.guid(usingDestName: taken)
-                            clashes[taken, default: owner.map { [$0] } ?? []].append(entry.guid)
-                        }
-                        return
-                    }
-                }
-            }
-
-            /// A full batch goes in as one statement; one that hits a name clash (rolled back as a
-            /// whole) goes row by row, which decides renames and reports clashes.
-            func flush() throws {
-                defer { batch.removeAll(keepingCapacity: true) }
-                if batch.count == Self.batchRows {
-                    Self.bind(batch, importID: importID, now: now, into: &values)
-                    do {
-                        let changed = try values.run(insertBatch)
-                        summary.added += changed
-                        if changed < batch.count {
-                            // GUIDs already in the job: rows from earlier imports, or repeats in this
-                            // one. One query for the batch, not one per entry: importing a manifest
-                            // again (resuming a download-multiple-async) asks this of every batch.
-                            Self.bindGUIDs(of: batch, importID: importID, into: &values)
-                            let fromThisImport = try values.first(countFromThisImport) { $0.int(0) } ?? 0
-                            summary.alreadyInJob += batch.count - fromThisImport
-                            summary.duplicates += fromThisImport - changed
-                        }
-                        return
-                    } catch let error as SQLiteError where error.isUniqueViolation {}
-                }
-                for (entry, dest) in batch { try insertOne(entry, wanted: dest) }
-            }
-
-            while let entry = try reader.next() {
-                summary.entries += 1
-                let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
-                if wanted == nil || entry.size == nil { summary.withoutMetadata += 1 }
-                batch.append((entry, wanted))
-                if batch.count == Self.batchRows { try flush() }
-            }
-            try flush()
-            if clashCount > 0 {
-                let list = clashes.sorted { $0.key < $1.key }.map { (name: $0.key, guids: $0.value) }
-                throw StoreError.nameClashes(list, total: clashCount)
-            }
+            let summary = try body(importID, now)
             try store.statement(FileQueries.finishImport).run(.integer(importID), .integer(Int64(summary.entries)),
                                                               .integer(Int64(summary.added)))
             return summary
         }
+    }
+
+    private func insertAll(from reader: any ManifestReader, importID: Int64, now: Double, options: ImportOptions) throws -> ImportSummary {
+        var summary = ImportSummary()
+        var clashes: [String: [String]] = [:]
+        var clashCount = 0
+        var nextNumber: [String: Int] = [:]
+        let insert = try store.statement(FileQueries.insertFile)
+        let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
+        let countFromThisImport = try store.statement(FileQueries.countFromImport(rows: Self.batchRows))
+        var batch: [(entry: ManifestEntry, dest: String?)] = []
+        batch.reserveCapacity(Self.batchRows)
+        var values = ParameterBuffer(capacity: Self.batchRows * 5 + 2)
+
+        func insertOne(_ entry: ManifestEntry, wanted: String?) throws {
+            var dest = wanted
+            while true {
+                do {
+                    let changed = try insert.run(.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
+                                                 SQLValue(entry.size), SQLValue(entry.md5), .integer(importID), .real(now))
+                    if changed == 1 {
+                        summary.added += 1
+                    } else if try existingImport(of: entry.guid) == importID {
+                        summary.duplicates += 1
+                    } else {
+                        summary.alreadyInJob += 1
+                    }
+                    return
+                } catch let error as SQLiteError where error.isUniqueViolation {
+                    // The GUID may be taken too; that counts as a repeat, not a clash.
+                    if let existing = try existingImport(of: entry.guid) {
+                        if existing == importID { summary.duplicates += 1 } else { summary.alreadyInJob += 1 }
+                        return
+                    }
+                    guard let taken = wanted else { throw error }
+                    if options.rename {
+                        let n = (nextNumber[taken] ?? 0) + 1
+                        nextNumber[taken] = n
+                        dest = SafeFileName.numbered(taken, n)
+                        if n == 1 { summary.renamed += 1 }
+                        continue
+                    }
+                    clashCount += 1
+                    if clashes.count < 20 || clashes[taken] != nil {
+                        let owner = try store.guid(usingDestName: taken)
+                        clashes[taken, default: owner.map { [$0] } ?? []].append(entry.guid)
+                    }
+                    return
+                }
+            }
+        }
+
+        /// A full batch goes in as one statement; one that hits a name clash (rolled back as a
+        /// whole) goes row by row, which decides renames and reports clashes.
+        func flush() throws {
+            defer { batch.removeAll(keepingCapacity: true) }
+            if batch.count == Self.batchRows {
+                Self.bind(batch, importID: importID, now: now, into: &values)
+                do {
+                    let changed = try values.run(insertBatch)
+                    summary.added += changed
+                    if changed < batch.count {
+                        // GUIDs already in the job: rows from earlier imports, or repeats in this
+                        // one. One query for the batch, not one per entry: importing a manifest
+                        // again (resuming a download-multiple-async) asks this of every batch.
+                        Self.bindGUIDs(of: batch, importID: importID, into: &values)
+                        let fromThisImport = try values.first(countFromThisImport) { $0.int(0) } ?? 0
+                        summary.alreadyInJob += batch.count - fromThisImport
+                        summary.duplicates += fromThisImport - changed
+                    }
+                    return
+                } catch let error as SQLiteError where error.isUniqueViolation {}
+            }
+            for (entry, dest) in batch { try insertOne(entry, wanted: dest) }
+        }
+
+        while let entry = try reader.next() {
+            summary.entries += 1
+            let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+            if wanted == nil || entry.size == nil { summary.withoutMetadata += 1 }
+            batch.append((entry, wanted))
+            if batch.count == Self.batchRows { try flush() }
+        }
+        try flush()
+        if clashCount > 0 {
+            let list = clashes.sorted { $0.key < $1.key }.map { (name: $0.key, guids: $0.value) }
+            throw StoreError.nameClashes(list, total: clashCount)
+        }
+        return summary
     }
 
     /// The parameters of `FileQueries.insertFiles` for `batch`.
@@ -171,7 +173,7 @@ public struct ManifestImporter {
         try store.statement(FileQueries.importOfGUID).first(.text(guid)) { $0.int64(0) }
     }
 
-    func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
+    private func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
         var settings = JobSettings(endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
                                    downloadPath: downloadPath, filenameFormat: options.filenameFormat,
                                    protocolName: options.protocolName)
