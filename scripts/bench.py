@@ -2,7 +2,8 @@
 """Benchmark harness behind scripts/bench.sh: datasets, nginx, the three tools, the table."""
 import argparse, hashlib, json, os, random, resource, shutil, signal, statistics, subprocess, sys, threading, time, uuid
 
-PORT_API, PORT_STORE = 18431, 18432
+PORT_API, PORT_STORE, PORT_BULK, PORT_SLOW = 18431, 18432, 18433, 18434
+FENCE_LATENCY = 0.05
 TOKEN_EXP = 4102444800  # 2100-01-01
 
 
@@ -51,8 +52,11 @@ http {{
   access_log off;
   sendfile on; tcp_nopush on; keepalive_requests 100000; keepalive_timeout 60;
   default_type application/octet-stream;
+  upstream bulk_fence {{ server 127.0.0.1:{PORT_BULK}; keepalive 4; }}
   server {{
     listen 127.0.0.1:{PORT_API};
+    # The bulk route's answer depends on the GUIDs posted, which nginx cannot compute.
+    location = /user/data/download/bulk {{ proxy_pass http://bulk_fence; proxy_http_version 1.1; proxy_set_header Connection ""; }}
     location = /user/credentials/cdis/access_token {{ default_type application/json; return 200 '{{"access_token": "{token}"}}'; }}
     location ~ "^/user/data/download/dg\\.BENCH/[0-9a-f-]{{36}}$" {{ default_type application/json; return 200 '{{"url": "http://127.0.0.2:{PORT_STORE}/small/small-0000000?X-Amz-Signature=bench"}}'; }}
     location ~ ^/user/data/download/dg\\.BENCH/(([a-z]+)-[0-9]+)$ {{ default_type application/json; return 200 '{{"url": "http://127.0.0.2:{PORT_STORE}/$2/$1?X-Amz-Signature=bench"}}'; }}
@@ -64,6 +68,66 @@ http {{
 }}
 """)
     return conf
+
+
+def bench_url(guid):
+    """The presigned URL nginx's one-file route gives for guid (see write_nginx), or None."""
+    name = guid.removeprefix("dg.BENCH/")
+    if len(name) == 36 and all(c in "0123456789abcdef-" for c in name):
+        return f"http://127.0.0.2:{PORT_STORE}/small/small-0000000?X-Amz-Signature=bench"
+    kind, _, number = name.partition("-")
+    if guid.startswith("dg.BENCH/") and kind.isalpha() and kind.islower() and number.isdigit():
+        return f"http://127.0.0.2:{PORT_STORE}/{kind}/{name}?X-Amz-Signature=bench"
+    return None
+
+
+def start_fence(port, latency=0.0):
+    """A Fence in Python, as Fence is, in this process. Without latency it serves only the bulk
+    route, POST /user/data/download/bulk, behind nginx (its answer depends on the GUIDs posted,
+    which nginx cannot compute): the one-file route's URLs, in Fence's answer shape. With latency
+    it is a whole control plane on its own port whose every answer takes that long, as a real
+    Fence's do (it checks the token, asks indexd and arborist, and signs)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    token = "x." + b64({"exp": TOKEN_EXP, "sub": "bench"}) + ".sig"
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the second waits for the delayed ACK.
+        disable_nagle_algorithm = True
+
+        def answer(self, status, obj):
+            time.sleep(latency)
+            body = json.dumps(obj).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            found = bench_url(self.path.removeprefix("/user/data/download/"))
+            self.answer(200, {"url": found}) if found else self.answer(404, {"error": "no such file"})
+
+        def do_POST(self):
+            posted = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if self.path == "/user/credentials/cdis/access_token":
+                return self.answer(200, {"access_token": token})
+            urls, missing = [], []
+            for guid in json.loads(posted).get("guids", []):
+                found = bench_url(guid)
+                if found:
+                    urls.append({"drs_object_id": guid, "url": found})
+                else:
+                    missing.append(guid)
+            self.answer(200, {"urls": urls, "failed_guids": [{"error_code": 404, "object_ids": missing}] if missing else []})
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 class Sampler(threading.Thread):
@@ -176,14 +240,17 @@ def disk_write_rate(root):
     return (512 << 20) / seconds / 1e6 if done.returncode == 0 else float("nan")
 
 
-def run_tool(tool, dataset, entries, root, gen3, creds):
+def run_tool(tool, dataset, entries, root, gen3, creds, endpoint=f"http://127.0.0.1:{PORT_API}"):
     dest = os.path.join(root, "out", tool)
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
-    if tool == "gen3":
+    if tool.startswith("gen3"):
         manifest = os.path.join(root, f"{dataset}.json")
-        command = [gen3, "-v", "--endpoint", f"http://127.0.0.1:{PORT_API}", "--auth", creds, "download-multiple-async",
+        command = [gen3, "-v", "--endpoint", endpoint, "--auth", creds, "download-multiple-async",
                    "--manifest", manifest, "--download-path", dest, "--no-prompt", "--no-progress"]
+        if tool == "gen3-1url":
+            # An older Fence, without the bulk route: one presigned-URL request per file.
+            command.append("--no-bulk-urls")
     elif tool == "aria2c":
         listing = os.path.join(root, f"{dataset}.aria2")
         with open(listing, "w") as f:
@@ -200,9 +267,12 @@ def run_tool(tool, dataset, entries, root, gen3, creds):
             for e in entries:
                 f.write(f'url = "{url(e)}"\noutput = "{dest}/{e[1]}"\n')
         command = ["curl", "--parallel", "--parallel-max", "32", "-s", "--config", config]
+    if tool.startswith("gen3") and os.environ.get("BENCH_WRAP"):
+        # For profiling, e.g. BENCH_WRAP="perf record -g -o /tmp/perf.data".
+        command = os.environ["BENCH_WRAP"].split() + command
     result = measure(command)
     result["ok"] = result["status"] == 0 and verify(dest, entries)
-    if tool == "gen3":
+    if tool.startswith("gen3"):
         tx = [l for l in result["stderr"].splitlines() if "transactions" in l]
         result["tx"] = tx
     if len(entries) < 100:
@@ -222,7 +292,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default="BENCHMARKS.md")
     parser.add_argument("--datasets", default="small,large", help="comma-separated subset, for profiling")
-    parser.add_argument("--tools", default="gen3,aria2c,curl", help="comma-separated subset, for profiling")
+    parser.add_argument("--tools", default="gen3,gen3-1url,aria2c,curl", help="comma-separated subset, for profiling")
     parser.add_argument("--no-import", action="store_true", help="skip the import and memory section")
     parser.add_argument("--report-only", metavar="JSON", help="write the report again from a run's saved results")
     args = parser.parse_args()
@@ -234,7 +304,7 @@ def main():
         saved["datasets"] = {k: [tuple(e) for e in v] for k, v in saved["datasets"].items()}
         args.runs, args.quick = saved["runs"], saved["quick"]
         report(args, saved["datasets"], saved["results"], saved["extra"], saved["small_n"], saved["large_n"],
-               saved["large_size"], saved["manifest_n"], saved["create_us"], saved["disk_mbs"])
+               saved["large_size"], saved["manifest_n"], saved["create_us"], saved["disk_mbs"], saved.get("latency", {}))
         return
     # Not /tmp: test suites create and delete files there all the time, which makes creating files
     # there slow for a few minutes (see creation_cost).
@@ -253,6 +323,7 @@ def main():
     conf = write_nginx(root)
     subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)
     subprocess.run(["nginx", "-c", conf], check=True)
+    bulk_fence = start_fence(PORT_BULK)
     try:
         create_us = creation_cost(root)
         waited = 0
@@ -279,18 +350,39 @@ def main():
                     r = run_tool(tool, dataset, entries, root, args.gen3, creds)
                     print(f"run {run + 1} {dataset:5} {tool:6} wall {r['wall']:.2f}s cpu {r['cpu']:.2f}s rss {r['rss'] / 2**20:.0f} MiB ok={r['ok']}", flush=True)
                     results.setdefault((dataset, tool), []).append(r)
+        latency = fence_latency(root, args.gen3, creds, datasets["small"][:small_n // 5], args.runs) if "gen3" in args.tools else {}
         extra = {} if args.no_import else memory_and_import(root, args.gen3, creds, manifest_n, args.runs)
     finally:
         subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)
+        bulk_fence.shutdown()
         shutil.rmtree(os.path.join(root, "trash"), ignore_errors=True)
     with open(os.path.join(root, "results.json"), "w") as f:
         json.dump({"runs": args.runs, "quick": args.quick, "datasets": datasets, "small_n": small_n, "large_n": large_n,
                    "large_size": large_size, "manifest_n": manifest_n, "create_us": create_us, "disk_mbs": disk_mbs,
+                   "latency": latency,
                    "results": {"/".join(k): [{key: value for key, value in r.items() if key != "stderr"} for r in v]
                                for k, v in results.items()},
                    "extra": {n: {part: {key: value for key, value in r.items() if key != "stderr"} for part, r in e.items()}
                              for n, e in extra.items()}}, f)
-    report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us, disk_mbs)
+    report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us, disk_mbs, latency)
+
+
+def fence_latency(root, gen3, creds, entries, runs):
+    """gen3 with and without bulk URL requests against a Fence whose every answer takes
+    FENCE_LATENCY seconds; the objects still come from nginx."""
+    with open(os.path.join(root, "slow.json"), "w") as f:
+        json.dump([{"object_id": g, "file_name": n, "file_size": s, "md5sum": m} for g, n, s, m in entries], f)
+    server = start_fence(PORT_SLOW, FENCE_LATENCY)
+    out = {}
+    try:
+        for run in range(runs):
+            for tool in (["gen3", "gen3-1url"] if run % 2 == 0 else ["gen3-1url", "gen3"]):
+                r = run_tool(tool, "slow", entries, root, gen3, creds, endpoint=f"http://127.0.0.1:{PORT_SLOW}")
+                print(f"run {run + 1} fence latency {FENCE_LATENCY * 1000:.0f} ms {tool:9} wall {r['wall']:.2f}s ok={r['ok']}", flush=True)
+                out.setdefault(tool, []).append({key: value for key, value in r.items() if key != "stderr"})
+    finally:
+        server.shutdown()
+    return {"files": len(entries), "runs": out}
 
 
 def memory_and_import(root, gen3, creds, manifest_n, runs):
@@ -358,7 +450,7 @@ def targets(datasets, results, extra):
     return ["", "## Targets", "", "| target | this run | |", "|---|---|---|"] + rows
 
 
-def report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us, disk_mbs):
+def report(args, datasets, results, extra, small_n, large_n, large_size, manifest_n, create_us, disk_mbs, latency):
     cores = os.cpu_count()
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lines = ["# Benchmarks", "", f"Machine: {cores} cores, {ram:.0f} GiB RAM. Command: `scripts/bench.sh` "
@@ -377,7 +469,9 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
     for dataset, entries in datasets.items():
         total = sum(e[2] for e in entries)
         base = None
-        for tool in ["gen3", "aria2c", "curl"]:
+        for tool in ["gen3", "gen3-1url", "aria2c", "curl"]:
+            if (dataset, tool) not in results and tool == "gen3-1url":
+                continue
             good = [r for r in results.get((dataset, tool), []) if r["ok"]]
             if not good:
                 lines.append(f"| {dataset} | {tool} | failed | | | | | | | |")
@@ -392,7 +486,23 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
             ratio = f"{fps / base[0]:.2f}" if base else ""
             ratio_mb = f"{mbs / base[1]:.2f}" if base else ""
             lines.append(f"| {dataset} | {tool} | {wall:.2f} | {best:.2f} | {fps:.0f} | {mbs:.1f} | {cpu:.2f} | {rss:.0f} | {ratio} | {ratio_mb} |")
+    lines += ["", "gen3-1url is gen3 with `--no-bulk-urls`: one presigned-URL request per file, as against a Fence "
+              "without the bulk route (before mid-2026). Here Fence answers at once; see the next table for one that takes its time."]
     lines += targets(datasets, results, extra)
+    if latency:
+        lines += ["", f"## A Fence that takes {FENCE_LATENCY * 1000:.0f} ms per answer", "",
+                  f"{latency['files']} small files; the control plane is a Python server that sleeps {FENCE_LATENCY * 1000:.0f} ms "
+                  "before each answer (token, one URL, or a bulk of URLs), as a real Fence takes its time to check the token, "
+                  "ask indexd and arborist and sign; the objects still come from nginx.", "",
+                  "| tool | wall s | files/s | each run s |", "|---|---|---|---|"]
+        for tool in ["gen3", "gen3-1url"]:
+            good = [r for r in latency["runs"].get(tool, []) if r["ok"]]
+            if not good:
+                lines.append(f"| {tool} | failed | | |")
+                continue
+            wall = statistics.median(r["wall"] for r in good)
+            each = ", ".join(f"{r['wall']:.2f}" for r in good)
+            lines.append(f"| {tool} | {wall:.2f} | {latency['files'] / wall:.0f} | {each} |")
     lines += ["", "## Import and memory", "", "GUIDs are random UUIDs behind a prefix, as commons mint them. The largest import is the median of the runs listed.", "",
               "| rows | import s | each import s | import peak RSS MiB | run peak RSS MiB (first 15 s) |", "|---|---|---|---|---|"]
     for n, r in sorted(extra.items()):

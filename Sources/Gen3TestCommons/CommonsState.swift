@@ -44,6 +44,9 @@ final class CommonsState: Sendable {
         return fault
     }
 
+    /// The fault `takeFault` would return, without using it up.
+    func peekFault(_ route: Route, guid: String?) -> Fault? { faults.peek(route: route, guid: guid) }
+
     static var now: Int { Int(Date().timeIntervalSince1970) }
 
     // MARK: - API keys and access tokens

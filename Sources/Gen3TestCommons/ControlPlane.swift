@@ -8,6 +8,14 @@ struct ControlPlane: HTTPResponder {
             guard request.method == .POST else { return .response(.error(405, "use POST")) }
             return .response(fence.accessToken(request))
         }
+        if request.path == "/user/data/download/bulk", request.method == .POST {
+            guard state.configuration.bulkPresignedURLs else {
+                // An older Fence: the one-file route, which takes only GET.
+                state.recorder.update { $0.requests[.bulkDownload, default: 0] += 1 }
+                return .response(.error(405, "use GET"))
+            }
+            return .response(fence.bulkPresignedURLs(request))
+        }
         if let guid = request.pathRemainder(after: "/user/data/download/") {
             guard request.method == .GET else { return .response(.error(405, "use GET")) }
             return .response(fence.presignedURL(request, guid: guid))

@@ -24,14 +24,23 @@ final class FaultPlan: Sendable {
     /// wins over a global one; among equals, the one set first.
     func take(route: Route, guid: String?) -> Fault? {
         entries.withLockedValue { entries in
-            let candidates = entries.indices.filter { entries[$0].fault.route == route }
-            guard let index = candidates.first(where: { guid != nil && entries[$0].guid == guid })
-                ?? candidates.first(where: { entries[$0].guid == nil }) else { return nil }
+            guard let index = Self.match(entries, route: route, guid: guid) else { return nil }
             let fault = entries[index].fault
             if case .times(let count) = entries[index].remaining {
                 if count <= 1 { entries.remove(at: index) } else { entries[index].remaining = .times(count - 1) }
             }
             return fault
         }
+    }
+
+    /// The fault `take` would return, left in place.
+    func peek(route: Route, guid: String?) -> Fault? {
+        entries.withLockedValue { entries in Self.match(entries, route: route, guid: guid).map { entries[$0].fault } }
+    }
+
+    private static func match(_ entries: [Entry], route: Route, guid: String?) -> Int? {
+        let candidates = entries.indices.filter { entries[$0].fault.route == route }
+        return candidates.first(where: { guid != nil && entries[$0].guid == guid })
+            ?? candidates.first(where: { entries[$0].guid == nil })
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Fence's two routes: API key → access token, and GUID → presigned URL.
+/// Fence's routes: API key → access token, GUID → presigned URL, and GUIDs → presigned URLs.
 struct Fence: Sendable {
     let state: CommonsState
 
@@ -26,13 +26,8 @@ struct Fence: Sendable {
             $0.requests[.download, default: 0] += 1
             if let query = request.query { $0.downloadQueries.append(query) }
         }
+        if let refusal = refusedBearer(request) { return refusal }
         let authorization = request.header("Authorization") ?? ""
-        guard authorization.lowercased().hasPrefix("bearer ") else {
-            return .error(401, "missing Authorization: Bearer <access token>")
-        }
-        guard state.isValidAccessToken(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
-            return .error(401, "access token is invalid or expired")
-        }
         let fault = state.takeFault(.download, guid: guid)
         switch fault {
         case .status(let status, _, let retryAfter)?:
@@ -46,5 +41,70 @@ struct Fence: Sendable {
         }
         guard let object = state.store.object(guid: guid) else { return .error(404, "no such object: \(guid)") }
         return .json(200, ["url": state.presignedURL(for: object, expired: fault == .expiredURL)])
+    }
+
+    /// `POST /user/data/download/bulk` with `{"guids": […]}`, answered as Fence does:
+    /// `{"urls": [{"drs_object_id", "url"}], "failed_guids": [{"error_code", "object_ids"}]}`.
+    ///
+    /// A GUID with a ``Route/download`` status fault pending is listed as failed with that status
+    /// and its fault is left for the client's one-GUID request, so a fault set for a GUID acts
+    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well.
+    func bulkPresignedURLs(_ request: HTTPRequest) -> HTTPResponse {
+        state.recorder.update {
+            $0.requests[.bulkDownload, default: 0] += 1
+            if let query = request.query { $0.downloadQueries.append(query) }
+        }
+        if let refusal = refusedBearer(request) { return refusal }
+        if case .status(let status, _, let retryAfter)? = state.takeFault(.bulkDownload, guid: nil) {
+            return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        }
+        guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
+              let guids = body["guids"] as? [String] else {
+            return .error(400, "missing required argument `guids`")
+        }
+        var urls: [[String: Any]] = []
+        var failed: [Int: [String]] = [:]
+        for guid in guids {
+            var url: String?
+            var expired = false
+            switch state.peekFault(.download, guid: guid) {
+            case .presignedURL(let hostile)?:
+                _ = state.takeFault(.download, guid: guid)
+                url = hostile
+            case .expiredURL?:
+                _ = state.takeFault(.download, guid: guid)
+                expired = true
+            case .status(let status, _, _)?:
+                failed[status, default: []].append(guid)
+                continue
+            case .some:
+                failed[500, default: []].append(guid)
+                continue
+            case nil:
+                break
+            }
+            if url == nil {
+                guard let object = state.store.object(guid: guid) else {
+                    failed[404, default: []].append(guid)
+                    continue
+                }
+                url = state.presignedURL(for: object, expired: expired)
+            }
+            urls.append(["drs_object_id": guid, "url": url ?? ""])
+        }
+        let failures = failed.keys.sorted().map { ["error_code": $0, "object_ids": failed[$0] ?? []] as [String: Any] }
+        return .json(200, ["urls": urls, "failed_guids": failures])
+    }
+
+    /// The 401 Fence answers a request without a valid access token, or nil.
+    private func refusedBearer(_ request: HTTPRequest) -> HTTPResponse? {
+        let authorization = request.header("Authorization") ?? ""
+        guard authorization.lowercased().hasPrefix("bearer ") else {
+            return .error(401, "missing Authorization: Bearer <access token>")
+        }
+        guard state.isValidAccessToken(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            return .error(401, "access token is invalid or expired")
+        }
+        return nil
     }
 }

@@ -4,6 +4,8 @@ public enum Route: String, Sendable, Hashable, CaseIterable {
     case token
     /// Fence: `GET /user/data/download/{guid}`, which answers a presigned URL.
     case download
+    /// Fence: `POST /user/data/download/bulk`, which answers presigned URLs for a list of GUIDs.
+    case bulkDownload = "bulk_download"
     /// indexd: `GET /index/{guid}`.
     case index
     /// The storage host: `GET /objects/{index}?expires=…&sig=…`.

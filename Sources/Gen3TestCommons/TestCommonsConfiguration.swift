@@ -32,6 +32,9 @@ public struct TestCommonsConfiguration: Sendable {
     public var tokenLifetime: Int = 3600
     /// Seconds a presigned URL lasts.
     public var presignedURLLifetime: Int = 3600
+    /// Whether Fence answers `POST /user/data/download/bulk` (Fence releases since mid-2026); when
+    /// false it refuses it as older releases do (405), so clients fall back to one URL per request.
+    public var bulkPresignedURLs = true
     /// Secret behind the accepted API key, the access tokens and the presigned URLs' signatures.
     public var apiKeySecret = "test-secret"
 

@@ -44,6 +44,9 @@ struct TestCommonsCommand: ParsableCommand {
     @Option(help: "Seconds a presigned URL lasts.")
     var presignedURLLifetime = 3600
 
+    @Flag(help: "Refuse POST /user/data/download/bulk (405), as Fence releases before mid-2026 do, so clients ask for one presigned URL per request.")
+    var noBulkURLs = false
+
     @Option(help: "Write a manifest of all the objects to this path.")
     var writeManifest: String?
 
@@ -73,6 +76,7 @@ struct TestCommonsCommand: ParsableCommand {
         configuration.maxSize = maxSize
         configuration.tokenLifetime = tokenLifetime
         configuration.presignedURLLifetime = presignedURLLifetime
+        configuration.bulkPresignedURLs = !noBulkURLs
         // Blocked before the event loop threads exist, so they inherit the mask and the signals
         // wait for sigwait below instead of killing the process.
         var signals = sigset_t()

@@ -37,6 +37,9 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "Sync each file to disk on its own instead of one file-system sync per group of finished files (slower for small files; for disks shared with heavy writers).")
     var syncEachFile = false
 
+    @Flag(help: "Ask Fence for one presigned URL per request, even where it answers many at once (POST /user/data/download/bulk, used by default when the commons has it).")
+    var noBulkUrls = false
+
     @Flag(help: "Do not verify TLS certificates (prints a warning). Only for a test commons with a self-signed certificate.")
     var insecure = false
 
@@ -52,6 +55,7 @@ struct RunFlags: ParsableArguments {
         options.http.connectTimeout = max(0.1, connectTimeout)
         options.skipCompleted = skipCompleted
         options.syncEachFile = syncEachFile
+        options.bulkURLs = !noBulkUrls
         options.http.verifyTLS = !insecure
         return options
     }
@@ -67,6 +71,7 @@ struct RunFlags: ParsableArguments {
         ]
         if skipCompleted { arguments.append("--skip-completed") }
         if syncEachFile { arguments.append("--sync-each-file") }
+        if noBulkUrls { arguments.append("--no-bulk-urls") }
         if insecure { arguments.append("--insecure") }
         return arguments
     }

@@ -26,6 +26,28 @@ public struct CommonsRequests {
         return try request(url: url, headers: ["Authorization: Bearer " + token, "Accept: application/json"])
     }
 
+    /// A handle for `bulkPresign` only: a POST's options stay on its handle, so it never joins the
+    /// pool of GET handles.
+    func makeBulkHandle() throws -> CurlEasy {
+        let easy = try CurlEasy()
+        try easy.apply(http, followRedirects: false)
+        try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
+        return easy
+    }
+
+    /// `POST /user/data/download/bulk` for `guids` on `easy` (from `makeBulkHandle`).
+    func bulkPresign(_ easy: CurlEasy, guids: [String], token: String) throws -> MemoryReceiver {
+        var url = endpoint + BulkPresign.path
+        if let protocolName, !protocolName.isEmpty { url += "?protocol=" + Endpoint.pathEncoded(protocolName) }
+        let receiver = MemoryReceiver()
+        easy.clearError()
+        easy.receiver = receiver
+        try easy.set(CCURLOPT_URL, string: url)
+        try easy.setHeaders(["Authorization: Bearer " + token, "Content-Type: application/json", "Accept: application/json"])
+        try easy.setPostBody(BulkPresign.body(guids: guids))
+        return receiver
+    }
+
     /// `GET /index/{guid}`: name, size and md5 when the manifest lacked them.
     public func indexRecord(guid: String) throws -> (CurlEasy, MemoryReceiver) {
         try request(url: endpoint + "/index/" + Endpoint.pathEncoded(guid), headers: ["Accept: application/json"])

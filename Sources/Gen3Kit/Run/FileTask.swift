@@ -12,6 +12,8 @@ final class FileTask {
     var partAbsent = false
     /// The body is complete in memory and its md5 is still to be checked, by the renamer.
     var md5Deferred = false
+    /// This file asks Fence for its URL on its own, not in a bulk request (`PresignAhead`).
+    var presignAlone = false
     /// A 401 from Fence gets one token refresh per attempt.
     var refreshedToken = false
     /// The bearer token of this attempt's Fence request, only to scrub it from server text we keep.

@@ -10,6 +10,9 @@ final class JobExecutor {
     enum Step {
         /// Run this request; its result comes back to `handle`.
         case request(CurlEasy)
+        /// The file needs a presigned URL and may get it in bulk (`PresignAhead`); with it, go on
+        /// with `startDownload`, without it, with `presignOne`.
+        case needsURL
         /// The attempt is over; the completer records it.
         case finished(AttemptRecord)
         /// The body is complete and matches its size and md5; the record is committed once the
@@ -25,6 +28,8 @@ final class JobExecutor {
     let settings: JobSettings
     let options: RunOptions
     let logger: Logger
+    /// Files get their presigned URLs in bulk (`PresignAhead`) unless one must ask on its own.
+    var presignInBulk = false
     /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
     private(set) var pauseUntil: Double = 0
     /// Handles for storage hosts: they never carry the bearer token (see `CurlHandlePool`).
@@ -108,8 +113,15 @@ final class JobExecutor {
         return .finished(AttemptRecord(fileID: task.file.id, outcome: .skipped, startedAt: task.startedAt, bytesOnDisk: size))
     }
 
+    /// Asks Fence for this file's URL on its own: the bulk answer lacked it, or it got too old.
+    func presignOne(_ task: FileTask) -> Step {
+        task.presignAlone = true
+        return presign(task)
+    }
+
     private func presign(_ task: FileTask) -> Step {
         task.phase = .presign
+        if presignInBulk && !task.presignAlone { return .needsURL }
         let token: String
         do {
             token = try tokens.current()
@@ -123,7 +135,8 @@ final class JobExecutor {
         return make(task) { try requests.presign(guid: task.file.guid, token: token).0 }
     }
 
-    private func download(_ task: FileTask, url: String) -> Step {
+    /// Fetches the body from `url`, a presigned URL from Fence.
+    func startDownload(_ task: FileTask, url: String) -> Step {
         task.phase = .download
         let lower = url.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
@@ -217,7 +230,7 @@ final class JobExecutor {
             guard let url = CommonsRequests.presignedURL(from: receiver.body) else {
                 return retry(task, "fence answered without a url", status: status)
             }
-            return download(task, url: url)
+            return startDownload(task, url: url)
         case 401 where !task.refreshedToken:
             // An expired or revoked token: one refresh per attempt, not counted as an attempt.
             task.refreshedToken = true

@@ -26,6 +26,10 @@ public struct RunOptions: Sendable, Equatable {
     /// faster for small files, but also writes out whatever else is pending on that file system,
     /// which on a disk shared with heavy writers can make each group wait for them.
     public var syncEachFile = false
+    /// Ask Fence for the presigned URLs of many files in one request (`POST
+    /// /user/data/download/bulk`) when the commons has that route; off, or on a commons without it,
+    /// each file gets its own request.
+    public var bulkURLs = true
     public var http = HTTPOptions()
 
     public init() {}

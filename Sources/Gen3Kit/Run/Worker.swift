@@ -33,6 +33,7 @@ public final class Worker {
     private let completer: JobCompleter
     private let multi: CurlMulti
     private let renamer: DurableRenamer
+    private let presigner: PresignAhead
     private var queue: [ClaimedFile] = []
     private var queueHead = 0
     private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
@@ -53,6 +54,9 @@ public final class Worker {
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
         executor = JobExecutor(requests: requests, tokens: tokens, store: store, settings: settings, options: options,
                                logger: logger)
+        presigner = PresignAhead(enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
+                                 requests: requests, tokens: tokens, logger: logger)
+        executor.presignInBulk = options.bulkURLs
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
@@ -91,10 +95,14 @@ public final class Worker {
                     stopDeadline = fatal == nil ? now + options.shutdownGrace : now
                     logger.info("stopping: \(active.count) transfers in flight")
                 }
-                if let deadline = stopDeadline, active.isEmpty || now >= deadline { break }
+                if let deadline = stopDeadline, (active.isEmpty && !presigner.isAsking) || now >= deadline { break }
                 if stopDeadline == nil { try startTransfers(now: now, fatal: &fatal) }
                 try multi.perform()
                 for (easy, code) in multi.takeFinished() {
+                    if presigner.owns(easy) {
+                        askAlone(presigner.finish(easy, code: code), fatal: &fatal)
+                        continue
+                    }
                     guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
                     let phase = entry.task.phase
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task, fatal: &fatal)
@@ -104,14 +112,14 @@ public final class Worker {
                 try completer.flushIfDue()
                 try heartbeat(now: now)
                 try reportProgress(now: now)
-                let claimedAll = queueHead >= queue.count
+                let claimedAll = queueHead >= queue.count && presigner.isEmpty
                 if active.isEmpty && renamer.outstanding > 0 && (claimedAll || renamer.outstanding >= Worker.maxAwaitingSync) {
                     renamer.wait(timeout: 0.1)
                 } else if active.isEmpty && claimedAll && stopDeadline == nil && fatal == nil {
                     try completer.flush()
                     if try store.unfinishedCount() == 0 { break }
                     idle(now: now)
-                } else if !active.isEmpty {
+                } else if !active.isEmpty || presigner.isAsking {
                     multi.poll(timeoutMilliseconds: 200)
                 } else if now < executor.pauseUntil {
                     // Claimed rows wait out a Retry-After: nothing to poll for.
@@ -129,7 +137,7 @@ public final class Worker {
             return .fatal("job database error: \(error)")
         }
         renamer.close()
-        logger.info("worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions")
+        logger.info("worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests")
         if let fatal { return .fatal(fatal) }
         return StopSignal.requested ? .stopped : .finished
     }
@@ -138,22 +146,64 @@ public final class Worker {
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
         while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil
                 && renamer.outstanding < Worker.maxAwaitingSync {
-            if queueHead >= queue.count {
-                guard now >= nextClaim else { return }
-                let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
-                queue = try store.claimBatch(owner: owner, limit: limit, leaseSeconds: options.leaseSeconds, now: now)
-                queueHead = 0
-                claims += 1
-                if queue.isEmpty {
-                    nextClaim = now + 0.2
-                    return
-                }
-                logger.debug("claimed \(queue.count) files")
+            if let ready = presigner.takeReady(now: now) {
+                let step = ready.url.map { executor.startDownload(ready.task, url: $0) } ?? executor.presignOne(ready.task)
+                apply(step, to: ready.task, fatal: &fatal)
+                continue
             }
-            let task = FileTask(file: queue[queueHead])
-            queueHead += 1
+            // Files wait for the bulk answers already out.
+            guard presigner.hasRoom, let task = try nextTask(now: now) else { break }
             apply(executor.start(task), to: task, fatal: &fatal)
         }
+        // The next files ask for their URLs while the transfers before them run.
+        while presigner.enabled && presigner.hasRoom && fatal == nil && now >= executor.pauseUntil,
+              let task = try nextTask(now: now) {
+            apply(executor.start(task), to: task, fatal: &fatal)
+        }
+        if fatal == nil { askInBulk(fatal: &fatal) }
+    }
+
+    /// The next claimed file, claiming a batch when none is left; nil when there is none for now.
+    private func nextTask(now: Double) throws -> FileTask? {
+        if queueHead >= queue.count {
+            guard now >= nextClaim else { return nil }
+            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
+            queue = try store.claimBatch(owner: owner, limit: limit, leaseSeconds: options.leaseSeconds, now: now)
+            queueHead = 0
+            claims += 1
+            if queue.isEmpty {
+                nextClaim = now + 0.2
+                return nil
+            }
+            logger.debug("claimed \(queue.count) files")
+        }
+        queueHead += 1
+        return FileTask(file: queue[queueHead - 1])
+    }
+
+    private func askInBulk(fatal: inout String?) {
+        while true {
+            switch presigner.dueRequest() {
+            case .nothing:
+                return
+            case .request(let easy):
+                do {
+                    try multi.add(easy)
+                } catch {
+                    askAlone(presigner.abandon(easy), fatal: &fatal)
+                    return
+                }
+            case .alone(let tasks):
+                askAlone(tasks, fatal: &fatal)
+                return
+            }
+        }
+    }
+
+    /// Files the bulk request did not get URLs for ask Fence one at a time.
+    private func askAlone(_ tasks: [FileTask], fatal: inout String?) {
+        executor.presignInBulk = presigner.enabled
+        for task in tasks { apply(executor.presignOne(task), to: task, fatal: &fatal) }
     }
 
     private func apply(_ step: JobExecutor.Step, to task: FileTask, fatal: inout String?) {
@@ -165,6 +215,8 @@ public final class Worker {
             } catch {
                 completer.add(executor.release(task, reason: "could not start a transfer: \(error)"))
             }
+        case .needsURL:
+            presigner.add(task)
         case .finished(let record):
             completer.add(record)
         case .verified(let record):
@@ -227,6 +279,9 @@ public final class Worker {
             completer.add(executor.release(entry.task, reason: nil))
         }
         active.removeAll()
+        let held = presigner.takeAll()
+        for request in held.requests { multi.remove(request) }
+        for task in held.tasks { completer.add(executor.release(task, reason: nil)) }
         queue.removeAll()
         queueHead = 0
         try completer.flush()
