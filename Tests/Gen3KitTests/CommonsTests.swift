@@ -72,8 +72,9 @@ final class CommonsTests: XCTestCase {
         for (body, expected) in cases {
             XCTAssertEqual(CommonsRequests.presignedURL(from: Array(body.utf8)), expected, body)
         }
-        XCTAssertNotNil(FlatJSONObject(Array(#"{"url": "https://h/"}"#.utf8)))
-        XCTAssertNil(FlatJSONObject(Array(#"{"url": "https:\/\/h"}"#.utf8)), "escapes go to the full parser")
+        XCTAssertNotNil(PlainJSON.parse(Array(#"{"url": "https://h/"}"#.utf8)))
+        XCTAssertNil(PlainJSON.parse(Array(#"{"url": "https:\/\/h"}"#.utf8)), "escapes go to the full parser")
+        XCTAssertNil(PlainJSON.parse(Array(#"{"url": "a", "url": "b"}"#.utf8)), "so do repeated keys")
     }
 
     func testPathEncodingKeepsGUIDsAndEscapesTheRest() {
