@@ -35,8 +35,7 @@ final class PresignAhead {
     private let tokens: AccessTokenProvider
     private let logger: Logger
     private var waiting: [FileTask] = []
-    private var ready: [(task: FileTask, url: String, at: Double)] = []
-    private var readyHead = 0
+    private var ready = FIFO<(task: FileTask, url: String, at: Double)>()
     private var flights: [(easy: CurlEasy, receiver: MemoryReceiver, tasks: [FileTask])] = []
     private var idleHandles: [CurlEasy] = []
     /// Files that make a bulk request worth sending while others are out.
@@ -57,7 +56,7 @@ final class PresignAhead {
         self.logger = logger
     }
 
-    var readyCount: Int { ready.count - readyHead }
+    var readyCount: Int { ready.count }
     var isAsking: Bool { !flights.isEmpty }
     var isEmpty: Bool { waiting.isEmpty && readyCount == 0 && flights.isEmpty }
     /// Whether the worker may start another file (with bulk requests off, files never wait here).
@@ -70,13 +69,8 @@ final class PresignAhead {
 
     /// The next file with a URL, in order; the URL is nil when it has grown too old to use.
     func takeReady(now: Double) -> (task: FileTask, url: String?)? {
-        guard readyHead < ready.count else { return nil }
-        let entry = ready[readyHead]
-        readyHead += 1
-        if readyHead == ready.count {
-            ready.removeAll(keepingCapacity: true)
-            readyHead = 0
-        }
+        // A FIFO that lets go of taken entries: each holds a task, and a task its body.
+        guard let entry = ready.popFirst() else { return nil }
         return (entry.task, now - entry.at <= Self.maxURLAge ? entry.url : nil)
     }
 
@@ -159,13 +153,11 @@ final class PresignAhead {
     /// Everything held here, for the worker to release; the requests out are dropped.
     func takeAll() -> (requests: [CurlEasy], tasks: [FileTask]) {
         var tasks = waiting
-        tasks += ready[readyHead...].map(\.task)
+        tasks += ready.removeAll().map(\.task)
         tasks += flights.flatMap(\.tasks)
         let requests = flights.map(\.easy)
         idleHandles += requests
         waiting.removeAll()
-        ready.removeAll()
-        readyHead = 0
         flights.removeAll()
         return (requests, tasks)
     }
