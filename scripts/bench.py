@@ -294,6 +294,7 @@ def main():
     parser.add_argument("--datasets", default="small,large", help="comma-separated subset, for profiling")
     parser.add_argument("--tools", default="gen3,gen3-1url,aria2c,curl", help="comma-separated subset, for profiling")
     parser.add_argument("--no-import", action="store_true", help="skip the import and memory section")
+    parser.add_argument("--no-latency", action="store_true", help="skip the slow-Fence section")
     parser.add_argument("--report-only", metavar="JSON", help="write the report again from a run's saved results")
     args = parser.parse_args()
     if args.report_only:
@@ -350,7 +351,7 @@ def main():
                     r = run_tool(tool, dataset, entries, root, args.gen3, creds)
                     print(f"run {run + 1} {dataset:5} {tool:6} wall {r['wall']:.2f}s cpu {r['cpu']:.2f}s rss {r['rss'] / 2**20:.0f} MiB ok={r['ok']}", flush=True)
                     results.setdefault((dataset, tool), []).append(r)
-        latency = fence_latency(root, args.gen3, creds, datasets["small"][:small_n // 5], args.runs) if "gen3" in args.tools else {}
+        latency = fence_latency(root, args.gen3, creds, datasets["small"][:small_n // 5], args.runs) if "gen3" in args.tools and not args.no_latency else {}
         extra = {} if args.no_import else memory_and_import(root, args.gen3, creds, manifest_n, args.runs)
     finally:
         subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)
