@@ -270,6 +270,9 @@ def run_tool(tool, dataset, entries, root, gen3, creds, endpoint=f"http://127.0.
     if tool.startswith("gen3") and os.environ.get("BENCH_WRAP"):
         # For profiling, e.g. BENCH_WRAP="perf record -g -o /tmp/perf.data".
         command = os.environ["BENCH_WRAP"].split() + command
+    # The tool before may have left a gigabyte in the page cache (curl and aria2c do not sync):
+    # without this the kernel writes it out during the next tool's run, which then pays for it.
+    os.sync()
     result = measure(command)
     result["ok"] = result["status"] == 0 and verify(dest, entries)
     if tool.startswith("gen3"):
