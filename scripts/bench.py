@@ -553,9 +553,10 @@ this machine while the design was chosen; the table above is the benchmark itsel
   with heavy writers), `--sync-each-file` syncs each file on its own. A lone file (a large one,
   usually) gets its own `fdatasync`.
 - **Small files** (under 64 KiB) are assembled in memory, so the transfer loop keeps only the
-  requests (storage, and a share of a bulk Fence request) and a copy. The renamer checks the md5, writes the body to a file
-  with no name yet (`O_TMPFILE`) and links it at its final name: one directory entry per file
-  instead of a part name and a rename, and nothing left behind by a crash. A row's first claim
+  requests (storage, and a share of a bulk Fence request) and a copy. The renamer checks the
+  md5, writes the body to a file with no name yet (`O_TMPFILE`) and links it at its final name:
+  one directory entry per file instead of a part name and a rename, and nothing left behind by a
+  crash. A row's first claim
   skips looking names up in the download directory (those lookups waited on the renamer's
   directory changes). Easy handles are kept and reused, with their options set once. Transfer
   loop, from a profile of the small set: kernel (network) 33%, libcurl 24%, libc (malloc, copies)
@@ -567,15 +568,15 @@ this machine while the design was chosen; the table above is the benchmark itsel
 - **Presigned URLs in bulk.** Fence releases since mid-2026 answer `POST /user/data/download/bulk`
   with the URLs of a list of GUIDs. gen3 asks for the next 32 files' URLs at once, up to 4 such
   requests out, a few rounds of transfers ahead (a URL that waited more than 60 s for a slot is
-  fetched again, alone); an older Fence's 405 turns it back to one request per file. Here
-  (gen3 against gen3-1url, the same build with `--no-bulk-urls`) nginx's one-file answers are
-  instant, so the saving is CPU, not waiting: about 10% of gen3's CPU for the small set (1.39
-  against 1.53 s, medians of 5 in one run while this was built), with the wall time the same
-  within this VM's noise, because the renamer is then what the transfers wait for. Against a
-  Fence that takes its time (the table above: 50 ms per answer, a tenth of what a busy
-  production Fence can take) bulk requests are what keeps small files moving. Writing and
-  reading the JSON of a bulk request by hand matters: Foundation's writer and parser cost about
-  17 us per file, more than the request they saved.
+  fetched again, alone); an older Fence's 405 turns it back to one request per file. Here nginx's
+  one-file answers are instant, so the saving is CPU, not waiting: gen3 against gen3-1url (the
+  same build with `--no-bulk-urls`) used 1.25 against 1.57 s and 1.32 against 1.77 s of CPU for
+  the small set (the medians of this session's two full runs), about a fifth, while the wall times
+  stayed within this VM's noise (1.44 against 1.45 s, 1.45 against 1.63 s): with the URLs in hand,
+  the transfers wait for the renamer. Against a Fence that takes its time (the table above: 50 ms
+  per answer) bulk requests are five times faster. Writing and reading a bulk request's JSON by
+  hand matters: Foundation's writer and parser cost about 17 us per file, more than the request
+  they saved.
 - **Large files**: the transfer loop copies each chunk into one of four 256 KiB buffers; one
   thread of the file hashes them (md5 is about 1.5 s of CPU per GiB, the largest single item),
   another writes them with `O_DIRECT`, so the data reaches the disk once, without the page-cache
@@ -630,9 +631,14 @@ this machine while the design was chosen; the table above is the benchmark itsel
   - 1M random GUIDs, wall: 20.4 to 21.7 s with the code before this work, 4.0 to 4.5 s after
     (three runs of `/usr/bin/time gen3 import-manifest`). What is left is SQLite on one thread:
     appending about 60%, building the indexes 40%.
+- **Each run starts after a `sync`.** curl and aria2c finish with their files still in the page
+  cache (1 GiB for the large set), which the kernel would otherwise write out during the next
+  tool's run. In the run before this was added, gen3 took 3.46 s for the large set when it ran
+  first and 4.76 and 4.20 s right after curl. With the sync its runs still spread from 3.59 to
+  5.46 s, so on this disk the sync removes one cause of noise, not most of it.
 - **This machine** is slower than the one of the earlier figures in this file's history: the
   same `curl --parallel` run took 0.34 s there and 0.64 to 0.99 s here, and the disk's durable
-  write rate varies from run to run between about 240 and 390 MB/s. gen3's large-file rate
+  write rate varies from run to run between about 220 and 390 MB/s. gen3's large-file rate
   follows it; aria2c's, which is CPU-bound, does not, so the ratio to aria2c moves with the disk.
 """
 
