@@ -143,8 +143,11 @@ final class PresignAhead {
     }
 
     private func giveUp(_ tasks: [FileTask], _ reason: String) -> [FileTask] {
+        // Other requests may still be out; the first refusal is the one worth saying.
+        if enabled {
+            logger.info("the commons refused a bulk presigned-URL request (\(reason)); asking for one URL per file from now on")
+        }
         enabled = false
-        logger.info("the commons refused a bulk presigned-URL request (\(reason)); asking for one URL per file from now on")
         let rest = waiting
         waiting.removeAll()
         return tasks + rest
