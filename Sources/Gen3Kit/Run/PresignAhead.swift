@@ -14,7 +14,7 @@ final class PresignAhead {
     /// A URL older than this is not used: presigned URLs last an hour by default, but a commons
     /// may sign shorter ones, and a file that waited this long behind large transfers can spare a
     /// request.
-    static let maxURLAge: Double = 60
+    static let maxURLAge = Double(TestHooks.urlMaxAge ?? 60)
     /// 5xx, 429 or network errors in a row after which bulk requests stop for this run.
     static let failuresToGiveUp = 3
     /// Bulk requests out at once.

@@ -10,6 +10,9 @@ import Glibc
 enum TestHooks {
     private static let killAfterRenames = setting("GEN3_TEST_KILL_AFTER_RENAMES")
     private static let killAfterBytes = setting("GEN3_TEST_KILL_AFTER_BYTES")
+    /// Seconds a bulk-fetched presigned URL may wait for a slot (`PresignAhead.maxURLAge`); a
+    /// negative value makes every such URL too old, without a test having to wait.
+    static let urlMaxAge = setting("GEN3_TEST_URL_MAX_AGE")
     private static var renames = 0
     private static var bytes = 0
 
