@@ -10,8 +10,8 @@ final class JobExecutor {
     enum Step {
         /// Run this request; its result comes back to `handle`.
         case request(CurlEasy)
-        /// The file needs a presigned URL and may get it in bulk (`PresignAhead`); with it, go on
-        /// with `startDownload`, without it, with `presignOne`.
+        /// The file needs a presigned URL and may get it in bulk (`PresignAhead`, with
+        /// `--no-bulk-urls` off); with it, go on with `startDownload`, without it, with `presignOne`.
         case needsURL
         /// The attempt is over; the completer records it.
         case finished(AttemptRecord)
@@ -28,8 +28,6 @@ final class JobExecutor {
     let settings: JobSettings
     let options: RunOptions
     let logger: Logger
-    /// Files get their presigned URLs in bulk (`PresignAhead`) unless one must ask on its own.
-    var presignInBulk = false
     /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
     private(set) var pauseUntil: Double = 0
     /// Handles for storage hosts: they never carry the bearer token (see `CurlHandlePool`).
@@ -121,7 +119,7 @@ final class JobExecutor {
 
     private func presign(_ task: FileTask) -> Step {
         task.phase = .presign
-        if presignInBulk && !task.presignAlone { return .needsURL }
+        if options.bulkURLs && !task.presignAlone { return .needsURL }
         let token: String
         do {
             token = try tokens.current()

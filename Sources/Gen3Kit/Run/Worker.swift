@@ -56,7 +56,6 @@ public final class Worker {
                                logger: logger)
         presigner = PresignAhead(enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
                                  requests: requests, tokens: tokens, logger: logger)
-        executor.presignInBulk = options.bulkURLs
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
@@ -202,7 +201,6 @@ public final class Worker {
 
     /// Files the bulk request did not get URLs for ask Fence one at a time.
     private func askAlone(_ tasks: [FileTask], fatal: inout String?) {
-        executor.presignInBulk = presigner.enabled
         for task in tasks { apply(executor.presignOne(task), to: task, fatal: &fatal) }
     }
 
@@ -216,7 +214,8 @@ public final class Worker {
                 completer.add(executor.release(task, reason: "could not start a transfer: \(error)"))
             }
         case .needsURL:
-            presigner.add(task)
+            // The commons may have turned bulk requests down since the run began.
+            if presigner.enabled { presigner.add(task) } else { apply(executor.presignOne(task), to: task, fatal: &fatal) }
         case .finished(let record):
             completer.add(record)
         case .verified(let record):
