@@ -1,5 +1,3 @@
-import Foundation
-
 /// Fence's bulk presigned-URL route, `POST /user/data/download/bulk` (Fence releases since mid-2026):
 /// `{"guids": […]}` in, `{"urls": [{"drs_object_id", "url"}], "failed_guids": […]}` out. One request
 /// for a batch of files where the older route takes one per file, and Fence checks the batch's
@@ -40,21 +38,11 @@ enum BulkPresign {
     /// Fence could not sign is simply absent (it is also in `failed_guids`, with a status that the
     /// one-file route then gives with its reason).
     static func urls(from body: [UInt8]) -> [String: String]? {
-        if let value = PlainJSON.parse(body) {
-            guard case .object(let object) = value, case .array(let entries)? = object["urls"] else { return nil }
-            var urls: [String: String] = [:]
-            urls.reserveCapacity(entries.count)
-            for case .object(let entry) in entries {
-                guard case .string(let guid)? = entry["drs_object_id"], case .string(let url)? = entry["url"], !url.isEmpty else { continue }
-                urls[guid] = url
-            }
-            return urls
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let entries = object["urls"] as? [Any] else { return nil }
+        guard case .object(let object)? = PlainJSON.read(body), case .array(let entries)? = object["urls"] else { return nil }
         var urls: [String: String] = [:]
-        for case let entry as [String: Any] in entries {
-            guard let guid = entry["drs_object_id"] as? String, let url = entry["url"] as? String, !url.isEmpty else { continue }
+        urls.reserveCapacity(entries.count)
+        for case .object(let entry) in entries {
+            guard case .string(let guid)? = entry["drs_object_id"], case .string(let url)? = entry["url"], !url.isEmpty else { continue }
             urls[guid] = url
         }
         return urls

@@ -67,12 +67,7 @@ public struct CommonsRequests {
 
     /// The `url` of a presigned-URL answer.
     static func presignedURL(from body: [UInt8]) -> String? {
-        if case .object(let members)? = PlainJSON.parse(body) {
-            guard case .string(let url)? = members["url"], !url.isEmpty else { return nil }
-            return url
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let url = object["url"] as? String, !url.isEmpty else { return nil }
+        guard case .object(let members)? = PlainJSON.read(body), case .string(let url)? = members["url"], !url.isEmpty else { return nil }
         return url
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// JSON whose strings have no escapes, the shape Fence's answers take, read straight from the
 /// bytes into strings, arrays and objects (numbers, booleans and null are checked loosely and kept
 /// as `.other`). A string with an escape or a control character, or a repeated key, yields nil, for
@@ -9,9 +11,26 @@ enum PlainJSON {
         case array([Value])
         case object([String: Value])
         case other
+
+        /// A value from Foundation's parser, in the same terms.
+        init(foundation object: Any) {
+            switch object {
+            case let text as String: self = .string(text)
+            case let items as [Any]: self = .array(items.map(Value.init(foundation:)))
+            case let members as [String: Any]: self = .object(members.mapValues(Value.init(foundation:)))
+            default: self = .other
+            }
+        }
     }
 
     static let maxDepth = 32
+
+    /// `parse`, or Foundation's parser for what `parse` leaves to it (escapes, repeated keys).
+    static func read(_ body: [UInt8]) -> Value? {
+        if let value = parse(body) { return value }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) else { return nil }
+        return Value(foundation: object)
+    }
 
     static func parse(_ body: [UInt8]) -> Value? {
         body.withUnsafeBufferPointer { bytes in
