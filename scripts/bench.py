@@ -298,6 +298,7 @@ def main():
     parser.add_argument("--tools", default="gen3,gen3-1url,aria2c,curl", help="comma-separated subset, for profiling")
     parser.add_argument("--no-import", action="store_true", help="skip the import and memory section")
     parser.add_argument("--no-latency", action="store_true", help="skip the slow-Fence section")
+    parser.add_argument("--compare", metavar="GEN3", help="another gen3 build, run as tool gen3-cmp alongside the others (A/B of a change)")
     parser.add_argument("--report-only", metavar="JSON", help="write the report again from a run's saved results")
     args = parser.parse_args()
     if args.report_only:
@@ -349,9 +350,9 @@ def main():
                 # The tool order rotates from run to run: on this VM the first tool to write a
                 # lot after a pause pays for memory the host has not backed yet (the kernel's
                 # page-cache copies then cost two to three times as much).
-                tools = args.tools.split(",")
+                tools = args.tools.split(",") + (["gen3-cmp"] if args.compare else [])
                 for tool in tools[run % len(tools):] + tools[:run % len(tools)]:
-                    r = run_tool(tool, dataset, entries, root, args.gen3, creds)
+                    r = run_tool(tool, dataset, entries, root, args.compare if tool == "gen3-cmp" else args.gen3, creds)
                     print(f"run {run + 1} {dataset:5} {tool:6} wall {r['wall']:.2f}s cpu {r['cpu']:.2f}s rss {r['rss'] / 2**20:.0f} MiB ok={r['ok']}", flush=True)
                     results.setdefault((dataset, tool), []).append(r)
         latency = fence_latency(root, args.gen3, creds, datasets["small"][:small_n // 5], args.runs) if "gen3" in args.tools and not args.no_latency else {}

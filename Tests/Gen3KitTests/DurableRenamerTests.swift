@@ -100,4 +100,44 @@ final class DurableRenamerTests: XCTestCase {
             XCTAssertEqual(renamer.recorded, accepts ? 1 : 0)
         }
     }
+
+    /// Files handed over while earlier groups are being written and synced each come back once, and
+    /// only when they are at their final names with their content.
+    func testResultsComeBackOnlyOnceFilesHaveTheirNames() throws {
+        let directory = TemporaryDirectory()
+        let renamer = DurableRenamer(directory: directory.path) {}
+        var seen: [Int64] = []
+        func collect() {
+            for result in renamer.takeResults() {
+                let id = result.item.record.fileID
+                XCTAssertNil(result.error)
+                XCTAssertEqual(try? String(contentsOfFile: directory.file("f\(id)"), encoding: .utf8), "body \(id)")
+                seen.append(id)
+            }
+        }
+        for id in 1...300 {
+            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
+            XCTAssertEqual(task.sink?.inMemory, true)
+            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
+            if id % 7 == 0 { collect() }
+        }
+        renamer.wait()
+        collect()
+        XCTAssertEqual(seen.sorted(), Array(1...300).map(Int64.init))
+        XCTAssertEqual(renamer.outstanding, 0)
+        renamer.close()
+    }
+
+    /// Closing the renamer finishes every file handed over before it, whatever stage it was in.
+    func testCloseFinishesWhatWasHandedOver() throws {
+        let directory = TemporaryDirectory()
+        let renamer = DurableRenamer(directory: directory.path) {}
+        for id in 1...50 {
+            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
+            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
+        }
+        renamer.close()
+        XCTAssertEqual(renamer.takeResults().map(\.item.record.fileID).sorted(), Array(1...50).map(Int64.init))
+        XCTAssertEqual(TemporaryDirectory.listing(directory.path).count, 50)
+    }
 }

@@ -30,16 +30,34 @@ final class DurableRenamer {
     /// one transaction; false when it could not (the worker then records them itself).
     typealias Recorder = ([AttemptRecord]) -> Bool
 
+    /// A group whose bodies are checked and written, waiting for its sync.
+    private struct Written {
+        var items: [Item]
+        var errors: [SinkError?]
+        var mismatches: [String?]
+
+        /// Runs one step on a file that has had no error yet, and keeps the error it throws.
+        mutating func step(_ index: Int, directory: String, path: (FileSink) -> String, _ body: (FileSink) throws -> Void) {
+            guard errors[index] == nil else { return }
+            guard let sink = items[index].task.sink else { errors[index] = .file(path: directory, errno: EBADF); return }
+            do { try body(sink) } catch let error as SinkError { errors[index] = error } catch { errors[index] = .file(path: path(sink), errno: EIO) }
+        }
+    }
+
     private let directory: String
     private let groupSync: Bool
     private let recorder: Recorder?
     private let onResults: () -> Void
     private let lock = ConditionLock()
     private var waiting: [Item] = []
+    private var written: [Written] = []
     private var done: [Result] = []
+    /// Files taken from `waiting` and not yet in `done`.
     private var inProgress = 0
     private var closing = false
-    private var thread: JoinableThread?
+    private var writerFinished = false
+    private var writer: JoinableThread?
+    private var syncer: JoinableThread?
     /// Outcomes the recorder committed, and in how many transactions (for the worker's summary).
     private(set) var recorded = 0
     private(set) var commits = 0
@@ -88,40 +106,75 @@ final class DurableRenamer {
         }
     }
 
-    /// Finishes what was handed over and stops the thread.
+    /// Finishes what was handed over and stops the threads.
     func close() {
-        guard let thread else { return }
+        guard let writer, let syncer else { return }
         lock.locked {
             closing = true
             lock.broadcast()
         }
-        thread.join()
-        self.thread = nil
+        writer.join()
+        syncer.join()
+        self.writer = nil
+        self.syncer = nil
     }
 
+    /// Two threads, so that the disk writes one group's data while the next group is checked and
+    /// written to the page cache: the writer checks and writes bodies, the syncer syncs, names and
+    /// records. One thread doing both left the disk idle for half of a small-file run.
     private func startIfNeeded() {
-        guard thread == nil else { return }
-        // Unretained: deinit joins the thread before the object goes away.
+        guard writer == nil else { return }
+        // Unretained: deinit joins the threads before the object goes away.
         let renamer = Unmanaged.passUnretained(self)
-        thread = JoinableThread { renamer.takeUnretainedValue().loop() }
+        writer = JoinableThread { renamer.takeUnretainedValue().writeLoop() }
+        syncer = JoinableThread { renamer.takeUnretainedValue().syncLoop() }
     }
 
-    private func loop() {
+    private func writeLoop() {
         while true {
             let group: [Item]? = lock.locked {
                 while waiting.isEmpty && !closing { lock.wait() }
-                if waiting.isEmpty { return nil }
+                if waiting.isEmpty {
+                    writerFinished = true
+                    lock.broadcast()
+                    return nil
+                }
                 let group = waiting
                 waiting.removeAll(keepingCapacity: true)
-                inProgress = group.count
+                inProgress += group.count
                 return group
             }
             guard let group else { return }
+            let prepared = write(group)
+            lock.locked {
+                written.append(prepared)
+                lock.broadcast()
+            }
+        }
+    }
+
+    private func syncLoop() {
+        while true {
+            // Whatever was written while the previous group synced becomes one group.
+            let groups: [Written]? = lock.locked {
+                while written.isEmpty && !writerFinished { lock.wait() }
+                if written.isEmpty { return nil }
+                let groups = written
+                written.removeAll(keepingCapacity: true)
+                return groups
+            }
+            guard let groups else { return }
+            var group = groups[0]
+            for more in groups.dropFirst() {
+                group.items += more.items
+                group.errors += more.errors
+                group.mismatches += more.mismatches
+            }
             var results = makeDurable(group)
             record(&results)
             lock.locked {
                 done.append(contentsOf: results)
-                inProgress = 0
+                inProgress -= results.count
                 lock.broadcast()
             }
             onResults()
@@ -133,44 +186,43 @@ final class DurableRenamer {
         let named = results.indices.filter { results[$0].error == nil && results[$0].mismatchedMD5 == nil }
         guard !named.isEmpty, recorder(named.map { results[$0].item.record }) else { return }
         for index in named { results[index].recorded = true }
-        // Only this thread writes these; the worker reads them after `close`.
+        // Only the syncer writes these; the worker reads them after `close`.
         recorded += named.count
         commits += 1
     }
 
-    /// Checks the md5 of bodies held in memory and writes them out, makes the data of every file
-    /// durable, and only then renames (or links, see `FileSink.materialize`); one sync then covers
-    /// all the new names. With `groupSync`, a group of several files is made durable by one
-    /// `syncfs` of their file system: one device cache flush instead of one per file, which is what
-    /// a small file's sync costs (about 0.2 ms here, and the flushes do not overlap). A failed
-    /// `syncfs` falls back to each file's own sync, which names the file.
-    private func makeDurable(_ group: [Item]) -> [Result] {
-        var group = group
-        var errors = [SinkError?](repeating: nil, count: group.count)
-        var mismatches = [String?](repeating: nil, count: group.count)
-        for index in group.indices where group[index].task.md5Deferred {
-            guard let sink = group[index].task.sink else { continue }
+    /// Checks the md5 of bodies held in memory and writes them out (to files with no name yet, when
+    /// the group is synced as one; see `FileSink.materialize`).
+    private func write(_ items: [Item]) -> Written {
+        var group = Written(items: items, errors: .init(repeating: nil, count: items.count), mismatches: .init(repeating: nil, count: items.count))
+        for index in items.indices where items[index].task.md5Deferred {
+            guard let sink = items[index].task.sink else { continue }
             let md5 = sink.md5()
-            if let expected = group[index].task.file.expectedMD5, expected != md5 {
-                mismatches[index] = md5
-                errors[index] = .file(path: sink.partPath, errno: EIO)
+            if let expected = items[index].task.file.expectedMD5, expected != md5 {
+                group.mismatches[index] = md5
+                group.errors[index] = .file(path: sink.partPath, errno: EIO)
             } else {
-                group[index].record.outcome = .done(md5: md5)
+                group.items[index].record.outcome = .done(md5: md5)
             }
         }
-        func step(_ index: Int, path: (FileSink) -> String, _ body: (FileSink) throws -> Void) {
-            guard errors[index] == nil else { return }
-            guard let sink = group[index].task.sink else { errors[index] = .file(path: directory, errno: EBADF); return }
-            do { try body(sink) } catch let error as SinkError { errors[index] = error } catch { errors[index] = .file(path: path(sink), errno: EIO) }
-        }
-        for index in group.indices { step(index, path: \.partPath) { try $0.materialize(unnamed: groupSync) } }
-        let ready = group.indices.filter { errors[$0] == nil }
+        for index in items.indices { group.step(index, directory: directory, path: \.partPath) { try $0.materialize(unnamed: groupSync) } }
+        return group
+    }
+
+    /// Makes the data of every written file durable, and only then renames (or links) them; one
+    /// sync then covers all the new names. With `groupSync`, a group of several files is made
+    /// durable by one `syncfs` of their file system: one device cache flush instead of one per
+    /// file, which is what a small file's sync costs (about 0.2 ms here, and the flushes do not
+    /// overlap). A failed `syncfs` falls back to each file's own sync, which names the file.
+    private func makeDurable(_ written: Written) -> [Result] {
+        var group = written
+        let ready = group.items.indices.filter { group.errors[$0] == nil }
         if !(groupSync && ready.count > 1 && syncFileSystem()) {
-            for index in ready { step(index, path: \.partPath) { try $0.sync() } }
+            for index in ready { group.step(index, directory: directory, path: \.partPath) { try $0.sync() } }
         }
         var renamed = false
-        for index in group.indices {
-            step(index, path: \.finalPath) { sink in
+        for index in group.items.indices {
+            group.step(index, directory: directory, path: \.finalPath) { sink in
                 try sink.commit()
                 renamed = true
                 TestHooks.afterRename()
@@ -180,8 +232,8 @@ final class DurableRenamer {
         // sync does not write; the file-system sync covers both.
         if renamed && !(groupSync && syncFileSystem()) { FileHashing.syncDirectory(directory) }
         // A mismatch stood in `errors` only to skip the later steps; it is reported as itself.
-        return group.indices.map { index in
-            Result(item: group[index], error: mismatches[index] == nil ? errors[index] : nil, mismatchedMD5: mismatches[index])
+        return group.items.indices.map { index in
+            Result(item: group.items[index], error: group.mismatches[index] == nil ? group.errors[index] : nil, mismatchedMD5: group.mismatches[index])
         }
     }
 
