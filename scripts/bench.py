@@ -267,6 +267,9 @@ def run_tool(tool, dataset, entries, root, gen3, creds, endpoint=f"http://127.0.
             for e in entries:
                 f.write(f'url = "{url(e)}"\noutput = "{dest}/{e[1]}"\n')
         command = ["curl", "--parallel", "--parallel-max", "32", "-s", "--config", config]
+        if tool == "curl+sync":
+            # A reference, not a target: how long until curl's files are on disk, as gen3's are when it exits.
+            command = ["sh", "-c", '"$@" && sync', "sh"] + command
     if tool.startswith("gen3") and os.environ.get("BENCH_WRAP"):
         # For profiling, e.g. BENCH_WRAP="perf record -g -o /tmp/perf.data".
         command = os.environ["BENCH_WRAP"].split() + command
@@ -295,7 +298,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default="BENCHMARKS.md")
     parser.add_argument("--datasets", default="small,large", help="comma-separated subset, for profiling")
-    parser.add_argument("--tools", default="gen3,gen3-1url,aria2c,curl", help="comma-separated subset, for profiling")
+    parser.add_argument("--tools", default="gen3,gen3-1url,aria2c,curl,curl+sync", help="comma-separated subset, for profiling")
     parser.add_argument("--no-import", action="store_true", help="skip the import and memory section")
     parser.add_argument("--no-latency", action="store_true", help="skip the slow-Fence section")
     parser.add_argument("--compare", metavar="GEN3", help="another gen3 build, run as tool gen3-cmp alongside the others (A/B of a change)")
@@ -474,8 +477,8 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
     for dataset, entries in datasets.items():
         total = sum(e[2] for e in entries)
         base = None
-        for tool in ["gen3", "gen3-1url", "aria2c", "curl"]:
-            if (dataset, tool) not in results and tool == "gen3-1url":
+        for tool in ["gen3", "gen3-1url", "aria2c", "curl", "curl+sync"]:
+            if (dataset, tool) not in results and tool in ("gen3-1url", "curl+sync"):
                 continue
             good = [r for r in results.get((dataset, tool), []) if r["ok"]]
             if not good:
@@ -492,7 +495,9 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
             ratio_mb = f"{mbs / base[1]:.2f}" if base else ""
             lines.append(f"| {dataset} | {tool} | {wall:.2f} | {best:.2f} | {fps:.0f} | {mbs:.1f} | {cpu:.2f} | {rss:.0f} | {ratio} | {ratio_mb} |")
     lines += ["", "gen3-1url is gen3 with `--no-bulk-urls`: one presigned-URL request per file, as against a Fence "
-              "without the bulk route (before mid-2026). Here Fence answers at once; see the next table for one that takes its time."]
+              "without the bulk route (before mid-2026). Here Fence answers at once; see the next table for one that takes its time. "
+              "curl+sync is a reference, not a target: the same curl run followed by `sync`, that is, the time until curl's "
+              "files are on disk, as gen3's are when it exits (curl still verifies nothing)."]
     lines += targets(datasets, results, extra)
     if latency:
         lines += ["", f"## A Fence that takes {FENCE_LATENCY * 1000:.0f} ms per answer", "",
@@ -537,10 +542,12 @@ Figures in this section come from `perf record -g`, `strace -f -c` and `/usr/bin
 this machine while the design was chosen; the table above is the benchmark itself.
 
 - **Defaults** (`--workers 1`, `--max-concurrent-requests 16`, `--batch-size 64`): one worker runs
-  inside the `gen3 run` process: a transfer loop (libcurl multi), a renamer that checks, writes and
-  syncs finished files, and two threads per file of 8 MiB or more (one hashes, one writes). Small
-  dataset, same build: 16 transfers 1.54 s, 32 1.74 s, 64 1.74 s; two worker processes 1.77 to
-  2.34 s against 1.81 s for one, at about twice the memory. The whole run is CPU-bound on two cores
+  inside the `gen3 run` process: a transfer loop (libcurl multi), a renamer (two threads, below)
+  that checks, writes and syncs finished files, and two threads per file of 8 MiB or more (one
+  hashes, one writes). Small dataset, same build: 16 transfers 1.54 s, 32 1.74 s, 64 1.74 s; two
+  worker processes 1.77 to 2.34 s against 1.81 s for one, at about twice the memory. With the
+  renamer in two threads, 32 transfers against 16 took 1.04 to 1.15 s against 0.96 to 1.26 s
+  (5 alternating runs with `--compare`): no reason to change the default. The whole run is CPU-bound on two cores
   (gen3 about 1.7 CPU s and nginx 0.4 s for the small set), so a second process only adds the cost
   of a second Swift runtime; `--workers N` is for machines with cores to spare.
 - **Durability is not traded away.** A file is recorded `done` only once its data is on disk,
@@ -566,6 +573,22 @@ this machine while the design was chosen; the table above is the benchmark itsel
   hashes nothing and leaves its files in the page cache, so the kernel writes them out after
   curl has finished; gen3 verifies each file and waits until it is on disk, and the kernel's
   writeback of 5,000 new files runs on the same two cores within gen3's time.
+- **The renamer is two threads.** With one thread, temporary counters in a 1.21 s small-set run
+  showed it busy for 1.08 s and idle for 0.02 s: the md5 checks about 0.15 s, writing the bodies
+  0.17, the data's `syncfs` 0.38, linking the names 0.17, the names' `syncfs` 0.08, the commits
+  0.09. It was the bottleneck, and while it checked and wrote, the disk had nothing to do. Now a
+  writer thread checks and writes each group while a syncer thread syncs, names and commits the
+  group before it, so the disk writes one group while the next one reaches the page cache. Both
+  builds in one benchmark run (`scripts/bench.py --compare`, 4 alternating runs): 1.13, 1.20,
+  1.24, 1.25 s against 1.82, 1.28, 1.34, 1.46 s. The syncer is now the busy one (its syncs take
+  longer, as each also writes what the writer added meanwhile), and what is left there is the
+  disk: a `syncfs` of 64 new 16 KiB files took 2.9 to 5.9 ms, one of a single 1 MiB file 3 ms,
+  so this disk's cost is per file (45 to 90 us each), about 0.25 to 0.45 s for the small set.
+  Tried and left out, each against the two-thread build in one run: a third thread for the
+  commits (median 1.26 against 1.23 s); one `syncfs` per group, the names riding on the next
+  group's data sync (1.12 to 1.29 against 1.15 to 1.39 s); a queue of 768 finished files instead
+  of 256 (medians 1.10 and 1.10 s); starting each small file's writeback as soon as it is written
+  (`sync_file_range`; 1.49 and 1.53 against 1.32 and 1.32 s, worse).
 - **Presigned URLs in bulk.** Fence releases since mid-2026 answer `POST /user/data/download/bulk`
   with the URLs of a list of GUIDs. gen3 asks for the next 32 files' URLs at once, up to 4 such
   requests out, a few rounds of transfers ahead (a URL that waited more than 60 s for a slot is

@@ -3,8 +3,9 @@ import CLinux
 import Glibc
 #endif
 
-/// Makes verified files durable on a thread of its own: writes out bodies held in memory, syncs the
-/// group's data, gives each file its final name, then syncs the names once for the group.
+/// Makes verified files durable on two threads of its own: one writes out bodies held in memory,
+/// the other syncs a group's data, gives each file its final name, then syncs the names once for
+/// the group.
 /// Creating and syncing files waits for the disk; done on the transfer loop it left the
 /// connections idle, so the loop hands files over and collects the results when they are ready.
 /// The order per file is unchanged: nothing reaches its final name before its data is on disk, and
@@ -26,7 +27,7 @@ final class DurableRenamer {
         var recorded = false
     }
 
-    /// Commits the outcomes of files the renamer has just made durable, on the renamer's thread, in
+    /// Commits the outcomes of files the renamer has just made durable, on the syncer thread, in
     /// one transaction; false when it could not (the worker then records them itself).
     typealias Recorder = ([AttemptRecord]) -> Bool
 
@@ -62,7 +63,7 @@ final class DurableRenamer {
     private(set) var recorded = 0
     private(set) var commits = 0
 
-    /// `onResults` runs on the renamer's thread after each group (to wake the transfer loop).
+    /// `onResults` runs on the syncer thread after each group (to wake the transfer loop).
     /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
     /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
     /// the transfer loop then spends no time on them.
