@@ -15,14 +15,23 @@ final class DurableRenamerTests: XCTestCase {
         return task
     }
 
+    /// Hands over one small file per id, `f<id>` with the body `body <id>`, held in memory until the
+    /// renamer writes it; `each` runs after each one.
+    private func submitFiles(_ ids: ClosedRange<Int>, to renamer: DurableRenamer, in directory: TemporaryDirectory,
+                             each: (Int) -> Void = { _ in }) throws {
+        for id in ids {
+            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
+            XCTAssertEqual(task.sink?.inMemory, true)
+            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
+            each(id)
+        }
+    }
+
     /// Every handed-over file ends at its final name with its content, and comes back exactly once.
     func testFilesReachTheirFinalNamesAndComeBackOnce() throws {
         let directory = TemporaryDirectory()
         let renamer = DurableRenamer(directory: directory.path) {}
-        for id in 1...40 {
-            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
-            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
-        }
+        try submitFiles(1...40, to: renamer, in: directory)
         renamer.wait()
         let results = renamer.takeResults()
         XCTAssertEqual(results.map(\.item.record.fileID).sorted(), Array(1...40).map(Int64.init))
@@ -115,10 +124,7 @@ final class DurableRenamerTests: XCTestCase {
                 seen.append(id)
             }
         }
-        for id in 1...300 {
-            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
-            XCTAssertEqual(task.sink?.inMemory, true)
-            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
+        try submitFiles(1...300, to: renamer, in: directory) { id in
             if id % 7 == 0 { collect() }
         }
         renamer.wait()
@@ -132,10 +138,7 @@ final class DurableRenamerTests: XCTestCase {
     func testCloseFinishesWhatWasHandedOver() throws {
         let directory = TemporaryDirectory()
         let renamer = DurableRenamer(directory: directory.path) {}
-        for id in 1...50 {
-            let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
-            renamer.submit(.init(task: task, record: AttemptRecord(fileID: Int64(id), outcome: .done(md5: "x"), startedAt: 0)))
-        }
+        try submitFiles(1...50, to: renamer, in: directory)
         renamer.close()
         XCTAssertEqual(renamer.takeResults().map(\.item.record.fileID).sorted(), Array(1...50).map(Int64.init))
         XCTAssertEqual(TemporaryDirectory.listing(directory.path).count, 50)
