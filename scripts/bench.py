@@ -477,9 +477,9 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
     for dataset, entries in datasets.items():
         total = sum(e[2] for e in entries)
         base = None
-        for tool in ["gen3", "gen3-1url", "aria2c", "curl", "curl+sync"]:
-            if (dataset, tool) not in results and tool in ("gen3-1url", "curl+sync"):
-                continue
+        for tool in ["gen3", "gen3-cmp", "gen3-1url", "aria2c", "curl", "curl+sync"]:
+            if (dataset, tool) not in results:
+                continue  # not run (--tools); "failed" below means no run of it was right
             good = [r for r in results.get((dataset, tool), []) if r["ok"]]
             if not good:
                 lines.append(f"| {dataset} | {tool} | failed | | | | | | | |")
@@ -547,9 +547,10 @@ this machine while the design was chosen; the table above is the benchmark itsel
   hashes, one writes). Small dataset, same build: 16 transfers 1.54 s, 32 1.74 s, 64 1.74 s; two
   worker processes 1.77 to 2.34 s against 1.81 s for one, at about twice the memory. With the
   renamer in two threads, 32 transfers against 16 took 1.04 to 1.15 s against 0.96 to 1.26 s
-  (5 alternating runs with `--compare`): no reason to change the default. The whole run is CPU-bound on two cores
-  (gen3 about 1.7 CPU s and nginx 0.4 s for the small set), so a second process only adds the cost
-  of a second Swift runtime; `--workers N` is for machines with cores to spare.
+  (5 alternating runs with `--compare`): no reason to change the default. The whole run is
+  CPU-bound on two cores (gen3 about 1.7 CPU s and nginx 0.4 s for the small set, when the
+  defaults were chosen), so a second process only adds the cost of a second Swift runtime;
+  `--workers N` is for machines with cores to spare.
 - **Durability is not traded away.** A file is recorded `done` only once its data is on disk,
   it has its final name, and that name is on disk too; then its batch commits, in one
   transaction. The renamer does this for a group of files at a time (whatever finished while the
