@@ -134,7 +134,8 @@ final class DurableRenamerTests: XCTestCase {
         renamer.close()
     }
 
-    /// Closing the renamer finishes every file handed over before it, whatever stage it was in.
+    /// Closing the renamer finishes every file handed over before it, whatever stage it was in, and
+    /// files handed over after it are still made durable.
     func testCloseFinishesWhatWasHandedOver() throws {
         let directory = TemporaryDirectory()
         let renamer = DurableRenamer(directory: directory.path) {}
@@ -142,5 +143,10 @@ final class DurableRenamerTests: XCTestCase {
         renamer.close()
         XCTAssertEqual(renamer.takeResults().map(\.item.record.fileID).sorted(), Array(1...50).map(Int64.init))
         XCTAssertEqual(TemporaryDirectory.listing(directory.path).count, 50)
+        try submitFiles(51...60, to: renamer, in: directory)
+        renamer.wait(timeout: 60)
+        XCTAssertEqual(renamer.takeResults().map(\.item.record.fileID).sorted(), Array(51...60).map(Int64.init))
+        XCTAssertEqual(TemporaryDirectory.listing(directory.path).count, 60)
+        renamer.close()
     }
 }

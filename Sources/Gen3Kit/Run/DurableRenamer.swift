@@ -130,6 +130,11 @@ final class DurableRenamer {
         syncer.join()
         self.writer = nil
         self.syncer = nil
+        // A file handed over after this starts the threads again, which must then wait for work.
+        lock.locked {
+            closing = false
+            writerFinished = false
+        }
     }
 
     /// Two threads, so that the disk writes one group's data while the next group is checked and
