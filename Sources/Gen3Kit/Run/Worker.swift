@@ -34,8 +34,8 @@ public final class Worker {
     private let multi: CurlMulti
     private let renamer: DurableRenamer
     private let presigner: PresignAhead
-    private var queue: [ClaimedFile] = []
-    private var queueHead = 0
+    /// Claimed rows not started yet.
+    private var queue = FIFO<ClaimedFile>()
     private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
     private var nextClaim: Double = 0
     private var nextHeartbeat: Double = 0
@@ -111,7 +111,7 @@ public final class Worker {
                 try completer.flushIfDue()
                 try heartbeat(now: now)
                 try reportProgress(now: now)
-                let claimedAll = queueHead >= queue.count && presigner.isEmpty
+                let claimedAll = queue.isEmpty && presigner.isEmpty
                 if active.isEmpty && renamer.outstanding > 0 && (claimedAll || renamer.outstanding >= Worker.maxAwaitingSync) {
                     renamer.wait(timeout: 0.1)
                 } else if active.isEmpty && claimedAll && stopDeadline == nil && fatal == nil {
@@ -164,11 +164,10 @@ public final class Worker {
 
     /// The next claimed file, claiming a batch when none is left; nil when there is none for now.
     private func nextTask(now: Double) throws -> FileTask? {
-        if queueHead >= queue.count {
+        if queue.isEmpty {
             guard now >= nextClaim else { return nil }
             let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
-            queue = try store.claimBatch(owner: owner, limit: limit, leaseSeconds: options.leaseSeconds, now: now)
-            queueHead = 0
+            queue = FIFO(try store.claimBatch(owner: owner, limit: limit, leaseSeconds: options.leaseSeconds, now: now))
             claims += 1
             if queue.isEmpty {
                 nextClaim = now + 0.2
@@ -176,8 +175,7 @@ public final class Worker {
             }
             logger.debug("claimed \(queue.count) files")
         }
-        queueHead += 1
-        return FileTask(file: queue[queueHead - 1])
+        return queue.popFirst().map { FileTask(file: $0) }
     }
 
     private func askInBulk(fatal: inout String?) {
@@ -281,8 +279,7 @@ public final class Worker {
         let held = presigner.takeAll()
         for request in held.requests { multi.remove(request) }
         for task in held.tasks { completer.add(executor.release(task, reason: nil)) }
-        queue.removeAll()
-        queueHead = 0
+        _ = queue.removeAll()
         try completer.flush()
         try store.releaseClaims(owner: owner)
     }

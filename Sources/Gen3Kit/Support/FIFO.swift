@@ -5,6 +5,8 @@ struct FIFO<Element> {
     private var elements: [Element] = []
     private var head = 0
 
+    init(_ elements: [Element] = []) { self.elements = elements }
+
     var count: Int { elements.count - head }
     var isEmpty: Bool { head == elements.count }
 
