@@ -39,6 +39,12 @@ def make_dataset(root, name, count, size, seed):
     return entries
 
 
+def write_manifest(path, entries):
+    """A Gen3 portal manifest (JSON) of (guid, name, size, md5) entries."""
+    with open(path, "w") as f:
+        json.dump([{"object_id": g, "file_name": n, "file_size": s, "md5sum": m} for g, n, s, m in entries], f)
+
+
 def write_nginx(root):
     conf = os.path.join(root, "nginx.conf")
     token = "x." + b64({"exp": TOKEN_EXP, "sub": "bench"}) + ".sig"
@@ -322,8 +328,7 @@ def main():
     print(f"datasets in {root}", flush=True)
     datasets = {"small": make_dataset(root, "small", small_n, 16 << 10, 1), "large": make_dataset(root, "large", large_n, large_size, 2)}
     for name, entries in datasets.items():
-        with open(os.path.join(root, f"{name}.json"), "w") as f:
-            json.dump([{"object_id": g, "file_name": n, "file_size": s, "md5sum": m} for g, n, s, m in entries], f)
+        write_manifest(os.path.join(root, f"{name}.json"), entries)
     creds = os.path.join(root, "credentials.json")
     with open(creds, "w") as f:
         json.dump({"api_key": "x." + b64({"iss": f"http://127.0.0.1:{PORT_API}/user"}) + ".sig", "key_id": "bench"}, f)
@@ -378,8 +383,7 @@ def main():
 def fence_latency(root, gen3, creds, entries, runs):
     """gen3 with and without bulk URL requests against a Fence whose every answer takes
     FENCE_LATENCY seconds; the objects still come from nginx."""
-    with open(os.path.join(root, "slow.json"), "w") as f:
-        json.dump([{"object_id": g, "file_name": n, "file_size": s, "md5sum": m} for g, n, s, m in entries], f)
+    write_manifest(os.path.join(root, "slow.json"), entries)
     server = start_fence(PORT_SLOW, FENCE_LATENCY)
     out = {}
     try:
