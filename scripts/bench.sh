@@ -11,7 +11,6 @@ for package in nginx-light aria2; do dpkg -s "$package" >/dev/null 2>&1 || need+
 if ((${#need[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# Quiet unless the build fails, and then with the compiler's messages (swift build prints them on stdout).
-if ! build_log=$(swift build -c release --product gen3 2>&1); then echo "$build_log" >&2; exit 1; fi
+build_quietly -c release --product gen3
 exec python3 scripts/bench.py --gen3 "$(swift build -c release --show-bin-path)/gen3" --runs "${RUNS:-3}" \
   ${QUICK:+--quick} --out BENCHMARKS.md "$@"

@@ -14,3 +14,10 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift toolchain (6.x) first" >&2; exit 1; }
+
+# `swift build "$@"`, quiet unless it fails, and then with the compiler's messages on stderr
+# (swift build prints them on stdout, which the scripts otherwise keep out of their own output).
+build_quietly() {
+  local log
+  if ! log=$(swift build "$@" 2>&1); then echo "$log" >&2; return 1; fi
+}

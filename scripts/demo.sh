@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 objects=${OBJECTS:-200}
-swift build --product gen3 >/dev/null
-swift build --product gen3-test-commons >/dev/null
+build_quietly --product gen3
+build_quietly --product gen3-test-commons
 bin=$(swift build --show-bin-path)
 work=demo
 rm -rf "$work" && mkdir -p "$work"
