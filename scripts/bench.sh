@@ -11,6 +11,7 @@ for package in nginx-light aria2; do dpkg -s "$package" >/dev/null 2>&1 || need+
 if ((${#need[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-build_quietly -c release --product gen3
+# As gen3 is meant to be shipped: the Swift runtime and Foundation linked in (see README).
+build_quietly -c release --static-swift-stdlib --product gen3
 exec python3 scripts/bench.py --gen3 "$(swift build -c release --show-bin-path)/gen3" --runs "${RUNS:-3}" \
   ${QUICK:+--quick} --out BENCHMARKS.md "$@"

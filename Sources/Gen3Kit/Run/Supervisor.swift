@@ -68,9 +68,9 @@ public final class Supervisor {
         final class Outcome { var exit = Worker.Exit.finished }
         let outcome = Outcome()
         let thread = JoinableThread { outcome.exit = worker.run() }
-        while !thread.isFinished {
+        // Woken by the worker's end, not a polling interval: a short job would wait out the rest of it.
+        while !thread.waitUntilFinished(seconds: 0.1) {
             reportProgress(onProgress)
-            usleep(20_000)
         }
         thread.join()
         if case .fatal(let message) = outcome.exit { fatal = message }

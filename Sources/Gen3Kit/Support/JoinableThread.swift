@@ -28,6 +28,9 @@ final class JoinableThread {
     /// Whether the closure has returned.
     var isFinished: Bool { state.isFinished }
 
+    /// Sleeps until the closure has returned or `seconds` have passed; whether it has returned.
+    func waitUntilFinished(seconds: Double) -> Bool { state.waitUntilFinished(seconds: seconds) }
+
     func join() {
         guard !joined else { return }
         joined = true
@@ -40,7 +43,20 @@ final class JoinableThread {
 
         var isFinished: Bool { lock.locked { finished } }
 
-        func finish() { lock.locked { finished = true } }
+        func waitUntilFinished(seconds: Double) -> Bool {
+            lock.locked {
+                let deadline = Clock.now() + seconds
+                while !finished && lock.wait(until: deadline) {}
+                return finished
+            }
+        }
+
+        func finish() {
+            lock.locked {
+                finished = true
+                lock.broadcast()
+            }
+        }
     }
 
     private final class Box {
