@@ -26,7 +26,7 @@ final class BackgroundWriterTests: XCTestCase {
     /// descriptor alike, including a start in the middle of a block (a resumed file).
     func testWritesAndHashesTheSameStream() throws {
         let directory = TemporaryDirectory()
-        let total = BackgroundWriter.bufferSize * BackgroundWriter.bufferCount * 3 + 12_345
+        let total = BackgroundWriter.bufferSize * BackgroundWriter.maxBufferCount * 3 + 12_345
         let bytes = pattern(total)
         for (prefix, direct) in [(0, true), (1_000, true), (5_000, false)] {
             let path = directory.file("f-\(prefix)-\(direct)")
@@ -44,16 +44,38 @@ final class BackgroundWriterTests: XCTestCase {
         }
     }
 
+    /// Many large files at once share a budget of buffers; each keeps two, and a file that starts
+    /// alone gets the most again once the others are gone.
+    func testFilesShareTheBufferBudget() throws {
+        let directory = TemporaryDirectory()
+        let fd = open(directory.file("shared"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        defer { close(fd) }
+        XCTAssertEqual(BackgroundWriter.bufferCount(alongside: 0), 4)
+        XCTAssertEqual(BackgroundWriter.bufferCount(alongside: 3), 4)
+        XCTAssertEqual(BackgroundWriter.bufferCount(alongside: 4), 3)
+        XCTAssertEqual(BackgroundWriter.bufferCount(alongside: 15), 2)
+        XCTAssertEqual(BackgroundWriter.bufferCount(alongside: 1000), 2)
+        XCTAssertEqual(BackgroundWriter.liveWriters, 0, "a writer of an earlier test is still alive")
+        var writers = (0..<16).map { _ in BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0) }
+        XCTAssertEqual(writers.map(\.bufferCount), [4, 4, 4, 4, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2])
+        XCTAssertEqual(BackgroundWriter.liveWriters, 16)
+        writers.removeAll()
+        XCTAssertEqual(BackgroundWriter.liveWriters, 0)
+        XCTAssertEqual(BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0).bufferCount, 4)
+    }
+
     func testEmptyDroppedAndFailingStreams() throws {
         let directory = TemporaryDirectory()
         let fd = open(directory.file("empty"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         defer { close(fd) }
         XCTAssertEqual(BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0).finalize(), "d41d8cd98f00b204e9800998ecf8427e")
         // Dropped without finalize (a restarted transfer): its threads must end with it.
+        let before = BackgroundWriter.liveWriters
         for _ in 0..<20 {
             let dropped = BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0)
             [UInt8](repeating: 1, count: BackgroundWriter.bufferSize + 1).withUnsafeBytes { dropped.update($0) }
         }
+        XCTAssertEqual(BackgroundWriter.liveWriters, before, "dropped writers are gone, with their buffers")
         // A descriptor that cannot be written: the error comes back, the hash still covers everything.
         let readOnly = open(directory.file("empty"), O_RDONLY | O_CLOEXEC)
         defer { close(readOnly) }
