@@ -594,6 +594,17 @@ this machine while the design was chosen; the table above is the benchmark itsel
   group's data sync (1.12 to 1.29 against 1.15 to 1.39 s); a queue of 768 finished files instead
   of 256 (medians 1.10 and 1.10 s); starting each small file's writeback as soon as it is written
   (`sync_file_range`; 1.49 and 1.53 against 1.32 and 1.32 s, worse).
+- **Where a small-set run waits now** (temporary counters again, in a 1.16 s run): the syncer
+  was busy 1.13 s (data `syncfs` 0.39, linking 0.21, names `syncfs` 0.39, commits 0.14), the
+  writer 0.46 s of it, and the transfer loop was held back by the full queue of finished files
+  for only 0.02 to 0.15 s. So the syncer is busy because it starts each sync as soon as the last
+  one ends, not because the transfers wait for it: the transfer loop's own CPU (one thread:
+  libcurl, the network, the requests' bookkeeping) and the two cores it shares with nginx, the
+  writer and the kernel's writeback set the pace. A `syncfs` here costs about 1 ms plus 50 to
+  130 us per new 16 KiB file (1,024 files 54 ms, 64 files 5 to 7 ms, 16 files 2 ms, from a
+  throwaway probe), so larger groups would save little. Writing small files with `O_DIRECT`
+  (no page-cache copy, nothing left for the sync to write) was much worse: 1.68 to 2.03 s
+  against 1.33 to 1.45 s, each write waiting for the disk on the writer's thread.
 - **Presigned URLs in bulk.** Fence releases since mid-2026 answer `POST /user/data/download/bulk`
   with the URLs of a list of GUIDs. gen3 asks for the next 32 files' URLs at once, up to 4 such
   requests out, a few rounds of transfers ahead (a URL that waited more than 60 s for a slot is
@@ -606,7 +617,7 @@ this machine while the design was chosen; the table above is the benchmark itsel
   per answer) bulk requests are five times faster. Writing and reading a bulk request's JSON by
   hand matters: Foundation's writer and parser cost about 17 us per file, more than the request
   they saved.
-- **Large files**: the transfer loop copies each chunk into one of four 256 KiB buffers; one
+- **Large files**: the transfer loop copies each chunk into one of a file's 1 MiB buffers; one
   thread of the file hashes them (md5 is about 1.5 s of CPU per GiB, the largest single item),
   another writes them with `O_DIRECT`, so the data reaches the disk once, without the page-cache
   copy and the writeback that the final sync would wait for. Against buffered writes by the same
@@ -614,6 +625,12 @@ this machine while the design was chosen; the table above is the benchmark itsel
   2.5 to 2.9 s of system CPU. Here the disk is the ceiling: the durable-write probe above is what
   any tool that keeps its files on disk can reach, while curl and aria2c finish with theirs still
   in memory.
+- **1 MiB buffers** instead of 256 KiB: fewer, larger direct writes. Three `--compare`
+  invocations of 3 or 4 runs each gave medians of 3.22 against 4.01 s, 3.24 against 3.57 s and
+  4.16 against 4.07 s (the disk probe read 334, 232 and 217 MB/s in them), and less CPU in all
+  three (3.06 against 3.41, 2.87 against 3.10, 2.79 against 2.99 s). A file gets two to four
+  buffers, all large files together at most 16 MiB unless each is down to two: four files get
+  four each (16 MiB), sixteen at once two each (32 MiB; 256 KiB buffers took 16 MiB there).
 - **Creating files** costs about 25 us on a quiet ext4 but about 500 us after thousands of recent
   deletions in the same block group: this machine's ext4 runs without a journal, and then inode
   allocation skips recently deleted inodes one by one. Every tool pays it per file, so the
@@ -621,10 +638,14 @@ this machine while the design was chosen; the table above is the benchmark itsel
   and prints the cost it found at the start (above).
 - **Memory**: a Swift process with libcurl and SQLite loaded starts at about 30 MiB of RSS (the
   Swift runtime and Foundation about 13, libcurl's TLS, Kerberos and LDAP dependencies about 7,
-  OpenSSL's libcrypto 3), which is why one process beats three. SQLite's page cache is capped at
+  OpenSSL's libcrypto 3), which is why one process beats three. The benchmark's binary has the
+  Swift runtime and Foundation linked in (`swift build --static-swift-stdlib`, as README says to
+  build it): a one-file job took 27 instead of 33 MiB and 0.05 instead of 0.07 to 0.10 s, most of
+  the difference being the dynamic linker binding symbols across a dozen shared libraries
+  (`perf record` of the one-file job: 20% of its samples in `ld-linux`). SQLite's page cache is capped at
   512 KiB per connection of a run: the progress counts read every row, and with the default 2 MiB
   the run grew by 4 MiB from 10k to 1M rows. Small bodies waiting for the renamer are bounded by
-  its queue (256 files under 64 KiB), large files by their four buffers.
+  its queue (256 files under 64 KiB), large files by their buffers (above).
 - **Import** streams the manifest and inserts 64 rows per statement: a statement per row cost more
   than the row (1M GUIDs went from 6.8 s to 4.0 s on an earlier, faster machine of this kind). A
   job's first import writes through a rollback journal instead of the WAL and switches back at the
@@ -666,8 +687,8 @@ this machine while the design was chosen; the table above is the benchmark itsel
   first and 4.76 and 4.20 s right after curl. With the sync its runs still spread from 3.59 to
   5.46 s, so on this disk the sync removes one cause of noise, not most of it.
 - **This machine** is slower than the one of the earlier figures in this file's history: the
-  same `curl --parallel` run took 0.34 s there and 0.64 to 0.99 s here, and the disk's durable
-  write rate varies from run to run between about 220 and 390 MB/s. gen3's large-file rate
+  same `curl --parallel` run took 0.34 s there and 0.64 to 1.19 s here, and the disk's durable
+  write rate varies from run to run between about 220 and 450 MB/s (one probe read 691). gen3's large-file rate
   follows it; aria2c's, which is CPU-bound, does not, so the ratio to aria2c moves with the disk.
 """
 
