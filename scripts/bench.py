@@ -594,17 +594,22 @@ this machine while the design was chosen; the table above is the benchmark itsel
   group's data sync (1.12 to 1.29 against 1.15 to 1.39 s); a queue of 768 finished files instead
   of 256 (medians 1.10 and 1.10 s); starting each small file's writeback as soon as it is written
   (`sync_file_range`; 1.49 and 1.53 against 1.32 and 1.32 s, worse).
-- **Where a small-set run waits now** (temporary counters again, in a 1.16 s run): the syncer
-  was busy 1.13 s (data `syncfs` 0.39, linking 0.21, names `syncfs` 0.39, commits 0.14), the
-  writer 0.46 s of it, and the transfer loop was held back by the full queue of finished files
-  for only 0.02 to 0.15 s. So the syncer is busy because it starts each sync as soon as the last
-  one ends, not because the transfers wait for it: the transfer loop's own CPU (one thread:
-  libcurl, the network, the requests' bookkeeping) and the two cores it shares with nginx, the
-  writer and the kernel's writeback set the pace. A `syncfs` here costs about 1 ms plus 50 to
+- **Where a small-set run waits now** (temporary counters and each thread's own CPU time from
+  `getrusage(RUSAGE_THREAD)`, three runs of 1.16 to 1.24 s): the transfer loop used 0.54 to
+  0.56 s of CPU, waited 0.07 to 0.10 s for the network, 0.12 to 0.16 s with the queue of
+  finished files full, and 0.12 to 0.17 s at the end for the renamer to finish the last files.
+  The syncer was busy nearly all the time (data `syncfs` 0.34 to 0.39 s, names `syncfs` 0.39 to
+  0.43, linking 0.21 to 0.25, commits 0.11 to 0.14) but used only 0.29 to 0.33 s of CPU: its
+  syncs wait for the disk. The writer used 0.40 to 0.52 s of CPU. So a run is the transfer
+  loop's CPU plus a queue that fills now and then plus the last files' syncs. A `syncfs` here costs about 1 ms plus 50 to
   130 us per new 16 KiB file (1,024 files 54 ms, 64 files 5 to 7 ms, 16 files 2 ms, from a
   throwaway probe), so larger groups would save little. Writing small files with `O_DIRECT`
   (no page-cache copy, nothing left for the sync to write) was much worse: 1.68 to 2.03 s
-  against 1.33 to 1.45 s, each write waiting for the disk on the writer's thread.
+  against 1.33 to 1.45 s, each write waiting for the disk on the writer's thread. Tried again
+  this session and left out, 5 or 6 alternating runs each: one `syncfs` a round instead of two
+  (the names of one group riding on the next group's data sync), medians 1.29 against 1.30 s;
+  the renamer's threads at a lower priority (nice 5) so that the transfer loop gets the cores
+  first, 1.16 to 1.31 against 1.16 to 1.38 s. Neither changed anything measurable.
 - **Presigned URLs in bulk.** Fence releases since mid-2026 answer `POST /user/data/download/bulk`
   with the URLs of a list of GUIDs. gen3 asks for the next 32 files' URLs at once, up to 4 such
   requests out, a few rounds of transfers ahead (a URL that waited more than 60 s for a slot is
