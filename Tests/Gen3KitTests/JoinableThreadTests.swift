@@ -11,14 +11,14 @@ final class JoinableThreadTests: XCTestCase {
             gate.locked { while !open { gate.wait() } }
         }
         XCTAssertFalse(thread.waitUntilFinished(seconds: 0.05), "the closure is still blocked on the gate")
-        XCTAssertFalse(thread.isFinished)
+        XCTAssertFalse(thread.waitUntilFinished(seconds: 0))
         gate.locked {
             open = true
             gate.broadcast()
         }
         // Generous: it returns as soon as the thread ends, so a pass costs nothing like this.
         XCTAssertTrue(thread.waitUntilFinished(seconds: 60))
-        XCTAssertTrue(thread.isFinished)
+        XCTAssertTrue(thread.waitUntilFinished(seconds: 0))
         thread.join()
     }
 }

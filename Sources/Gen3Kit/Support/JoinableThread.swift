@@ -25,10 +25,8 @@ final class JoinableThread {
 
     deinit { join() }
 
-    /// Whether the closure has returned.
-    var isFinished: Bool { state.isFinished }
-
-    /// Sleeps until the closure has returned or `seconds` have passed; whether it has returned.
+    /// Sleeps until the closure has returned or `seconds` have passed (0: not at all); whether it
+    /// has returned.
     func waitUntilFinished(seconds: Double) -> Bool { state.waitUntilFinished(seconds: seconds) }
 
     func join() {
@@ -40,8 +38,6 @@ final class JoinableThread {
     private final class State {
         private let lock = ConditionLock()
         private var finished = false
-
-        var isFinished: Bool { lock.locked { finished } }
 
         func waitUntilFinished(seconds: Double) -> Bool {
             lock.locked {
