@@ -182,9 +182,18 @@ class Sampler(threading.Thread):
             time.sleep(0.02)
 
 
+def machine_busy():
+    """CPU seconds all cores have spent busy since boot (/proc/stat, without idle and iowait)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(command, env=None, stop_after=None):
-    """Runs command; returns wall seconds, CPU seconds (it and its reaped children), peak RSS, stderr."""
+    """Runs command; returns wall seconds, CPU seconds (it and its reaped children), the machine's
+    busy CPU seconds over the same time, peak RSS, stderr."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_before = machine_busy()
     start = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     sampler = Sampler(process.pid)
@@ -196,11 +205,13 @@ def measure(command, env=None, stop_after=None):
             process.send_signal(signal.SIGINT)
     _, stderr = process.communicate()
     wall = time.monotonic() - start
+    busy = machine_busy() - busy_before
     sampler.stop_flag = True
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"status": process.returncode, "wall": wall, "cpu": cpu, "rss": sampler.peak, "stderr": stderr.decode(errors="replace")}
+    return {"status": process.returncode, "wall": wall, "cpu": cpu, "machine": busy, "rss": sampler.peak,
+            "stderr": stderr.decode(errors="replace")}
 
 
 def verify(directory, entries):
@@ -471,13 +482,15 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
              f"large = {large_n} × {large_size >> 20} MiB. Medians of {args.runs} alternating runs; a run whose files do not all "
              "match their md5 is not counted. gen3 = import + run (`download-multiple-async`), md5 verified while writing; "
              "aria2c -j 32 with md5 checking; curl --parallel --parallel-max 32 verifies nothing. Peak RSS is the sum over all processes "
-             "of a tool of each one's high-water mark (VmHWM). The runs of each tool are listed below the notes; the best run shows what a tool does "
+             "of a tool of each one's high-water mark (VmHWM). CPU s is the tool's own processes; machine CPU s is the busy time of all "
+             f"cores over the run (/proc/stat): the tool, nginx, and the kernel threads working for them (writeback), so on {os.cpu_count()} cores "
+             f"no run can take less than 1/{os.cpu_count()} of it. The runs of each tool are listed below the notes; the best run shows what a tool does "
              "when nothing else on the machine slows it (see the notes on file creation).", "", f"Creating an empty file in the output area cost {create_us:.0f} us at the start of this run "
              "(see the notes below on why this matters). "
              f"A durable write to it (512 MiB, O_DIRECT then fsync) ran at {disk_mbs:.0f} MB/s: the ceiling for a tool that "
              "syncs its files, as gen3 does; curl and aria2c leave theirs in the page cache.", "",
-             "| dataset | tool | wall s | best wall s | files/s | MB/s | CPU s | peak RSS MiB | files/s vs gen3 | MB/s vs gen3 |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| dataset | tool | wall s | best wall s | files/s | MB/s | CPU s | machine CPU s | peak RSS MiB | files/s vs gen3 | MB/s vs gen3 |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for dataset, entries in datasets.items():
         total = sum(e[2] for e in entries)
         base = None
@@ -486,18 +499,20 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
                 continue  # not run (--tools); "failed" below means no run of it was right
             good = [r for r in results.get((dataset, tool), []) if r["ok"]]
             if not good:
-                lines.append(f"| {dataset} | {tool} | failed | | | | | | | |")
+                lines.append(f"| {dataset} | {tool} | failed | | | | | | | | |")
                 continue
             wall = statistics.median(r["wall"] for r in good)
             best = min(r["wall"] for r in good)
             cpu = statistics.median(r["cpu"] for r in good)
+            # Results saved before this column existed have no machine figure.
+            machine = f"{statistics.median(r['machine'] for r in good):.2f}" if all("machine" in r for r in good) else ""
             rss = statistics.median(r["rss"] for r in good) / 2**20
             fps, mbs = len(entries) / wall, total / wall / 1e6
             if tool == "gen3":
                 base = (fps, mbs)
             ratio = f"{fps / base[0]:.2f}" if base else ""
             ratio_mb = f"{mbs / base[1]:.2f}" if base else ""
-            lines.append(f"| {dataset} | {tool} | {wall:.2f} | {best:.2f} | {fps:.0f} | {mbs:.1f} | {cpu:.2f} | {rss:.0f} | {ratio} | {ratio_mb} |")
+            lines.append(f"| {dataset} | {tool} | {wall:.2f} | {best:.2f} | {fps:.0f} | {mbs:.1f} | {cpu:.2f} | {machine} | {rss:.0f} | {ratio} | {ratio_mb} |")
     lines += ["", "gen3-1url is gen3 with `--no-bulk-urls`: one presigned-URL request per file, as against a Fence "
               "without the bulk route (before mid-2026). Here Fence answers at once; see the next table for one that takes its time. "
               "curl+sync is a reference, not a target: the same curl run followed by `sync`, that is, the time until curl's "
@@ -606,10 +621,30 @@ this machine while the design was chosen; the table above is the benchmark itsel
   throwaway probe), so larger groups would save little. Writing small files with `O_DIRECT`
   (no page-cache copy, nothing left for the sync to write) was much worse: 1.68 to 2.03 s
   against 1.33 to 1.45 s, each write waiting for the disk on the writer's thread. Tried again
-  this session and left out, 5 or 6 alternating runs each: one `syncfs` a round instead of two
+  later and left out, 5 or 6 alternating runs each: one `syncfs` a round instead of two
   (the names of one group riding on the next group's data sync), medians 1.29 against 1.30 s;
   the renamer's threads at a lower priority (nice 5) so that the transfer loop gets the cores
   first, 1.16 to 1.31 against 1.16 to 1.38 s. Neither changed anything measurable.
+- **The whole machine's CPU** (the table's machine CPU column; from `/proc/stat` around each run)
+  is what bounds the small set on two cores. In 8 alternating runs of each, with that count
+  taken around the tool alone: gen3 kept the machine busy for 1.86 to 2.33 CPU s per run (user
+  time 0.81 to 0.98 s, system 0.92 to 1.14 s), curl for 1.08 to 1.51 s (user 0.37 to 0.51 s)
+  and curl+sync for 1.24 to 1.63 s. A run keeps the two cores busy about 70 to 80% of its wall
+  time whichever tool it is (start, end and waits for the network or the disk make the rest), so
+  at gen3's rate of work, matching curl's wall time would take about a third of the machine's
+  work per run away, and gen3 does the most on top of what curl does: md5, its job database,
+  and the writeback that curl leaves for after its exit. Where gen3's own samples go (`perf record`,
+  by library): kernel 53% (the network, writing and creating files, `syncfs`, linking), libc 10%
+  (malloc and copies, most of it in the transfer loop, where libcurl's share is as large), md5 in
+  libcrypto 10%, Swift code and runtime 9.5%, libcurl 8.7%, SQLite 7.7% (claims, outcomes and the
+  import). Of the kernel's share, the copy of each body into the page cache is 9.6% of all
+  samples: this VM makes the first touch of a page slow, and curl pays the same per file.
+  Tried later and left out: the renamer in three threads, one syncing and one linking
+  and committing each group while the next group's data syncs (with the names riding on that
+  next sync), so the disk never waits on the CPU work: medians 1.07 against 1.19 s in one set of
+  6 alternating runs, 1.33 to 1.38 against 1.23 to 1.30 s in the next, 1.27 to 1.53 against
+  1.30 to 1.51 s in a third, with more CPU in two of the three. The syncer waits for the disk,
+  but the disk is not what limits the run: the two cores' work is.
 - **Presigned URLs in bulk.** Fence releases since mid-2026 answer `POST /user/data/download/bulk`
   with the URLs of a list of GUIDs. gen3 asks for the next 32 files' URLs at once, up to 4 such
   requests out, a few rounds of transfers ahead (a URL that waited more than 60 s for a slot is
@@ -630,6 +665,19 @@ this machine while the design was chosen; the table above is the benchmark itsel
   2.5 to 2.9 s of system CPU. Here the disk is the ceiling: the durable-write probe above is what
   any tool that keeps its files on disk can reach, while curl and aria2c finish with theirs still
   in memory.
+- **A cache flush stops this disk.** While one file's `fdatasync` flushed the virtual disk's
+  cache, direct writes to another file stalled: in a throwaway probe writing two files at once,
+  the second file's next 32 MiB took 1.28 s instead of about 0.15 s, spanning the first one's
+  0.92 s flush. A flush's cost grows with
+  what was written since the last one: 1 GiB in direct writes took 1.4 to 2.3 s and its one
+  flush another 0.5 to 1.9 s; as four 256 MiB files each flushed, 1.5 to 2.2 s and 1.0 to
+  2.1 s. So 1 GiB on disk to stay took 2.1 to 4.3 s here depending on the minute, which is
+  where gen3's large-set times spread (`strace -f -tt` of a 4.28 s run: the first file's data
+  flush took 1.38 s, and the other three files' writes waited through it). Tried and left out:
+  holding a large file's sync for up to 1 s while other large files are still being written, so
+  that files finishing together share one flush (strace showed one data flush for the four files
+  instead of one each, plus the names'), medians 4.17 against 3.74 s over 5 alternating runs,
+  each build's runs spreading from 2.6 to 4.8 s: nothing this disk lets one measure.
 - **1 MiB buffers** instead of 256 KiB: fewer, larger direct writes. Three `--compare`
   invocations of 3 or 4 runs each gave medians of 3.22 against 4.01 s, 3.24 against 3.57 s and
   4.16 against 4.07 s (the disk probe read 334, 232 and 217 MB/s in them), and less CPU in all
