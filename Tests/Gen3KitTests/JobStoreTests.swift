@@ -73,7 +73,8 @@ final class JobStoreTests: XCTestCase {
     }
 
     func testClaimUsesThePartialIndex() throws {
-        let plan = try store.connection.prepare("EXPLAIN QUERY PLAN " + FileQueries.claimBatch).rows(.text("o"), .real(0), .real(0), .integer(1)) { $0.string(3) ?? "" }
+        let plan = try store.connection.prepare("EXPLAIN QUERY PLAN " + FileQueries.claimBatch)
+            .rows(.text("o"), .real(0), .real(0), .integer(1), .integer(.max)) { $0.string(3) ?? "" }
         XCTAssertTrue(plan.contains { $0.contains("files_pending") }, plan.joined(separator: "; "))
     }
 }
@@ -86,5 +87,19 @@ extension JobStoreTests {
         XCTAssertEqual(try store.fairClaimSize(batchSize: 64, workers: 1), 64)
         _ = try store.claimBatch(owner: "a", limit: 10, leaseSeconds: 60)
         XCTAssertEqual(try store.fairClaimSize(batchSize: 64, workers: 2), 1)
+    }
+}
+
+extension JobStoreTests {
+    /// Rows (10, 20, … 100 bytes, claimed in that order) stop before the one at which the bytes
+    /// before it reach the budget; the first is taken whatever its size, and a row of unknown
+    /// size counts as nothing.
+    func testClaimsStopAtTheirByteBudget() throws {
+        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 25, leaseSeconds: 60).map(\.expectedSize), [10, 20])
+        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 1, leaseSeconds: 60).map(\.expectedSize), [30])
+        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 2, maxBytes: 1000, leaseSeconds: 60).map(\.expectedSize), [40, 50])
+        try store.connection.execute("UPDATE files SET expected_size = NULL WHERE expected_size IN (60, 70)")
+        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 1, leaseSeconds: 60).map(\.expectedSize), [nil, nil, 80])
+        XCTAssertEqual(try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 60).map(\.expectedSize), [90, 100])
     }
 }

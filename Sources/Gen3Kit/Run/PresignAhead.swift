@@ -19,6 +19,10 @@ final class PresignAhead {
     static let failuresToGiveUp = 3
     /// Bulk requests out at once.
     static let maxInFlight = 4
+    /// Files held here stop at this many expected bytes (and a claim at as many): enough to keep
+    /// the transfers fed across a slow Fence answer, while large files stay in the job table,
+    /// where another worker can take them, until they are about to start.
+    static let lookaheadBytes: Int64 = 256 << 20
 
     enum Due {
         case nothing
@@ -41,6 +45,8 @@ final class PresignAhead {
     /// Files that make a bulk request worth sending while others are out.
     private let batch: Int
     private var failuresInARow = 0
+    /// Expected bytes of the files held here (waiting, asked for, or with a URL).
+    private(set) var heldBytes: Int64 = 0
     /// Bulk requests answered with URLs, and the URLs they gave (for the worker's summary).
     private(set) var answered = 0
     private(set) var urlsReceived = 0
@@ -59,26 +65,50 @@ final class PresignAhead {
     var readyCount: Int { ready.count }
     var isAsking: Bool { !flights.isEmpty }
     var isEmpty: Bool { waiting.isEmpty && readyCount == 0 && flights.isEmpty }
-    /// Whether the worker may start another file (with bulk requests off, files never wait here).
-    var hasRoom: Bool { !enabled || waiting.count + readyCount + flights.reduce(0) { $0 + $1.tasks.count } < lookahead }
+    /// Files held here: waiting, asked for, or with a URL.
+    private var heldCount: Int { waiting.count + readyCount + flights.reduce(0) { $0 + $1.tasks.count } }
+
+    /// Whether the worker may start another file, with `freeSlots` transfers it could start now
+    /// (with bulk requests off, files never wait here).
+    func hasRoom(freeSlots: Int) -> Bool {
+        !enabled || (heldCount < lookahead && !bytesFull(freeSlots: freeSlots))
+    }
+
+    /// The files held beyond those the free slots will take are as many bytes as the look-ahead
+    /// allows. Counted over all files held, which is simpler and errs towards holding fewer.
+    private func bytesFull(freeSlots: Int) -> Bool {
+        heldBytes >= Self.lookaheadBytes && heldCount >= freeSlots
+    }
 
     func owns(_ easy: CurlEasy) -> Bool { flights.contains { $0.easy === easy } }
 
     /// A file that needs a URL (`JobExecutor.Step.needsURL`).
-    func add(_ task: FileTask) { waiting.append(task) }
+    func add(_ task: FileTask) {
+        waiting.append(task)
+        heldBytes += Self.size(task)
+    }
+
+    private static func size(_ task: FileTask) -> Int64 { max(0, task.file.expectedSize ?? 0) }
+
+    /// Files going back to the worker are no longer held here.
+    private func leaving(_ tasks: [FileTask]) -> [FileTask] {
+        for task in tasks { heldBytes -= Self.size(task) }
+        return tasks
+    }
 
     /// The next file with a URL, in order; the URL is nil when it has grown too old to use.
     func takeReady(now: Double) -> (task: FileTask, url: String?)? {
         // A FIFO that lets go of taken entries: each holds a task, and a task its body.
         guard let entry = ready.popFirst() else { return nil }
+        heldBytes -= Self.size(entry.task)
         return (entry.task, now - entry.at <= Self.maxURLAge ? entry.url : nil)
     }
 
-    /// A bulk request when one is worth making: a batch of files waits, or nothing else is coming
-    /// for the transfers to start.
-    func dueRequest() -> Due {
+    /// A bulk request when one is worth making: a batch of files waits, no more files are coming
+    /// (their bytes fill the look-ahead), or nothing else is coming for the transfers to start.
+    func dueRequest(freeSlots: Int) -> Due {
         guard enabled, flights.count < Self.maxInFlight, !waiting.isEmpty else { return .nothing }
-        guard waiting.count >= batch || (readyCount == 0 && flights.isEmpty) else { return .nothing }
+        guard waiting.count >= batch || bytesFull(freeSlots: freeSlots) || (readyCount == 0 && flights.isEmpty) else { return .nothing }
         let count = min(waiting.count, BulkPresign.maxGUIDs)
         let tasks = Array(waiting.prefix(count))
         waiting.removeFirst(count)
@@ -90,7 +120,7 @@ final class PresignAhead {
             return .request(easy)
         } catch {
             // The one-file route reports a missing token or key the way it always has.
-            return .alone(tasks)
+            return .alone(leaving(tasks))
         }
     }
 
@@ -98,7 +128,7 @@ final class PresignAhead {
     func abandon(_ easy: CurlEasy) -> [FileTask] {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
         idleHandles.append(easy)
-        return flights.remove(at: index).tasks
+        return leaving(flights.remove(at: index).tasks)
     }
 
     /// Reads the answer to `easy`'s request; returns the files that must ask on their own.
@@ -106,12 +136,12 @@ final class PresignAhead {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
         let (_, receiver, tasks) = flights.remove(at: index)
         idleHandles.append(easy)
-        if let error = easy.error(for: code) { return failed(tasks, "\(error.localizedDescription)") }
+        if let error = easy.error(for: code) { return leaving(failed(tasks, "\(error.localizedDescription)")) }
         let status = receiver.head.status
         switch status {
         case 200:
             guard let urls = BulkPresign.urls(from: receiver.body) else {
-                return giveUp(tasks, "answered something that is not a list of URLs")
+                return leaving(giveUp(tasks, "answered something that is not a list of URLs"))
             }
             failuresInARow = 0
             answered += 1
@@ -121,15 +151,15 @@ final class PresignAhead {
             for task in tasks {
                 if let url = urls[task.file.guid] { ready.append((task, url, now)) } else { alone.append(task) }
             }
-            return alone
+            return leaving(alone)
         case 401:
             // The one-file requests refresh the token; the next bulk request uses the new one.
-            return tasks
+            return leaving(tasks)
         case 429, 500...599:
-            return failed(tasks, "HTTP \(status)")
+            return leaving(failed(tasks, "HTTP \(status)"))
         default:
             // 404 or 405: a Fence without the route. Anything else it refuses, it refuses every time.
-            return giveUp(tasks, "HTTP \(status)")
+            return leaving(giveUp(tasks, "HTTP \(status)"))
         }
     }
 
@@ -162,6 +192,7 @@ final class PresignAhead {
         idleHandles += requests
         waiting.removeAll()
         flights.removeAll()
+        heldBytes = 0
         return (requests, tasks)
     }
 }

@@ -151,11 +151,12 @@ public final class Worker {
                 continue
             }
             // Files wait for the bulk answers already out.
-            guard presigner.hasRoom, let task = try nextTask(now: now) else { break }
+            guard presigner.hasRoom(freeSlots: options.maxConcurrentRequests - active.count), let task = try nextTask(now: now) else { break }
             apply(executor.start(task), to: task, fatal: &fatal)
         }
         // The next files ask for their URLs while the transfers before them run.
-        while presigner.enabled && presigner.hasRoom && fatal == nil && now >= executor.pauseUntil,
+        while presigner.enabled && presigner.hasRoom(freeSlots: options.maxConcurrentRequests - active.count) && fatal == nil
+                && now >= executor.pauseUntil,
               let task = try nextTask(now: now) {
             apply(executor.start(task), to: task, fatal: &fatal)
         }
@@ -167,7 +168,8 @@ public final class Worker {
         if queue.isEmpty {
             guard now >= nextClaim else { return nil }
             let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
-            queue = FIFO(try store.claimBatch(owner: owner, limit: limit, leaseSeconds: options.leaseSeconds, now: now))
+            queue = FIFO(try store.claimBatch(owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes,
+                                              leaseSeconds: options.leaseSeconds, now: now))
             claims += 1
             if queue.isEmpty {
                 nextClaim = now + 0.2
@@ -180,7 +182,7 @@ public final class Worker {
 
     private func askInBulk(fatal: inout String?) {
         while true {
-            switch presigner.dueRequest() {
+            switch presigner.dueRequest(freeSlots: options.maxConcurrentRequests - active.count) {
             case .nothing:
                 return
             case .request(let easy):

@@ -50,16 +50,22 @@ enum FileQueries {
 
     // MARK: - Claims
 
-    /// Takes up to ?4 due rows for owner ?1 until ?2; ?3 is now.
+    /// Takes up to ?4 due rows for owner ?1 until ?2; ?3 is now. It stops before the row at which
+    /// the expected sizes of the rows before it reach ?5 bytes (the first row is always taken; an
+    /// unknown size counts as nothing).
     static let claimBatch = """
         UPDATE files
         SET state = 'claimed', lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3,
             started_at = coalesce(started_at, ?3)
         WHERE id IN (
-            SELECT id FROM files INDEXED BY files_pending
-            WHERE state = 'pending' AND next_attempt_at <= ?3
-            ORDER BY next_attempt_at
-            LIMIT ?4)
+            SELECT id FROM (
+                SELECT id, sum(size) OVER (ORDER BY next_attempt_at, id ROWS UNBOUNDED PRECEDING) - size AS before
+                FROM (SELECT id, next_attempt_at, coalesce(expected_size, 0) AS size
+                      FROM files INDEXED BY files_pending
+                      WHERE state = 'pending' AND next_attempt_at <= ?3
+                      ORDER BY next_attempt_at, id
+                      LIMIT ?4))
+            WHERE before < ?5)
         RETURNING id, guid, file_name, dest_name, expected_size, expected_md5, attempts,
                   attempts > 0 OR started_at IS NOT ?3
         """

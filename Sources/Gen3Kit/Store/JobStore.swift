@@ -69,12 +69,14 @@ public final class JobStore {
     // MARK: - Claims and leases
 
     /// Claims up to `limit` due rows for `owner` in one `BEGIN IMMEDIATE` transaction, first
-    /// returning rows whose lease expired to pending.
-    public func claimBatch(owner: String, limit: Int, leaseSeconds: Double, now: Double = Clock.now()) throws -> [ClaimedFile] {
+    /// returning rows whose lease expired to pending. Rows stop once those taken expect `maxBytes`
+    /// (at least one row is taken), so that a worker holds a few large files, not `limit` of them.
+    public func claimBatch(owner: String, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
+                           now: Double = Clock.now()) throws -> [ClaimedFile] {
         try connection.transaction(.immediate) {
             try statement(FileQueries.rescueExpired).run(.real(now))
             return try statement(FileQueries.claimBatch).rows(
-                .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit))
+                .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(maxBytes)
             ) { row in
                 ClaimedFile(id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
                             expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
