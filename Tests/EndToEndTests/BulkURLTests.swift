@@ -29,6 +29,18 @@ final class BulkURLTests: XCTestCase {
         XCTAssertLessThanOrEqual(stats.requests[.bulkDownload] ?? 0, 150 / 2)
         XCTAssertEqual(stats.requests[.storage], 150)
         XCTAssertEqual(stats.authorizationHeadersAtStorage, 0)
+        // The run checks the key with a token before it starts; each worker process gets its own.
+        XCTAssertEqual(stats.tokensIssued, 3)
+    }
+
+    /// A run's one worker, in the run's own process, goes on with the token that checked the key.
+    func testOneWorkerAsksForOneToken() throws {
+        let job = try job(20)
+        let run = try Gen3Process.run(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                                       "run", "--workers", "1", "--no-progress"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        assertAllVerified(job)
+        XCTAssertEqual(job.commons.stats.tokensIssued, 1)
     }
 
     func testAnOlderFenceWithoutTheRouteGetsOneRequestPerFile() throws {

@@ -12,8 +12,12 @@ public struct JobContext {
         return JobContext(endpoint: endpoint, credentials: credentials)
     }
 
-    /// Fetches one access token to prove the key works before any worker starts.
-    public func verify(http: HTTPOptions) throws {
-        try AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http).refresh()
+    /// Fetches one access token to prove the key works before any worker starts. The provider
+    /// holds it: a worker in this process goes on with it instead of asking Fence again.
+    @discardableResult
+    public func verify(http: HTTPOptions) throws -> AccessTokenProvider {
+        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http)
+        try tokens.refresh()
+        return tokens
     }
 }

@@ -43,14 +43,16 @@ public final class Worker {
     private var claims = 0
     static let maxAwaitingSync = 256
 
+    /// `tokens`, when given, is the provider of a token this process already has for these
+    /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
     public init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
-                owner: String = Worker.defaultOwner(), logger: Logger) throws {
+                owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, logger: Logger) throws {
         self.store = store
         store.limitPageCache()
         self.options = options
         self.owner = owner
         self.logger = logger
-        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
+        let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
         executor = JobExecutor(requests: requests, tokens: tokens, store: store, settings: settings, options: options,
                                logger: logger)

@@ -36,7 +36,7 @@ enum JobRunner {
         if !options.http.verifyTLS {
             logger.warning("--insecure: TLS certificates are NOT verified; anyone on the network path can read or alter the files")
         }
-        try context.verify(http: options.http)
+        let tokens = try context.verify(http: options.http)
         try beforeStart(store, settings)
         if retryFailed {
             let count = try store.retryFailed()
@@ -51,7 +51,7 @@ enum JobRunner {
         if globals.verbose > 0 { workerArguments.append("-" + String(repeating: "v", count: globals.verbose)) }
         let supervisor = Supervisor(store: store, options: options, workerArguments: workerArguments, logger: logger) {
             try Worker(store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
-                       credentials: context.credentials, options: options, logger: logger)
+                       credentials: context.credentials, options: options, tokens: tokens, logger: logger)
         }
         let display = output.noProgress ? nil : ProgressDisplay()
         let result = try supervisor.run(onProgress: display.map { display in { display.update($0) } })
