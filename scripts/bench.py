@@ -723,7 +723,13 @@ this machine while the design was chosen; the table above is the benchmark itsel
   the transfers wait for the renamer. Against a Fence that takes its time (the table above: 50 ms
   per answer) bulk requests are five times faster. Writing and reading a bulk request's JSON by
   hand matters: Foundation's writer and parser cost about 17 us per file, more than the request
-  they saved.
+  they saved. Against that slow Fence a run also used to ask for two access tokens, one to check
+  the key before it starts and one for its worker; the worker in the run's process now goes on
+  with the first (6 alternating runs each: 0.79 to 0.86 s against 0.86 to 0.91 s). Beyond the
+  files its free transfer slots take at once, a worker holds files ahead (claimed, asking for or
+  holding URLs) only up to 256 MiB of their expected sizes, so that a job's last large files stay
+  in the table for whichever worker is free first; the small and large sets here are below and at
+  that budget, and run as before (the large set makes 4 claims where it made one).
 - **Large files**: the transfer loop copies each chunk into one of a file's 1 MiB buffers; one
   thread of the file hashes them (md5 is about 1.5 s of CPU per GiB, the largest single item),
   another writes them with `O_DIRECT`, so the data reaches the disk once, without the page-cache
@@ -810,8 +816,10 @@ this machine while the design was chosen; the table above is the benchmark itsel
   same `curl --parallel` run took 0.34 s there and 0.64 to 1.19 s here, and the disk's durable
   write rate varies from run to run between about 220 and 450 MB/s (one probe read 691). gen3's large-file rate
   follows it; aria2c's, which is CPU-bound, does not, so the ratio to aria2c moves with the disk.
-  Two full runs of the same gen3 code half an hour apart put the large set at 0.56× and 0.81×
-  curl (gen3 292 and 312 MB/s, curl 522 and 386 MB/s) and the small set at 0.64× and 0.67×.
+  Three full runs within an hour put the large set at 0.56×, 0.81× and 0.83× curl (gen3 292,
+  312 and 302 MB/s; curl 522, 386 and 364 MB/s) and the small set at 0.64×, 0.67× and 0.74×
+  (the first two of the same gen3 code, the third with the two changes above, which leave
+  these two sets alone).
 """
 
 
