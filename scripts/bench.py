@@ -708,10 +708,10 @@ this machine while the design was chosen; the table above is the benchmark itsel
   samples: this VM makes the first touch of a page slow, and curl pays the same per file.
   Tried later and left out: the renamer in three threads, one syncing and one linking
   and committing each group while the next group's data syncs (with the names riding on that
-  next sync), so the disk never waits on the CPU work: medians 1.07 against 1.19 s in one set of
-  6 alternating runs, 1.33 to 1.38 against 1.23 to 1.30 s in the next, 1.27 to 1.53 against
-  1.30 to 1.51 s in a third, with more CPU in two of the three. The syncer waits for the disk,
-  but the disk is not what limits the run: the two cores' work is.
+  next sync), so the disk never waits on the CPU work: in four sets of 6 alternating runs, medians
+  1.07 against 1.19 s, then 1.28 to 1.38 against 1.23 to 1.30 s, 1.41 to 1.56 against 1.26 to
+  1.52 s, and 1.27 to 1.53 against 1.30 to 1.51 s, with more CPU in three of the four. The syncer
+  waits for the disk, but the disk is not what limits the run: the two cores' work is.
 - **Presigned URLs in bulk.** Fence releases since mid-2026 answer `POST /user/data/download/bulk`
   with the URLs of a list of GUIDs. gen3 asks for the next 32 files' URLs at once, up to 4 such
   requests out, a few rounds of transfers ahead (a URL that waited more than 60 s for a slot is
