@@ -96,7 +96,7 @@ extension JobStoreTests {
     /// size counts as nothing.
     func testClaimsStopAtTheirByteBudget() throws {
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 25, leaseSeconds: 60).map(\.expectedSize), [10, 20])
-        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 1, leaseSeconds: 60).map(\.expectedSize), [30])
+        XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 0, leaseSeconds: 60).map(\.expectedSize), [30])
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 2, maxBytes: 1000, leaseSeconds: 60).map(\.expectedSize), [40, 50])
         try store.connection.execute("UPDATE files SET expected_size = NULL WHERE expected_size IN (60, 70)")
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 1, leaseSeconds: 60).map(\.expectedSize), [nil, nil, 80])

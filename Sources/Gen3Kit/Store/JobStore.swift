@@ -76,7 +76,7 @@ public final class JobStore {
         try connection.transaction(.immediate) {
             try statement(FileQueries.rescueExpired).run(.real(now))
             return try statement(FileQueries.claimBatch).rows(
-                .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(maxBytes)
+                .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
             ) { row in
                 ClaimedFile(id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
                             expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
