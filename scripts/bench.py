@@ -683,7 +683,10 @@ this machine while the design was chosen; the table above is the benchmark itsel
   130 us per new 16 KiB file (1,024 files 54 ms, 64 files 5 to 7 ms, 16 files 2 ms, from a
   throwaway probe), so larger groups would save little. Writing small files with `O_DIRECT`
   (no page-cache copy, nothing left for the sync to write) was much worse: 1.68 to 2.03 s
-  against 1.33 to 1.45 s, each write waiting for the disk on the writer's thread. Tried again
+  against 1.33 to 1.45 s, each write waiting for the disk on the writer's thread. From four
+  threads at once (`O_DIRECT` set with `fcntl` on each unnamed file, written from an aligned
+  copy) it was still worse: 1.29 to 1.49 against 1.03 to 1.10 s over 4 alternating runs, with
+  more CPU (1.38 to 1.56 against 1.07 to 1.20 s). Tried again
   later and left out, 5 or 6 alternating runs each: one `syncfs` a round instead of two
   (the names of one group riding on the next group's data sync), medians 1.29 against 1.30 s;
   the renamer's threads at a lower priority (nice 5) so that the transfer loop gets the cores
