@@ -45,8 +45,6 @@ final class PresignAhead {
     /// Files that make a bulk request worth sending while others are out.
     private let batch: Int
     private var failuresInARow = 0
-    /// Expected bytes of the files held here (waiting, asked for, or with a URL).
-    private(set) var heldBytes: Int64 = 0
     /// Bulk requests answered with URLs, and the URLs they gave (for the worker's summary).
     private(set) var answered = 0
     private(set) var urlsReceived = 0
@@ -68,6 +66,12 @@ final class PresignAhead {
     /// Files held here: waiting, asked for, or with a URL.
     private var heldCount: Int { waiting.count + readyCount + flights.reduce(0) { $0 + $1.tasks.count } }
 
+    /// Expected bytes of the files held here (at most `lookahead` of them, so summed when asked).
+    var heldBytes: Int64 {
+        waiting.reduce(0) { $0 + Self.size($1) } + ready.reduce(0) { $0 + Self.size($1.task) }
+            + flights.reduce(0) { total, flight in flight.tasks.reduce(total) { $0 + Self.size($1) } }
+    }
+
     /// Whether the worker may start another file, with `freeSlots` transfers it could start now
     /// (with bulk requests off, files never wait here).
     func hasRoom(freeSlots: Int) -> Bool {
@@ -77,30 +81,20 @@ final class PresignAhead {
     /// The files held beyond those the free slots will take are as many bytes as the look-ahead
     /// allows. Counted over all files held, which is simpler and errs towards holding fewer.
     private func bytesFull(freeSlots: Int) -> Bool {
-        heldBytes >= Self.lookaheadBytes && heldCount >= freeSlots
+        heldCount >= freeSlots && heldBytes >= Self.lookaheadBytes
     }
 
     func owns(_ easy: CurlEasy) -> Bool { flights.contains { $0.easy === easy } }
 
     /// A file that needs a URL (`JobExecutor.Step.needsURL`).
-    func add(_ task: FileTask) {
-        waiting.append(task)
-        heldBytes += Self.size(task)
-    }
+    func add(_ task: FileTask) { waiting.append(task) }
 
     private static func size(_ task: FileTask) -> Int64 { max(0, task.file.expectedSize ?? 0) }
-
-    /// Files going back to the worker are no longer held here.
-    private func leaving(_ tasks: [FileTask]) -> [FileTask] {
-        for task in tasks { heldBytes -= Self.size(task) }
-        return tasks
-    }
 
     /// The next file with a URL, in order; the URL is nil when it has grown too old to use.
     func takeReady(now: Double) -> (task: FileTask, url: String?)? {
         // A FIFO that lets go of taken entries: each holds a task, and a task its body.
         guard let entry = ready.popFirst() else { return nil }
-        heldBytes -= Self.size(entry.task)
         return (entry.task, now - entry.at <= Self.maxURLAge ? entry.url : nil)
     }
 
@@ -120,7 +114,7 @@ final class PresignAhead {
             return .request(easy)
         } catch {
             // The one-file route reports a missing token or key the way it always has.
-            return .alone(leaving(tasks))
+            return .alone(tasks)
         }
     }
 
@@ -128,7 +122,7 @@ final class PresignAhead {
     func abandon(_ easy: CurlEasy) -> [FileTask] {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
         idleHandles.append(easy)
-        return leaving(flights.remove(at: index).tasks)
+        return flights.remove(at: index).tasks
     }
 
     /// Reads the answer to `easy`'s request; returns the files that must ask on their own.
@@ -136,12 +130,12 @@ final class PresignAhead {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
         let (_, receiver, tasks) = flights.remove(at: index)
         idleHandles.append(easy)
-        if let error = easy.error(for: code) { return leaving(failed(tasks, "\(error.localizedDescription)")) }
+        if let error = easy.error(for: code) { return failed(tasks, "\(error.localizedDescription)") }
         let status = receiver.head.status
         switch status {
         case 200:
             guard let urls = BulkPresign.urls(from: receiver.body) else {
-                return leaving(giveUp(tasks, "answered something that is not a list of URLs"))
+                return giveUp(tasks, "answered something that is not a list of URLs")
             }
             failuresInARow = 0
             answered += 1
@@ -151,15 +145,15 @@ final class PresignAhead {
             for task in tasks {
                 if let url = urls[task.file.guid] { ready.append((task, url, now)) } else { alone.append(task) }
             }
-            return leaving(alone)
+            return alone
         case 401:
             // The one-file requests refresh the token; the next bulk request uses the new one.
-            return leaving(tasks)
+            return tasks
         case 429, 500...599:
-            return leaving(failed(tasks, "HTTP \(status)"))
+            return failed(tasks, "HTTP \(status)")
         default:
             // 404 or 405: a Fence without the route. Anything else it refuses, it refuses every time.
-            return leaving(giveUp(tasks, "HTTP \(status)"))
+            return giveUp(tasks, "HTTP \(status)")
         }
     }
 
@@ -192,7 +186,6 @@ final class PresignAhead {
         idleHandles += requests
         waiting.removeAll()
         flights.removeAll()
-        heldBytes = 0
         return (requests, tasks)
     }
 }

@@ -153,17 +153,19 @@ public final class Worker {
                 continue
             }
             // Files wait for the bulk answers already out.
-            guard presigner.hasRoom(freeSlots: options.maxConcurrentRequests - active.count), let task = try nextTask(now: now) else { break }
+            guard presigner.hasRoom(freeSlots: freeSlots), let task = try nextTask(now: now) else { break }
             apply(executor.start(task), to: task, fatal: &fatal)
         }
         // The next files ask for their URLs while the transfers before them run.
-        while presigner.enabled && presigner.hasRoom(freeSlots: options.maxConcurrentRequests - active.count) && fatal == nil
-                && now >= executor.pauseUntil,
+        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && fatal == nil && now >= executor.pauseUntil,
               let task = try nextTask(now: now) {
             apply(executor.start(task), to: task, fatal: &fatal)
         }
         if fatal == nil { askInBulk(fatal: &fatal) }
     }
+
+    /// Transfers that could start now.
+    private var freeSlots: Int { options.maxConcurrentRequests - active.count }
 
     /// The next claimed file, claiming a batch when none is left; nil when there is none for now.
     private func nextTask(now: Double) throws -> FileTask? {
@@ -184,7 +186,7 @@ public final class Worker {
 
     private func askInBulk(fatal: inout String?) {
         while true {
-            switch presigner.dueRequest(freeSlots: options.maxConcurrentRequests - active.count) {
+            switch presigner.dueRequest(freeSlots: freeSlots) {
             case .nothing:
                 return
             case .request(let easy):

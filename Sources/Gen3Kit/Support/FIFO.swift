@@ -1,7 +1,7 @@
 /// A first-in, first-out queue on an array that lets go of what it hands out: taken elements are
 /// dropped once they make up half the array, so a queue that is never empty stays the size of
 /// what it holds.
-struct FIFO<Element> {
+struct FIFO<Element>: Sequence {
     private var elements: [Element] = []
     private var head = 0
 
@@ -11,6 +11,9 @@ struct FIFO<Element> {
     var isEmpty: Bool { head == elements.count }
 
     mutating func append(_ element: Element) { elements.append(element) }
+
+    /// What the queue holds, first to last.
+    func makeIterator() -> ArraySlice<Element>.Iterator { elements[head...].makeIterator() }
 
     mutating func popFirst() -> Element? {
         guard head < elements.count else { return nil }
