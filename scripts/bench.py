@@ -87,23 +87,26 @@ def bench_url(guid):
     return None
 
 
+def bulk_answer(posted):
+    """Fence's answer (JSON bytes) to a bulk request's body: the one-file route's URL of each GUID
+    posted, and those it has none for."""
+    urls, missing = [], []
+    for guid in json.loads(posted).get("guids", []):
+        found = bench_url(guid)
+        if found:
+            urls.append(f'{{"drs_object_id": {json.dumps(guid)}, "url": {json.dumps(found)}}}'.encode())
+        else:
+            missing.append(guid)
+    failed = json.dumps([{"error_code": 404, "object_ids": missing}] if missing else []).encode()
+    return b'{"urls": [' + b", ".join(urls) + b'], "failed_guids": ' + failed + b"}"
+
+
 def start_bulk_fence(port):
     """The bulk route, POST /user/data/download/bulk, behind nginx (its answer depends on the GUIDs
     posted, which nginx cannot compute): the one-file route's URLs, in Fence's answer shape. A real
     Fence does this on its own servers; this one shares the benchmark machine's two cores with the
     tool, so it is lean: HTTP/1.1 keep-alive parsed by hand (nginx is its only client)."""
     import socket
-
-    def answer(posted):
-        urls, missing = [], []
-        for guid in json.loads(posted).get("guids", []):
-            found = bench_url(guid)
-            if found:
-                urls.append(f'{{"drs_object_id": {json.dumps(guid)}, "url": {json.dumps(found)}}}'.encode())
-            else:
-                missing.append(guid)
-        failed = json.dumps([{"error_code": 404, "object_ids": missing}] if missing else []).encode()
-        return b'{"urls": [' + b", ".join(urls) + b'], "failed_guids": ' + failed + b"}"
 
     def serve(connection):
         with connection:
@@ -126,7 +129,7 @@ def start_bulk_fence(port):
                     if not data:
                         return
                     pending += data
-                body, pending = answer(pending[:length]), pending[length:]
+                body, pending = bulk_answer(pending[:length]), pending[length:]
                 connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                                    + str(len(body)).encode() + b"\r\n\r\n" + body)
 
@@ -165,8 +168,10 @@ def start_fence(port, latency=0.0):
         disable_nagle_algorithm = True
 
         def answer(self, status, obj):
+            self.send(status, json.dumps(obj).encode())
+
+        def send(self, status, body):
             time.sleep(latency)
-            body = json.dumps(obj).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -181,14 +186,7 @@ def start_fence(port, latency=0.0):
             posted = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.path == "/user/credentials/cdis/access_token":
                 return self.answer(200, {"access_token": token})
-            urls, missing = [], []
-            for guid in json.loads(posted).get("guids", []):
-                found = bench_url(guid)
-                if found:
-                    urls.append({"drs_object_id": guid, "url": found})
-                else:
-                    missing.append(guid)
-            self.answer(200, {"urls": urls, "failed_guids": [{"error_code": 404, "object_ids": missing}] if missing else []})
+            self.send(200, bulk_answer(posted))
 
         def log_message(self, *args):
             pass
