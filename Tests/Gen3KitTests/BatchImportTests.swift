@@ -83,16 +83,16 @@ final class BatchImportTests: XCTestCase {
         }
     }
 
-    /// The first import goes through a rollback journal (see `ManifestImporter`): it is still all
-    /// or nothing, and the job is in WAL mode again afterwards, whether it succeeded or not.
-    func testTheFirstImportIsAllOrNothingAndLeavesTheJobInWALMode() throws {
+    /// A large first import goes through a rollback journal (see `ManifestImporter`): it is still
+    /// all or nothing, and the job is in WAL mode again afterwards, whether it succeeded or not.
+    func testALargeFirstImportIsAllOrNothingAndLeavesTheJobInWALMode() throws {
         let directory = TemporaryDirectory()
         let store = try JobStore(path: directory.file("job.sqlite"))
         let mode = { try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil }
         var during: String?
         let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? mode() }
         XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
-            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import")))
+            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import"), large: true))
         XCTAssertEqual(during, "delete", "the first import did not use the rollback journal")
         XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
         XCTAssertEqual(try mode(), "wal")
@@ -102,5 +102,20 @@ final class BatchImportTests: XCTestCase {
         // A later import, with rows already there, stays in WAL mode throughout.
         XCTAssertEqual(try importing(entries(0..<10), into: store).alreadyInJob, 10)
         XCTAssertEqual(try mode(), "wal")
+    }
+
+    /// A small first import stays in the WAL, and is all or nothing there too.
+    func testASmallFirstImportStaysInTheWAL() throws {
+        let directory = TemporaryDirectory()
+        let store = try JobStore(path: directory.file("job.sqlite"))
+        let mode = { try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil }
+        var during: String?
+        let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? mode() }
+        XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
+            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import")))
+        XCTAssertEqual(during, "wal")
+        XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
+        XCTAssertEqual(try importing(entries(0..<(3 * ManifestImporter.batchRows)), into: store).added, 3 * ManifestImporter.batchRows)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.file("job.sqlite-journal")))
     }
 }

@@ -46,7 +46,8 @@ public final class Gen3Commons: @unchecked Sendable {
     public func download(_ entries: [ManifestEntry], to directory: String,
                          options: BulkDownloadOptions = BulkDownloadOptions()) async throws -> BulkDownloadResult {
         try await download(to: directory, options: options) { store, importOptions in
-            _ = try ManifestImporter(store: store).importEntries(from: ListManifestReader(entries), source: "api", options: importOptions)
+            _ = try ManifestImporter(store: store).importEntries(from: ListManifestReader(entries), source: "api", options: importOptions,
+                                                             large: entries.count >= ManifestImporter.rollbackJournalEntries)
         }
     }
 

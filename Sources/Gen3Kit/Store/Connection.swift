@@ -32,9 +32,10 @@ public final class Connection {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        // `synchronous` first: switching a new file to WAL writes it, with FULL's extra sync.
         try execute("""
-            PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
+            PRAGMA journal_mode = WAL;
             PRAGMA foreign_keys = ON;
             PRAGMA journal_size_limit = 67108864;
             """)

@@ -13,14 +13,14 @@ extension ManifestImporter {
     static let writebackRows = 65_536
 
     /// The summary, or nil when the manifest needs the row-by-row import (a repeat or a name clash).
-    func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary? {
+    func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool) throws -> ImportSummary? {
         let indexes = try store.statement(FileQueries.uniqueFileIndexes).rows { row in
             (name: row.string(0) ?? "", sql: row.string(1) ?? "")
         }
         // Without both unique indexes, appending could not tell a repeated GUID or name.
         guard Set(indexes.map(\.name)).isSuperset(of: ["files_guid", "files_dest_name"]) else { return nil }
         do {
-            return try importTransaction(source: path, options: options) { importID, now in
+            return try importTransaction(source: path, options: options, large: large) { importID, now in
                 try appendAll(from: reader, importID: importID, now: now, indexes: indexes, options: options)
             }
         } catch let error as SQLiteError where error.isUniqueViolation {

@@ -11,18 +11,28 @@ public struct ManifestImporter {
 
     static let batchRows = 64
 
+    /// A job's first import of a manifest at least this large (or of this many entries) goes
+    /// through a rollback journal (see `importTransaction`). 8 MiB is about 50,000 entries of a
+    /// portal's JSON.
+    static let rollbackJournalBytes: Int64 = 8 << 20
+    public static let rollbackJournalEntries = 50_000
+
     public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
+        // A manifest of unknown size (a pipe) may be large.
+        let large = (FilePaths.fileSize(path) ?? .max) >= Self.rollbackJournalBytes
         // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
         if try !store.hasFiles(),
-           let summary = try importIntoEmptyJob(from: try openManifest(path: path, format: format), source: path, options: options) {
+           let summary = try importIntoEmptyJob(from: try openManifest(path: path, format: format), source: path, options: options, large: large) {
             return summary
         }
-        return try importEntries(from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
+        return try importEntries(from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path,
+                                 options: options, large: large)
     }
 
-    /// Imports whatever `reader` yields; `source` names it in the `imports` table.
-    public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
-        try importTransaction(source: path, options: options) { importID, now in
+    /// Imports whatever `reader` yields; `source` names it in the `imports` table. `large` says
+    /// it may be tens of thousands of entries or more.
+    public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool = false) throws -> ImportSummary {
+        try importTransaction(source: path, options: options, large: large) { importID, now in
             try insertAll(from: reader, importID: importID, now: now, options: options)
         }
     }
@@ -30,13 +40,16 @@ public struct ManifestImporter {
     /// One import: in a transaction, with the connection set up for many inserts (and as it was
     /// after), the job's settings saved and the `imports` row written; `body` inserts the files of
     /// import `importID` at time `now`.
-    func importTransaction(source path: String, options: ImportOptions,
+    func importTransaction(source path: String, options: ImportOptions, large: Bool,
                            _ body: (_ importID: Int64, _ now: Double) throws -> ImportSummary) throws -> ImportSummary {
-        // A job's first import has no reader to share the database with (there is nothing to read
-        // yet), so it writes through a rollback journal instead of the WAL: for a fresh job that
-        // journal holds a few pages, where the WAL takes every page and then copies it again into
-        // the database (1M GUIDs: 9 to 10 s became 5.7 to 6.2 s). The WAL is back before this returns.
-        let viaRollbackJournal = try !store.hasFiles() && store.connection.setJournalMode("delete") == "delete"
+        // A job's first large import has no reader to share the database with (there is nothing to
+        // read yet), so it writes through a rollback journal instead of the WAL: for a fresh job
+        // that journal holds a few pages, where the WAL takes every page and then copies it again
+        // into the database (1M GUIDs: 9 to 10 s became 5.7 to 6.2 s). The WAL is back before this
+        // returns. A small import stays in the WAL: the two switches cost 11 of the 16 file syncs
+        // a new 5,000-file job made before its first request (13 to 23 ms here, more on a busy
+        // disk), for a copy of a megabyte or two.
+        let viaRollbackJournal = try large && !store.hasFiles() && store.connection.setJournalMode("delete") == "delete"
         defer { if viaRollbackJournal { _ = store.connection.setJournalMode("wal") } }
         // Each 64-row insert keeps a statement journal (to undo just that statement on a clash), a
         // temporary file by default: 600,000 writes for a million rows. In memory it is a few pages
