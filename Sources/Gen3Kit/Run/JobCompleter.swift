@@ -45,8 +45,6 @@ final class JobCompleter {
         try store.record(pending, owner: owner)
         commits += 1
         recorded += pending.count
-        // Readers (status, progress) can pin the WAL; a passive checkpoint now and then keeps it small.
-        if commits % 64 == 0 { store.connection.checkpoint() }
         pending.removeAll(keepingCapacity: true)
         needsDirectorySync = false
     }

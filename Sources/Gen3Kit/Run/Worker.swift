@@ -34,6 +34,7 @@ public final class Worker {
     private let multi: CurlMulti
     private let renamer: DurableRenamer
     private let presigner: PresignAhead
+    private let checkpointer: Checkpointer
     /// Claimed rows not started yet.
     private var queue = FIFO<ClaimedFile>()
     private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
@@ -64,6 +65,9 @@ public final class Worker {
         // The renamer commits what it made durable on a connection of its own, off the transfer loop.
         let recorderStore = try JobStore(path: store.connection.path, create: false)
         recorderStore.limitPageCache()
+        checkpointer = try Checkpointer(path: store.connection.path)
+        checkpointer.watch(store.connection)
+        checkpointer.watch(recorderStore.connection)
         renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile, recorder: { [logger] records in
             do {
                 try recorderStore.record(records, owner: owner)
@@ -134,10 +138,12 @@ public final class Worker {
             try? releaseEverything(fatal: &fatal)
             try? completer.flush()
             renamer.close()
+            checkpointer.close()
             _ = try? store.releaseClaims(owner: owner)
             return .fatal("job database error: \(error)")
         }
         renamer.close()
+        checkpointer.close()
         logger.info("worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests")
         if let fatal { return .fatal(fatal) }
         return StopSignal.requested ? .stopped : .finished
