@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 // Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does not see.
-// Each maps one-to-one to the call it names.
+// Each maps one-to-one to the call it names (one falls back to a second way, as it says).
 
 // Starts writing back the dirty pages of a byte range without waiting (sync_file_range with
 // SYNC_FILE_RANGE_WRITE); returns 0 or -1 with errno set.
@@ -17,6 +17,11 @@ int clinux_syncfs(int fd);
 // open(2) of `directory` with O_TMPFILE | O_RDWR | O_CLOEXEC: a file with no name yet, in that
 // directory's file system, that `linkat` can give a name once it is complete.
 int clinux_open_unnamed(const char *directory, unsigned int mode);
+
+// Gives the unnamed file open as `fd` the name `path` (never replacing anything there):
+// linkat(2) with AT_EMPTY_PATH, which Linux allows the file's opener since 6.10, and through
+// /proc/self/fd where it does not; returns 0 or -1 with errno set.
+int clinux_link_unnamed(int fd, const char *path);
 
 // open(2) of an existing file with O_WRONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC: writes that bypass
 // the page cache (offsets, lengths and buffers aligned); -1 with errno where the file system refuses.

@@ -237,13 +237,12 @@ public final class FileSink {
     /// a planted symlink) is replaced, never followed: the file is linked at the part name and
     /// renamed over it.
     private func linkUnnamed() throws {
-        let source = "/proc/self/fd/\(fd)"
-        if linkat(AT_FDCWD, source, AT_FDCWD, finalPath, AT_SYMLINK_FOLLOW) == 0 {
+        if clinux_link_unnamed(fd, finalPath) == 0 {
             isUnnamed = false
             return
         }
         guard errno == EEXIST else { throw SinkError.from(errno: errno, path: finalPath) }
-        guard linkat(AT_FDCWD, source, AT_FDCWD, partPath, AT_SYMLINK_FOLLOW) == 0 else {
+        guard clinux_link_unnamed(fd, partPath) == 0 else {
             throw SinkError.from(errno: errno, path: partPath)
         }
         isUnnamed = false
