@@ -24,6 +24,27 @@ final class DigestTests: XCTestCase {
         XCTAssertEqual(md5.finalize(), MD5.hex(bytes))
     }
 
+    /// Many messages at once (eight to a vector) give each one's own digest: known answers, every
+    /// length around the padding's block boundaries, lanes of different lengths side by side, and a
+    /// count that leaves lanes idle.
+    func testMD5OfManyMessagesAtOnce() {
+        let known = MD5.hex(ofEach: [[], Array("abc".utf8),
+                                     Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8)])
+        XCTAssertEqual(known, ["d41d8cd98f00b204e9800998ecf8427e", "900150983cd24fb0d6963f7d28e17f72", "57edf4a22be3c955ac49da2e2107b67a"])
+        var state: UInt32 = 12345
+        func bytes(_ count: Int) -> [UInt8] {
+            (0..<count).map { _ in
+                state = state &* 1_103_515_245 &+ 12345
+                return UInt8(truncatingIfNeeded: state >> 16)
+            }
+        }
+        let lengths = Array(0...130) + [16_384, 16_383, 16_440, 70_000, 1, 100_000, 55, 56, 64]
+        let messages = lengths.map(bytes)
+        XCTAssertEqual(MD5.hex(ofEach: messages), messages.map(MD5.hex))
+        XCTAssertEqual(MD5.hex(ofEach: Array(messages.suffix(5))), messages.suffix(5).map(MD5.hex))
+        XCTAssertEqual(MD5.hex(ofEach: []), [])
+    }
+
     func testHMACSHA256KnownAnswer() {
         let digest = HMACSHA256.digest(key: Array(repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
         XCTAssertEqual(Hex.lowercase(digest), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")

@@ -208,9 +208,10 @@ final class DurableRenamer {
     /// the group is synced as one; see `FileSink.materialize`).
     private func write(_ items: [Item]) -> Written {
         var group = Written(items: items)
-        for index in items.indices where items[index].task.md5Deferred {
+        let deferred = items.indices.filter { items[$0].task.md5Deferred && items[$0].task.sink != nil }
+        let digests = FileSink.md5s(of: deferred.compactMap { items[$0].task.sink })
+        for (index, md5) in zip(deferred, digests) {
             guard let sink = items[index].task.sink else { continue }
-            let md5 = sink.md5()
             if let expected = items[index].task.file.expectedMD5, expected != md5 {
                 group.mismatches[index] = md5
                 group.errors[index] = .file(path: sink.partPath, errno: EIO)

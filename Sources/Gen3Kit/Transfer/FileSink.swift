@@ -215,6 +215,16 @@ public final class FileSink {
         return hasher.finalize()
     }
 
+    /// The md5 of each sink's body, as `md5()` gives it; the bodies still in memory are hashed side
+    /// by side (`MD5.hex(ofEach:)`), in order of size so that the messages sharing a call end
+    /// together.
+    static func md5s(of sinks: [FileSink]) -> [String] {
+        var digests = sinks.map { $0.memory == nil ? $0.md5() : "" }
+        let inMemory = sinks.indices.filter { sinks[$0].memory != nil }.sorted { sinks[$0].written < sinks[$1].written }
+        for (index, digest) in zip(inMemory, MD5.hex(ofEach: inMemory.map { sinks[$0].memory ?? [] })) { digests[index] = digest }
+        return digests
+    }
+
     /// Flushes the part file's data to disk (`materialize` first for an in-memory body).
     public func sync() throws {
         try materialize()
