@@ -15,7 +15,7 @@ public struct ManifestImporter {
     /// through a rollback journal (see `importTransaction`). 8 MiB is about 50,000 entries of a
     /// portal's JSON.
     static let rollbackJournalBytes: Int64 = 8 << 20
-    public static let rollbackJournalEntries = 50_000
+    static let rollbackJournalEntries = 50_000
 
     public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
         // A manifest of unknown size (a pipe) may be large.
