@@ -150,4 +150,31 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try job.run().status, 0)
         assertAllVerified(job)
     }
+
+    /// `gen3 run` of the job under an open-file limit of `limit` (soft and hard, so it cannot be raised).
+    private func runUnderFileLimit(_ job: JobFixture, _ limit: Int, _ extra: [String]) throws -> ProcessResult {
+        let arguments = [Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                         "run", "--no-progress"] + extra
+        return try Gen3Process.runShell("ulimit -n \(limit) && exec " + arguments.map { "'\($0)'" }.joined(separator: " "))
+    }
+
+    func testTooFewOpenFilesStopTheRunBeforeItClaimsAnything() throws {
+        let job = try job(5)
+        let run = try runUnderFileLimit(job, 100, ["--max-concurrent-requests", "32"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--max-concurrent-requests 32 needs at least 208 open files, and this process may open 100 (ulimit -n)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("use --max-concurrent-requests 5 or less"), run.stderr)
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t5"])
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts"), ["0"])
+    }
+
+    /// Under a low limit the queue of files waiting for their sync shrinks to fit (here to 32,
+    /// against 256 otherwise), instead of files failing when no file can be opened.
+    func testALowOpenFileLimitStillDownloadsEverything() throws {
+        let job = try job(400, minSize: 512, maxSize: 4096)
+        let run = try runUnderFileLimit(job, 160, ["--workers", "1"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["done\t400"])
+        assertAllVerified(job)
+    }
 }

@@ -10,6 +10,8 @@ public enum RunError: Error, LocalizedError, Equatable {
     case workersKeepCrashing(restarts: Int)
     /// A worker stopped the job (full disk, rejected key); the message says what to fix.
     case workerFatal(String)
+    /// The open-file limit is too low for this many transfers (`OpenFileLimit`).
+    case tooFewOpenFiles(maxConcurrentRequests: Int, limit: Int, needed: Int, fitting: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -21,6 +23,9 @@ public enum RunError: Error, LocalizedError, Equatable {
             return "worker processes crashed \(restarts) times; stopping. Run with -vv to see why, then run again: finished files are kept"
         case .workerFatal(let message):
             return message
+        case .tooFewOpenFiles(let requests, let limit, let needed, let fitting):
+            let fix = fitting > 0 ? "use --max-concurrent-requests \(fitting) or less, or raise the limit" : "raise the limit"
+            return "--max-concurrent-requests \(requests) needs at least \(needed) open files, and this process may open \(limit) (ulimit -n): \(fix); no file was claimed"
         }
     }
 }

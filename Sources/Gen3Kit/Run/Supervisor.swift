@@ -41,6 +41,8 @@ public final class Supervisor {
         let settings = try store.requireSettings()
         store.limitPageCache()
         if TestHooks.enabled { setpgid(0, 0) }
+        // Before anything is claimed; worker processes inherit the raised limit.
+        try OpenFileLimit.check(maxConcurrentRequests: options.maxConcurrentRequests)
         try checkDownloadPath(settings.downloadPath)
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }

@@ -42,12 +42,14 @@ public final class Worker {
     private var nextHeartbeat: Double = 0
     private var nextProgress: Double = 0
     private var claims = 0
-    static let maxAwaitingSync = 256
+    /// Finished files that may wait for their sync, each holding an open file (`OpenFileLimit`).
+    private let maxAwaitingSync: Int
 
     /// `tokens`, when given, is the provider of a token this process already has for these
     /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
     public init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
                 owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, logger: Logger) throws {
+        maxAwaitingSync = try OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
         self.store = store
         store.limitPageCache()
         self.options = options
@@ -118,7 +120,7 @@ public final class Worker {
                 try heartbeat(now: now)
                 try reportProgress(now: now)
                 let claimedAll = queue.isEmpty && presigner.isEmpty
-                if active.isEmpty && renamer.outstanding > 0 && (claimedAll || renamer.outstanding >= Worker.maxAwaitingSync) {
+                if active.isEmpty && renamer.outstanding > 0 && (claimedAll || renamer.outstanding >= maxAwaitingSync) {
                     renamer.wait(timeout: 0.1)
                 } else if active.isEmpty && claimedAll && stopDeadline == nil && fatal == nil {
                     try completer.flush()
@@ -152,7 +154,7 @@ public final class Worker {
     private func startTransfers(now: Double, fatal: inout String?) throws {
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
         while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil
-                && renamer.outstanding < Worker.maxAwaitingSync {
+                && renamer.outstanding < maxAwaitingSync {
             if let ready = presigner.takeReady(now: now) {
                 let step = ready.url.map { executor.startDownload(ready.task, url: $0) } ?? executor.presignOne(ready.task)
                 apply(step, to: ready.task, fatal: &fatal)

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The open files a worker needs, against the process's limit (`ulimit -n`, often 1,024): a socket
+/// per connection, a file or two per transfer, and one per finished file waiting for its sync.
+/// Running out mid-run made every file after that fail, and then the job database could not be
+/// opened; instead the queue of files waiting for their sync shrinks to fit, and a run that cannot
+/// fit at all stops before it claims anything.
+public enum OpenFileLimit {
+    /// Files the renamer may hold open awaiting their sync at most, and at least (below that the
+    /// syncs stop being grouped).
+    static let maxAwaitingSync = 256
+    static let minAwaitingSync = 16
+    /// SQLite (three files for each of a worker's four connections), bulk requests, the
+    /// manifest, standard streams, libraries.
+    static let otherFiles = 64
+
+    /// Raises the soft limit to the hard one, as any process may, and returns the limit in force.
+    @discardableResult
+    public static func raise() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    /// Files held by `maxConcurrentRequests` transfers: the multi handle keeps up to two
+    /// connections per transfer, and a transfer writes a part file, a large one through a second,
+    /// direct descriptor too.
+    static func forTransfers(_ maxConcurrentRequests: Int) -> Int { 4 * maxConcurrentRequests }
+
+    /// How many finished files may wait for their sync under `limit`; throws when not even
+    /// `minAwaitingSync` fit.
+    static func awaitingSync(limit: Int, maxConcurrentRequests: Int) throws -> Int {
+        let left = limit - forTransfers(maxConcurrentRequests) - otherFiles
+        guard left >= minAwaitingSync else {
+            let fitting = max(0, (limit - otherFiles - minAwaitingSync) / 4)
+            throw RunError.tooFewOpenFiles(maxConcurrentRequests: maxConcurrentRequests, limit: limit,
+                                           needed: forTransfers(maxConcurrentRequests) + otherFiles + minAwaitingSync,
+                                           fitting: fitting)
+        }
+        return min(maxAwaitingSync, left)
+    }
+
+    /// Raises the limit and checks that `maxConcurrentRequests` transfers fit under it.
+    public static func check(maxConcurrentRequests: Int) throws {
+        _ = try awaitingSync(limit: raise(), maxConcurrentRequests: maxConcurrentRequests)
+    }
+}
