@@ -28,6 +28,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(settings.stdout, "s3\toriginal\n")
     }
 
+    /// The key is checked before the import (seconds for a large manifest), not after it.
+    func testDownloadMultipleAsyncRefusesARejectedKeyBeforeImporting() throws {
+        let job = try JobFixture(objects: 3)
+        let rejected = job.directory.file("rejected.json")
+        try job.commons.writeCredentials(to: rejected, apiKeyValid: false)
+        let refused = try Gen3Process.run(["--endpoint", job.commons.endpoint, "--auth", rejected, "download-multiple-async",
+                                           "--manifest", job.manifest, "--download-path", job.downloads, "--no-prompt"])
+        XCTAssertEqual(refused.status, 2, refused.stdout + refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("rejected the API key"), refused.stderr)
+        XCTAssertFalse(refused.stdout.contains("imported"), refused.stdout)
+        let files = try Gen3Process.run(["--db", job.downloads + "/.gen3/jobs.sqlite", "sql", "--no-header", "SELECT count(*) FROM files"])
+        XCTAssertEqual(files.stdout, "0\n", files.stderr)
+        // The same command with the good key imports and downloads everything, asking for one token.
+        let tokensBefore = job.commons.stats.tokensIssued
+        let accepted = try sdkCommand(job, ["--no-prompt", "--no-progress"])
+        XCTAssertEqual(accepted.status, 0, accepted.stdout + accepted.stderr)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        XCTAssertEqual(job.commons.stats.tokensIssued - tokensBefore, 1)
+    }
+
     func testVeryVerboseLogsRequestsButNoSecrets() throws {
         let job = try JobFixture(objects: 3)
         let run = try Gen3Process.run(["-vv", "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple-async",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gen3Kit
+import Logging
 
 /// `gen3 run`: works through the job with worker processes until nothing is left.
 struct Run: ParsableCommand {
@@ -25,18 +26,19 @@ struct Run: ParsableCommand {
 
 /// The shared body of `run` and `download-multiple-async`: checks, runs, prints the summary.
 enum JobRunner {
+    /// `verified`: the commons and a token the caller has already checked the key with.
     static func run(globals: GlobalOptions, flags: RunFlags, output: OutputFlags, retryFailed: Bool = false,
+                    verified: (context: JobContext, tokens: AccessTokenProvider)? = nil,
                     beforeStart: (JobStore, JobSettings) throws -> Void = { _, _ in }) throws -> RunResult {
         let logger = Log.bootstrap(verbosity: globals.verbose)
         let databasePath = FilePaths.absolute(globals.databasePath)
         let store = try JobStore(path: databasePath, create: false)
         let settings = try store.requireSettings()
-        let context = try JobContext.resolve(settings: settings, endpointFlag: globals.endpoint, authFlag: globals.auth)
+        let context = try verified?.context ?? JobContext.resolve(settings: settings, endpointFlag: globals.endpoint, authFlag: globals.auth)
         let options = flags.options
-        if !options.http.verifyTLS {
-            logger.warning("--insecure: TLS certificates are NOT verified; anyone on the network path can read or alter the files")
-        }
-        let tokens = try context.verify(http: options.http)
+        // A caller that verified the key warned before its first request.
+        if verified == nil { warnIfInsecure(options, logger) }
+        let tokens = try verified?.tokens ?? context.verify(http: options.http)
         try beforeStart(store, settings)
         if retryFailed {
             let count = try store.retryFailed()
@@ -62,5 +64,11 @@ enum JobRunner {
             print("report: \(report)")
         }
         return result
+    }
+
+    static func warnIfInsecure(_ options: RunOptions, _ logger: Logger) {
+        if !options.http.verifyTLS {
+            logger.warning("--insecure: TLS certificates are NOT verified; anyone on the network path can read or alter the files")
+        }
     }
 }
