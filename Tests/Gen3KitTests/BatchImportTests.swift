@@ -67,6 +67,19 @@ final class BatchImportTests: XCTestCase {
         XCTAssertEqual(try count("SELECT count(DISTINCT dest_name) FROM files", in: store), 3 * rows)
     }
 
+    private func journalMode(_ store: JobStore) throws -> String? {
+        try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil
+    }
+
+    /// The journal mode a first import ran in, seen five batches in; the import then fails.
+    private func journalModeOfAFailedFirstImport(into store: JobStore, large: Bool) throws -> String? {
+        var during: String?
+        let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? self.journalMode(store) }
+        XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
+            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import"), large: large))
+        return during
+    }
+
     /// A reader that fails after a number of good entries, as a manifest cut short does.
     private final class FailingReader: ManifestReader {
         private var left: Int
@@ -88,12 +101,9 @@ final class BatchImportTests: XCTestCase {
     func testALargeFirstImportIsAllOrNothingAndLeavesTheJobInWALMode() throws {
         let directory = TemporaryDirectory()
         let store = try JobStore(path: directory.file("job.sqlite"))
-        let mode = { try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil }
-        var during: String?
-        let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? mode() }
-        XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
-            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import"), large: true))
-        XCTAssertEqual(during, "delete", "the first import did not use the rollback journal")
+        let mode = { try self.journalMode(store) }
+        XCTAssertEqual(try journalModeOfAFailedFirstImport(into: store, large: true), "delete",
+                       "the first import did not use the rollback journal")
         XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
         XCTAssertEqual(try mode(), "wal")
         XCTAssertEqual(try importing(entries(0..<(3 * ManifestImporter.batchRows)), into: store).added, 3 * ManifestImporter.batchRows)
@@ -108,12 +118,7 @@ final class BatchImportTests: XCTestCase {
     func testASmallFirstImportStaysInTheWAL() throws {
         let directory = TemporaryDirectory()
         let store = try JobStore(path: directory.file("job.sqlite"))
-        let mode = { try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil }
-        var during: String?
-        let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? mode() }
-        XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
-            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import")))
-        XCTAssertEqual(during, "wal")
+        XCTAssertEqual(try journalModeOfAFailedFirstImport(into: store, large: false), "wal")
         XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
         XCTAssertEqual(try importing(entries(0..<(3 * ManifestImporter.batchRows)), into: store).added, 3 * ManifestImporter.batchRows)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.file("job.sqlite-journal")))

@@ -22,18 +22,19 @@ final class CheckpointerTests: XCTestCase {
         }
     }
 
-    private func storeWithPadding(in directory: TemporaryDirectory) throws -> JobStore {
+    /// A job with a table to pad, its connection watched by a paused checkpointer.
+    private func watchedStore(in directory: TemporaryDirectory) throws -> (JobStore, Checkpointer) {
         let store = try JobStore(path: directory.file("job.sqlite"))
         try store.connection.execute("CREATE TABLE padding (body TEXT)")
-        return store
+        let checkpointer = try Checkpointer(path: store.connection.path)
+        checkpointer.watch(store.connection)
+        checkpointer.paused = true
+        return (store, checkpointer)
     }
 
     func testWatchedCommitsLeaveTheirCheckpointsToTheThread() throws {
         let directory = TemporaryDirectory()
-        let store = try storeWithPadding(in: directory)
-        let checkpointer = try Checkpointer(path: store.connection.path)
-        checkpointer.watch(store.connection)
-        checkpointer.paused = true
+        let (store, checkpointer) = try watchedStore(in: directory)
         try write(store, transactions: 30)
         XCTAssertGreaterThan(walFramesHeld(store), 2500, "a commit checkpointed on its own connection")
         XCTAssertEqual(checkpointer.runs, 0)
@@ -49,10 +50,7 @@ final class CheckpointerTests: XCTestCase {
 
     func testClosingGivesTheCheckpointsBackToSQLite() throws {
         let directory = TemporaryDirectory()
-        let store = try storeWithPadding(in: directory)
-        let checkpointer = try Checkpointer(path: store.connection.path)
-        checkpointer.watch(store.connection)
-        checkpointer.paused = true
+        let (store, checkpointer) = try watchedStore(in: directory)
         checkpointer.close()
         try write(store, transactions: 30)
         // SQLite's own checkpoint ran in the commits past 1,000 frames, and the WAL started over.
