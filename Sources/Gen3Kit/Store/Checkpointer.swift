@@ -67,6 +67,8 @@ final class Checkpointer {
         }
         thread.join()
         self.thread = nil
+        // Watching again starts a new thread, which must then wait for requests.
+        lock.locked { closing = false }
     }
 
     /// Checkpoints run so far.
