@@ -627,7 +627,9 @@ this machine while the design was chosen; the table above is the benchmark itsel
   hashes, one writes). Small dataset, same build: 16 transfers 1.54 s, 32 1.74 s, 64 1.74 s; two
   worker processes 1.77 to 2.34 s against 1.81 s for one, at about twice the memory. With the
   renamer in two threads, 32 transfers against 16 took 1.04 to 1.15 s against 0.96 to 1.26 s
-  (5 alternating runs with `--compare`): no reason to change the default. The whole run is
+  (5 alternating runs with `--compare`): no reason to change the default. Checked again on a
+  later build (6 alternating runs in one driver): 8, 16 and 32 transfers took medians of 1.23,
+  1.17 and 1.25 s. The whole run is
   CPU-bound on two cores (gen3 about 1.7 CPU s and nginx 0.4 s for the small set, when the
   defaults were chosen), so a second process only adds the cost of a second Swift runtime;
   `--workers N` is for machines with cores to spare.
