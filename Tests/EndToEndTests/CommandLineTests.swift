@@ -19,6 +19,10 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stdout + first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: job.downloads + "/.gen3/jobs.sqlite"))
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        // --protocol reaches Fence on whichever route signed the URLs (here the bulk one).
+        let queries = job.commons.stats.downloadQueries
+        XCTAssertFalse(queries.isEmpty)
+        XCTAssertEqual(Set(queries), ["protocol=s3"], "\(queries)")
         let served = job.commons.stats.totalBytesServed
         let again = try sdkCommand(job, flags)
         XCTAssertEqual(again.status, 0)
