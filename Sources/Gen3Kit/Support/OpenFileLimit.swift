@@ -29,22 +29,20 @@ public enum OpenFileLimit {
         return limit.rlim_cur > rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
     }
 
-    /// Files held by `maxConcurrentRequests` transfers: the multi handle keeps up to two
-    /// connections per transfer, and a transfer writes a part file, a large one through a second,
-    /// direct descriptor too.
-    static func forTransfers(_ maxConcurrentRequests: Int) -> Int { 4 * maxConcurrentRequests }
+    /// Files per transfer: the multi handle keeps up to two connections per transfer, and a
+    /// transfer writes a part file, a large one through a second, direct descriptor too.
+    static let perTransfer = 4
 
     /// How many finished files may wait for their sync under `limit`; throws when not even
     /// `minAwaitingSync` fit.
     static func awaitingSync(limit: Int, maxConcurrentRequests: Int) throws -> Int {
-        let left = limit - forTransfers(maxConcurrentRequests) - otherFiles
-        guard left >= minAwaitingSync else {
-            let fitting = max(0, (limit - otherFiles - minAwaitingSync) / 4)
+        let reserved = otherFiles + minAwaitingSync
+        guard limit - perTransfer * maxConcurrentRequests >= reserved else {
             throw RunError.tooFewOpenFiles(maxConcurrentRequests: maxConcurrentRequests, limit: limit,
-                                           needed: forTransfers(maxConcurrentRequests) + otherFiles + minAwaitingSync,
-                                           fitting: fitting)
+                                           needed: perTransfer * maxConcurrentRequests + reserved,
+                                           fitting: max(0, (limit - reserved) / perTransfer))
         }
-        return min(maxAwaitingSync, left)
+        return min(maxAwaitingSync, limit - perTransfer * maxConcurrentRequests - otherFiles)
     }
 
     /// Raises the limit and checks that `maxConcurrentRequests` transfers fit under it.
