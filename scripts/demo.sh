@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # The main job end to end against the bundled test commons: start it on loopback, import its
 # manifest, download everything with worker processes, show the status, check every md5.
+#   scripts/demo.sh              # with the debug build the tests use
+#   RELEASE=1 scripts/demo.sh    # with the release binary README says to install
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 objects=${OBJECTS:-200}
-build_quietly --product gen3
 build_quietly --product gen3-test-commons
 bin=$(swift build --show-bin-path)
+if [ -n "${RELEASE:-}" ]; then
+  # The binary README says to install: optimised, with the Swift runtime linked in.
+  build_quietly -c release --static-swift-stdlib --product gen3
+  gen3_bin=$(swift build -c release --show-bin-path)/gen3
+else
+  build_quietly --product gen3
+  gen3_bin=$bin/gen3
+fi
 work=demo
 rm -rf "$work" && mkdir -p "$work"
 
@@ -17,10 +26,10 @@ commons=$!
 trap 'kill $commons 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do [ -s "$work/endpoint" ] && break; kill -0 $commons 2>/dev/null || break; sleep 0.1; done
 [ -s "$work/endpoint" ] || { cat "$work/commons.log"; echo "the test commons did not start" >&2; exit 1; }
-echo "test commons at $(cat "$work/endpoint") serving $objects files"
+echo "test commons at $(cat "$work/endpoint") serving $objects files; gen3 is $gen3_bin"
 
 # The API key names its commons (its iss claim), so no --endpoint is needed.
-gen3() { "$bin/gen3" --db "$work/job.sqlite" --auth "$work/credentials.json" "$@"; }
+gen3() { "$gen3_bin" --db "$work/job.sqlite" --auth "$work/credentials.json" "$@"; }
 gen3 import-manifest --manifest "$work/manifest.json" --download-path "$work/data"
 gen3 run
 gen3 status
