@@ -208,10 +208,10 @@ final class DurableRenamer {
     /// the group is synced as one; see `FileSink.materialize`).
     private func write(_ items: [Item]) -> Written {
         var group = Written(items: items)
-        let deferred = items.indices.filter { items[$0].task.md5Deferred && items[$0].task.sink != nil }
-        let digests = FileSink.md5s(of: deferred.compactMap { items[$0].task.sink })
-        for (index, md5) in zip(deferred, digests) {
-            guard let sink = items[index].task.sink else { continue }
+        let deferred = items.indices.compactMap { index in
+            items[index].task.md5Deferred ? items[index].task.sink.map { (index: index, sink: $0) } : nil
+        }
+        for ((index, sink), md5) in zip(deferred, FileSink.md5s(of: deferred.map(\.sink))) {
             if let expected = items[index].task.file.expectedMD5, expected != md5 {
                 group.mismatches[index] = md5
                 group.errors[index] = .file(path: sink.partPath, errno: EIO)
