@@ -16,6 +16,9 @@ public struct CommonsStats: Sendable, Equatable {
     public var faultsFired = 0
     /// Query strings Fence's download route received, in order (e.g. `protocol=s3`).
     public var downloadQueries: [String] = []
+    /// Connections to either listener that are open now. Counted down once the commons has seen the
+    /// close, after everything it wrote on them is counted: 0 means no client can still receive.
+    public var openConnections = 0
 
     /// Body bytes the storage host wrote, all objects together.
     public var totalBytesServed: Int { bytesServed.values.reduce(0, +) }
@@ -31,6 +34,7 @@ public struct CommonsStats: Sendable, Equatable {
             "range_requests": rangeRequests,
             "faults_fired": faultsFired,
             "download_queries": downloadQueries,
+            "open_connections": openConnections,
         ]
     }
 }

@@ -47,9 +47,15 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context.fireChannelWritabilityChanged()
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        state.recorder.update { $0.openConnections += 1 }
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         streamer?.cancel()
         streamer = nil
+        state.recorder.update { $0.openConnections -= 1 }
         context.fireChannelInactive()
     }
 

@@ -154,4 +154,10 @@ public final class TestCommons: @unchecked Sendable {
     public func waitForRequests(route: Route, count: Int, timeout: Double = 60) throws {
         try waitForStats(timeout: timeout, "\(count) \(route) requests") { ($0.requests[route] ?? 0) >= count }
     }
+
+    /// Blocks until every client connection is closed: after a client is killed, nothing more it was
+    /// sent can still be counted.
+    public func waitForConnectionsClosed(timeout: Double = 60) throws {
+        try waitForStats(timeout: timeout, "all connections closed") { $0.openConnections == 0 }
+    }
 }

@@ -19,14 +19,14 @@ final class CrashTests: XCTestCase {
         ]
         var kills = 0
         for environment in killPoints {
-            let before = DurableState(job)
+            let before = try DurableState(job)
             let run = try job.run(["--workers", "\(workers)", "--max-concurrent-requests", "\(concurrency)", "--no-progress"],
                                   environment: environment)
             if run.signal == SIGKILL || run.status == SIGKILL { kills += 1 }
             before.assertNothingFetchedTwice(since: job)
         }
         XCTAssertGreaterThanOrEqual(kills, 3, "the crash hooks did not fire")
-        let before = DurableState(job)
+        let before = try DurableState(job)
         let final = try job.run(["--workers", "\(workers)", "--max-concurrent-requests", "\(concurrency)", "--no-progress"])
         XCTAssertEqual(final.status, 0, final.stdout + final.stderr)
         before.assertNothingFetchedTwice(since: job)
@@ -50,7 +50,10 @@ final class CrashTests: XCTestCase {
         let finished: Set<String>
         let parts: [String: Int]
 
-        init(_ job: JobFixture) {
+        /// Waits for the connections of a killed run to close first: its orphaned workers may still be
+        /// dying, and bytes the commons writes to them until then belong to that run.
+        init(_ job: JobFixture) throws {
+            try job.commons.waitForConnectionsClosed()
             served = job.commons.stats.bytesServed
             let names = job.downloadedFiles
             finished = Set(names.filter { !$0.hasSuffix(".part") })

@@ -1,5 +1,9 @@
+import Foundation
 import Gen3TestCommons
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The storage host: signatures, expiry, ranges.
 final class StorageTests: XCTestCase {
@@ -77,5 +81,29 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(commons.stats.bytesServed[added.guid], 14)
         let record = try Curl.run(commons.endpoint + "/index/dg.TEST%2Fhostile").json()
         XCTAssertEqual(record["file_name"] as? String, "../../escape")
+    }
+
+    func testOpenConnectionsCountDownWhenClientsGoAway() throws {
+        let url = try XCTUnwrap(URLComponents(string: commons.storageEndpoint))
+        let sockets = try (0..<2).map { _ in try Self.connect(host: XCTUnwrap(url.host), port: XCTUnwrap(url.port)) }
+        try commons.waitForStats("two open connections") { $0.openConnections == 2 }
+        close(sockets[0])
+        try commons.waitForStats("one open connection") { $0.openConnections == 1 }
+        close(sockets[1])
+        try commons.waitForConnectionsClosed()
+        XCTAssertEqual(commons.stats.openConnections, 0)
+    }
+
+    private static func connect(host: String, port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        XCTAssertEqual(inet_pton(AF_INET, host, &address.sin_addr), 1)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        return fd
     }
 }
