@@ -1,4 +1,5 @@
 import Foundation
+import Gen3Kit
 import Gen3TestCommons
 import TestSupport
 import XCTest
@@ -17,17 +18,17 @@ final class CrashTests: XCTestCase {
             ["GEN3_TEST_KILL_AFTER_BYTES": "\(dataset / 8)"],
             ["GEN3_TEST_KILL_AFTER_RENAMES": "25"],
         ]
+        let arguments = ["--workers", "\(workers)", "--max-concurrent-requests", "\(concurrency)", "--no-progress"]
         var kills = 0
         for environment in killPoints {
             let before = try DurableState(job)
-            let run = try job.run(["--workers", "\(workers)", "--max-concurrent-requests", "\(concurrency)", "--no-progress"],
-                                  environment: environment)
+            let run = try job.run(arguments, environment: environment)
             if run.signal == SIGKILL || run.status == SIGKILL { kills += 1 }
             before.assertNothingFetchedTwice(since: job)
         }
         XCTAssertGreaterThanOrEqual(kills, 3, "the crash hooks did not fire")
         let before = try DurableState(job)
-        let final = try job.run(["--workers", "\(workers)", "--max-concurrent-requests", "\(concurrency)", "--no-progress"])
+        let final = try job.run(arguments)
         XCTAssertEqual(final.status, 0, final.stdout + final.stderr)
         before.assertNothingFetchedTwice(since: job)
 
@@ -58,9 +59,7 @@ final class CrashTests: XCTestCase {
             let names = job.downloadedFiles
             finished = Set(names.filter { !$0.hasSuffix(".part") })
             parts = Dictionary(uniqueKeysWithValues: names.filter { $0.hasSuffix(".part") }.map { name in
-                let path = job.downloads + "/" + name
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-                return (String(name.dropLast(".part".count)), size ?? 0)
+                (String(name.dropLast(".part".count)), Int(FilePaths.fileSize(job.downloads + "/" + name) ?? 0))
             })
         }
 
