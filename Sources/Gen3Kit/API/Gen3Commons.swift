@@ -56,23 +56,34 @@ public final class Gen3Commons: @unchecked Sendable {
         try JobStore(path: Self.databasePath(directory, options))
     }
 
+    /// Imports, then runs the job through `JobRun` in this process: dead leases are released and the
+    /// download path checked as for `gen3 run`; cancelling the calling `Task` stops the run as
+    /// SIGTERM stops `gen3 run` (transfers get their grace period, nothing is lost) and throws
+    /// `CancellationError`.
     private func download(to directory: String, options: BulkDownloadOptions,
                           importing: @escaping (JobStore, ImportOptions) throws -> Void) async throws -> BulkDownloadResult {
         let endpoint = endpoint, credentials = credentials, logger = logger
-        return try await Self.onThread {
-            let downloadPath = FilePaths.absolute(directory)
-            guard FilePaths.makeDirectories(downloadPath + "/.gen3") else {
-                throw RunError.downloadPathUnusable(downloadPath, reason: String(cString: strerror(errno)))
+        let stop = RunStop(.cancellation)
+        return try await withTaskCancellationHandler {
+            try await Self.onThread {
+                let downloadPath = FilePaths.absolute(directory)
+                guard FilePaths.makeDirectories(downloadPath + "/.gen3") else {
+                    throw RunError.downloadPathUnusable(downloadPath, reason: String(cString: strerror(errno)))
+                }
+                let databasePath = Self.databasePath(downloadPath, options)
+                let store = try JobStore(path: databasePath)
+                try importing(store, ImportOptions(downloadPath: downloadPath, filenameFormat: options.filenameFormat,
+                                                   rename: options.rename, endpoint: endpoint, protocolName: options.protocolName))
+                let run = JobRun(databasePath: databasePath, store: store, settings: try store.requireSettings(),
+                                 context: JobContext(endpoint: endpoint, credentials: credentials), auth: nil,
+                                 options: options.run, workers: .inProcess, stop: stop, logger: logger)
+                let result = try run.run()
+                if result.cancelled { throw CancellationError() }
+                return BulkDownloadResult(succeeded: try store.guids(in: .done), failed: try store.failures(),
+                                          skipped: try store.guids(in: .skipped))
             }
-            let store = try JobStore(path: Self.databasePath(downloadPath, options))
-            try importing(store, ImportOptions(downloadPath: downloadPath, filenameFormat: options.filenameFormat,
-                                               rename: options.rename, endpoint: endpoint, protocolName: options.protocolName))
-            let settings = try store.requireSettings()
-            let worker = try Worker(store: store, settings: settings, endpoint: endpoint, credentials: credentials,
-                                    options: options.run, logger: logger)
-            if case .fatal(let message) = worker.run() { throw RunError.workerFatal(message) }
-            return BulkDownloadResult(succeeded: try store.guids(in: .done), failed: try store.failures(),
-                                      skipped: try store.guids(in: .skipped))
+        } onCancel: {
+            stop.cancel()
         }
     }
 

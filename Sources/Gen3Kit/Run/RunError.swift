@@ -12,6 +12,8 @@ public enum RunError: Error, LocalizedError, Equatable {
     case workerFatal(String)
     /// The open-file limit is too low for this many transfers (`OpenFileLimit`).
     case tooFewOpenFiles(maxConcurrentRequests: Int, limit: Int, needed: Int, fitting: Int)
+    /// `gen3 worker` was started with arguments `JobRun` does not make (it is not for direct use).
+    case badWorkerArguments(String)
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +28,8 @@ public enum RunError: Error, LocalizedError, Equatable {
         case .tooFewOpenFiles(let requests, let limit, let needed, let fitting):
             let fix = fitting > 0 ? "use --max-concurrent-requests \(fitting) or less, or raise the limit" : "raise the limit"
             return "--max-concurrent-requests \(requests) needs at least \(needed) open files, and this process may open \(limit) (ulimit -n): \(fix); no file was claimed"
+        case .badWorkerArguments(let detail):
+            return "gen3 worker is started by gen3 run, not by hand: \(detail)"
         }
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// How `gen3 run` works through the job. Every field has the default `--help` shows.
-public struct RunOptions: Sendable, Equatable {
+public struct RunOptions: Sendable, Equatable, Codable {
     /// Workers. One runs inside the `run` process (a transfer loop, a renamer that checks, writes
     /// and syncs finished files, and two threads per large file), which the benchmark found as fast
     /// as two worker processes at a third of the memory; more are separate processes.
@@ -36,7 +36,7 @@ public struct RunOptions: Sendable, Equatable {
 }
 
 /// Exponential backoff with jitter, up to a number of attempts.
-public struct RetryPolicy: Sendable, Equatable {
+public struct RetryPolicy: Sendable, Equatable, Codable {
     public var maxAttempts = 5
     /// Seconds before the second attempt; doubles each time.
     public var baseDelay: Double = 2

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a run ended, for the summary, the exit status and the report.
 public struct RunResult: Sendable {
     public var progress: JobProgress
@@ -5,10 +9,13 @@ public struct RunResult: Sendable {
     public var failures: [FailedFile]
     /// The signal that stopped the run, if one did.
     public var stoppedBy: Int32?
+    /// The calling `Task` was cancelled (the Swift API), and the run stopped as a SIGTERM stops it.
+    public var cancelled = false
 
     /// 0 when every row is done or skipped, 1 when any failed (or work is left), 130/143 when stopped.
     public var exitStatus: Int32 {
         if let stoppedBy { return 128 + stoppedBy }
+        if cancelled { return 128 + SIGTERM }
         if progress.count(.failed) > 0 { return 1 }
         return progress.count(.pending) + progress.count(.claimed) > 0 ? 1 : 0
     }

@@ -9,11 +9,12 @@ import Glibc
 /// A single worker runs on a thread of this process instead: a Swift process with libcurl and
 /// SQLite loaded starts at about 30 MiB, so a supervisor plus one worker process would double the
 /// memory for nothing. A crash then takes the whole run, which resumes like any other crash.
-public final class Supervisor {
+final class Supervisor {
     let store: JobStore
     let options: RunOptions
-    let workerArguments: [String]
-    let makeWorker: (() throws -> Worker)?
+    let processes: WorkerProcesses?
+    let makeWorker: () throws -> Worker
+    let stop: RunStop
     let logger: Logger
     private var children: [pid_t: ProcessSpawner.Child] = [:]
     private var restarts = 0
@@ -23,21 +24,23 @@ public final class Supervisor {
     private var progressInterval = 0.5
 
     /// - Parameters:
-    ///   - workerArguments: the arguments that make this binary run one worker on this job.
+    ///   - processes: how to start a worker process; without it one worker runs in this process
+    ///     whatever `options.workers` says.
     ///   - makeWorker: builds the worker that runs in this process when `options.workers` is 1
-    ///     (on a connection of its own); without it every worker is a process.
-    public init(store: JobStore, options: RunOptions, workerArguments: [String], logger: Logger,
-                makeWorker: (() throws -> Worker)? = nil) {
+    ///     (on a connection of its own).
+    init(store: JobStore, options: RunOptions, processes: WorkerProcesses?, stop: RunStop, logger: Logger,
+         makeWorker: @escaping () throws -> Worker) {
         self.store = store
         self.options = options
-        self.workerArguments = workerArguments
+        self.processes = processes
         self.makeWorker = makeWorker
+        self.stop = stop
         self.logger = logger
     }
 
     /// Runs the job until no work is left, a stop signal, or a fatal error (thrown).
     /// `onProgress` is called a few times a second with the counts from the database.
-    public func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
+    func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         let settings = try store.requireSettings()
         store.limitPageCache()
         if TestHooks.enabled { setpgid(0, 0) }
@@ -47,17 +50,17 @@ public final class Supervisor {
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
         let unfinished = try store.unfinishedCount()
-        if options.workers == 1, let makeWorker {
+        guard options.workers > 1, let processes else {
             if unfinished > 0 { try runInProcess(makeWorker(), onProgress: onProgress) }
             return try finish(onProgress: onProgress)
         }
-        for _ in 0..<min(options.workers, unfinished) { try spawnWorker() }
+        for _ in 0..<min(options.workers, unfinished) { try spawnWorker(processes) }
         while !children.isEmpty {
-            if StopSignal.requested && !forwardedStop { forwardStop() }
+            if stop.requested && !forwardedStop { forwardStop() }
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
             if pid > 0, let child = children.removeValue(forKey: pid) {
-                try workerExited(child, status: status)
+                try workerExited(child, status: status, processes: processes)
                 continue
             }
             reportProgress(onProgress)
@@ -92,40 +95,41 @@ public final class Supervisor {
         if let fatal { throw RunError.workerFatal(fatal) }
         let progress = try store.progress()
         onProgress?(progress)
-        return RunResult(progress: progress, failures: try store.failures(limit: 20),
-                         stoppedBy: StopSignal.requested ? StopSignal.number : nil)
+        return RunResult(progress: progress, failures: try store.failures(limit: 20), stoppedBy: stop.signal,
+                         cancelled: stop.cancelled)
     }
 
-    private func spawnWorker() throws {
-        let child = try ProcessSpawner.spawn(ProcessSpawner.currentExecutable, arguments: workerArguments)
+    private func spawnWorker(_ processes: WorkerProcesses) throws {
+        let child = try ProcessSpawner.spawn(processes.executable, arguments: processes.arguments,
+                                             environment: processes.environment)
         children[child.pid] = child
         logger.debug("started worker \(child.pid)")
     }
 
-    private func workerExited(_ child: ProcessSpawner.Child, status: Int32) throws {
+    private func workerExited(_ child: ProcessSpawner.Child, status: Int32, processes: WorkerProcesses) throws {
         let report = ProcessSpawner.readReport(child.reportFD)
         let exited = status & 0x7f == 0
         let code = (status >> 8) & 0xff
         if exited && code == 0 { return }
-        if exited && code == Worker.Exit.fatal("").status {
+        if exited && code == WorkerInvocation.fatalStatus {
             fatal = fatal ?? (report.isEmpty ? "a worker stopped on an error" : report)
             forwardStop()
             return
         }
-        if exited && StopSignal.requested { return }
+        if exited && stop.requested { return }
         // Crashed (a signal, or an exit we did not plan): its rows go back at once.
         let owner = "\(Worker.hostName()):\(child.pid)"
         let released = try store.releaseClaims(owner: owner)
         let how = exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7f)"
         logger.warning("worker \(child.pid) \(how); released \(released) files")
-        guard !StopSignal.requested, fatal == nil, try store.unfinishedCount() > 0 else { return }
+        guard !stop.requested, fatal == nil, try store.unfinishedCount() > 0 else { return }
         restarts += 1
         guard restarts <= options.restartsPerWorker * max(1, options.workers) else {
             fatal = RunError.workersKeepCrashing(restarts: restarts - 1).localizedDescription
             forwardStop()
             return
         }
-        try spawnWorker()
+        try spawnWorker(processes)
     }
 
     private func forwardStop() {

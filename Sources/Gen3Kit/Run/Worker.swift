@@ -6,9 +6,9 @@ import Glibc
 /// One worker process: claims batches of rows, runs up to `maxConcurrentRequests` transfers on one
 /// curl multi handle, records outcomes in batches, heartbeats its leases, and stops cleanly on a
 /// signal or a fatal error (releasing what it holds, keeping partial files).
-public final class Worker {
+package final class Worker {
     /// How a worker ended; the process exit status the supervisor reads.
-    public enum Exit: Equatable {
+    package enum Exit: Equatable {
         /// No pending or claimed rows are left.
         case finished
         /// A signal asked it to stop.
@@ -16,11 +16,12 @@ public final class Worker {
         /// It cannot go on (disk full, key rejected): the message says what to fix.
         case fatal(String)
 
-        public var status: Int32 {
+        /// The worker process's exit status (`WorkerInvocation`).
+        func status(stop: RunStop) -> Int32 {
             switch self {
             case .finished: return 0
-            case .stopped: return StopSignal.exitStatus
-            case .fatal: return 3
+            case .stopped: return 128 + (stop.signal ?? SIGTERM)
+            case .fatal: return WorkerInvocation.fatalStatus
             }
         }
     }
@@ -28,6 +29,7 @@ public final class Worker {
     let store: JobStore
     let options: RunOptions
     let owner: String
+    let stop: RunStop
     let logger: Logger
     private let executor: JobExecutor
     private let completer: JobCompleter
@@ -47,13 +49,14 @@ public final class Worker {
 
     /// `tokens`, when given, is the provider of a token this process already has for these
     /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
-    public init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
-                owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, logger: Logger) throws {
+    package init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
+                owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, stop: RunStop, logger: Logger) throws {
         maxAwaitingSync = try OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
         self.store = store
         store.limitPageCache()
         self.options = options
         self.owner = owner
+        self.stop = stop
         self.logger = logger
         let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
@@ -83,7 +86,7 @@ public final class Worker {
 
     /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
     /// dead owner from a live one.
-    public static func defaultOwner() -> String { "\(hostName()):\(getpid())" }
+    package static func defaultOwner() -> String { "\(hostName()):\(getpid())" }
 
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -92,13 +95,13 @@ public final class Worker {
     }
 
     /// Runs until the job has nothing left for it.
-    public func run() -> Exit {
+    package func run() -> Exit {
         var fatal: String?
         var stopDeadline: Double?
         do {
             while true {
                 let now = Clock.now()
-                if stopDeadline == nil && (StopSignal.requested || fatal != nil) {
+                if stopDeadline == nil && (stop.requested || fatal != nil) {
                     stopDeadline = fatal == nil ? now + options.shutdownGrace : now
                     logger.info("stopping: \(active.count) transfers in flight")
                 }
@@ -148,7 +151,7 @@ public final class Worker {
         checkpointer.close()
         logger.info("worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests")
         if let fatal { return .fatal(fatal) }
-        return StopSignal.requested ? .stopped : .finished
+        return stop.requested ? .stopped : .finished
     }
 
     private func startTransfers(now: Double, fatal: inout String?) throws {

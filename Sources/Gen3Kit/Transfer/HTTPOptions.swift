@@ -1,5 +1,5 @@
 /// Network settings shared by every request a worker makes.
-public struct HTTPOptions: Sendable, Equatable {
+public struct HTTPOptions: Sendable, Equatable, Codable {
     /// Seconds to wait for a connection.
     public var connectTimeout: Double = 30
     /// A transfer slower than `lowSpeedLimit` bytes/s for this many seconds is stalled and retried.

@@ -26,21 +26,17 @@ struct DownloadMultipleAsync: ParsableCommand {
     func run() throws {
         var globals = globals.merged(with: root.globals)
         let downloadPath = destination.jobInDownloadPath(&globals, database: "jobs.sqlite")
-        let logger = Log.bootstrap(verbosity: globals.verbose)
         let store = try JobStore(path: globals.databasePath)
         // The key is checked before the import, which takes seconds for a million GUIDs: a rejected
         // or expired key says so at once. The run goes on with the token it got.
         let context = try JobContext.resolve(settings: try store.settings() ?? JobSettings(downloadPath: downloadPath),
                                              endpointFlag: globals.endpoint, authFlag: globals.auth)
-        JobRunner.warnIfInsecure(flags.options, logger)
-        let tokens = try context.verify(http: flags.options.http)
+        let tokens = try JobRun.verify(context, options: flags.options, logger: Log.bootstrap(verbosity: globals.verbose))
         let summary = try ManifestImporter(store: store).importManifest(
             path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
         if summary.added > 0 || summary.duplicates > 0 { print(ImportReport.text(summary, database: globals.databasePath, next: false)) }
-        let prompt = !noPrompt
-        let result = try JobRunner.run(globals: globals, flags: flags, output: output, verified: (context, tokens)) { store, settings in
-            if prompt { try ConfirmationPrompt.confirm(store: store, settings: settings) }
-        }
-        throw ExitCode(result.exitStatus)
+        let job = try JobRun(globals, options: flags.options, tokens: tokens)
+        if !noPrompt { try ConfirmationPrompt.confirm(store: job.store, settings: job.settings) }
+        throw ExitCode(try output.show(job))
     }
 }

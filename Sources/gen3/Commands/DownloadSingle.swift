@@ -34,9 +34,8 @@ struct DownloadSingle: ParsableCommand {
         _ = try ManifestImporter(store: store).importEntries(
             from: ListManifestReader([entry]), source: "download-single",
             options: destination.importOptions(downloadPath: downloadPath, globals: globals))
-        var flags = try RunFlags.parse(["--workers", "1"])
-        flags.skipCompleted = skipCompleted
-        let result = try JobRunner.run(globals: globals, flags: flags, output: output)
-        throw ExitCode(result.exitStatus)
+        var options = RunOptions()
+        options.skipCompleted = skipCompleted
+        throw ExitCode(try output.show(JobRun(globals, options: options)))
     }
 }

@@ -1,0 +1,105 @@
+import Logging
+
+/// One run of a job, for every way of starting one: `gen3 run`, `download-multiple-async`,
+/// `download-single` and ``Gen3Commons/download(manifest:to:options:)``. It checks the key before
+/// any work, puts back the rows of workers that died, checks the download path and the open-file
+/// limit, runs one worker in this process or several as processes of this binary
+/// (`WorkerInvocation`), stops on a signal or a cancelled `Task` (`RunStop`), and reports progress.
+///
+/// ```swift
+/// let run = try JobRun(databasePath: "job.sqlite", endpoint: nil, auth: "credentials.json",
+///                      options: RunOptions(), workers: .inProcess, stop: RunStop(.cancellation), logger: logger)
+/// try run.verifyCredentials()
+/// let result = try run.run { progress in print(progress.count(.done)) }
+/// ```
+package final class JobRun {
+    /// Where the workers run.
+    package enum Workers: Sendable {
+        /// One worker in this process, whatever `options.workers` says (the Swift API: its host
+        /// program is not a binary that can run `gen3 worker`).
+        case inProcess
+        /// `options.workers` workers: one runs in this process, more run as processes of this
+        /// binary, given `verbosity` (the count of `-v`) for their logging.
+        case processes(verbosity: Int)
+    }
+
+    package let databasePath: String
+    package let store: JobStore
+    package let settings: JobSettings
+    package let context: JobContext
+    package let options: RunOptions
+    package let stop: RunStop
+    /// The credentials as the caller named them (a path, a name under ~/.gen3, a token URI), for
+    /// worker processes to load; nil: the job's, else the defaults.
+    private let auth: String?
+    private let workers: Workers
+    private let logger: Logger
+    private var tokens: AccessTokenProvider?
+
+    /// Opens the job and settles its commons and credentials: the flags, else the job's settings,
+    /// else the defaults (`JobContext.resolve`). No request is made yet.
+    /// - Parameter tokens: a provider that has already fetched a token for these credentials
+    ///   (`JobRun.verify`); the run goes on with it.
+    package convenience init(databasePath: String, endpoint: String?, auth: String?, options: RunOptions, workers: Workers,
+                             stop: RunStop, tokens: AccessTokenProvider? = nil, logger: Logger) throws {
+        let path = FilePaths.absolute(databasePath)
+        let store = try JobStore(path: path, create: false)
+        let settings = try store.requireSettings()
+        let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
+        self.init(databasePath: path, store: store, settings: settings, context: context, auth: auth, options: options,
+                  workers: workers, stop: stop, tokens: tokens, logger: logger)
+    }
+
+    /// A run of an open job with its commons and credentials already settled.
+    package init(databasePath: String, store: JobStore, settings: JobSettings, context: JobContext, auth: String?,
+                 options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, logger: Logger) {
+        self.databasePath = databasePath
+        self.store = store
+        self.settings = settings
+        self.context = context
+        self.auth = auth
+        self.options = options
+        self.workers = workers
+        self.stop = stop
+        self.logger = logger
+        self.tokens = tokens.flatMap { $0.endpoint == context.endpoint ? $0 : nil }
+    }
+
+    /// Fetches one access token, which proves the key works before anything else happens; warns
+    /// first when TLS certificates will not be verified. `run` does this itself when it was not done.
+    package static func verify(_ context: JobContext, options: RunOptions, logger: Logger) throws -> AccessTokenProvider {
+        if !options.http.verifyTLS {
+            logger.warning("--insecure: TLS certificates are NOT verified; anyone on the network path can read or alter the files")
+        }
+        return try context.verify(http: options.http)
+    }
+
+    /// `verify` for this run's commons, once.
+    package func verifyCredentials() throws {
+        if tokens == nil { tokens = try Self.verify(context, options: options, logger: logger) }
+    }
+
+    /// Puts failed files back to pending with fresh attempts; how many.
+    package func retryFailed() throws -> Int { try store.retryFailed() }
+
+    /// Runs the job until no work is left, a stop, or a fatal error (thrown as `RunError`).
+    /// `onProgress` is called a few times a second with the counts from the database.
+    package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
+        try verifyCredentials()
+        stop.arm()
+        let supervisor = Supervisor(store: store, options: options, processes: workerProcesses, stop: stop, logger: logger) {
+            [databasePath, settings, context, options, tokens, stop, logger] in
+            try Worker(store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
+                       credentials: context.credentials, options: options, tokens: tokens, stop: stop, logger: logger)
+        }
+        return try supervisor.run(onProgress: onProgress)
+    }
+
+    private var workerProcesses: WorkerProcesses? {
+        guard case .processes(let verbosity) = workers else { return nil }
+        let invocation = WorkerInvocation(databasePath: databasePath, endpoint: context.endpoint, options: options,
+                                          verbosity: verbosity)
+        return WorkerProcesses(executable: ProcessSpawner.currentExecutable, arguments: invocation.arguments,
+                               environment: WorkerInvocation.environment(auth: auth))
+    }
+}

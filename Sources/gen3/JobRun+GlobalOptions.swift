@@ -1,0 +1,26 @@
+import Gen3Kit
+
+extension JobRun {
+    /// The run the global options describe: the job at `--db`, workers as processes of this binary.
+    convenience init(_ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil) throws {
+        try self.init(databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, options: options,
+                      workers: .processes(verbosity: globals.verbose), stop: RunStop(.signals), tokens: tokens,
+                      logger: Log.bootstrap(verbosity: globals.verbose))
+    }
+}
+
+extension OutputFlags {
+    /// Runs `job` with the progress display these flags ask for, prints the summary, writes the
+    /// report, and returns the exit status.
+    func show(_ job: JobRun) throws -> Int32 {
+        let display = noProgress ? nil : ProgressDisplay()
+        let result = try job.run(onProgress: display.map { display in { display.update($0) } })
+        display?.finish(result.progress)
+        print(RunSummary.text(result, database: job.databasePath))
+        if let report {
+            try JobReport.write(store: job.store, to: report)
+            print("report: \(report)")
+        }
+        return result.exitStatus
+    }
+}
