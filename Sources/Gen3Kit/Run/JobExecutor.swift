@@ -3,8 +3,10 @@ import Foundation
 import Logging
 
 /// Takes one file from claim to outcome, one request at a time: indexd (only when the manifest
-/// lacked metadata), Fence for a presigned URL, then the storage host. Decides retry, failure or
-/// success from each answer; never touches the multi loop or the database batch itself.
+/// lacked metadata), Fence for a presigned URL, then the storage host. What each answer means is
+/// `AttemptPolicy`'s pure decision; this type builds its inputs and carries it out (the part file,
+/// the token, the record for the completer). It never touches the multi loop or the outcome batch;
+/// the one row it writes itself is the metadata indexd supplied.
 final class JobExecutor {
     /// What the worker does next for a task.
     enum Step {
@@ -177,21 +179,13 @@ final class JobExecutor {
 
     private func handleIndex(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
-        if let error = easy.error(for: code) { return retry(task, "indexd: \(error.localizedDescription)") }
-        let status = receiver.head.status
-        switch status {
-        case 200:
-            guard let record = IndexRecord.parse(receiver.body) else {
-                return retry(task, "indexd answered something that is not a record", status: status)
-            }
-            return resolve(task, record: record)
-        case 403, 404:
-            return fail(task, "indexd has no record of this GUID (HTTP \(status))", status: status)
-        case 429, 500...599:
-            return retry(task, "indexd: HTTP \(status)", status: status, retryAfter: receiver.head.retryAfter)
-        default:
-            return fail(task, "indexd: HTTP \(status) \(receiver.bodySnippet(maxLength: 120))", status: status)
+        let answer = Answer(curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
+                            snippet: receiver.bodySnippet(maxLength: 120))
+        if let step = conclude(task, AttemptPolicy.indexd(answer), status: answer.status) { return step }
+        guard let record = IndexRecord.parse(receiver.body) else {
+            return conclude(task, AttemptPolicy.unreadableRecord, status: answer.status) ?? fail(task, "internal: no verdict")
         }
+        return resolve(task, record: record)
     }
 
     private func resolve(_ task: FileTask, record: IndexRecord) -> Step {
@@ -221,73 +215,35 @@ final class JobExecutor {
 
     private func handlePresign(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
-        if let error = easy.error(for: code) { return retry(task, "fence: \(error.localizedDescription)") }
-        let status = receiver.head.status
-        switch status {
-        case 200:
-            guard let url = CommonsRequests.presignedURL(from: receiver.body) else {
-                return retry(task, "fence answered without a url", status: status)
-            }
-            return startDownload(task, url: url)
-        case 401 where !task.refreshedToken:
-            // An expired or revoked token: one refresh per attempt, not counted as an attempt.
-            task.refreshedToken = true
-            tokens.invalidate()
-            logger.info("fence answered 401 for \(task.file.guid); refreshing the access token")
-            return presign(task)
-        case 403:
-            return fail(task, "access denied by the commons (HTTP 403): \(scrubbed(receiver.bodySnippet(maxLength: 4096), task).prefix(160))", status: status)
-        case 404:
-            return fail(task, "the commons has no file with this GUID (HTTP 404)", status: status)
-        case 429, 500...599, 401:
-            return retry(task, "fence: HTTP \(status)", status: status, retryAfter: receiver.head.retryAfter)
-        default:
-            return fail(task, "fence: HTTP \(status) \(scrubbed(receiver.bodySnippet(maxLength: 4096), task).prefix(120))", status: status)
+        let answer = Answer(curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
+                            snippet: scrubbed(receiver.bodySnippet(maxLength: 4096), task))
+        if let step = conclude(task, AttemptPolicy.fence(answer, refreshedToken: task.refreshedToken), status: answer.status) {
+            return step
         }
+        guard let url = CommonsRequests.presignedURL(from: receiver.body) else {
+            return conclude(task, AttemptPolicy.fenceWithoutURL, status: answer.status) ?? fail(task, "internal: no verdict")
+        }
+        return startDownload(task, url: url)
     }
 
     private func handleDownload(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         guard let receiver = easy.receiver as? DownloadReceiver, let sink = task.sink else {
             return fail(task, "internal: wrong receiver")
         }
-        let status = receiver.head.status
         sink.drain()
-        if let failure = sink.failure {
-            if case .tooLarge = failure { sink.discard() }
-            return sinkFailure(task, failure, status: status)
-        }
-        if receiver.rangeMismatch {
-            sink.discard()
-            return retry(task, "storage answered a range we did not ask for; starting over", status: status, immediately: true)
-        }
-        if let error = easy.error(for: code) {
-            sink.close()
-            if error.isPermanent { return fail(task, "storage: \(error.localizedDescription)", status: status) }
-            return retry(task, "storage: \(error.localizedDescription)", status: status)
-        }
-        switch status {
-        case 200, 206:
-            return finishBody(task, sink: sink, status: status)
-        case 416:
-            // Our part file may already hold everything.
-            if let size = task.file.expectedSize, sink.written == size { return finishBody(task, sink: sink, status: status) }
-            sink.discard()
-            return retry(task, "storage refused the range (HTTP 416); starting over", status: status, immediately: true)
-        case 403 where receiver.errorSnippet.lowercased().contains("expired"):
-            sink.close()
-            return retry(task, "the presigned URL expired; fetching a new one", status: status, immediately: true)
-        default:
-            sink.close()
-            return retry(task, "storage: HTTP \(status) \(receiver.errorSnippet.prefix(120))", status: status,
-                         retryAfter: receiver.head.retryAfter)
-        }
+        let answer = Answer(curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
+                            snippet: receiver.errorSnippet)
+        let body = BodyState(written: sink.written, expectedSize: task.file.expectedSize, rangeMismatch: receiver.rangeMismatch,
+                             sinkFailure: sink.failure)
+        return conclude(task, AttemptPolicy.storage(answer, body: body), status: answer.status)
+            ?? finishBody(task, sink: sink, status: answer.status)
     }
 
-    /// Size and md5 check: only a verified file goes on to be synced and renamed.
+    /// The md5 check of a body of the right size: only a verified file goes on to be synced and renamed.
     private func finishBody(_ task: FileTask, sink: FileSink, status: Int?) -> Step {
-        if let size = task.file.expectedSize, sink.written != size {
-            sink.close()
-            return retry(task, "got \(sink.written) of \(size) bytes", status: status)
+        if let step = conclude(task, AttemptPolicy.complete(BodyState(written: sink.written, expectedSize: task.file.expectedSize)),
+                               status: status) {
+            return step
         }
         if sink.inMemory {
             // Hashing is the largest piece of the transfer loop's work on a small file: the renamer
@@ -298,9 +254,8 @@ final class JobExecutor {
                                            bytesOnDisk: sink.written))
         }
         let md5 = sink.md5()
-        if let expected = task.file.expectedMD5, expected != md5 {
-            sink.discard()
-            return retry(task, "md5 mismatch: expected \(expected), got \(md5)", status: status)
+        if let step = conclude(task, AttemptPolicy.checksum(expected: task.file.expectedMD5, actual: md5), status: status) {
+            return step
         }
         return .verified(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
                                        httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
@@ -309,8 +264,8 @@ final class JobExecutor {
 
     /// A body the renamer found not to match its md5 (see `finishBody`).
     func checksumFailed(_ task: FileTask, actual: String, status: Int?) -> Step {
-        task.sink?.discard()
-        return retry(task, "md5 mismatch: expected \(task.file.expectedMD5 ?? "?"), got \(actual)", status: status)
+        conclude(task, AttemptPolicy.checksum(expected: task.file.expectedMD5 ?? "?", actual: actual), status: status)
+            ?? fail(task, "internal: a matching md5 reported as a mismatch")
     }
 
     /// A verified file that could not be synced or renamed.
@@ -328,32 +283,51 @@ final class JobExecutor {
 
     // MARK: - Outcomes
 
+    /// Carries out what `AttemptPolicy` decided about a verdict: nil when the file goes on
+    /// (`.proceed`), else the step that ends or repeats this request.
+    private func conclude(_ task: FileTask, _ verdict: Verdict, status: Int?) -> Step? {
+        let now = Clock.now()
+        switch AttemptPolicy.schedule(verdict, attempt: task.attempt, policy: options.retry, now: now, jitter: .random(in: 0..<1)) {
+        case .proceed:
+            return nil
+        case .refreshToken:
+            // Not counted as an attempt.
+            task.refreshedToken = true
+            tokens.invalidate()
+            logger.info("fence answered 401 for \(task.file.guid); refreshing the access token")
+            return presign(task)
+        case .retry(let reason, let notBefore, let pause, let discardPart):
+            if let pause { pauseUntil = max(pauseUntil, pause) }
+            settle(task, discardPart: discardPart)
+            logger.info("\(task.file.guid) attempt \(task.attempt) failed: \(reason); retrying in \(Int((notBefore - now).rounded()))s")
+            return .finished(record(task, .retry(notBefore: notBefore), reason, status))
+        case .fail(let reason, let pause, let discardPart):
+            if let pause { pauseUntil = max(pauseUntil, pause) }
+            settle(task, discardPart: discardPart)
+            // An empty part file is clutter; a non-empty one is kept for `gen3 retry` to continue.
+            if let sink = task.sink, sink.written == 0 { sink.discard() }
+            logger.info("\(task.file.guid) failed: \(reason)")
+            return .finished(record(task, .failed, reason, status))
+        case .stopWorker(let reason):
+            return .fatal(reason)
+        }
+    }
+
+    /// Closes this attempt's file, keeping what a later attempt can continue.
+    private func settle(_ task: FileTask, discardPart: Bool) {
+        if discardPart { task.sink?.discard() } else { task.sink?.close() }
+    }
+
     private func sinkFailure(_ task: FileTask, _ error: SinkError, status: Int? = nil) -> Step {
-        if error.stopsWorker { return .fatal(error.localizedDescription) }
-        if case .tooLarge = error { return retry(task, error.localizedDescription, status: status) }
-        return fail(task, error.localizedDescription, status: status)
+        conclude(task, AttemptPolicy.durability(error), status: status) ?? fail(task, error.localizedDescription)
     }
 
     private func fail(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
-        // An empty part file is clutter; a non-empty one is kept for `gen3 retry` to continue.
-        if let sink = task.sink, sink.written == 0 { sink.discard() }
-        logger.info("\(task.file.guid) failed: \(message)")
-        return .finished(record(task, .failed, message, status))
+        conclude(task, .permanent(message), status: status) ?? .fatal(message)
     }
 
-    private func retry(_ task: FileTask, _ message: String, status: Int? = nil, retryAfter: Double? = nil,
-                       immediately: Bool = false) -> Step {
-        let now = Clock.now()
-        if let retryAfter { pauseUntil = max(pauseUntil, now + retryAfter) }
-        guard task.attempt < options.retry.maxAttempts else {
-            let summary = "\(message) (gave up after \(task.attempt) attempts)"
-            logger.info("\(task.file.guid) failed: \(summary)")
-            return .finished(record(task, .failed, summary, status))
-        }
-        var wait = immediately ? 0 : options.retry.delay(afterAttempt: task.attempt)
-        if let retryAfter { wait = max(wait, retryAfter) }
-        logger.info("\(task.file.guid) attempt \(task.attempt) failed: \(message); retrying in \(Int(wait.rounded()))s")
-        return .finished(record(task, .retry(notBefore: now + wait), message, status))
+    private func retry(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
+        conclude(task, .transient(message), status: status) ?? .fatal(message)
     }
 
     private func record(_ task: FileTask, _ outcome: AttemptRecord.Outcome, _ message: String, _ status: Int?) -> AttemptRecord {
