@@ -13,6 +13,10 @@ enum ConfirmationPrompt {
         var lines = ["\(left) files to download (\(progress.count(.done) + progress.count(.skipped)) already finished)"]
         lines.append("size: \(ByteCount.format(max(0, known)))\(progress.total > 0 && known == 0 ? " (unknown until indexd is asked)" : "")")
         lines.append("to: \(settings.downloadPath)")
+        let present = try store.unfinishedPresent(in: settings.downloadPath)
+        if present > 0 {
+            lines.append("already there: \(present) files (the right size and md5 count as done; anything else is left as it is unless --rename or --overwrite)")
+        }
         if let free = freeSpace(settings.downloadPath) {
             lines.append("free space there: \(ByteCount.format(free))\(free < known ? "  — NOT ENOUGH" : "")")
         }

@@ -31,8 +31,11 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Seconds to wait for a connection.")
     var connectTimeout = RunOptions().http.connectTimeout
 
-    @Flag(help: "Count a file already at its destination as skipped when its size (and md5, when known) match.")
+    @Flag(help: "Count a file already at its destination as skipped when its size matches and no md5 is known. (One whose size and md5 match is recorded done, flag or not.)")
     var skipCompleted = false
+
+    @Flag(help: "Replace a file at a destination that this job did not write and that is not the expected file. Without it (or --rename) such a file is left as it is and that download fails, saying so.")
+    var overwrite = false
 
     @Flag(help: "Sync each file to disk on its own instead of one file-system sync per group of finished files (slower for small files; for disks shared with heavy writers).")
     var syncEachFile = false
@@ -54,26 +57,11 @@ struct RunFlags: ParsableArguments {
         options.http.stallSeconds = max(1, stallTimeout)
         options.http.connectTimeout = max(0.1, connectTimeout)
         options.skipCompleted = skipCompleted
+        options.existingFiles = overwrite ? .overwrite : .refuse
         options.syncEachFile = syncEachFile
         options.bulkURLs = !noBulkUrls
         options.http.verifyTLS = !insecure
         return options
-    }
-
-    /// The same settings as worker arguments.
-    var arguments: [String] {
-        let options = options
-        var arguments = [
-            "--workers", "\(options.workers)", "--max-concurrent-requests", "\(options.maxConcurrentRequests)", "--batch-size", "\(options.batchSize)",
-            "--max-attempts", "\(options.retry.maxAttempts)", "--retry-base-delay", "\(options.retry.baseDelay)",
-            "--retry-max-delay", "\(options.retry.maxDelay)", "--lease-seconds", "\(options.leaseSeconds)",
-            "--stall-timeout", "\(options.http.stallSeconds)", "--connect-timeout", "\(options.http.connectTimeout)",
-        ]
-        if skipCompleted { arguments.append("--skip-completed") }
-        if syncEachFile { arguments.append("--sync-each-file") }
-        if noBulkUrls { arguments.append("--no-bulk-urls") }
-        if insecure { arguments.append("--insecure") }
-        return arguments
     }
 
     func validate() throws {

@@ -98,20 +98,26 @@ final class CommandLineTests: XCTestCase {
                        byGUID.commons.objects[0].md5, "\(byGUID.downloadedFiles)")
     }
 
+    /// A file already there with the right size and md5 is the file: done, never fetched. One that
+    /// is not is never replaced without --overwrite: its download fails, naming the path and flags.
     func testSkipCompletedTrustsOnlyVerifiedFiles() throws {
         let job = try JobFixture(objects: 3)
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)
         let complete = job.commons.objects[0], partial = job.commons.objects[1]
+        let partialBytes = Data(job.commons.content(of: partial.guid)!.prefix(100))
         FileManager.default.createFile(atPath: job.downloads + "/" + complete.fileName, contents: Data(job.commons.content(of: complete.guid)!))
-        FileManager.default.createFile(atPath: job.downloads + "/" + partial.fileName, contents: Data(job.commons.content(of: partial.guid)!.prefix(100)))
+        FileManager.default.createFile(atPath: job.downloads + "/" + partial.fileName, contents: partialBytes)
         let run = try sdkCommand(job, ["--no-prompt", "--skip-completed", "--report", job.directory.file("report.json")])
-        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertEqual(job.commons.stats.bytesServed[complete.guid] ?? 0, 0, "a verified file was fetched again")
-        XCTAssertEqual(job.md5(ofDownloaded: partial.fileName), partial.md5, "a partial file was kept")
+        XCTAssertEqual(FileManager.default.contents(atPath: job.downloads + "/" + partial.fileName), partialBytes, "a file the job did not write was replaced")
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.directory.file("report.json")))) as? [String: Any])
-        XCTAssertEqual(report["skipped"] as? [String], [complete.guid])
-        XCTAssertEqual(Set(report["succeeded"] as? [String] ?? []), Set(job.commons.objects.dropFirst().map(\.guid)))
-        XCTAssertEqual((report["failed"] as? [Any])?.count, 0)
+        XCTAssertEqual(report["skipped"] as? [String], [])
+        XCTAssertEqual(Set(report["succeeded"] as? [String] ?? []), Set([complete.guid, job.commons.objects[2].guid]))
+        let failed = try XCTUnwrap(report["failed"] as? [[String: Any]])
+        XCTAssertEqual(failed.map { $0["guid"] as? String }, [partial.guid])
+        let reason = failed.first?["error"] as? String ?? ""
+        XCTAssertTrue(reason.contains(job.downloads + "/" + partial.fileName) && reason.contains("--rename") && reason.contains("--overwrite"), reason)
     }
 
     func testReportListsFailuresAndStatusWritesItForAPastRun() throws {

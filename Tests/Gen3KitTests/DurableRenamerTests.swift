@@ -5,10 +5,11 @@ import TestSupport
 import XCTest
 
 final class DurableRenamerTests: XCTestCase {
-    private func writtenTask(id: Int64, finalPath: String, body: String, expectedMD5: String? = nil) throws -> FileTask {
+    private func writtenTask(id: Int64, finalPath: String, body: String, expectedMD5: String? = nil,
+                             replacesExisting: Bool = false) throws -> FileTask {
         let task = FileTask(file: ClaimedFile(id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil,
                                               expectedSize: Int64(body.utf8.count), expectedMD5: expectedMD5, attempts: 0))
-        let sink = FileSink(finalPath: finalPath, expectedSize: Int64(body.utf8.count))
+        let sink = FileSink(finalPath: finalPath, expectedSize: Int64(body.utf8.count), replacesExisting: replacesExisting)
         XCTAssertEqual(try sink.open(), 0)
         XCTAssertTrue(Array(body.utf8).withUnsafeBytes { sink.write($0) })
         task.sink = sink
@@ -46,7 +47,7 @@ final class DurableRenamerTests: XCTestCase {
     func testAFailedRenameIsReportedNotHidden() throws {
         let directory = TemporaryDirectory()
         let renamer = DurableRenamer(directory: directory.path) {}
-        let task = try writtenTask(id: 1, finalPath: directory.file("f1"), body: "abc")
+        let task = try writtenTask(id: 1, finalPath: directory.file("f1"), body: "abc", replacesExisting: true)
         try FileManager.default.createDirectory(atPath: directory.file("f1"), withIntermediateDirectories: false)
         try "x".write(toFile: directory.file("f1/blocker"), atomically: false, encoding: .utf8)
         renamer.submit(.init(task: task, record: AttemptRecord(fileID: 1, outcome: .done(md5: "x"), startedAt: 0)))
@@ -55,6 +56,23 @@ final class DurableRenamerTests: XCTestCase {
         XCTAssertEqual(results.count, 1)
         XCTAssertNotNil(results.first?.error)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.file("f1.part")))
+    }
+
+    /// Without `--overwrite` a name that something took while the file downloaded is not taken from
+    /// it: the error says so, and nothing at that name or the part name changes.
+    func testATakenNameIsLeftAsItIs() throws {
+        let directory = TemporaryDirectory()
+        let renamer = DurableRenamer(directory: directory.path) {}
+        let task = try writtenTask(id: 1, finalPath: directory.file("f1"), body: "abc")
+        try "theirs".write(toFile: directory.file("f1"), atomically: false, encoding: .utf8)
+        renamer.submit(.init(task: task, record: AttemptRecord(fileID: 1, outcome: .done(md5: "x"), startedAt: 0)))
+        renamer.wait()
+        let results = renamer.takeResults()
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(results.first?.error, .exists(path: directory.file("f1")))
+        XCTAssertEqual(try String(contentsOfFile: directory.file("f1"), encoding: .utf8), "theirs")
+        XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["f1"])
+        renamer.close()
     }
 
     /// Small bodies wait in memory with their md5 unchecked: the renamer checks it, gives a name only

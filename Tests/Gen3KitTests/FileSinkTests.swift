@@ -34,20 +34,49 @@ final class FileSinkTests: XCTestCase {
     }
 
     /// An unnamed file takes its final name in one step, replacing (not following) what is there.
-    func testUnnamedFilesAreLinkedOverWhateverIsAtTheFinalName() throws {
-        let directory = TemporaryDirectory()
-        let outside = TemporaryDirectory("outside")
-        try "untouched".write(toFile: outside.file("target"), atomically: false, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: directory.file("f"), withDestinationPath: outside.file("target"))
-        let sink = FileSink(finalPath: directory.file("f"), expectedSize: 3)
-        XCTAssertEqual(try sink.open(), 0)
-        XCTAssertTrue(Array("abc".utf8).withUnsafeBytes { sink.write($0) })
-        XCTAssertEqual(sink.md5(), MD5.hex(Array("abc".utf8)))
-        try sink.materialize(unnamed: true)
-        try sink.sync()
-        try sink.commit()
-        XCTAssertEqual(try String(contentsOfFile: directory.file("f"), encoding: .utf8), "abc")
-        XCTAssertEqual(try String(contentsOfFile: outside.file("target"), encoding: .utf8), "untouched")
-        XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["f"])
+    func testUnnamedFilesAreLinkedOverWhateverIsAtTheFinalNameOnlyWhenAllowed() throws {
+        for replaces in [false, true] {
+            let directory = TemporaryDirectory()
+            let outside = TemporaryDirectory("outside")
+            try "untouched".write(toFile: outside.file("target"), atomically: false, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(atPath: directory.file("f"), withDestinationPath: outside.file("target"))
+            let sink = FileSink(finalPath: directory.file("f"), expectedSize: 3, replacesExisting: replaces)
+            XCTAssertEqual(try sink.open(), 0)
+            XCTAssertTrue(Array("abc".utf8).withUnsafeBytes { sink.write($0) })
+            XCTAssertEqual(sink.md5(), MD5.hex(Array("abc".utf8)))
+            try sink.materialize(unnamed: true)
+            try sink.sync()
+            if replaces {
+                try sink.commit()
+                XCTAssertEqual(try String(contentsOfFile: directory.file("f"), encoding: .utf8), "abc")
+            } else {
+                XCTAssertThrowsError(try sink.commit()) { XCTAssertEqual($0 as? SinkError, .exists(path: directory.file("f"))) }
+                XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: directory.file("f")), outside.file("target"))
+            }
+            XCTAssertEqual(try String(contentsOfFile: outside.file("target"), encoding: .utf8), "untouched")
+            XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["f"])
+        }
+    }
+
+    /// A part file is renamed to its final name only while that name is free, unless allowed.
+    func testPartFilesTakeATakenNameOnlyWhenAllowed() throws {
+        for replaces in [false, true] {
+            let directory = TemporaryDirectory()
+            try "theirs".write(toFile: directory.file("f"), atomically: false, encoding: .utf8)
+            let size = FileSink.memoryLimit + 10
+            let sink = FileSink(finalPath: directory.file("f"), expectedSize: size, replacesExisting: replaces)
+            XCTAssertEqual(try sink.open(), 0)
+            XCTAssertTrue([UInt8](repeating: 7, count: Int(size)).withUnsafeBytes { sink.write($0) })
+            try sink.sync()
+            if replaces {
+                try sink.commit()
+                XCTAssertEqual(FilePaths.fileSize(directory.file("f")), size)
+                XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["f"])
+            } else {
+                XCTAssertThrowsError(try sink.commit()) { XCTAssertEqual($0 as? SinkError, .exists(path: directory.file("f"))) }
+                XCTAssertEqual(try String(contentsOfFile: directory.file("f"), encoding: .utf8), "theirs")
+                XCTAssertEqual(TemporaryDirectory.listing(directory.path), ["f", "f.part"])
+            }
+        }
     }
 }

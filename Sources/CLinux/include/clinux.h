@@ -23,6 +23,11 @@ int clinux_open_unnamed(const char *directory, unsigned int mode);
 // /proc/self/fd where it does not; returns 0 or -1 with errno set.
 int clinux_link_unnamed(int fd, const char *path);
 
+// Renames `from` to `to` only when nothing is at `to` (renameat2 with RENAME_NOREPLACE: EEXIST
+// otherwise); where the file system has no such rename, link(2) then unlink(2), which also never
+// replaces. Returns 0 or -1 with errno set.
+int clinux_rename_noreplace(const char *from, const char *to);
+
 // open(2) of an existing file with O_WRONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC: writes that bypass
 // the page cache (offsets, lengths and buffers aligned); -1 with errno where the file system refuses.
 int clinux_open_direct(const char *path);

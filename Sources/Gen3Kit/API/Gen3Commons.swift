@@ -76,7 +76,7 @@ public final class Gen3Commons: @unchecked Sendable {
                                                    rename: options.rename, endpoint: endpoint, protocolName: options.protocolName))
                 let run = JobRun(databasePath: databasePath, store: store, settings: try store.requireSettings(),
                                  context: JobContext(endpoint: endpoint, credentials: credentials), auth: nil,
-                                 options: options.run, workers: .inProcess, stop: stop, logger: logger)
+                                 options: options.runOptions, workers: .inProcess, stop: stop, logger: logger)
                 let result = try run.run()
                 if result.cancelled { throw CancellationError() }
                 return BulkDownloadResult(succeeded: try store.guids(in: .done), failed: try store.failures(),

@@ -16,6 +16,9 @@ public enum CommonsError: Error, LocalizedError, Equatable {
     case apiKeyRejected(status: Int, detail: String)
     /// The commons could not be reached or answered nonsense while getting a token.
     case tokenUnavailable(reason: String)
+    /// The token endpoint answered an HTTP error other than 401/403: 408, 429 and 5xx may pass
+    /// (`isTransient`), any other means the request itself is wrong.
+    case tokenEndpointStatus(status: Int, url: String, retryAfter: Double?)
 
     public var errorDescription: String? {
         switch self {
@@ -33,6 +36,24 @@ public enum CommonsError: Error, LocalizedError, Equatable {
             return "the commons rejected the API key (HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")): it may have expired or been revoked; create a new one on the commons' profile page"
         case .tokenUnavailable(let reason):
             return "could not get an access token from the commons: \(reason)"
+        case .tokenEndpointStatus(let status, let url, _):
+            return "could not get an access token from the commons: HTTP \(status) from \(url)"
         }
+    }
+
+    /// Whether asking again later may succeed: the commons was unreachable, busy or failing, not
+    /// refusing the key or the request.
+    public var isTransient: Bool {
+        switch self {
+        case .tokenUnavailable: return true
+        case .tokenEndpointStatus(let status, _, _): return status == 408 || status == 429 || (500...599).contains(status)
+        default: return false
+        }
+    }
+
+    /// The wait the commons asked for (`Retry-After`), when it did.
+    public var retryAfter: Double? {
+        if case .tokenEndpointStatus(_, _, let retryAfter) = self { return retryAfter }
+        return nil
     }
 }

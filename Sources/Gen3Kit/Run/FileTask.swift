@@ -8,6 +8,8 @@ final class FileTask {
     var sink: FileSink?
     /// Where the part file stood when this attempt's body request started.
     var resumeOffset: Int64 = 0
+    /// Something the job did not write is at the final name and `--overwrite` lets the file replace it.
+    var replacesExisting = false
     /// Nothing was at the part file's name when the attempt started.
     var partAbsent = false
     /// The body is complete in memory and its md5 is still to be checked, by the renamer.

@@ -67,11 +67,12 @@ final class JobExecutor {
     private func prepareDownload(_ task: FileTask) -> Step {
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
         let finalPath = FilePaths.join(settings.downloadPath, destName)
+        let entry = FilePaths.entry(finalPath)
+        if entry != .none, let step = existing(task, finalPath: finalPath, entry: entry) { return step }
         // Looking names up in a large directory waits for the renamer's changes to it; on a row's
-        // first claim nothing of ours can be there, and without --skip-completed nothing else counts.
-        let mayBePresent = task.file.claimedBefore || options.skipCompleted
-        if mayBePresent, let present = alreadyPresent(task, finalPath: finalPath) { return present }
-        let part = mayBePresent ? FilePaths.entry(finalPath + ".part") : .none
+        // first claim nothing of ours can be at the part name.
+        let mayHavePart = task.file.claimedBefore || options.skipCompleted
+        let part = mayHavePart ? FilePaths.entry(finalPath + ".part") : .none
         task.partAbsent = part == .none
         if let size = task.file.expectedSize, size > 0, part == .regular(size: size) {
             // An earlier attempt wrote every byte but stopped before the rename.
@@ -81,13 +82,54 @@ final class JobExecutor {
         return presign(task)
     }
 
+    /// Something is at the final name (`ExistingFileRule`): the step that settles the file without a
+    /// download, or nil to download (over it with `--overwrite`).
+    private func existing(_ task: FileTask, finalPath: String, entry: FilePaths.Entry) -> Step? {
+        let decision = ExistingFileRule.decide(
+            path: finalPath, entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
+            claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted, policy: options.existingFiles
+        ) { FileHashing.sizeAndMD5(path: finalPath).map(\.md5) }
+        let size = task.file.expectedSize ?? 0
+        switch decision {
+        case .isTheFile(let md5):
+            return .finished(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt, bytesOnDisk: size))
+        case .skip:
+            return .finished(AttemptRecord(fileID: task.file.id, outcome: .skipped, startedAt: task.startedAt, bytesOnDisk: size))
+        case .overwrite:
+            task.replacesExisting = true
+            return nil
+        case .refuse(let reason):
+            return fail(task, reason)
+        case .rename:
+            guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
+            for n in 1...Self.maxNumberedNames {
+                let candidate = SafeFileName.numbered(destName, n)
+                guard FilePaths.entry(FilePaths.join(settings.downloadPath, candidate)) == .none else { continue }
+                do {
+                    try store.setDestName(fileID: task.file.id, to: candidate)
+                } catch let error as SQLiteError where error.isUniqueViolation {
+                    continue
+                } catch {
+                    return retry(task, "could not record the new name \(candidate): \(error)")
+                }
+                logger.info("\(task.file.guid): \(finalPath) is taken by a file this job did not write; saving as \(candidate)")
+                task.file.destName = candidate
+                return prepareDownload(task)
+            }
+            return fail(task, "\(finalPath) and its first \(Self.maxNumberedNames) numbered names are all taken")
+        }
+    }
+
+    /// Numbered names `--rename` tries before the file fails.
+    static let maxNumberedNames = 1000
+
     private enum SinkOpening { case opened, failed(Step) }
 
     /// Opens (or continues) the part file; only done once a body is about to arrive, so a file that
     /// fails earlier leaves nothing on disk.
     private func openSink(_ task: FileTask, finalPath: String) -> SinkOpening {
         if task.sink != nil { return .opened }
-        let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize)
+        let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize, replacesExisting: task.replacesExisting)
         do {
             task.resumeOffset = try sink.open(partAbsent: task.partAbsent)
         } catch let error as SinkError {
@@ -97,20 +139,6 @@ final class JobExecutor {
         }
         task.sink = sink
         return .opened
-    }
-
-    /// A verified file already at its final name needs no request: a crash between the rename and
-    /// the commit, or `--skip-completed` over files fetched some other way.
-    private func alreadyPresent(_ task: FileTask, finalPath: String) -> Step? {
-        guard let size = task.file.expectedSize, FilePaths.fileSize(finalPath) == size else { return nil }
-        if let md5 = task.file.expectedMD5 {
-            guard let found = FileHashing.sizeAndMD5(path: finalPath), found.size == size, found.md5 == md5 else { return nil }
-            let outcome: AttemptRecord.Outcome = options.skipCompleted ? .skipped : .done(md5: md5)
-            return .finished(AttemptRecord(fileID: task.file.id, outcome: outcome, startedAt: task.startedAt,
-                                           error: nil, bytesOnDisk: size))
-        }
-        guard options.skipCompleted else { return nil }
-        return .finished(AttemptRecord(fileID: task.file.id, outcome: .skipped, startedAt: task.startedAt, bytesOnDisk: size))
     }
 
     /// Asks Fence for this file's URL on its own: the bulk answer lacked it, or it got too old.
@@ -126,7 +154,7 @@ final class JobExecutor {
         do {
             token = try tokens.current()
         } catch let error as CommonsError {
-            if case .tokenUnavailable = error { return retry(task, error.localizedDescription) }
+            if error.isTransient { return retry(task, error.localizedDescription) }
             return .fatal(error.localizedDescription)
         } catch {
             return retry(task, "\(error)")

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// One run of a job, for every way of starting one: `gen3 run`, `download-multiple-async`,
@@ -66,12 +67,26 @@ package final class JobRun {
     }
 
     /// Fetches one access token, which proves the key works before anything else happens; warns
-    /// first when TLS certificates will not be verified. `run` does this itself when it was not done.
-    package static func verify(_ context: JobContext, options: RunOptions, logger: Logger) throws -> AccessTokenProvider {
+    /// first when TLS certificates will not be verified. A commons that is unreachable, busy or
+    /// failing (`CommonsError.isTransient`) is asked again with the run's backoff, or after its
+    /// Retry-After when longer, up to the run's attempts, each wait said on the log; a refused key or
+    /// request fails at once. `run` does this itself when it was not done.
+    package static func verify(_ context: JobContext, options: RunOptions, logger: Logger,
+                               sleep: (Double) -> Void = { Clock.sleep(seconds: $0) }) throws -> AccessTokenProvider {
         if !options.http.verifyTLS {
             logger.warning("--insecure: TLS certificates are NOT verified; anyone on the network path can read or alter the files")
         }
-        return try context.verify(http: options.http)
+        var attempt = 1
+        while true {
+            do {
+                return try context.verify(http: options.http)
+            } catch let error as CommonsError where error.isTransient && attempt < options.retry.maxAttempts {
+                let wait = max(options.retry.delay(afterAttempt: attempt), error.retryAfter ?? 0)
+                logger.warning("\(error.localizedDescription); asking again in \(String(format: "%.1f", wait)) s (attempt \(attempt) of \(options.retry.maxAttempts))")
+                sleep(wait)
+                attempt += 1
+            }
+        }
     }
 
     /// `verify` for this run's commons, once.

@@ -15,8 +15,11 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var retry = RetryPolicy()
     /// How long a claim holds without a heartbeat before other workers may take the row.
     public var leaseSeconds: Double = 120
-    /// A file already at its destination with the expected size (and md5 when known) is `skipped`.
+    /// A file already at its destination with the expected size and no md5 to check is `skipped`
+    /// (with the expected md5 it is simply `done`, flag or not).
     public var skipCompleted = false
+    /// What to do with a file at a destination that is not the expected one (`ExistingFileRule`).
+    public var existingFiles = ExistingFiles.refuse
     /// Seconds in-flight transfers get to finish after SIGINT/SIGTERM before they are released.
     public var shutdownGrace: Double = 5
     /// Worker restarts allowed after crashes, per worker slot.
@@ -53,4 +56,14 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
         let exponent = Double(min(max(attempt - 1, 0), 40))
         return min(maxDelay, baseDelay * pow(2, exponent)) * (0.5 + jitter)
     }
+}
+
+/// What a run does with something already at a file's destination that is not that file.
+public enum ExistingFiles: String, Sendable, Codable, CaseIterable {
+    /// The file fails with a reason naming the path; nothing on disk changes (the default).
+    case refuse
+    /// The existing file is kept; the download goes to the next free `name_1.ext`.
+    case rename
+    /// The existing file (or link) is replaced by the verified download (`--overwrite`).
+    case overwrite
 }

@@ -102,6 +102,12 @@ enum FileQueries {
         WHERE id = ?1
         """
 
+    /// The destinations of the files a run would still download (the plan counts those present).
+    static let unfinishedDestNames = "SELECT dest_name FROM files WHERE state IN ('pending', 'claimed', 'failed') AND dest_name IS NOT NULL"
+
+    /// `--rename` at run time: the file goes to a free numbered name (the unique index refuses a taken one).
+    static let setDestName = "UPDATE files SET dest_name = ?2, updated_at = ?3 WHERE id = ?1"
+
     // MARK: - Completion (one transaction per batch)
 
     static let completeDone = """

@@ -134,6 +134,21 @@ public final class JobStore {
                                                        SQLValue(size), SQLValue(md5), .real(Clock.now()))
     }
 
+    /// How many files a run would still download already have something at their destination in
+    /// `directory` (one `lstat` each: for the plan shown before a run, not for the run itself).
+    public func unfinishedPresent(in directory: String) throws -> Int {
+        var present = 0
+        try statement(FileQueries.unfinishedDestNames).forEachRow { row in
+            if let name = row.string(0), FilePaths.entry(FilePaths.join(directory, name)) != .none { present += 1 }
+        }
+        return present
+    }
+
+    /// Gives a file another destination name; throws a unique violation when another row has it.
+    public func setDestName(fileID: Int64, to destName: String) throws {
+        try statement(FileQueries.setDestName).run(.integer(fileID), .text(destName), .real(Clock.now()))
+    }
+
     /// The GUID of the row that already uses `destName`, if any.
     public func guid(usingDestName destName: String) throws -> String? {
         try statement(FileQueries.guidOfDestName).first(.text(destName)) { $0.string(0) } ?? nil

@@ -17,4 +17,12 @@ public enum Clock {
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
+
+    /// Blocks this thread for `seconds` (a backoff wait, not synchronisation).
+    public static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var left = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var request = left
+        while nanosleep(&request, &left) != 0 && errno == EINTR { request = left }
+    }
 }

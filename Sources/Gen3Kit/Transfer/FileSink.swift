@@ -6,8 +6,9 @@ import Glibc
 
 /// Writes one download to `<dest>.part`, hashing as it writes (the file is never re-read), and
 /// moves it to its final name only once it is complete, verified and synced.
-/// Opens with `O_NOFOLLOW`: a symlink planted at the part name is refused, and `rename` replaces
-/// (never follows) one planted at the final name.
+/// Opens with `O_NOFOLLOW`: a symlink planted at the part name is refused. Whatever is at the final
+/// name is never followed, and replaced only with `replacesExisting` (`--overwrite`): otherwise the
+/// final name is taken only while it is free, and `commit` fails with `SinkError.exists`.
 ///
 /// A small file with nothing at its part name yet is assembled in memory instead and written out by
 /// `materialize` (to a file with no name until `commit`), which the renamer calls on its own
@@ -17,6 +18,8 @@ public final class FileSink {
     public let finalPath: String
     public let partPath: String
     public let expectedSize: Int64?
+    /// `commit` may replace what is at the final name.
+    public let replacesExisting: Bool
     /// Bytes in the part file, including a prefix kept from an earlier attempt.
     public private(set) var written: Int64 = 0
     /// The first write error, reported once the transfer stops.
@@ -36,10 +39,11 @@ public final class FileSink {
     /// partial one is not worth resuming, and the memory is bounded by the renamer's queue.
     public static let memoryLimit: Int64 = 64 << 10
 
-    public init(finalPath: String, expectedSize: Int64?) {
+    public init(finalPath: String, expectedSize: Int64?, replacesExisting: Bool = false) {
         self.finalPath = finalPath
         self.partPath = finalPath + ".part"
         self.expectedSize = expectedSize
+        self.replacesExisting = replacesExisting
         hasher = MD5()
     }
 
@@ -237,21 +241,26 @@ public final class FileSink {
     public func commit() throws {
         if isUnnamed {
             try linkUnnamed()
-        } else {
+        } else if replacesExisting {
             guard rename(partPath, finalPath) == 0 else { throw SinkError.from(errno: errno, path: finalPath) }
+        } else {
+            guard clinux_rename_noreplace(partPath, finalPath) == 0 else { throw Self.namingError(errno, finalPath) }
         }
         close()
     }
 
-    /// Gives the unnamed file its final name. Something already there (an unverified earlier file,
-    /// a planted symlink) is replaced, never followed: the file is linked at the part name and
-    /// renamed over it.
+    private static func namingError(_ code: Int32, _ path: String) -> SinkError {
+        code == EEXIST ? .exists(path: path) : SinkError.from(errno: code, path: path)
+    }
+
+    /// Gives the unnamed file its final name. With `replacesExisting`, something already there is
+    /// replaced, never followed: the file is linked at the part name and renamed over it.
     private func linkUnnamed() throws {
         if clinux_link_unnamed(fd, finalPath) == 0 {
             isUnnamed = false
             return
         }
-        guard errno == EEXIST else { throw SinkError.from(errno: errno, path: finalPath) }
+        guard errno == EEXIST, replacesExisting else { throw Self.namingError(errno, finalPath) }
         guard clinux_link_unnamed(fd, partPath) == 0 else {
             throw SinkError.from(errno: errno, path: partPath)
         }

@@ -14,6 +14,8 @@ public enum SinkError: Error, LocalizedError, Equatable {
     case symlink(path: String)
     /// The server sent more than the file's size.
     case tooLarge(expected: Int64)
+    /// Something appeared at the final name while the file was downloading; it is left as it is.
+    case exists(path: String)
 
     public var errorDescription: String? {
         switch self {
@@ -27,6 +29,8 @@ public enum SinkError: Error, LocalizedError, Equatable {
             return "refusing to write through the symlink at \(path)"
         case .tooLarge(let expected):
             return "the server sent more than the expected \(expected) bytes"
+        case .exists(let path):
+            return "\(path) appeared while this file was downloading and was left as it is; run again with --rename to save this one beside it, or --overwrite to replace it"
         }
     }
 

@@ -23,7 +23,13 @@ struct DownloadMultipleAsync: ParsableCommand {
     @OptionGroup(title: "Run options") var flags: RunFlags
     @OptionGroup(title: "Output") var output: OutputFlags
 
+    func validate() throws {
+        if destination.rename && flags.overwrite { throw ValidationError("--rename and --overwrite exclude each other") }
+    }
+
     func run() throws {
+        var options = flags.options
+        if destination.rename { options.existingFiles = .rename }
         var globals = globals.merged(with: root.globals)
         let downloadPath = destination.jobInDownloadPath(&globals, database: "jobs.sqlite")
         let store = try JobStore(path: globals.databasePath)
@@ -31,11 +37,11 @@ struct DownloadMultipleAsync: ParsableCommand {
         // or expired key says so at once. The run goes on with the token it got.
         let context = try JobContext.resolve(settings: try store.settings() ?? JobSettings(downloadPath: downloadPath),
                                              endpointFlag: globals.endpoint, authFlag: globals.auth)
-        let tokens = try JobRun.verify(context, options: flags.options, logger: Log.bootstrap(verbosity: globals.verbose))
+        let tokens = try JobRun.verify(context, options: options, logger: Log.bootstrap(verbosity: globals.verbose))
         let summary = try ManifestImporter(store: store).importManifest(
             path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
         if summary.added > 0 || summary.duplicates > 0 { print(ImportReport.text(summary, database: globals.databasePath, next: false)) }
-        let job = try JobRun(globals, options: flags.options, tokens: tokens)
+        let job = try JobRun(globals, options: options, tokens: tokens)
         if !noPrompt { try ConfirmationPrompt.confirm(store: job.store, settings: job.settings) }
         throw ExitCode(try output.show(job))
     }

@@ -20,8 +20,15 @@ struct DownloadSingle: ParsableCommand {
     @Flag(help: "Accepted for compatibility: download-single never asks.")
     var noPrompt = false
 
-    @Flag(help: "Count the file as done when it is already there with the right size and md5.")
+    @Flag(help: "Count the file as skipped when it is already there with the right size and no md5 is known (with the right md5 it is done, flag or not).")
     var skipCompleted = false
+
+    @Flag(help: "Replace a file at the destination that is not this file. Without it (or --rename) such a file is left as it is and the download fails, saying so.")
+    var overwrite = false
+
+    func validate() throws {
+        if destination.rename && overwrite { throw ValidationError("--rename and --overwrite exclude each other") }
+    }
 
     @OptionGroup(title: "Output") var output: OutputFlags
 
@@ -36,6 +43,7 @@ struct DownloadSingle: ParsableCommand {
             options: destination.importOptions(downloadPath: downloadPath, globals: globals))
         var options = RunOptions()
         options.skipCompleted = skipCompleted
+        options.existingFiles = overwrite ? .overwrite : destination.rename ? .rename : .refuse
         throw ExitCode(try output.show(JobRun(globals, options: options)))
     }
 }

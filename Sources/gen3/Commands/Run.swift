@@ -15,8 +15,17 @@ struct Run: ParsableCommand {
     @Flag(help: "Put failed files back to pending with fresh attempts first.")
     var retryFailed = false
 
+    @Flag(help: "Keep a file at a destination that this job did not write and save the download as name_1.ext (the next free name).")
+    var rename = false
+
+    func validate() throws {
+        if rename && flags.overwrite { throw ValidationError("--rename and --overwrite exclude each other") }
+    }
+
     func run() throws {
-        let job = try JobRun(globals.merged(with: root.globals), options: flags.options)
+        var options = flags.options
+        if rename { options.existingFiles = .rename }
+        let job = try JobRun(globals.merged(with: root.globals), options: options)
         try job.verifyCredentials()
         if retryFailed, case let count = try job.retryFailed(), count > 0 { print("retrying \(count) failed files") }
         throw ExitCode(try output.show(job))
