@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
 import PackageDescription
 
 let package = Package(
@@ -75,5 +75,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["Gen3Kit", "Gen3TestCommons", "TestSupport", "gen3", "gen3-test-commons"]
         ),
-    ]
+    ],
+    // Complete concurrency checking: the threads the engine starts share state only through types
+    // that say what guards it.
+    swiftLanguageModes: [.v6]
 )

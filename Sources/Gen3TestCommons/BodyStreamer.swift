@@ -86,23 +86,26 @@ final class BodyStreamer {
         ended = true
         tick = nil
         let context = context
+        // The callbacks below run on the context's event loop, the only place it may be used.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let written = lastWrite ?? context.eventLoop.makeSucceededVoidFuture()
         switch plan.ending {
         case .complete:
             let keepAlive = keepAlive
             context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
-                if !keepAlive { context.close(promise: nil) }
+                if !keepAlive { bound.value.close(promise: nil) }
             }
             onComplete()
         case .close:
-            written.whenComplete { _ in context.close(promise: nil) }
+            written.whenComplete { _ in bound.value.close(promise: nil) }
         case .reset:
             // SO_LINGER on with a zero timeout makes close(2) drop the connection with an RST instead
             // of a FIN; set it once the last body bytes have reached the kernel, then close.
+            let channel = context.channel, eventLoop = context.eventLoop
             written.whenComplete { _ in
-                let linger = (context.channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
-                    ?? context.eventLoop.makeSucceededVoidFuture()
-                linger.whenComplete { _ in context.close(promise: nil) }
+                let linger = (channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                    ?? eventLoop.makeSucceededVoidFuture()
+                linger.whenComplete { _ in bound.value.close(promise: nil) }
             }
         case .hang:
             break

@@ -5,24 +5,29 @@ enum ManifestFileWriter {
     /// One manifest row: a GUID and, when the commons knows it, its object.
     typealias Row = (guid: String, object: TestObject?)
 
+    /// One entry of a portal's JSON manifest, in its field names.
+    private struct PortalEntry: Encodable {
+        let object_id: String
+        let file_name: String?
+        let file_size: Int?
+        let md5sum: String?
+    }
+
     /// The manifest text; without metadata (or for an unknown GUID) a row has only its GUID.
     static func text(_ rows: [Row], format: ManifestFileFormat, includeMetadata: Bool) -> String {
         switch format {
         case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let lines = rows.map { row -> String in
-                var fields: [String: Any] = ["object_id": row.guid]
-                if includeMetadata, let object = row.object {
-                    fields["file_name"] = object.fileName
-                    fields["file_size"] = object.size
-                    fields["md5sum"] = object.md5
-                }
-                let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-                return "  " + String(decoding: data, as: UTF8.self)
+                let object = includeMetadata ? row.object : nil
+                let entry = PortalEntry(object_id: row.guid, file_name: object?.fileName, file_size: object?.size, md5sum: object?.md5)
+                return "  " + String(decoding: (try? encoder.encode(entry)) ?? Data(), as: UTF8.self)
             }
             return lines.isEmpty ? "[]\n" : "[\n" + lines.joined(separator: ",\n") + "\n]\n"
         case .tsv, .csv:
             let separator = format == .tsv ? "\t" : ","
-            let field: (String) -> String = format == .csv ? quoted : { $0 }
+            let field: (String) -> String = { format == .csv ? quoted($0) : $0 }
             var text = (includeMetadata ? ["guid", "file_name", "size", "md5"] : ["guid"]).joined(separator: separator) + "\n"
             for row in rows {
                 var fields = [row.guid]

@@ -26,7 +26,8 @@ final class ObjectStore: Sendable {
         let sizes = (0..<count).map { index in
             index >= firstEmpty ? 0 : generator.size(index: index, minimum: configuration.minSize, maximum: configuration.maxSize)
         }
-        let md5s = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
+        // Unchecked: each iteration writes its own element, and all are read after they finish.
+        nonisolated(unsafe) let md5s = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
         md5s.initialize(repeating: "")
         defer { md5s.deallocate() }
         DispatchQueue.concurrentPerform(iterations: count) { index in

@@ -91,7 +91,7 @@ struct TestCommonsCommand: ParsableCommand {
         if let readyFile { try Self.writeAtomically(commons.endpoint + "\n", to: readyFile) }
         print("gen3-test-commons listening on \(commons.endpoint)")
         print("storage host \(commons.storageEndpoint), \(objectCount) objects")
-        fflush(stdout)
+        fflush(nil)  // every output stream: stdout is global C state Swift 6 will not touch
 
         var received: Int32 = 0
         sigwait(&signals, &received)

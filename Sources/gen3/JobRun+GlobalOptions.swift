@@ -5,7 +5,7 @@ extension JobRun {
     convenience init(_ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil) throws {
         try self.init(databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, options: options,
                       workers: .processes(verbosity: globals.verbose), stop: RunStop(.signals), tokens: tokens,
-                      logger: Log.bootstrap(verbosity: globals.verbose))
+                      hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose))
     }
 }
 

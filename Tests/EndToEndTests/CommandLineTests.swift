@@ -105,8 +105,8 @@ final class CommandLineTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)
         let complete = job.commons.objects[0], partial = job.commons.objects[1]
         let partialBytes = Data(job.commons.content(of: partial.guid)!.prefix(100))
-        FileManager.default.createFile(atPath: job.downloads + "/" + complete.fileName, contents: Data(job.commons.content(of: complete.guid)!))
-        FileManager.default.createFile(atPath: job.downloads + "/" + partial.fileName, contents: partialBytes)
+        XCTAssertTrue(FileManager.default.createFile(atPath: job.downloads + "/" + complete.fileName, contents: Data(job.commons.content(of: complete.guid)!)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: job.downloads + "/" + partial.fileName, contents: partialBytes))
         let run = try sdkCommand(job, ["--no-prompt", "--skip-completed", "--report", job.directory.file("report.json")])
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertEqual(job.commons.stats.bytesServed[complete.guid] ?? 0, 0, "a verified file was fetched again")

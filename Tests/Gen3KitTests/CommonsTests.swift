@@ -23,6 +23,18 @@ final class CommonsTests: XCTestCase {
         XCTAssertThrowsError(try Credentials.parse(Data(#"{"key_id": "k"}"#.utf8), origin: "t"))
     }
 
+    func testCredentialsPrintRedacted() throws {
+        let key = Credentials(source: .apiKey(apiKey: "secret-api-key-value", keyID: "k1"), origin: "/home/u/credentials.json")
+        let token = Credentials(source: .accessToken("secret-token-value"), origin: "accesstoken:///")
+        for credentials in [key, token] {
+            for text in [String(describing: credentials), String(reflecting: credentials), "\(credentials.source)", "\([credentials])"] {
+                XCTAssertFalse(text.contains("secret"), text)
+                XCTAssertTrue(text.contains("[redacted]"), text)
+            }
+        }
+        XCTAssertTrue(String(describing: key).contains("k1") && String(describing: key).contains("/home/u/credentials.json"))
+    }
+
     func testResponseHeadKeepsTheLastResponseOnly() {
         var head = ResponseHead()
         for line in ["HTTP/1.1 302 Found\r\n", "Location: http://x/\r\n", "Retry-After: 5\r\n",

@@ -12,7 +12,7 @@ final class ManifestReaderTests: XCTestCase {
 
     func read(bytes: [UInt8], _ name: String, format: ManifestFormat? = nil) throws -> [ManifestEntry] {
         let path = directory.file(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         let reader = try openManifest(path: path, format: format)
         var entries: [ManifestEntry] = []
         while let entry = try reader.next() { entries.append(entry) }

@@ -36,8 +36,9 @@ public enum Gen3Process {
         env["GEN3_DB"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        FileManager.default.createFile(atPath: stdout, contents: nil)
-        FileManager.default.createFile(atPath: stderr, contents: nil)
+        guard FileManager.default.createFile(atPath: stdout, contents: nil), FileManager.default.createFile(atPath: stderr, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
         process.standardOutput = FileHandle(forWritingAtPath: stdout)
         process.standardError = FileHandle(forWritingAtPath: stderr)
         process.standardInput = stdin ?? FileHandle.nullDevice
@@ -49,8 +50,9 @@ public enum Gen3Process {
     public static func runShell(_ command: String) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-sh")
         let out = scratch.file("stdout"), err = scratch.file("stderr")
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]

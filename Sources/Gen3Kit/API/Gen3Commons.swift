@@ -10,21 +10,25 @@ import Logging
 /// let result = try await commons.download(manifest: "files.json", to: "./data")
 /// print(result.succeeded.count, result.failed.map(\.error))
 /// ```
-public final class Gen3Commons: @unchecked Sendable {
+public final class Gen3Commons: Sendable {
     /// The commons' base URL.
     public let endpoint: String
+    /// Prints redacted: where they came from, never the key.
     public let credentials: Credentials
-    public var logger = Logger(label: "gen3")
+    /// Where the engine's retries and failures are logged.
+    public let logger: Logger
 
     /// - Parameters:
     ///   - credentialsPath: a `credentials.json` from the commons' profile page.
     ///   - endpoint: the commons; default: the one that issued the API key.
-    public convenience init(credentialsPath: String, endpoint: String? = nil) throws {
-        try self.init(credentials: try Credentials.load(path: credentialsPath), endpoint: endpoint)
+    ///   - logger: where the engine logs retries and failures.
+    public convenience init(credentialsPath: String, endpoint: String? = nil, logger: Logger = Logger(label: "gen3")) throws {
+        try self.init(credentials: try Credentials.load(path: credentialsPath), endpoint: endpoint, logger: logger)
     }
 
-    public init(credentials: Credentials, endpoint: String? = nil) throws {
+    public init(credentials: Credentials, endpoint: String? = nil, logger: Logger = Logger(label: "gen3")) throws {
         self.credentials = credentials
+        self.logger = logger
         self.endpoint = try Endpoint.resolve(flag: endpoint, credentials: credentials)
     }
 
@@ -61,7 +65,7 @@ public final class Gen3Commons: @unchecked Sendable {
     /// SIGTERM stops `gen3 run` (transfers get their grace period, nothing is lost) and throws
     /// `CancellationError`.
     private func download(to directory: String, options: BulkDownloadOptions,
-                          importing: @escaping (JobStore, ImportOptions) throws -> Void) async throws -> BulkDownloadResult {
+                          importing: @escaping @Sendable (JobStore, ImportOptions) throws -> Void) async throws -> BulkDownloadResult {
         let endpoint = endpoint, credentials = credentials, logger = logger
         let stop = RunStop(.cancellation)
         return try await withTaskCancellationHandler {
@@ -92,7 +96,7 @@ public final class Gen3Commons: @unchecked Sendable {
     }
 
     /// Runs blocking work (curl's multi loop, SQLite) on its own thread, off the caller's executor.
-    private static func onThread<T>(_ work: @escaping () throws -> T) async throws -> T {
+    private static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread { continuation.resume(with: Result { try work() }) }
             thread.start()

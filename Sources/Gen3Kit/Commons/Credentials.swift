@@ -2,15 +2,28 @@ import Foundation
 
 /// What authenticates us to a commons: a Gen3 API key file (`credentials.json`) or, for scripts,
 /// a ready access token. Read once, never copied or stored: the job keeps only the file's path.
-public struct Credentials: Sendable {
-    public enum Source: Sendable, Equatable {
+public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    public enum Source: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
         case apiKey(apiKey: String, keyID: String?)
         case accessToken(String)
+
+        /// The kind of secret, never the secret.
+        public var description: String {
+            switch self {
+            case .apiKey(_, let keyID): return "apiKey(key_id: \(keyID ?? "none"), api_key: [redacted])"
+            case .accessToken: return "accessToken([redacted])"
+            }
+        }
+        public var debugDescription: String { description }
     }
 
     public let source: Source
     /// Where it came from, for messages (a path, or a description; never the secret).
     public let origin: String
+
+    /// Printing credentials shows where they came from, never the key or token.
+    public var description: String { "Credentials(\(source), from: \(origin))" }
+    public var debugDescription: String { description }
 
     public init(source: Source, origin: String) {
         self.source = source

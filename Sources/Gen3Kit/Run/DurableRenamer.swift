@@ -79,7 +79,11 @@ final class DurableRenamer {
     /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
     /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
     /// the transfer loop then spends no time on them.
-    init(directory: String, groupSync: Bool = true, recorder: Recorder? = nil, onResults: @escaping () -> Void) {
+    /// The crash tests' hooks, when injected.
+    private let hooks: TestHooks?
+
+    init(directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, recorder: Recorder? = nil, onResults: @escaping () -> Void) {
+        self.hooks = hooks
         self.directory = directory
         self.groupSync = groupSync
         self.recorder = recorder
@@ -239,7 +243,7 @@ final class DurableRenamer {
             group.step(index, directory: directory, path: \.finalPath) { sink in
                 try sink.commit()
                 renamed = true
-                TestHooks.afterRename()
+                hooks?.afterRename()
             }
         }
         // A file linked from an unnamed one changed its own inode (its link count), which a directory

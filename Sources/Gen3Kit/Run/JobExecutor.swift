@@ -29,6 +29,7 @@ final class JobExecutor {
     let store: JobStore
     let settings: JobSettings
     let options: RunOptions
+    let hooks: TestHooks?
     let logger: Logger
     /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
     private(set) var pauseUntil: Double = 0
@@ -36,7 +37,8 @@ final class JobExecutor {
     private let storageHandles: CurlHandlePool
 
     init(requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
-         options: RunOptions, logger: Logger) {
+         options: RunOptions, hooks: TestHooks? = nil, logger: Logger) {
+        self.hooks = hooks
         self.requests = requests
         self.tokens = tokens
         self.store = store
@@ -130,6 +132,7 @@ final class JobExecutor {
     private func openSink(_ task: FileTask, finalPath: String) -> SinkOpening {
         if task.sink != nil { return .opened }
         let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize, replacesExisting: task.replacesExisting)
+        sink.hooks = hooks
         do {
             task.resumeOffset = try sink.open(partAbsent: task.partAbsent)
         } catch let error as SinkError {

@@ -34,6 +34,7 @@ package final class JobRun {
     /// worker processes to load; nil: the job's, else the defaults.
     private let auth: String?
     private let workers: Workers
+    private let hooks: TestHooks?
     private let logger: Logger
     private var tokens: AccessTokenProvider?
 
@@ -42,18 +43,20 @@ package final class JobRun {
     /// - Parameter tokens: a provider that has already fetched a token for these credentials
     ///   (`JobRun.verify`); the run goes on with it.
     package convenience init(databasePath: String, endpoint: String?, auth: String?, options: RunOptions, workers: Workers,
-                             stop: RunStop, tokens: AccessTokenProvider? = nil, logger: Logger) throws {
+                             stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger) throws {
         let path = FilePaths.absolute(databasePath)
         let store = try JobStore(path: path, create: false)
         let settings = try store.requireSettings()
         let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
         self.init(databasePath: path, store: store, settings: settings, context: context, auth: auth, options: options,
-                  workers: workers, stop: stop, tokens: tokens, logger: logger)
+                  workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
     }
 
     /// A run of an open job with its commons and credentials already settled.
     package init(databasePath: String, store: JobStore, settings: JobSettings, context: JobContext, auth: String?,
-                 options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, logger: Logger) {
+                 options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil,
+                 logger: Logger) {
+        self.hooks = hooks
         self.databasePath = databasePath
         self.store = store
         self.settings = settings
@@ -102,10 +105,10 @@ package final class JobRun {
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         try verifyCredentials()
         stop.arm()
-        let supervisor = Supervisor(store: store, options: options, processes: workerProcesses, stop: stop, logger: logger) {
-            [databasePath, settings, context, options, tokens, stop, logger] in
+        let supervisor = Supervisor(store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
+                                    logger: logger) { [databasePath, settings, context, options, tokens, stop, hooks, logger] in
             try Worker(store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
-                       credentials: context.credentials, options: options, tokens: tokens, stop: stop, logger: logger)
+                       credentials: context.credentials, options: options, tokens: tokens, stop: stop, hooks: hooks, logger: logger)
         }
         return try supervisor.run(onProgress: onProgress)
     }

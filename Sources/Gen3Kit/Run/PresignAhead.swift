@@ -14,7 +14,7 @@ final class PresignAhead {
     /// A URL older than this is not used: presigned URLs last an hour by default, but a commons
     /// may sign shorter ones, and a file that waited this long behind large transfers can spare a
     /// request.
-    static let maxURLAge = Double(TestHooks.urlMaxAge ?? 60)
+    let maxURLAge: Double
     /// 5xx, 429 or network errors in a row after which bulk requests stop for this run.
     static let failuresToGiveUp = 3
     /// Bulk requests out at once.
@@ -49,7 +49,9 @@ final class PresignAhead {
     private(set) var answered = 0
     private(set) var urlsReceived = 0
 
-    init(enabled: Bool, maxConcurrentRequests: Int, requests: CommonsRequests, tokens: AccessTokenProvider, logger: Logger) {
+    init(enabled: Bool, maxConcurrentRequests: Int, requests: CommonsRequests, tokens: AccessTokenProvider,
+         maxURLAge: Double = 60, logger: Logger) {
+        self.maxURLAge = maxURLAge
         self.enabled = enabled
         // Twice the transfers: against a Fence that takes 50 ms per answer, 1,000 small files took
         // 1.26 s with 16 files per bulk request and 0.82 to 0.87 s with 32 (3.8 to 4.0 s one by one).
@@ -95,7 +97,7 @@ final class PresignAhead {
     func takeReady(now: Double) -> (task: FileTask, url: String?)? {
         // A FIFO that lets go of taken entries: each holds a task, and a task its body.
         guard let entry = ready.popFirst() else { return nil }
-        return (entry.task, now - entry.at <= Self.maxURLAge ? entry.url : nil)
+        return (entry.task, now - entry.at <= maxURLAge ? entry.url : nil)
     }
 
     /// A bulk request when one is worth making: a batch of files waits, no more files are coming

@@ -16,7 +16,7 @@ enum ProcessSpawner {
     static var currentExecutable: String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return count > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+        return count > 0 ? String(filledBuffer: buffer) : CommandLine.arguments[0]
     }
 
     /// Spawns `executable` with `arguments` (argv[0] excluded) and this process's environment plus

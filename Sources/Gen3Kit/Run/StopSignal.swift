@@ -4,8 +4,9 @@ import Glibc
 
 /// SIGINT/SIGTERM, noted by an async-signal-safe handler and read by the loops that must stop.
 public enum StopSignal {
-    // A raw allocation: the handler only stores an Int32, which is async-signal-safe.
-    private static let received: UnsafeMutablePointer<Int32> = {
+    // A raw allocation: the handler only stores an Int32, which is async-signal-safe. Unchecked:
+    // one aligned Int32, written by the handler and read by the loops, needs no lock.
+    nonisolated(unsafe) private static let received: UnsafeMutablePointer<Int32> = {
         let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         pointer.initialize(to: 0)
         return pointer

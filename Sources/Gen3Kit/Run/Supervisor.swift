@@ -15,6 +15,7 @@ final class Supervisor {
     let processes: WorkerProcesses?
     let makeWorker: () throws -> Worker
     let stop: RunStop
+    let hooks: TestHooks?
     let logger: Logger
     private var children: [pid_t: ProcessSpawner.Child] = [:]
     private var restarts = 0
@@ -28,8 +29,9 @@ final class Supervisor {
     ///     whatever `options.workers` says.
     ///   - makeWorker: builds the worker that runs in this process when `options.workers` is 1
     ///     (on a connection of its own).
-    init(store: JobStore, options: RunOptions, processes: WorkerProcesses?, stop: RunStop, logger: Logger,
-         makeWorker: @escaping () throws -> Worker) {
+    init(store: JobStore, options: RunOptions, processes: WorkerProcesses?, stop: RunStop, hooks: TestHooks? = nil,
+         logger: Logger, makeWorker: @escaping () throws -> Worker) {
+        self.hooks = hooks
         self.store = store
         self.options = options
         self.processes = processes
@@ -43,7 +45,7 @@ final class Supervisor {
     func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         let settings = try store.requireSettings()
         store.limitPageCache()
-        if TestHooks.enabled { setpgid(0, 0) }
+        if hooks?.killsProcessGroup == true { setpgid(0, 0) }
         // Before anything is claimed; worker processes inherit the raised limit.
         try OpenFileLimit.check(maxConcurrentRequests: options.maxConcurrentRequests)
         try checkDownloadPath(settings.downloadPath)

@@ -50,7 +50,8 @@ package final class Worker {
     /// `tokens`, when given, is the provider of a token this process already has for these
     /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
     package init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
-                owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, stop: RunStop, logger: Logger) throws {
+                owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, stop: RunStop,
+                 hooks: TestHooks? = nil, logger: Logger) throws {
         maxAwaitingSync = try OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
         self.store = store
         store.limitPageCache()
@@ -61,9 +62,9 @@ package final class Worker {
         let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
         executor = JobExecutor(requests: requests, tokens: tokens, store: store, settings: settings, options: options,
-                               logger: logger)
+                               hooks: hooks, logger: logger)
         presigner = PresignAhead(enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
-                                 requests: requests, tokens: tokens, logger: logger)
+                                 requests: requests, tokens: tokens, maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
@@ -73,7 +74,7 @@ package final class Worker {
         checkpointer = try Checkpointer(path: store.connection.path)
         checkpointer.watch(store.connection)
         checkpointer.watch(recorderStore.connection)
-        renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile, recorder: { [logger] records in
+        renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile, hooks: hooks, recorder: { [logger] records in
             do {
                 try recorderStore.record(records, owner: owner)
                 return true
@@ -91,7 +92,7 @@ package final class Worker {
     static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count - 1)
-        return String(cString: buffer)
+        return String(filledBuffer: buffer)
     }
 
     /// Runs until the job has nothing left for it.

@@ -76,7 +76,7 @@ package struct WorkerInvocation: Equatable, Sendable {
     /// The worker process's whole life: takes the credentials out of the environment, runs one
     /// worker on this job until nothing is left for it, reports a fatal message on the pipe, and
     /// returns the exit status.
-    package func run(logger: Logger) -> Int32 {
+    package func run(hooks: TestHooks? = nil, logger: Logger) -> Int32 {
         let auth = getenv(Self.authVariable).map { String(cString: $0) }
         unsetenv(Self.authVariable)
         let stop = RunStop(.signals)
@@ -87,7 +87,7 @@ package struct WorkerInvocation: Equatable, Sendable {
             let settings = try store.requireSettings()
             let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
             let worker = try Worker(store: store, settings: settings, endpoint: context.endpoint,
-                                    credentials: context.credentials, options: options, stop: stop, logger: logger)
+                                    credentials: context.credentials, options: options, stop: stop, hooks: hooks, logger: logger)
             exit = worker.run()
         } catch {
             exit = .fatal(error.localizedDescription)

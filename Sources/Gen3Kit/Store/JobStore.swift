@@ -14,7 +14,8 @@ public final class JobStore {
         connection = try Connection(path: path, create: create)
         try Migrator().migrate(connection) { from, to in
             // A rebuild of a million-row table takes seconds: say why nothing seems to happen.
-            fputs("gen3: upgrading the job database \(path) from schema \(from) to \(to), once (a large job takes a few seconds)\n", stderr)
+            let note = "gen3: upgrading the job database \(path) from schema \(from) to \(to), once (a large job takes a few seconds)\n"
+            _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         }
     }
 

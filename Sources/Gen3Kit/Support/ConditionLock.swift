@@ -4,7 +4,8 @@ import Glibc
 
 /// A mutex with one condition variable, for the run's few threads (the renamer, the md5 thread,
 /// an in-process worker) without Foundation.
-final class ConditionLock {
+final class ConditionLock: @unchecked Sendable {
+    // Sendable: a pthread mutex and condition exist to be shared between threads.
     // Allocated, not stored properties: pthread objects must not move.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

@@ -13,7 +13,7 @@ public enum FilePaths {
         if path.hasPrefix("/") { return normalized(path) }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return normalized(String(cString: buffer) + "/" + path)
+        return normalized(String(filledBuffer: buffer) + "/" + path)
     }
 
     /// Removes `.` components, empty components and trailing slashes (not `..`: symlinks make it unsafe).

@@ -2,35 +2,50 @@
 import Glibc
 #endif
 
-/// Crash points for the crash tests, off unless a test sets the environment variable. The worker
-/// SIGKILLs its whole process group (supervisor and all workers) at the chosen moment:
+/// Crash points for the crash tests, which run the real binary. The command line builds one from
+/// the environment when a test sets a variable (`fromEnvironment`) and injects it into the run;
+/// otherwise there is none, and the run's hot paths only test an optional. At the chosen moment the
+/// worker SIGKILLs its whole process group (supervisor and all workers):
 /// - `GEN3_TEST_KILL_AFTER_RENAMES=N`: right after its Nth rename, before the outcome is committed —
 ///   the window a crash-safe resume must cover;
-/// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once it has written N body bytes, mid-transfer.
-enum TestHooks {
-    private static let killAfterRenames = setting("GEN3_TEST_KILL_AFTER_RENAMES")
-    private static let killAfterBytes = setting("GEN3_TEST_KILL_AFTER_BYTES")
-    /// Seconds a bulk-fetched presigned URL may wait for a slot (`PresignAhead.maxURLAge`); a
-    /// negative value makes every such URL too old, without a test having to wait.
-    static let urlMaxAge = setting("GEN3_TEST_URL_MAX_AGE")
-    private static var renames = 0
-    private static var bytes = 0
+/// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once it has written N body bytes, mid-transfer;
+/// - `GEN3_TEST_URL_MAX_AGE=S`: seconds a bulk-fetched presigned URL may wait for a slot
+///   (`PresignAhead`); a negative value makes every such URL too old, without a test having to wait.
+package final class TestHooks: @unchecked Sendable {
+    let killAfterRenames: Int?
+    let killAfterBytes: Int?
+    let urlMaxAge: Double?
+    // Unchecked: `renames` is counted only on the renamer's thread and `bytes` only on the
+    // transfer loop's.
+    private var renames = 0
+    private var bytes = 0
+
+    package init(killAfterRenames: Int? = nil, killAfterBytes: Int? = nil, urlMaxAge: Double? = nil) {
+        self.killAfterRenames = killAfterRenames
+        self.killAfterBytes = killAfterBytes
+        self.urlMaxAge = urlMaxAge
+    }
+
+    /// The hooks the environment asks for, or nil when it asks for none.
+    package static func fromEnvironment() -> TestHooks? {
+        func setting(_ name: String) -> Int? { getenv(name).flatMap { Int(String(cString: $0)) } }
+        let hooks = TestHooks(killAfterRenames: setting("GEN3_TEST_KILL_AFTER_RENAMES"),
+                              killAfterBytes: setting("GEN3_TEST_KILL_AFTER_BYTES"),
+                              urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init))
+        return hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil ? nil : hooks
+    }
 
     /// Whether a crash point is set. The supervisor then leads its own process group, so the kill
     /// takes the supervisor and its workers and nothing else (not the test runner).
-    static var enabled: Bool { killAfterRenames != nil || killAfterBytes != nil }
+    var killsProcessGroup: Bool { killAfterRenames != nil || killAfterBytes != nil }
 
-    private static func setting(_ name: String) -> Int? {
-        getenv(name).flatMap { Int(String(cString: $0)) }
-    }
-
-    static func afterRename() {
+    func afterRename() {
         guard let limit = killAfterRenames else { return }
         renames += 1
         if renames >= limit { kill(0, SIGKILL) }
     }
 
-    static func afterWrite(_ count: Int) {
+    func afterWrite(_ count: Int) {
         guard let limit = killAfterBytes else { return }
         bytes += count
         if bytes >= limit { kill(0, SIGKILL) }

@@ -38,7 +38,8 @@ final class BackgroundWriter: StreamingMD5 {
     private var digest: String?
 
     private static let liveLock = ConditionLock()
-    private static var live = 0
+    // Guarded by `liveLock`.
+    nonisolated(unsafe) private static var live = 0
 
     /// Files whose buffers are allocated now.
     static var liveWriters: Int { liveLock.locked { live } }

@@ -20,6 +20,8 @@ public final class FileSink {
     public let expectedSize: Int64?
     /// `commit` may replace what is at the final name.
     public let replacesExisting: Bool
+    /// The crash tests' hooks, injected by the run when set.
+    var hooks: TestHooks?
     /// Bytes in the part file, including a prefix kept from an earlier attempt.
     public private(set) var written: Int64 = 0
     /// The first write error, reported once the transfer stops.
@@ -197,7 +199,7 @@ public final class FileSink {
             }
         }
         written += Int64(chunk.count)
-        TestHooks.afterWrite(chunk.count)
+        hooks?.afterWrite(chunk.count)
         return failure == nil
     }
 
