@@ -2,6 +2,7 @@
 public struct BulkDownloadOptions: Sendable {
     /// The job database. Default: `<download path>/.gen3/jobs.sqlite`, so calling again resumes.
     public var database: String?
+    /// File names on disk: the original name (made safe), the GUID, or both.
     public var filenameFormat: FilenameFormat = .original
     /// Save a file whose name is taken (by another file of the manifest, or on disk by a file the
     /// job did not write) as `name_1.ext` instead of failing.
@@ -11,6 +12,7 @@ public struct BulkDownloadOptions: Sendable {
     /// Concurrency, retries and timeouts (`workers` is ignored: the API runs in this process).
     public var run = RunOptions()
 
+    /// The defaults: the same as `gen3 download-multiple-async` without flags.
     public init() {}
 
     /// `run`, with `rename` applied to files found on disk (unless `run` says to overwrite them).
@@ -23,7 +25,10 @@ public struct BulkDownloadOptions: Sendable {
 
 /// What a bulk download ended with, in the shape of the Gen3 SDK's result.
 public struct BulkDownloadResult: Sendable, Equatable {
+    /// GUIDs downloaded and verified (or found on disk with the right size and md5).
     public var succeeded: [String]
+    /// GUIDs that failed, with the last reason and the attempts made.
     public var failed: [FailedFile]
+    /// GUIDs counted as already present (`RunOptions.skipCompleted`).
     public var skipped: [String]
 }

@@ -26,6 +26,7 @@ public final class Gen3Commons: Sendable {
         try self.init(credentials: try Credentials.load(path: credentialsPath), endpoint: endpoint, logger: logger)
     }
 
+    /// A commons reached with credentials already loaded (`Credentials.load(path:)`).
     public init(credentials: Credentials, endpoint: String? = nil, logger: Logger = Logger(label: "gen3")) throws {
         self.credentials = credentials
         self.logger = logger

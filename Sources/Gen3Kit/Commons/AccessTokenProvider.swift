@@ -3,33 +3,33 @@ import Foundation
 
 /// The access token shared by all transfers of one process: fetched from Fence with the API key,
 /// refreshed before it expires and after a 401. Never logged, never stored.
-public final class AccessTokenProvider {
-    public let endpoint: String
+package final class AccessTokenProvider {
+    package let endpoint: String
     private let credentials: Credentials
     private let http: HTTPOptions
     private var token: String?
     private var expiry: Double = 0
     private var lifetime: Double = 0
     /// Tokens fetched by this process (a test can count refreshes).
-    public private(set) var fetches = 0
+    package private(set) var fetches = 0
 
-    public init(endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions()) {
+    package init(endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions()) {
         self.endpoint = endpoint
         self.credentials = credentials
         self.http = http
     }
 
     /// A token good for a while yet, fetching a new one when needed.
-    public func current(now: Double = Clock.now()) throws -> String {
+    package func current(now: Double = Clock.now()) throws -> String {
         if let token, now < expiry - min(300, lifetime / 4) { return token }
         return try refresh(now: now)
     }
 
     /// Forgets the token (after a 401), so the next `current` fetches a new one.
-    public func invalidate() { token = nil }
+    package func invalidate() { token = nil }
 
     @discardableResult
-    public func refresh(now: Double = Clock.now()) throws -> String {
+    package func refresh(now: Double = Clock.now()) throws -> String {
         switch credentials.source {
         case .accessToken(let fixed):
             if token != nil, let exp = JWT.expiry(of: fixed), exp <= now {

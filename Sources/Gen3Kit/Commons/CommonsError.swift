@@ -20,6 +20,7 @@ public enum CommonsError: Error, LocalizedError, Equatable {
     /// (`isTransient`), any other means the request itself is wrong.
     case tokenEndpointStatus(status: Int, url: String, retryAfter: Double?)
 
+    /// What went wrong and what to do about it.
     public var errorDescription: String? {
         switch self {
         case .credentialsMissing(let path):

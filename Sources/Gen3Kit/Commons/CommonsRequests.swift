@@ -3,13 +3,13 @@ import Foundation
 
 /// Builds the commons' API requests as curl handles for the worker's multi loop, and reads their
 /// answers. The bearer token goes only on requests to the endpoint itself, which follow no redirect.
-public struct CommonsRequests {
-    public let endpoint: String
-    public let http: HTTPOptions
-    public let protocolName: String?
+package struct CommonsRequests {
+    package let endpoint: String
+    package let http: HTTPOptions
+    package let protocolName: String?
     private let handles: CurlHandlePool
 
-    public init(endpoint: String, http: HTTPOptions, protocolName: String?) {
+    package init(endpoint: String, http: HTTPOptions, protocolName: String?) {
         self.endpoint = endpoint
         self.http = http
         self.protocolName = protocolName
@@ -20,7 +20,7 @@ public struct CommonsRequests {
     }
 
     /// `GET /user/data/download/{guid}`: a presigned URL for one attempt.
-    public func presign(guid: String, token: String) throws -> (CurlEasy, MemoryReceiver) {
+    package func presign(guid: String, token: String) throws -> (CurlEasy, MemoryReceiver) {
         var url = endpoint + "/user/data/download/" + Endpoint.pathEncoded(guid)
         if let protocolName, !protocolName.isEmpty { url += "?protocol=" + Endpoint.pathEncoded(protocolName) }
         return try request(url: url, headers: ["Authorization: Bearer " + token, "Accept: application/json"])
@@ -49,7 +49,7 @@ public struct CommonsRequests {
     }
 
     /// `GET /index/{guid}`: name, size and md5 when the manifest lacked them.
-    public func indexRecord(guid: String) throws -> (CurlEasy, MemoryReceiver) {
+    package func indexRecord(guid: String) throws -> (CurlEasy, MemoryReceiver) {
         try request(url: endpoint + "/index/" + Endpoint.pathEncoded(guid), headers: ["Accept: application/json"])
     }
 
@@ -73,7 +73,7 @@ public struct CommonsRequests {
 }
 
 /// A presigned URL with its query (the signature) removed, safe to log or record.
-public func redactedURL(_ url: String) -> String {
+package func redactedURL(_ url: String) -> String {
     guard let query = url.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return url }
     return String(url[..<query]) + "?…"
 }

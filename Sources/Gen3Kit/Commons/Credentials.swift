@@ -3,6 +3,7 @@ import Foundation
 /// What authenticates us to a commons: a Gen3 API key file (`credentials.json`) or, for scripts,
 /// a ready access token. Read once, never copied or stored: the job keeps only the file's path.
 public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The secret itself: an API key to exchange for access tokens, or a token to use as is.
     public enum Source: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
         case apiKey(apiKey: String, keyID: String?)
         case accessToken(String)
@@ -17,6 +18,7 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
         public var debugDescription: String { description }
     }
 
+    /// The secret (prints redacted).
     public let source: Source
     /// Where it came from, for messages (a path, or a description; never the secret).
     public let origin: String
@@ -25,6 +27,7 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
     public var description: String { "Credentials(\(source), from: \(origin))" }
     public var debugDescription: String { description }
 
+    /// Credentials from a secret the caller already holds; `origin` names it in messages.
     public init(source: Source, origin: String) {
         self.source = source
         self.origin = origin

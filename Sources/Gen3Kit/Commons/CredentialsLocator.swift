@@ -3,10 +3,10 @@ import Foundation
 /// Finds the credentials the way the Gen3 SDK does: a path; a name under `~/.gen3/` (`prod` →
 /// `~/.gen3/prod.json`); `accesstoken:///<token>`; else `GEN3_API_KEY` (a path or the JSON itself);
 /// else `~/.gen3/credentials.json`.
-public enum CredentialsLocator {
-    public static let accessTokenScheme = "accesstoken:///"
+package enum CredentialsLocator {
+    package static let accessTokenScheme = "accesstoken:///"
 
-    public static func load(_ auth: String?) throws -> Credentials {
+    package static func load(_ auth: String?) throws -> Credentials {
         if let auth, !auth.isEmpty {
             if auth.hasPrefix(accessTokenScheme) {
                 let token = String(auth.dropFirst(accessTokenScheme.count))
@@ -25,13 +25,13 @@ public enum CredentialsLocator {
     }
 
     /// What the job may record of `--auth`: a file's path, never a token.
-    public static func storablePath(_ auth: String?) -> String? {
+    package static func storablePath(_ auth: String?) -> String? {
         guard let auth, !auth.isEmpty, !auth.hasPrefix(accessTokenScheme) else { return nil }
         return resolvePath(auth)
     }
 
     /// `prod` means `~/.gen3/prod.json` when no file `prod` exists here.
-    public static func resolvePath(_ auth: String) -> String {
+    package static func resolvePath(_ auth: String) -> String {
         if auth.contains("/") || FilePaths.exists(auth) { return FilePaths.absolute(auth) }
         let named = "~/.gen3/" + (auth.hasSuffix(".json") ? auth : auth + ".json")
         let expanded = FilePaths.absolute(named)

@@ -1,7 +1,7 @@
 /// The commons' base URL.
-public enum Endpoint {
+package enum Endpoint {
     /// `my-commons.org` → `https://my-commons.org`; keeps http(s) URLs; drops trailing slashes.
-    public static func normalize(_ value: String) throws -> String {
+    package static func normalize(_ value: String) throws -> String {
         var text = value.trimmingSpaces()
         if !text.contains("://") { text = "https://" + text }
         let lower = text.lowercased()
@@ -13,7 +13,7 @@ public enum Endpoint {
     }
 
     /// The endpoint from a flag, else from the API key's issuer.
-    public static func resolve(flag: String?, credentials: Credentials?) throws -> String {
+    package static func resolve(flag: String?, credentials: Credentials?) throws -> String {
         if let flag, !flag.isEmpty { return try normalize(flag) }
         if let issuer = credentials?.issuerEndpoint { return try normalize(issuer) }
         throw CommonsError.noEndpoint

@@ -1,10 +1,10 @@
 import Foundation
 
 /// What indexd knows of a file: `GET {endpoint}/index/{guid}`.
-public struct IndexRecord: Equatable, Sendable {
-    public var fileName: String?
-    public var size: Int64?
-    public var md5: String?
+package struct IndexRecord: Equatable, Sendable {
+    package var fileName: String?
+    package var size: Int64?
+    package var md5: String?
 
     /// Reads indexd's JSON; nil when it is not a record.
     static func parse(_ body: [UInt8]) -> IndexRecord? {

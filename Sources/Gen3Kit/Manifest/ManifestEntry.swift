@@ -13,6 +13,7 @@ public struct ManifestEntry: Equatable, Sendable {
     /// The 1-based line where the entry starts, for messages.
     public var line: Int
 
+    /// An entry; what is missing (name, size, md5) is looked up in indexd when the file is downloaded.
     public init(guid: String, fileName: String? = nil, size: Int64? = nil, md5: String? = nil, line: Int = 0) {
         self.guid = guid
         self.fileName = fileName
@@ -23,7 +24,7 @@ public struct ManifestEntry: Equatable, Sendable {
 }
 
 /// A pull-based manifest reader; memory use does not depend on how many entries the file has.
-public protocol ManifestReader: AnyObject {
+package protocol ManifestReader: AnyObject {
     /// The next entry, or nil at the end. Throws ``ManifestError``; after a throw every later call
     /// throws the same error.
     func next() throws -> ManifestEntry?

@@ -14,6 +14,7 @@ public struct ManifestError: LocalizedError, Equatable {
     /// What is wrong, in words a user can act on.
     public var reason: String
 
+    /// An error at `line` (and `column`) of the manifest at `path`.
     public init(path: String, line: Int, column: Int? = nil, reason: String) {
         self.path = path
         self.line = line

@@ -1,5 +1,5 @@
 /// The manifest formats gen3 reads.
-public enum ManifestFormat: String, Sendable, CaseIterable {
+package enum ManifestFormat: String, Sendable, CaseIterable {
     /// Gen3 portal JSON: an array of objects.
     case json
     /// Tab-separated values with a header row.
@@ -14,7 +14,7 @@ public enum ManifestFormat: String, Sendable, CaseIterable {
     /// optional UTF-8 BOM, a first non-whitespace byte of `[` (or `{`, so that a lone object gets
     /// the JSON reader's message) means json, a tab in the first non-blank line tsv, anything else
     /// csv. A `.txt` file is sniffed, as it may hold either kind of table.
-    public static func detect(path: String) throws -> ManifestFormat {
+    package static func detect(path: String) throws -> ManifestFormat {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if let dot = name.lastIndex(of: "."), let format = ManifestFormat(rawValue: name[name.index(after: dot)...].lowercased()) {
             return format
@@ -48,7 +48,7 @@ public enum ManifestFormat: String, Sendable, CaseIterable {
 /// Opens a pull-based reader for the manifest at `path`, detecting the format when it is not given
 /// (detection reads the start of the file, so give the format for a pipe). Throws ``ManifestError``
 /// when the file cannot be opened; problems inside it surface from `next()`.
-public func openManifest(path: String, format: ManifestFormat? = nil) throws -> any ManifestReader {
+package func openManifest(path: String, format: ManifestFormat? = nil) throws -> any ManifestReader {
     let reader: any ManifestReader
     switch try format ?? ManifestFormat.detect(path: path) {
     case .json: reader = try JSONManifestReader(path: path)

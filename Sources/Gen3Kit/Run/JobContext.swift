@@ -1,12 +1,12 @@
 /// Everything a run needs besides the job table: which commons, with which credentials.
 /// Resolved once, before any work, so a bad key or endpoint stops the run with exit status 2.
-public struct JobContext {
-    public let endpoint: String
-    public let credentials: Credentials
+package struct JobContext {
+    package let endpoint: String
+    package let credentials: Credentials
 
     /// The endpoint: the flag, else the job's setting, else the API key's issuer. The credentials:
     /// the flag, else the job's path, else the default locations.
-    public static func resolve(settings: JobSettings, endpointFlag: String?, authFlag: String?) throws -> JobContext {
+    package static func resolve(settings: JobSettings, endpointFlag: String?, authFlag: String?) throws -> JobContext {
         let credentials = try CredentialsLocator.load(authFlag ?? settings.credentialsPath)
         let endpoint = try Endpoint.resolve(flag: endpointFlag ?? settings.endpoint, credentials: credentials)
         return JobContext(endpoint: endpoint, credentials: credentials)
@@ -15,7 +15,7 @@ public struct JobContext {
     /// Fetches one access token to prove the key works before any worker starts. The provider
     /// holds it: a worker in this process goes on with it instead of asking Fence again.
     @discardableResult
-    public func verify(http: HTTPOptions) throws -> AccessTokenProvider {
+    package func verify(http: HTTPOptions) throws -> AccessTokenProvider {
         let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http)
         try tokens.refresh()
         return tokens

@@ -15,6 +15,7 @@ public enum RunError: Error, LocalizedError, Equatable {
     /// `gen3 worker` was started with arguments `JobRun` does not make (it is not for direct use).
     case badWorkerArguments(String)
 
+    /// What went wrong and what to do about it.
     public var errorDescription: String? {
         switch self {
         case .downloadPathUnusable(let path, let reason):

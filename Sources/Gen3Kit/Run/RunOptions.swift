@@ -12,6 +12,7 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var batchSize = 64
     /// Transfers a worker runs at once.
     public var maxConcurrentRequests = 16
+    /// How often and how long apart a failing file is tried again.
     public var retry = RetryPolicy()
     /// How long a claim holds without a heartbeat before other workers may take the row.
     public var leaseSeconds: Double = 120
@@ -33,18 +34,23 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// /user/data/download/bulk`) when the commons has that route; off, or on a commons without it,
     /// each file gets its own request.
     public var bulkURLs = true
+    /// Timeouts, redirects and TLS for every request.
     public var http = HTTPOptions()
 
+    /// The defaults `gen3 run --help` shows.
     public init() {}
 }
 
 /// Exponential backoff with jitter, up to a number of attempts.
 public struct RetryPolicy: Sendable, Equatable, Codable {
+    /// Tries per file before it is marked failed.
     public var maxAttempts = 5
     /// Seconds before the second attempt; doubles each time.
     public var baseDelay: Double = 2
+    /// The longest wait between two tries, in seconds.
     public var maxDelay: Double = 300
 
+    /// A policy; the defaults are those of `gen3 run`.
     public init(maxAttempts: Int = 5, baseDelay: Double = 2, maxDelay: Double = 300) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay

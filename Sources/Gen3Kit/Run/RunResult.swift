@@ -3,17 +3,17 @@ import Glibc
 #endif
 
 /// How a run ended, for the summary, the exit status and the report.
-public struct RunResult: Sendable {
-    public var progress: JobProgress
+package struct RunResult: Sendable {
+    package var progress: JobProgress
     /// The first failures with their reasons (all of them are in the `failures` view).
-    public var failures: [FailedFile]
+    package var failures: [FailedFile]
     /// The signal that stopped the run, if one did.
-    public var stoppedBy: Int32?
+    package var stoppedBy: Int32?
     /// The calling `Task` was cancelled (the Swift API), and the run stopped as a SIGTERM stops it.
-    public var cancelled = false
+    package var cancelled = false
 
     /// 0 when every row is done or skipped, 1 when any failed (or work is left), 130/143 when stopped.
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         if let stoppedBy { return 128 + stoppedBy }
         if cancelled { return 128 + SIGTERM }
         if progress.count(.failed) > 0 { return 1 }

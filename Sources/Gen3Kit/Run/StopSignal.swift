@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// SIGINT/SIGTERM, noted by an async-signal-safe handler and read by the loops that must stop.
-public enum StopSignal {
+package enum StopSignal {
     // A raw allocation: the handler only stores an Int32, which is async-signal-safe. Unchecked:
     // one aligned Int32, written by the handler and read by the loops, needs no lock.
     nonisolated(unsafe) private static let received: UnsafeMutablePointer<Int32> = {
@@ -13,7 +13,7 @@ public enum StopSignal {
     }()
 
     /// Installs the handlers; the same signal a second time while stopping ends the process at once.
-    public static func install() {
+    package static func install() {
         _ = received
         Glibc.signal(SIGINT, stopHandler)
         Glibc.signal(SIGTERM, stopHandler)
@@ -23,11 +23,11 @@ public enum StopSignal {
     }
 
     /// The signal number that asked us to stop, or 0.
-    public static var number: Int32 { received.pointee }
-    public static var requested: Bool { received.pointee != 0 }
+    package static var number: Int32 { received.pointee }
+    package static var requested: Bool { received.pointee != 0 }
 
     /// The conventional exit status for a stop by `signal`: 130 for SIGINT, 143 for SIGTERM.
-    public static var exitStatus: Int32 { 128 + received.pointee }
+    package static var exitStatus: Int32 { 128 + received.pointee }
 
     fileprivate static func note(_ number: Int32) {
         let first = received.pointee

@@ -1,6 +1,6 @@
 /// The outcome of one try at one file, as the completer writes it.
-public struct AttemptRecord: Sendable {
-    public enum Outcome: Sendable, Equatable {
+package struct AttemptRecord: Sendable {
+    package enum Outcome: Sendable, Equatable {
         /// Verified and renamed to its final name.
         case done(md5: String)
         /// Already at its destination, verified without a request.
@@ -13,18 +13,18 @@ public struct AttemptRecord: Sendable {
         case released
     }
 
-    public var fileID: Int64
-    public var outcome: Outcome
-    public var startedAt: Double
-    public var finishedAt: Double
-    public var httpStatus: Int?
-    public var error: String?
+    package var fileID: Int64
+    package var outcome: Outcome
+    package var startedAt: Double
+    package var finishedAt: Double
+    package var httpStatus: Int?
+    package var error: String?
     /// Bytes received in this attempt.
-    public var bytesReceived: Int64
+    package var bytesReceived: Int64
     /// Bytes of the file now on disk (final or partial).
-    public var bytesOnDisk: Int64
+    package var bytesOnDisk: Int64
 
-    public init(fileID: Int64, outcome: Outcome, startedAt: Double, finishedAt: Double = Clock.now(),
+    package init(fileID: Int64, outcome: Outcome, startedAt: Double, finishedAt: Double = Clock.now(),
                 httpStatus: Int? = nil, error: String? = nil, bytesReceived: Int64 = 0, bytesOnDisk: Int64 = 0) {
         self.fileID = fileID
         self.outcome = outcome

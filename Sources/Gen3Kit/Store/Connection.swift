@@ -6,12 +6,12 @@ import Glibc
 /// One SQLite connection, opened with the settings every gen3 process relies on: extended result
 /// codes, WAL, `synchronous=NORMAL` (survives a process crash; Debian's default FULL costs an fsync
 /// per commit), a busy timeout for the other workers, and a bounded WAL.
-public final class Connection {
+package final class Connection {
     let handle: OpaquePointer
-    public let path: String
+    package let path: String
 
     /// Opens (creating when allowed) the database at `path`. New files are readable by the owner only.
-    public init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 30_000) throws {
+    package init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 30_000) throws {
         if create {
             // SQLite creates its -wal and -shm files with the main file's mode, so 0600 here covers all three.
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -44,7 +44,7 @@ public final class Connection {
     deinit { sqlite3_close_v2(handle) }
 
     /// Runs one or more statements that return no rows we need.
-    public func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         if code != SQLITE_OK {
@@ -61,19 +61,19 @@ public final class Connection {
         return (try? statement.first { $0.string(0) })?.flatMap { $0 }?.lowercased()
     }
 
-    public func prepare(_ sql: String) throws -> Statement {
+    package func prepare(_ sql: String) throws -> Statement {
         try Statement(connection: self, sql: sql)
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// How a transaction takes its lock. Writers that read first must use `immediate`: a deferred
     /// transaction that reads, then writes, fails at once with SQLITE_BUSY under contention.
-    public enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE" }
+    package enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE" }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         try execute("BEGIN \(kind.rawValue)")
         do {
             let result = try body()
@@ -86,7 +86,7 @@ public final class Connection {
     }
 
     /// Moves WAL content into the database so the WAL does not grow while readers hold old snapshots.
-    public func checkpoint() {
+    package func checkpoint() {
         sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 }

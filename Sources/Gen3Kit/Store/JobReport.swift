@@ -2,8 +2,8 @@ import Foundation
 
 /// The job's result in the shape of the Gen3 SDK's: `{"succeeded": [guid…], "failed": [{"guid",
 /// "error", "attempts"}…], "skipped": [guid…]}`. Streamed from the database, so any size fits.
-public enum JobReport {
-    public static func write(store: JobStore, to path: String) throws {
+package enum JobReport {
+    package static func write(store: JobStore, to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])

@@ -5,7 +5,7 @@ import Glibc
 /// The job table behind one database file: named operations over `files`, `attempts` and
 /// `job_settings`. Knows nothing of HTTP.
 public final class JobStore {
-    public let connection: Connection
+    package let connection: Connection
     private var statements: [String: Statement] = [:]
 
     /// Opens the job database at `path`, creating and migrating it as needed.
@@ -22,7 +22,7 @@ public final class JobStore {
     /// Caps SQLite's page cache at `kibibytes` for this connection. A run's queries touch a few pages
     /// each, but the progress counts read every row: with the default 2 MiB cache per connection,
     /// memory would grow with the job up to that cap.
-    public func limitPageCache(kibibytes: Int = 512) {
+    package func limitPageCache(kibibytes: Int = 512) {
         try? connection.execute("PRAGMA cache_size = -\(kibibytes)")
     }
 
@@ -36,6 +36,7 @@ public final class JobStore {
 
     // MARK: - Settings
 
+    /// The job's settings, or nil before its first import.
     public func settings() throws -> JobSettings? {
         try statement("SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1")
             .first { row in
@@ -51,7 +52,7 @@ public final class JobStore {
         return settings
     }
 
-    public func saveSettings(_ settings: JobSettings) throws {
+    package func saveSettings(_ settings: JobSettings) throws {
         let now = Clock.now()
         try statement("""
             INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)
@@ -72,7 +73,7 @@ public final class JobStore {
     /// Claims up to `limit` due rows for `owner` in one `BEGIN IMMEDIATE` transaction, first
     /// returning rows whose lease expired to pending. Rows stop once those taken expect `maxBytes`
     /// (at least one row is taken), so that a worker holds a few large files, not `limit` of them.
-    public func claimBatch(owner: String, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
+    package func claimBatch(owner: String, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
                            now: Double = Clock.now()) throws -> [ClaimedFile] {
         try connection.transaction(.immediate) {
             try statement(FileQueries.rescueExpired).run(.real(now))
@@ -88,7 +89,7 @@ public final class JobStore {
 
     /// How many rows one of `workers` workers should claim now: a fair share of what is due, at
     /// most `batchSize`, so a few large files spread over all workers instead of going to the first.
-    public func fairClaimSize(batchSize: Int, workers: Int, now: Double = Clock.now()) throws -> Int {
+    package func fairClaimSize(batchSize: Int, workers: Int, now: Double = Clock.now()) throws -> Int {
         guard workers > 1 else { return batchSize }
         let due = try statement(FileQueries.countDue).first(.real(now), .integer(Int64(batchSize * workers))) { $0.int(0) } ?? 0
         return max(1, min(batchSize, (due + workers - 1) / workers))
@@ -96,23 +97,23 @@ public final class JobStore {
 
     /// Puts rows whose lease expired back to pending; returns how many.
     @discardableResult
-    public func rescueExpired(now: Double = Clock.now()) throws -> Int {
+    package func rescueExpired(now: Double = Clock.now()) throws -> Int {
         try statement(FileQueries.rescueExpired).run(.real(now))
     }
 
     /// The heartbeat: pushes back the lease of every row `owner` holds.
-    public func extendLeases(owner: String, until: Double) throws {
+    package func extendLeases(owner: String, until: Double) throws {
         try statement(FileQueries.extendLeases).run(.text(owner), .real(until))
     }
 
     /// Hands every row `owner` holds back to pending without using up an attempt.
     @discardableResult
-    public func releaseClaims(owner: String) throws -> Int {
+    package func releaseClaims(owner: String) throws -> Int {
         try statement(FileQueries.releaseOwner).run(.text(owner), .real(Clock.now()))
     }
 
     /// Records how far in-flight transfers have got, in one transaction.
-    public func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
+    package func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
         guard !progress.isEmpty else { return }
         try connection.transaction(.immediate) {
             for entry in progress { try statement(FileQueries.updateBytes).run(.integer(entry.fileID), .integer(entry.bytes)) }
@@ -120,7 +121,7 @@ public final class JobStore {
     }
 
     /// When the earliest pending row becomes due, or nil when nothing is pending.
-    public func earliestPending() throws -> Double? {
+    package func earliestPending() throws -> Double? {
         try statement(FileQueries.earliestPending).first { $0.optionalDouble(0) } ?? nil
     }
 
@@ -130,14 +131,14 @@ public final class JobStore {
     }
 
     /// Records what indexd said of a file whose manifest entry lacked it.
-    public func resolveMetadata(fileID: Int64, fileName: String?, destName: String, size: Int64?, md5: String?) throws {
+    package func resolveMetadata(fileID: Int64, fileName: String?, destName: String, size: Int64?, md5: String?) throws {
         try statement(FileQueries.resolveMetadata).run(.integer(fileID), SQLValue(fileName), .text(destName),
                                                        SQLValue(size), SQLValue(md5), .real(Clock.now()))
     }
 
     /// How many files a run would still download already have something at their destination in
     /// `directory` (one `lstat` each: for the plan shown before a run, not for the run itself).
-    public func unfinishedPresent(in directory: String) throws -> Int {
+    package func unfinishedPresent(in directory: String) throws -> Int {
         var present = 0
         try statement(FileQueries.unfinishedDestNames).forEachRow { row in
             if let name = row.string(0), FilePaths.entry(FilePaths.join(directory, name)) != .none { present += 1 }
@@ -146,19 +147,19 @@ public final class JobStore {
     }
 
     /// Gives a file another destination name; throws a unique violation when another row has it.
-    public func setDestName(fileID: Int64, to destName: String) throws {
+    package func setDestName(fileID: Int64, to destName: String) throws {
         try statement(FileQueries.setDestName).run(.integer(fileID), .text(destName), .real(Clock.now()))
     }
 
     /// The GUID of the row that already uses `destName`, if any.
-    public func guid(usingDestName destName: String) throws -> String? {
+    package func guid(usingDestName destName: String) throws -> String? {
         try statement(FileQueries.guidOfDestName).first(.text(destName)) { $0.string(0) } ?? nil
     }
 
     // MARK: - Completion
 
     /// Writes a batch of outcomes in one transaction: the row update and the attempt history.
-    public func record(_ records: [AttemptRecord], owner: String) throws {
+    package func record(_ records: [AttemptRecord], owner: String) throws {
         guard !records.isEmpty else { return }
         try connection.transaction(.immediate) {
             for record in records {
@@ -203,7 +204,7 @@ public final class JobStore {
 
     /// Puts every failed row back to pending with fresh attempts; returns how many.
     @discardableResult
-    public func retryFailed() throws -> Int {
+    package func retryFailed() throws -> Int {
         try connection.transaction(.immediate) { try statement(FileQueries.retryFailed).run(.real(Clock.now())) }
     }
 

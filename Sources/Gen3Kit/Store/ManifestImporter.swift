@@ -4,10 +4,10 @@ import Glibc
 
 /// Streams a manifest into the job table in one transaction: idempotent (only new GUIDs are added,
 /// finished rows are never reset) and all-or-nothing (a bad entry leaves the database as it was).
-public struct ManifestImporter {
-    public let store: JobStore
+package struct ManifestImporter {
+    package let store: JobStore
 
-    public init(store: JobStore) { self.store = store }
+    package init(store: JobStore) { self.store = store }
 
     static let batchRows = 64
 
@@ -17,7 +17,7 @@ public struct ManifestImporter {
     static let rollbackJournalBytes: Int64 = 8 << 20
     static let rollbackJournalEntries = 50_000
 
-    public func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
+    package func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
         // A manifest of unknown size (a pipe) may be large.
         let large = (FilePaths.fileSize(path) ?? .max) >= Self.rollbackJournalBytes
         // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
@@ -31,7 +31,7 @@ public struct ManifestImporter {
 
     /// Imports whatever `reader` yields; `source` names it in the `imports` table. `large` says
     /// it may be tens of thousands of entries or more.
-    public func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool = false) throws -> ImportSummary {
+    package func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool = false) throws -> ImportSummary {
         try importTransaction(source: path, options: options, large: large) { importID, now in
             try insertAll(from: reader, importID: importID, now: now, options: options)
         }

@@ -1,6 +1,6 @@
 /// One numbered schema change, from `migrations/NNNN_name.sql`.
-public struct Migration: Sendable {
-    public let version: Int
-    public let name: String
-    public let sql: String
+package struct Migration: Sendable {
+    package let version: Int
+    package let name: String
+    package let sql: String
 }

@@ -1,19 +1,19 @@
 /// Applies `migrations/*.sql` in order, each in its own transaction, recording the version.
 /// Safe when several processes open a new database at once: the version is re-read under the lock.
-public struct Migrator {
-    public let migrations: [Migration]
+package struct Migrator {
+    package let migrations: [Migration]
 
-    public init(migrations: [Migration] = Migrations.all) {
+    package init(migrations: [Migration] = Migrations.all) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
-    public var latestVersion: Int { migrations.last?.version ?? 0 }
+    package var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// Brings the schema up to date; returns the versions applied now. `willUpgrade(from, to)` is
     /// called before an existing job's schema changes (not a new database's), which can take
     /// seconds for a large job.
     @discardableResult
-    public func migrate(_ connection: Connection, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
+    package func migrate(_ connection: Connection, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)
@@ -43,7 +43,7 @@ public struct Migrator {
         return applied
     }
 
-    public func currentVersion(_ connection: Connection) throws -> Int {
+    package func currentVersion(_ connection: Connection) throws -> Int {
         try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").first { $0.int(0) } ?? 0
     }
 }

@@ -4,10 +4,10 @@ import CSQLite
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// A prepared statement. Prepared in `init`, finalized in `deinit`; reusable after `reset`.
-public final class Statement {
+package final class Statement {
     let handle: OpaquePointer
     unowned let connection: Connection
-    public let sql: String
+    package let sql: String
 
     init(connection: Connection, sql: String, persistent: Bool = true) throws {
         var statement: OpaquePointer?
@@ -25,7 +25,7 @@ public final class Statement {
 
     /// Resets the statement and binds `values` to parameters 1…n.
     @discardableResult
-    public func bind(_ values: [SQLValue]) throws -> Statement {
+    package func bind(_ values: [SQLValue]) throws -> Statement {
         sqlite3_reset(handle)
         // Parameters left out are NULL; when every one is bound anew there is nothing to clear.
         if values.count < Int(sqlite3_bind_parameter_count(handle)) { sqlite3_clear_bindings(handle) }
@@ -44,7 +44,7 @@ public final class Statement {
     }
 
     /// Advances to the next row; false when the statement is done.
-    public func step() throws -> Bool {
+    package func step() throws -> Bool {
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW: return true
@@ -58,13 +58,13 @@ public final class Statement {
 
     /// Runs the statement to completion with `values` bound; returns the rows changed.
     @discardableResult
-    public func run(_ values: SQLValue...) throws -> Int {
+    package func run(_ values: SQLValue...) throws -> Int {
         try run(values)
     }
 
     /// `run` with the values in an array.
     @discardableResult
-    public func run(_ values: [SQLValue]) throws -> Int {
+    package func run(_ values: [SQLValue]) throws -> Int {
         try bind(values)
         while try step() {}
         sqlite3_reset(handle)
@@ -72,7 +72,7 @@ public final class Statement {
     }
 
     /// Runs the statement and hands each row to `body`.
-    public func forEachRow(_ values: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
+    package func forEachRow(_ values: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
         try bind(values)
         defer { sqlite3_reset(handle) }
         let row = Row(statement: self)
@@ -80,14 +80,14 @@ public final class Statement {
     }
 
     /// Runs the statement and maps every row.
-    public func rows<T>(_ values: SQLValue..., map: (Row) throws -> T) throws -> [T] {
+    package func rows<T>(_ values: SQLValue..., map: (Row) throws -> T) throws -> [T] {
         var result: [T] = []
         try forEachRow(values) { result.append(try map($0)) }
         return result
     }
 
     /// The first row mapped, or nil when there is none.
-    public func first<T>(_ values: SQLValue..., map: (Row) throws -> T) throws -> T? {
+    package func first<T>(_ values: SQLValue..., map: (Row) throws -> T) throws -> T? {
         try bind(values)
         defer { sqlite3_reset(handle) }
         return try step() ? try map(Row(statement: self)) : nil
@@ -95,24 +95,24 @@ public final class Statement {
 }
 
 /// The current row of a stepping statement; valid only inside the closure that received it.
-public struct Row {
+package struct Row {
     let statement: Statement
 
-    public var columnCount: Int { Int(sqlite3_column_count(statement.handle)) }
-    public func name(_ index: Int) -> String { String(cString: sqlite3_column_name(statement.handle, Int32(index))) }
-    public func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_NULL }
-    public func int64(_ index: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(index)) }
-    public func int(_ index: Int) -> Int { Int(int64(index)) }
-    public func double(_ index: Int) -> Double { sqlite3_column_double(statement.handle, Int32(index)) }
-    public func optionalInt64(_ index: Int) -> Int64? { isNull(index) ? nil : int64(index) }
-    public func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
-    public func string(_ index: Int) -> String? {
+    package var columnCount: Int { Int(sqlite3_column_count(statement.handle)) }
+    package func name(_ index: Int) -> String { String(cString: sqlite3_column_name(statement.handle, Int32(index))) }
+    package func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_NULL }
+    package func int64(_ index: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(index)) }
+    package func int(_ index: Int) -> Int { Int(int64(index)) }
+    package func double(_ index: Int) -> Double { sqlite3_column_double(statement.handle, Int32(index)) }
+    package func optionalInt64(_ index: Int) -> Int64? { isNull(index) ? nil : int64(index) }
+    package func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
+    package func string(_ index: Int) -> String? {
         guard let text = sqlite3_column_text(statement.handle, Int32(index)) else { return nil }
         let count = Int(sqlite3_column_bytes(statement.handle, Int32(index)))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
     /// The column as SQLite typed it.
-    public func value(_ index: Int) -> SQLValue {
+    package func value(_ index: Int) -> SQLValue {
         switch sqlite3_column_type(statement.handle, Int32(index)) {
         case SQLITE_INTEGER: return .integer(int64(index))
         case SQLITE_FLOAT: return .real(double(index))

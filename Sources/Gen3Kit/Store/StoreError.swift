@@ -13,6 +13,7 @@ public enum StoreError: Error, LocalizedError {
     /// A schema migration left rows pointing at rows that are gone; it was rolled back.
     case migrationBrokeForeignKeys(version: Int, table: String)
 
+    /// What went wrong and what to do about it.
     public var errorDescription: String? {
         switch self {
         case .schemaTooNew(let found, let supported):

@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Path helpers over POSIX calls.
-public enum FilePaths {
+package enum FilePaths {
     /// `path` made absolute against the current directory, with `~/` expanded.
-    public static func absolute(_ path: String) -> String {
+    package static func absolute(_ path: String) -> String {
         var path = path
         if path == "~" || path.hasPrefix("~/"), let home = getenv("HOME") {
             path = String(cString: home) + path.dropFirst()
@@ -23,13 +23,13 @@ public enum FilePaths {
     }
 
     /// Joins a directory and a plain file name.
-    public static func join(_ directory: String, _ name: String) -> String {
+    package static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
     /// Creates `path` and its parents (mode 0755 before umask); true when it exists afterwards.
     @discardableResult
-    public static func makeDirectories(_ path: String) -> Bool {
+    package static func makeDirectories(_ path: String) -> Bool {
         var current = ""
         for part in path.split(separator: "/") {
             current += "/" + part
@@ -40,24 +40,24 @@ public enum FilePaths {
     }
 
     /// What is at a path, without following a symlink there.
-    public enum Entry: Equatable {
+    package enum Entry: Equatable {
         case none
         case regular(size: Int64)
         case other
     }
 
-    public static func entry(_ path: String) -> Entry {
+    package static func entry(_ path: String) -> Entry {
         var info = stat()
         guard lstat(path, &info) == 0 else { return .none }
         return (info.st_mode & S_IFMT) == S_IFREG ? .regular(size: Int64(info.st_size)) : .other
     }
 
-    public static func fileSize(_ path: String) -> Int64? {
+    package static func fileSize(_ path: String) -> Int64? {
         guard case .regular(let size) = entry(path) else { return nil }
         return size
     }
 
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         entry(path) != .none
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// Running out mid-run made every file after that fail, and then the job database could not be
 /// opened; instead the queue of files waiting for their sync shrinks to fit, and a run that cannot
 /// fit at all stops before it claims anything.
-public enum OpenFileLimit {
+package enum OpenFileLimit {
     /// Files the renamer may hold open awaiting their sync at most, and at least (below that the
     /// syncs stop being grouped).
     static let maxAwaitingSync = 256
@@ -18,7 +18,7 @@ public enum OpenFileLimit {
 
     /// Raises the soft limit to the hard one, as any process may, and returns the limit in force.
     @discardableResult
-    public static func raise() -> Int {
+    package static func raise() -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
         if limit.rlim_cur < limit.rlim_max {
@@ -46,7 +46,7 @@ public enum OpenFileLimit {
     }
 
     /// Raises the limit and checks that `maxConcurrentRequests` transfers fit under it.
-    public static func check(maxConcurrentRequests: Int) throws {
+    package static func check(maxConcurrentRequests: Int) throws {
         _ = try awaitingSync(limit: raise(), maxConcurrentRequests: maxConcurrentRequests)
     }
 }

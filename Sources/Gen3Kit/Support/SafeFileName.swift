@@ -1,12 +1,12 @@
 /// Turns untrusted names (from manifests and indexd) into a plain file name that stays directly
 /// inside the download directory: no separators, no `.`/`..`, no control characters, no leading
 /// dot, bounded length, never ending in `.part` (our partial files' suffix).
-public enum SafeFileName {
+package enum SafeFileName {
     /// Longest name we produce, in UTF-8 bytes; most file systems allow 255.
-    public static let maxBytes = 200
+    package static let maxBytes = 200
 
     /// The safe form of `name`, or nil when nothing usable is left.
-    public static func sanitize(_ name: String) -> String? {
+    package static func sanitize(_ name: String) -> String? {
         if isPlain(name) { return name }
         // Keep only what follows the last separator of either convention.
         let lastComponent = name.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? name
@@ -37,7 +37,7 @@ public enum SafeFileName {
     }
 
     /// The name for `guid` under `format`, or nil when the original name is not known yet.
-    public static func destinationName(guid: String, fileName: String?, format: FilenameFormat) -> String? {
+    package static func destinationName(guid: String, fileName: String?, format: FilenameFormat) -> String? {
         // Only what follows the GUID's last "/" (its prefix says nothing about the file).
         var guidName: String { sanitize(guid) ?? "file" }
         switch format {
@@ -55,7 +55,7 @@ public enum SafeFileName {
     }
 
     /// `name_<n>.ext`, for the `n`th file that wanted `name.ext`.
-    public static func numbered(_ name: String, _ n: Int) -> String {
+    package static func numbered(_ name: String, _ n: Int) -> String {
         let (stem, ext) = split(name)
         let suffix = "_\(n)"
         return truncate(stem, toBytes: maxBytes - suffix.utf8.count - ext.utf8.count) + suffix + ext

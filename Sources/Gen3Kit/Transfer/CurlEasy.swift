@@ -2,13 +2,13 @@ import CCurl
 
 /// One libcurl easy handle. Owns the handle, its header list and its error buffer; cleaned up in
 /// `deinit`. Body and header bytes go to `receiver`.
-public final class CurlEasy {
+package final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: OpaquePointer?
-    public var receiver: CurlReceiver?
+    package var receiver: CurlReceiver?
 
-    public init() throws {
+    package init() throws {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
         guard let handle = ccurl_easy_init() else { throw CurlError(code: -1, detail: "curl_easy_init failed") }
         self.handle = handle
@@ -31,11 +31,11 @@ public final class CurlEasy {
 
     // MARK: - Options
 
-    public func set(_ option: Int32, _ value: Int) throws {
+    package func set(_ option: Int32, _ value: Int) throws {
         try check(ccurl_setopt_long(handle, option, value))
     }
 
-    public func set(_ option: Int32, string: String) throws {
+    package func set(_ option: Int32, string: String) throws {
         // libcurl copies string options, so the temporary C string may go away after the call.
         try check(string.withCString { ccurl_setopt_ptr(handle, option, $0) })
     }
@@ -49,7 +49,7 @@ public final class CurlEasy {
     }
 
     /// Replaces the request headers (e.g. `Authorization: Bearer …`).
-    public func setHeaders(_ headers: [String]) throws {
+    package func setHeaders(_ headers: [String]) throws {
         if let headerList { ccurl_slist_free_all(headerList) }
         headerList = nil
         for header in headers {
@@ -62,14 +62,14 @@ public final class CurlEasy {
     }
 
     /// Makes the request a POST of `body` (copied by libcurl).
-    public func setPostBody(_ body: String) throws {
+    package func setPostBody(_ body: String) throws {
         let count = body.utf8.count
         try set(CCURLOPT_POSTFIELDSIZE, count)
         try set(CCURLOPT_COPYPOSTFIELDS, string: body)
     }
 
     /// Applies the shared network settings. Only http and https, for the URL and every redirect.
-    public func apply(_ options: HTTPOptions, followRedirects: Bool) throws {
+    package func apply(_ options: HTTPOptions, followRedirects: Bool) throws {
         try set(CCURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CCURLOPT_REDIR_PROTOCOLS_STR, string: "http,https")
         try set(CCURLOPT_FOLLOWLOCATION, followRedirects ? 1 : 0)
@@ -89,7 +89,7 @@ public final class CurlEasy {
     // MARK: - Running and results
 
     /// Runs the request to completion on this thread (for the rare blocking call: the token).
-    public func perform() throws {
+    package func perform() throws {
         errorBuffer[0] = 0
         let code = ccurl_easy_perform(handle)
         if let error = error(for: code) { throw error }
@@ -99,12 +99,12 @@ public final class CurlEasy {
     func clearError() { errorBuffer[0] = 0 }
 
     /// The error for a finished transfer's result code, or nil for success.
-    public func error(for code: Int32) -> CurlError? {
+    package func error(for code: Int32) -> CurlError? {
         guard code != CCURLE_OK else { return nil }
         return CurlError(code: code, detail: String(cString: errorBuffer))
     }
 
-    public var responseCode: Int {
+    package var responseCode: Int {
         var code = 0
         _ = ccurl_getinfo_long(handle, CCURLINFO_RESPONSE_CODE, &code)
         return code

@@ -2,11 +2,11 @@ import CCurl
 
 /// A libcurl multi handle driving many transfers on one thread; keeps each added easy handle alive
 /// until it is removed.
-public final class CurlMulti {
+package final class CurlMulti {
     let handle: UnsafeMutableRawPointer
     private var active: [UnsafeMutableRawPointer: CurlEasy] = [:]
 
-    public init(maxHostConnections: Int = 0, maxTotalConnections: Int = 0) throws {
+    package init(maxHostConnections: Int = 0, maxTotalConnections: Int = 0) throws {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
         guard let handle = ccurl_multi_init() else { throw CurlError(code: -1, detail: "curl_multi_init failed") }
         self.handle = handle
@@ -23,20 +23,20 @@ public final class CurlMulti {
         _ = ccurl_multi_cleanup(handle)
     }
 
-    public func add(_ easy: CurlEasy) throws {
+    package func add(_ easy: CurlEasy) throws {
         let code = ccurl_multi_add_handle(handle, easy.handle)
         guard code == 0 else { throw CurlError(code: code, detail: String(cString: ccurl_multi_strerror(code))) }
         active[easy.handle] = easy
     }
 
-    public func remove(_ easy: CurlEasy) {
+    package func remove(_ easy: CurlEasy) {
         guard active.removeValue(forKey: easy.handle) != nil else { return }
         _ = ccurl_multi_remove_handle(handle, easy.handle)
     }
 
     /// Does whatever work is ready without blocking; returns the number of running transfers.
     @discardableResult
-    public func perform() throws -> Int {
+    package func perform() throws -> Int {
         var running: Int32 = 0
         let code = ccurl_multi_perform(handle, &running)
         guard code == 0 else { throw CurlError(code: code, detail: String(cString: ccurl_multi_strerror(code))) }
@@ -44,18 +44,18 @@ public final class CurlMulti {
     }
 
     /// Waits up to `timeoutMilliseconds` for activity on any transfer.
-    public func poll(timeoutMilliseconds: Int) {
+    package func poll(timeoutMilliseconds: Int) {
         var fds: Int32 = 0
         _ = ccurl_multi_poll(handle, Int32(clamping: timeoutMilliseconds), &fds)
     }
 
     /// Ends a `poll` in progress now; may be called from any thread.
-    public func wakeup() {
+    package func wakeup() {
         _ = ccurl_multi_wakeup(handle)
     }
 
     /// Removes and returns the transfers that finished, with curl's result code for each.
-    public func takeFinished() -> [(easy: CurlEasy, code: Int32)] {
+    package func takeFinished() -> [(easy: CurlEasy, code: Int32)] {
         var finished: [(CurlEasy, Int32)] = []
         var easyPointer: UnsafeMutableRawPointer?
         var result: Int32 = 0

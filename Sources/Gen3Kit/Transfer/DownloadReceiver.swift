@@ -1,23 +1,23 @@
 /// Takes a storage response: a 200 or a 206 that continues exactly where the part file ends goes
 /// to the sink; anything else is kept (a little) in memory as the error to report.
-public final class DownloadReceiver: CurlReceiver {
-    public private(set) var head = ResponseHead()
-    public let sink: FileSink
+package final class DownloadReceiver: CurlReceiver {
+    package private(set) var head = ResponseHead()
+    package let sink: FileSink
     /// The offset asked for with `Range`, 0 for a whole-file request.
-    public let requestedFrom: Int64
+    package let requestedFrom: Int64
     /// The start of a non-2xx body (e.g. S3's XML error), for the message.
-    public private(set) var errorBody: [UInt8] = []
+    package private(set) var errorBody: [UInt8] = []
     /// A 206 that does not start where our part file ends.
-    public private(set) var rangeMismatch = false
+    package private(set) var rangeMismatch = false
     private var decided = false
     private var accepting = false
 
-    public init(sink: FileSink, requestedFrom: Int64) {
+    package init(sink: FileSink, requestedFrom: Int64) {
         self.sink = sink
         self.requestedFrom = requestedFrom
     }
 
-    public func receiveHeader(_ line: UnsafeRawBufferPointer) {
+    package func receiveHeader(_ line: UnsafeRawBufferPointer) {
         head.consume(line)
         if line.starts(with: "HTTP/".utf8) {
             decided = false
@@ -25,7 +25,7 @@ public final class DownloadReceiver: CurlReceiver {
         }
     }
 
-    public func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if !decided && !decide() { return false }
         if accepting { return sink.write(bytes) }
         if errorBody.count < 4096 { errorBody.append(contentsOf: bytes.prefix(4096 - errorBody.count)) }
@@ -54,5 +54,5 @@ public final class DownloadReceiver: CurlReceiver {
     }
 
     /// The error body as short printable text.
-    public var errorSnippet: String { ResponseText.snippet(errorBody, maxLength: 300) }
+    package var errorSnippet: String { ResponseText.snippet(errorBody, maxLength: 300) }
 }

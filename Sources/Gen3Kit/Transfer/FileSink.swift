@@ -14,18 +14,18 @@ import Glibc
 /// `materialize` (to a file with no name until `commit`), which the renamer calls on its own
 /// thread: creating a file is the costliest step of a small download, and this keeps it off the
 /// transfer loop.
-public final class FileSink {
-    public let finalPath: String
-    public let partPath: String
-    public let expectedSize: Int64?
+package final class FileSink {
+    package let finalPath: String
+    package let partPath: String
+    package let expectedSize: Int64?
     /// `commit` may replace what is at the final name.
-    public let replacesExisting: Bool
+    package let replacesExisting: Bool
     /// The crash tests' hooks, injected by the run when set.
     var hooks: TestHooks?
     /// Bytes in the part file, including a prefix kept from an earlier attempt.
-    public private(set) var written: Int64 = 0
+    package private(set) var written: Int64 = 0
     /// The first write error, reported once the transfer stops.
-    public private(set) var failure: SinkError?
+    package private(set) var failure: SinkError?
     private var fd: Int32 = -1
     private var writebackStart: Int64 = 0
     static let writebackStep: Int64 = 8 << 20
@@ -39,9 +39,9 @@ public final class FileSink {
 
     /// Files smaller than this are assembled in memory: they arrive in a burst or two, so a
     /// partial one is not worth resuming, and the memory is bounded by the renamer's queue.
-    public static let memoryLimit: Int64 = 64 << 10
+    package static let memoryLimit: Int64 = 64 << 10
 
-    public init(finalPath: String, expectedSize: Int64?, replacesExisting: Bool = false) {
+    package init(finalPath: String, expectedSize: Int64?, replacesExisting: Bool = false) {
         self.finalPath = finalPath
         self.partPath = finalPath + ".part"
         self.expectedSize = expectedSize
@@ -83,7 +83,7 @@ public final class FileSink {
     /// Opens the part file, keeping (and hashing) what an earlier attempt left when it can still be
     /// part of this file. Returns the offset to ask the server for.
     /// `partAbsent` says the caller has just seen nothing at the part name (saving a lookup).
-    public func open(partAbsent: Bool = false) throws -> Int64 {
+    package func open(partAbsent: Bool = false) throws -> Int64 {
         if let expectedSize, expectedSize < Self.memoryLimit, partAbsent || !FilePaths.exists(partPath) {
             memory = []
             memory?.reserveCapacity(Int(expectedSize))
@@ -110,7 +110,7 @@ public final class FileSink {
     /// gets no name until `commit` links it at its final name: one directory entry per file instead
     /// of a part name and a rename, and nothing left behind if we die first. Where the file system
     /// has no unnamed files, the part file is used. No-op for a file written to disk all along.
-    public func materialize(unnamed: Bool = false) throws {
+    package func materialize(unnamed: Bool = false) throws {
         guard let body = memory else { return }
         memory = nil
         if unnamed, let slash = finalPath.lastIndex(of: "/") {
@@ -152,7 +152,7 @@ public final class FileSink {
     }
 
     /// Throws away what was written and starts from byte 0 (the server ignored our Range).
-    public func restart() throws {
+    package func restart() throws {
         if memory != nil {
             memory?.removeAll(keepingCapacity: true)
             written = 0
@@ -168,7 +168,7 @@ public final class FileSink {
     }
 
     /// Appends body bytes; false (with `failure` set) stops the transfer.
-    public func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard failure == nil, let base = bytes.baseAddress else { return failure == nil }
         var chunk = UnsafeRawBufferPointer(start: base, count: bytes.count)
         if let expectedSize, written + Int64(chunk.count) > expectedSize {
@@ -205,14 +205,14 @@ public final class FileSink {
 
     /// Waits until every byte handed to a background writer is in the part file, and takes over its
     /// write error as `failure`. Call before reading `failure` at the end of a transfer.
-    public func drain() {
+    package func drain() {
         guard let writer else { return }
         writer.finish()
         if let code = writer.failure, failure == nil { failure = SinkError.from(errno: code, path: partPath) }
     }
 
     /// The md5 of everything written. The part file stays open for `sync`.
-    public func md5() -> String {
+    package func md5() -> String {
         if let memory {
             let whole = MD5()
             memory.withUnsafeBytes { whole.update($0) }
@@ -232,7 +232,7 @@ public final class FileSink {
     }
 
     /// Flushes the part file's data to disk (`materialize` first for an in-memory body).
-    public func sync() throws {
+    package func sync() throws {
         try materialize()
         drain()
         if let failure { throw failure }
@@ -240,7 +240,7 @@ public final class FileSink {
     }
 
     /// Moves the verified, synced part file to its final name and closes it.
-    public func commit() throws {
+    package func commit() throws {
         if isUnnamed {
             try linkUnnamed()
         } else if replacesExisting {
@@ -272,7 +272,7 @@ public final class FileSink {
     }
 
     /// Closes and deletes the part file (after a size or md5 mismatch).
-    public func discard() {
+    package func discard() {
         memory = nil
         writer?.finish()
         // An unnamed file goes with its descriptor; what is at the part name is ours only if we opened it.
@@ -284,7 +284,7 @@ public final class FileSink {
 
     /// Closes, keeping the part file for the next attempt to continue (an in-memory body is
     /// dropped: it is small enough to fetch again whole).
-    public func close() {
+    package func close() {
         // Queued bytes reach the file before it closes: `written` stays what the next attempt finds.
         writer?.finish()
         if memory != nil || isUnnamed {
@@ -310,7 +310,7 @@ public final class FileSink {
 }
 
 /// Reading files back to check them: the rare path (resume, or a file already at its destination).
-public enum FileHashing {
+package enum FileHashing {
     /// Calls `body` with successive chunks of the open file, up to `limit` bytes.
     static func read(fd: Int32, path: String, limit: Int64 = .max, _ body: (UnsafeRawBufferPointer) -> Void) throws {
         let size = 1 << 20
@@ -330,7 +330,7 @@ public enum FileHashing {
     }
 
     /// The size and md5 of the regular file at `path`, or nil if there is none (symlinks are not followed).
-    public static func sizeAndMD5(path: String) -> (size: Int64, md5: String)? {
+    package static func sizeAndMD5(path: String) -> (size: Int64, md5: String)? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -348,7 +348,7 @@ public enum FileHashing {
     }
 
     /// Syncs a directory so renames inside it survive a power loss.
-    public static func syncDirectory(_ path: String) {
+    package static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)

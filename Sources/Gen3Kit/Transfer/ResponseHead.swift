@@ -1,18 +1,18 @@
 /// The status line and the headers we act on, of the last response of a request (redirects reset it).
-public struct ResponseHead: Equatable, Sendable {
-    public var status = 0
-    public var contentLength: Int64?
+package struct ResponseHead: Equatable, Sendable {
+    package var status = 0
+    package var contentLength: Int64?
     /// The first byte of a 206 response's `Content-Range`.
-    public var rangeStart: Int64?
+    package var rangeStart: Int64?
     /// Seconds from `Retry-After` (delta form; an HTTP date is read as 60 s).
-    public var retryAfter: Double?
-    public var location: String?
+    package var retryAfter: Double?
+    package var location: String?
 
-    public init() {}
+    package init() {}
 
     /// Feeds one raw header line (with its CRLF) as curl hands it over. Works on the bytes: every
     /// request passes each of its header lines through here, and only four names matter.
-    public mutating func consume(_ raw: UnsafeRawBufferPointer) {
+    package mutating func consume(_ raw: UnsafeRawBufferPointer) {
         let line = Self.trimmed(raw[...])
         if line.starts(with: "HTTP/".utf8) {
             self = ResponseHead()

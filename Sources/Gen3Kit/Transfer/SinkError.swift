@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why a file could not be written.
-public enum SinkError: Error, LocalizedError, Equatable {
+package enum SinkError: Error, LocalizedError, Equatable {
     /// The disk or directory refuses writes (full, read-only, permission): no retry can help, so the
     /// worker stops claiming instead of failing every file.
     case storage(path: String, errno: Int32)
@@ -17,7 +17,7 @@ public enum SinkError: Error, LocalizedError, Equatable {
     /// Something appeared at the final name while the file was downloading; it is left as it is.
     case exists(path: String)
 
-    public var errorDescription: String? {
+    package var errorDescription: String? {
         switch self {
         case .storage(let path, let code):
             return "cannot write \(path): \(String(cString: strerror(code))); free space, fix permissions or raise the file size limit, then run again (finished and partial files are kept)"
@@ -35,7 +35,7 @@ public enum SinkError: Error, LocalizedError, Equatable {
     }
 
     /// Whether the whole worker must stop rather than this file fail.
-    public var stopsWorker: Bool {
+    package var stopsWorker: Bool {
         switch self {
         case .storage, .openFiles: return true
         default: return false
