@@ -56,8 +56,10 @@ public final class MD5 {
 
     /// Calls `body` with every message's bytes at once (each array pins its storage only inside
     /// its own `withUnsafeBytes`, hence one nested call per message; at most `lanes` deep).
-    private static func withBytes<R>(of messages: ArraySlice<[UInt8]>, _ pointers: inout [UnsafeRawBufferPointer],
-                                     _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+    private static func withBytes<R>(
+        of messages: ArraySlice<[UInt8]>, _ pointers: inout [UnsafeRawBufferPointer],
+        _ body: ([UnsafeRawBufferPointer]) -> R
+    ) -> R {
         guard let first = messages.first else { return body(pointers) }
         return first.withUnsafeBytes { bytes in
             pointers.append(bytes)

@@ -58,7 +58,9 @@ final class BodyStreamer {
     /// One small chunk per tick, ticks scheduled on the event loop (no thread sleeps).
     private func trickle() {
         guard !ended, let rate = plan.bytesPerSecond else { return }
-        let (chunk, interval) = rate >= 10 ? (rate / 10, TimeAmount.milliseconds(100))
+        let (chunk, interval) =
+            rate >= 10
+            ? (rate / 10, TimeAmount.milliseconds(100))
             : (1, TimeAmount.milliseconds(Int64(1000 / max(1, rate))))
         if sent < plan.limit { writeChunk(min(chunk, plan.limit - sent)) }
         if sent == plan.limit { return end() }
@@ -74,7 +76,8 @@ final class BodyStreamer {
             buffer.setInteger(buffer.getInteger(at: index, as: UInt8.self)! ^ 0xff, at: index)
         }
         sent += count
-        let recorder = recorder, guid = plan.object.guid
+        let recorder = recorder
+        let guid = plan.object.guid
         let write = context.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
         write.whenSuccess { recorder.update { $0.bytesServed[guid, default: 0] += count } }
         lastWrite = write
@@ -101,9 +104,11 @@ final class BodyStreamer {
         case .reset:
             // SO_LINGER on with a zero timeout makes close(2) drop the connection with an RST instead
             // of a FIN; set it once the last body bytes have reached the kernel, then close.
-            let channel = context.channel, eventLoop = context.eventLoop
+            let channel = context.channel
+            let eventLoop = context.eventLoop
             written.whenComplete { _ in
-                let linger = (channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                let linger =
+                    (channel as? SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0))
                     ?? eventLoop.makeSucceededVoidFuture()
                 linger.whenComplete { _ in bound.value.close(promise: nil) }
             }

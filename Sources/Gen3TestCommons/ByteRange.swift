@@ -14,11 +14,16 @@ enum ByteRange: Equatable {
         guard trimmed.lowercased().hasPrefix("bytes=") else { return nil }
         let spec = trimmed.dropFirst(6)
         guard !spec.contains(",") else { return nil }
-        let bounds = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let bounds = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard bounds.count == 2 else { return nil }
         if bounds[0].isEmpty {
             guard let suffix = Int(bounds[1]), suffix >= 0 else { return nil }
-            guard suffix > 0, size > 0 else { self = .unsatisfiable; return }
+            guard suffix > 0, size > 0 else {
+                self = .unsatisfiable
+                return
+            }
             self = .satisfiable(max(0, size - suffix)..<size)
             return
         }

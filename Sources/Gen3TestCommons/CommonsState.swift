@@ -55,8 +55,10 @@ final class CommonsState: Sendable {
     /// but is not the accepted key, as a revoked key would be.
     func apiKey(endpoint: String, valid: Bool) -> String {
         let jti = valid ? "5a1e0b7c-0000-4000-8000-00000000a9ed" : "5a1e0b7c-0000-4000-8000-00000000dead"
-        return signer.make(["iss": endpoint + "/user", "aud": ["fence"], "sub": "1", "jti": jti, "iat": 1_700_000_000,
-                            "exp": 4_102_444_800, "pur": "api_key", "azp": ""])
+        return signer.make([
+            "iss": endpoint + "/user", "aud": ["fence"], "sub": "1", "jti": jti, "iat": 1_700_000_000,
+            "exp": 4_102_444_800, "pur": "api_key", "azp": "",
+        ])
     }
 
     /// The `key_id` of a credentials file: the API key's `jti`, as in Fence's downloads.
@@ -67,15 +69,18 @@ final class CommonsState: Sendable {
     /// A fresh access token for the test user, lasting `tokenLifetime` seconds.
     func issueAccessToken() -> String {
         let now = Self.now
-        return signer.make(["iss": endpoint + "/user", "aud": ["openid", "user", "data"], "sub": "1", "iat": now,
-                            "exp": now + configuration.tokenLifetime, "jti": UUID().uuidString.lowercased(),
-                            "pur": "access", "context": ["user": ["name": "test-user"]]])
+        return signer.make([
+            "iss": endpoint + "/user", "aud": ["openid", "user", "data"], "sub": "1", "iat": now,
+            "exp": now + configuration.tokenLifetime, "jti": UUID().uuidString.lowercased(),
+            "pur": "access", "context": ["user": ["name": "test-user"]],
+        ])
     }
 
     /// Whether `token` is an access token of this commons that has not expired.
     func isValidAccessToken(_ token: String) -> Bool {
         guard let claims = signer.claims(of: token), claims["pur"] as? String == "access",
-              claims["iss"] as? String == endpoint + "/user", let exp = claims["exp"] as? Int else { return false }
+            claims["iss"] as? String == endpoint + "/user", let exp = claims["exp"] as? Int
+        else { return false }
         return exp > Self.now
     }
 

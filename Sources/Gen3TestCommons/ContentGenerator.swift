@@ -1,4 +1,5 @@
 import Digest
+
 /// Deterministic content, GUIDs and sizes: byte `k` of object `index` depends only on
 /// (seed, index, k), so any byte range is produced on the fly, without the object in memory.
 ///

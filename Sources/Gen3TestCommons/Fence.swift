@@ -11,7 +11,8 @@ struct Fence: Sendable {
             return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
         }
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let key = body["api_key"] as? String else {
+            let key = body["api_key"] as? String
+        else {
             return .error(400, "expected a JSON body with an api_key")
         }
         guard key == state.acceptedAPIKey else { return .error(401, "invalid api key") }
@@ -59,7 +60,8 @@ struct Fence: Sendable {
             return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
         }
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let guids = body["guids"] as? [String] else {
+            let guids = body["guids"] as? [String]
+        else {
             return .error(400, "missing required argument `guids`")
         }
         var urls: [[String: Any]] = []

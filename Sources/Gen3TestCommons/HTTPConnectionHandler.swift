@@ -80,14 +80,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    private func stream(_ responseHead: HTTPResponseHead, _ plan: BodyPlan, for request: HTTPRequestHead,
-                        context: ChannelHandlerContext) {
+    private func stream(
+        _ responseHead: HTTPResponseHead, _ plan: BodyPlan, for request: HTTPRequestHead,
+        context: ChannelHandlerContext
+    ) {
         var head = responseHead
         head.version = request.version
         Self.markConnection(&head, keepAlive: request.isKeepAlive)
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
-        let streamer = BodyStreamer(context: context, plan: plan, store: state.store, recorder: state.recorder,
-                                    keepAlive: request.isKeepAlive)
+        let streamer = BodyStreamer(
+            context: context, plan: plan, store: state.store, recorder: state.recorder,
+            keepAlive: request.isKeepAlive)
         self.streamer = streamer
         streamer.onComplete = { [weak self, weak streamer] in
             if let self, self.streamer === streamer { self.streamer = nil }

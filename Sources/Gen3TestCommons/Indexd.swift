@@ -9,17 +9,19 @@ struct Indexd: Sendable {
             return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
         }
         guard let object = state.store.object(guid: guid) else { return .error(404, "no record found for \(guid)") }
-        return .json(200, [
-            "did": object.guid,
-            "baseid": object.guid,
-            "rev": String(object.md5.prefix(8)),
-            "form": "object",
-            "file_name": object.fileName,
-            "size": object.size,
-            "hashes": ["md5": object.md5],
-            "urls": ["s3://gen3-test-bucket/\(object.index)/\(object.fileName)"],
-            "acl": ["*"],
-            "authz": ["/open"],
-        ])
+        return .json(
+            200,
+            [
+                "did": object.guid,
+                "baseid": object.guid,
+                "rev": String(object.md5.prefix(8)),
+                "form": "object",
+                "file_name": object.fileName,
+                "size": object.size,
+                "hashes": ["md5": object.md5],
+                "urls": ["s3://gen3-test-bucket/\(object.index)/\(object.fileName)"],
+                "acl": ["*"],
+                "authz": ["/open"],
+            ])
     }
 }

@@ -7,10 +7,17 @@ enum ManifestFileWriter {
 
     /// One entry of a portal's JSON manifest, in its field names.
     private struct PortalEntry: Encodable {
-        let object_id: String
-        let file_name: String?
-        let file_size: Int?
+        let objectID: String
+        let fileName: String?
+        let fileSize: Int?
         let md5sum: String?
+
+        enum CodingKeys: String, CodingKey {
+            case objectID = "object_id"
+            case fileName = "file_name"
+            case fileSize = "file_size"
+            case md5sum
+        }
     }
 
     /// The manifest text; without metadata (or for an unknown GUID) a row has only its GUID.
@@ -21,7 +28,7 @@ enum ManifestFileWriter {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let lines = rows.map { row -> String in
                 let object = includeMetadata ? row.object : nil
-                let entry = PortalEntry(object_id: row.guid, file_name: object?.fileName, file_size: object?.size, md5sum: object?.md5)
+                let entry = PortalEntry(objectID: row.guid, fileName: object?.fileName, fileSize: object?.size, md5sum: object?.md5)
                 return "  " + String(decoding: (try? encoder.encode(entry)) ?? Data(), as: UTF8.self)
             }
             return lines.isEmpty ? "[]\n" : "[\n" + lines.joined(separator: ",\n") + "\n]\n"

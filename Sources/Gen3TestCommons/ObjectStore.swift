@@ -34,8 +34,9 @@ final class ObjectStore: Sendable {
             md5s[index] = Self.md5(generator, index: index, size: sizes[index])
         }
         generated = (0..<count).map { index in
-            TestObject(index: index, guid: generator.guid(index: index), fileName: "file-\(index).bin", size: sizes[index],
-                       md5: md5s[index])
+            TestObject(
+                index: index, guid: generator.guid(index: index), fileName: "file-\(index).bin", size: sizes[index],
+                md5: md5s[index])
         }
         generatedByGUID = Dictionary(generated.map { ($0.guid, $0.index) }, uniquingKeysWith: { first, _ in first })
         self.generator = generator
@@ -78,8 +79,9 @@ final class ObjectStore: Sendable {
     func add(guid: String, fileName: String, content: [UInt8]) -> TestObject {
         let md5 = MD5.hex(content)
         return added.withLockedValue { state in
-            let object = TestObject(index: generated.count + state.objects.count, guid: guid, fileName: fileName,
-                                    size: content.count, md5: md5)
+            let object = TestObject(
+                index: generated.count + state.objects.count, guid: guid, fileName: fileName,
+                size: content.count, md5: md5)
             state.objects.append(object)
             state.contents[object.index] = content
             state.byGUID[guid] = object.index

@@ -17,13 +17,17 @@ struct StorageHost: HTTPResponder {
             return .response(.s3Error(405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource."))
         }
         guard let indexText = request.pathRemainder(after: "/objects/"), let index = Int(indexText),
-              let object = state.store.object(index: index) else {
+            let object = state.store.object(index: index)
+        else {
             return .response(.s3Error(404, code: "NoSuchKey", message: "The specified key does not exist."))
         }
         guard let expires = request.parameters["expires"].flatMap({ Int($0) }),
-              request.parameters["sig"] == state.urlSignature(index: index, expires: expires) else {
-            return .response(.s3Error(403, code: "SignatureDoesNotMatch",
-                                      message: "The request signature we calculated does not match the signature you provided."))
+            request.parameters["sig"] == state.urlSignature(index: index, expires: expires)
+        else {
+            return .response(
+                .s3Error(
+                    403, code: "SignatureDoesNotMatch",
+                    message: "The request signature we calculated does not match the signature you provided."))
         }
         guard expires > CommonsState.now else {
             return .response(.s3Error(403, code: "AccessDenied", message: "Request has expired"))
@@ -42,8 +46,10 @@ struct StorageHost: HTTPResponder {
     }
 
     private func body(of object: TestObject, rangeHeader: String?, fault: Fault?) -> Reply {
-        var headers = HTTPHeaders([("Content-Type", "application/octet-stream"), ("Accept-Ranges", "bytes"),
-                                   ("ETag", "\"\(object.md5)\"")])
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/octet-stream"), ("Accept-Ranges", "bytes"),
+            ("ETag", "\"\(object.md5)\""),
+        ])
         var status = HTTPResponseStatus.ok
         var range = 0..<object.size
         switch rangeHeader.flatMap({ ByteRange(header: $0, size: object.size) }) {
@@ -71,8 +77,9 @@ struct StorageHost: HTTPResponder {
         case .trickle(let rate)?: bytesPerSecond = max(1, rate)
         default: break
         }
-        let plan = BodyPlan(object: object, offset: range.lowerBound, limit: limit, ending: ending, bytesPerSecond: bytesPerSecond,
-                            corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil)
+        let plan = BodyPlan(
+            object: object, offset: range.lowerBound, limit: limit, ending: ending, bytesPerSecond: bytesPerSecond,
+            corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil)
         return .streamed(HTTPResponseHead(version: .http1_1, status: status, headers: headers), plan)
     }
 }

@@ -24,9 +24,12 @@ extension TestCommons {
     /// - `tsv`/`csv`: a header `guid, file_name, size, md5`, then a row per object.
     ///
     /// Without metadata, or for a GUID the commons does not know, a row has only its GUID.
-    public func writeManifest(to path: String, format: ManifestFileFormat = .json, includeMetadata: Bool = true,
-                              guids: [String]? = nil) throws {
-        let rows: [ManifestFileWriter.Row] = guids.map { $0.map { ($0, state.store.object(guid: $0)) } }
+    public func writeManifest(
+        to path: String, format: ManifestFileFormat = .json, includeMetadata: Bool = true,
+        guids: [String]? = nil
+    ) throws {
+        let rows: [ManifestFileWriter.Row] =
+            guids.map { $0.map { ($0, state.store.object(guid: $0)) } }
             ?? objects.map { ($0.guid, $0) }
         try ManifestFileWriter.write(rows, to: path, format: format, includeMetadata: includeMetadata)
     }

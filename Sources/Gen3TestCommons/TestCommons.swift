@@ -37,13 +37,16 @@ public final class TestCommons: @unchecked Sendable {
         try configuration.validate()
         let commons = TestCommons(configuration: configuration)
         do {
-            let api = try commons.listen(host: configuration.host, port: configuration.port,
-                                         responder: ControlPlane(state: commons.state))
+            let api = try commons.listen(
+                host: configuration.host, port: configuration.port,
+                responder: ControlPlane(state: commons.state))
             commons.listeners.withLockedValue { $0?.append(api) }
-            let storage = try commons.listen(host: configuration.storageHost, port: configuration.storagePort,
-                                             responder: StorageHost(state: commons.state))
+            let storage = try commons.listen(
+                host: configuration.storageHost, port: configuration.storagePort,
+                responder: StorageHost(state: commons.state))
             commons.listeners.withLockedValue { $0?.append(storage) }
-            commons.state.listening(endpoint: Self.url(configuration.host, api), storageEndpoint: Self.url(configuration.storageHost, storage))
+            commons.state.listening(
+                endpoint: Self.url(configuration.host, api), storageEndpoint: Self.url(configuration.storageHost, storage))
         } catch {
             commons.stop()
             throw error
@@ -77,10 +80,12 @@ public final class TestCommons: @unchecked Sendable {
     /// Closes the listeners and the open connections and stops the event loops. Idempotent; also
     /// done when the commons is released.
     public func stop() {
-        guard let channels = listeners.withLockedValue({ channels -> [Channel]? in
-            defer { channels = nil }
-            return channels
-        }) else { return }
+        guard
+            let channels = listeners.withLockedValue({ channels -> [Channel]? in
+                defer { channels = nil }
+                return channels
+            })
+        else { return }
         if MultiThreadedEventLoopGroup.currentEventLoop != nil {
             // On one of our own event loops: waiting there would deadlock, so let it wind down alone.
             for channel in channels { channel.close(promise: nil) }
@@ -146,8 +151,10 @@ public final class TestCommons: @unchecked Sendable {
     /// Blocks until `predicate` holds for the stats (checked on every change: a signal from the
     /// server, not a sleep); throws ``TestCommonsError/timedOut(_:)`` after `timeout` seconds so a
     /// broken test cannot hang.
-    public func waitForStats(timeout: Double = 60, _ description: String = "the commons' stats",
-                             until predicate: (CommonsStats) -> Bool) throws {
+    public func waitForStats(
+        timeout: Double = 60, _ description: String = "the commons' stats",
+        until predicate: (CommonsStats) -> Bool
+    ) throws {
         guard state.recorder.wait(timeout: timeout, until: predicate) else { throw TestCommonsError.timedOut(description) }
     }
 

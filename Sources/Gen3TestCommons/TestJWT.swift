@@ -20,7 +20,8 @@ struct TestJWT: Sendable {
     func claims(of token: String) -> [String: Any]? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, signature(parts[0] + "." + parts[1]) == parts[2],
-              let payload = Self.base64urlDecoded(String(parts[1])) else { return nil }
+            let payload = Self.base64urlDecoded(String(parts[1]))
+        else { return nil }
         return try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
     }
 

@@ -44,7 +44,10 @@ struct TestCommonsCommand: ParsableCommand {
     @Option(help: "Seconds a presigned URL lasts.")
     var presignedURLLifetime = 3600
 
-    @Flag(help: "Refuse POST /user/data/download/bulk (405), as Fence releases before mid-2026 do, so clients ask for one presigned URL per request.")
+    @Flag(
+        help:
+            "Refuse POST /user/data/download/bulk (405), as Fence releases before mid-2026 do, so clients ask for one presigned URL per request."
+    )
     var noBulkURLs = false
 
     @Option(help: "Write a manifest of all the objects to this path.")
@@ -56,7 +59,10 @@ struct TestCommonsCommand: ParsableCommand {
     @Option(help: "Write a credentials file (an API key this commons accepts) to this path.")
     var writeCredentials: String?
 
-    @Option(help: "Once listening (and after writing the manifest and credentials), write the endpoint URL to this path, atomically by rename, so scripts can wait for the file.")
+    @Option(
+        help:
+            "Once listening (and after writing the manifest and credentials), write the endpoint URL to this path, atomically by rename, so scripts can wait for the file."
+    )
     var readyFile: String?
 
     func validate() throws {
@@ -91,7 +97,7 @@ struct TestCommonsCommand: ParsableCommand {
         if let readyFile { try Self.writeAtomically(commons.endpoint + "\n", to: readyFile) }
         print("gen3-test-commons listening on \(commons.endpoint)")
         print("storage host \(commons.storageEndpoint), \(objectCount) objects")
-        fflush(nil)  // every output stream: stdout is global C state Swift 6 will not touch
+        fflush(nil) // every output stream: stdout is global C state Swift 6 will not touch
 
         var received: Int32 = 0
         sigwait(&signals, &received)

@@ -9,13 +9,18 @@ enum ConfirmationPrompt {
         let progress = try store.progress()
         let left = progress.count(.pending) + progress.count(.claimed) + progress.count(.failed)
         var known: Int64 = 0
-        for state in [JobState.pending, .claimed, .failed] { known += (progress.expectedBytes[state] ?? 0) - (progress.bytesDone[state] ?? 0) }
+        for state in [JobState.pending, .claimed, .failed] {
+            known += (progress.expectedBytes[state] ?? 0) - (progress.bytesDone[state] ?? 0)
+        }
         var lines = ["\(left) files to download (\(progress.count(.done) + progress.count(.skipped)) already finished)"]
-        lines.append("size: \(ByteCount.format(max(0, known)))\(progress.total > 0 && known == 0 ? " (unknown until indexd is asked)" : "")")
+        lines.append(
+            "size: \(ByteCount.format(max(0, known)))\(progress.total > 0 && known == 0 ? " (unknown until indexd is asked)" : "")")
         lines.append("to: \(settings.downloadPath)")
         let present = try store.unfinishedPresent(in: settings.downloadPath)
         if present > 0 {
-            lines.append("already there: \(present) files (the right size and md5 count as done; anything else is left as it is unless --rename or --overwrite)")
+            lines.append(
+                "already there: \(present) files (the right size and md5 count as done; anything else is left as it is unless --rename or --overwrite)"
+            )
         }
         if let free = freeSpace(settings.downloadPath) {
             lines.append("free space there: \(ByteCount.format(free))\(free < known ? "  — NOT ENOUGH" : "")")

@@ -9,16 +9,20 @@ struct DestinationOptions: ParsableArguments {
     @Option(help: "File names: original, guid, or combined (name_<guid>.ext).")
     var filenameFormat: FilenameFormat = .original
 
-    @Flag(help: "Save a file whose name another file of the manifest already has as name_1.ext instead of stopping; with download-multiple-async and download-single, also one whose name a file on disk that the job did not write has.")
+    @Flag(
+        help:
+            "Save a file whose name another file of the manifest already has as name_1.ext instead of stopping; with download-multiple-async and download-single, also one whose name a file on disk that the job did not write has."
+    )
     var rename = false
 
     @Option(name: .customLong("protocol"), help: "Storage protocol to ask Fence for (e.g. s3, gs). Default: the commons' choice.")
     var protocolName: String?
 
     func importOptions(downloadPath: String, globals: GlobalOptions) throws -> ImportOptions {
-        ImportOptions(downloadPath: downloadPath, filenameFormat: filenameFormat, rename: rename,
-                      endpoint: try globals.endpoint.map(Endpoint.normalize),
-                      credentialsPath: CredentialsLocator.storablePath(globals.auth), protocolName: protocolName)
+        ImportOptions(
+            downloadPath: downloadPath, filenameFormat: filenameFormat, rename: rename,
+            endpoint: try globals.endpoint.map(Endpoint.normalize),
+            credentialsPath: CredentialsLocator.storablePath(globals.auth), protocolName: protocolName)
     }
 
     /// For the one-shot commands: the download path, and the job database inside it

@@ -17,8 +17,10 @@ struct Gen3Command: ParsableCommand {
               gen3 sql "SELECT guid, attempts, last_error FROM failures"
             """,
         version: Gen3Version.current,
-        subcommands: [ImportManifest.self, Run.self, Status.self, SQL.self, Retry.self, DownloadMultipleAsync.self,
-                      DownloadSingle.self, WorkerCommand.self]
+        subcommands: [
+            ImportManifest.self, Run.self, Status.self, SQL.self, Retry.self, DownloadMultipleAsync.self,
+            DownloadSingle.self, WorkerCommand.self,
+        ]
     )
 
     @OptionGroup(title: "Global options")

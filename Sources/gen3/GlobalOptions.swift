@@ -1,12 +1,18 @@
 import ArgumentParser
+import Foundation
 import Gen3Kit
 
 /// Options every command takes, before or after the subcommand's name.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The commons: a host (my-commons.org, meaning https) or a URL. Default: the job's, else the API key's issuer.")
+    @Option(
+        name: .long, help: "The commons: a host (my-commons.org, meaning https) or a URL. Default: the job's, else the API key's issuer.")
     var endpoint: String?
 
-    @Option(name: .long, help: ArgumentHelp("Credentials: a credentials.json path, a name under ~/.gen3/ (prod → ~/.gen3/prod.json), or accesstoken:///<token>. Default: the job's, else $GEN3_API_KEY, else ~/.gen3/credentials.json.", valueName: "auth"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Credentials: a credentials.json path, a name under ~/.gen3/ (prod → ~/.gen3/prod.json), or accesstoken:///<token>. Default: the job's, else $GEN3_API_KEY, else ~/.gen3/credentials.json.",
+            valueName: "auth"))
     var auth: String?
 
     @Option(name: .long, help: "The job database. Default: $GEN3_DB, else ./gen3-job.sqlite.")
@@ -32,5 +38,3 @@ struct GlobalOptions: ParsableArguments {
         return merged
     }
 }
-
-import Foundation

@@ -3,9 +3,10 @@ import Gen3Kit
 extension JobRun {
     /// The run the global options describe: the job at `--db`, workers as processes of this binary.
     convenience init(_ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil) throws {
-        try self.init(databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, options: options,
-                      workers: .processes(verbosity: globals.verbose), stop: RunStop(.signals), tokens: tokens,
-                      hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose))
+        try self.init(
+            databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, options: options,
+            workers: .processes(verbosity: globals.verbose), stop: RunStop(.signals), tokens: tokens,
+            hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose))
     }
 }
 

@@ -48,8 +48,10 @@ final class ProgressDisplay {
         let finished = progress.count(.done) + progress.count(.skipped)
         var parts = ["\(finished)/\(progress.total) files"]
         let total = progress.totalExpectedBytes
-        parts.append(total > 0 ? "\(ByteCount.format(progress.bytesOnDisk))/\(ByteCount.format(total))"
-                               : ByteCount.format(progress.bytesOnDisk))
+        parts.append(
+            total > 0
+                ? "\(ByteCount.format(progress.bytesOnDisk))/\(ByteCount.format(total))"
+                : ByteCount.format(progress.bytesOnDisk))
         parts.append("\(ByteCount.format(Int64(rate)))/s")
         if rate > 0, total > progress.bytesOnDisk {
             parts.append("ETA \(duration(Double(total - progress.bytesOnDisk) / rate))")

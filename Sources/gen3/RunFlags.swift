@@ -3,8 +3,9 @@ import Gen3Kit
 
 /// How the job is worked through: shared by `run`, `download-multiple-async` and the workers.
 struct RunFlags: ParsableArguments {
-    @Option(name: [.customLong("workers"), .customLong("num-processes")],
-            help: "Workers. 1 (the default) runs inside this process; more run as separate processes, for more CPU (see BENCHMARKS.md).")
+    @Option(
+        name: [.customLong("workers"), .customLong("num-processes")],
+        help: "Workers. 1 (the default) runs inside this process; more run as separate processes, for more CPU (see BENCHMARKS.md).")
     var workers: Int?
 
     @Option(help: "Transfers each worker runs at once (each may hold up to 4 open files; see ulimit -n).")
@@ -31,16 +32,28 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Seconds to wait for a connection.")
     var connectTimeout = RunOptions().http.connectTimeout
 
-    @Flag(help: "Count a file already at its destination as skipped when its size matches and no md5 is known. (One whose size and md5 match is recorded done, flag or not.)")
+    @Flag(
+        help:
+            "Count a file already at its destination as skipped when its size matches and no md5 is known. (One whose size and md5 match is recorded done, flag or not.)"
+    )
     var skipCompleted = false
 
-    @Flag(help: "Replace a file at a destination that this job did not write and that is not the expected file. Without it (or --rename) such a file is left as it is and that download fails, saying so.")
+    @Flag(
+        help:
+            "Replace a file at a destination that this job did not write and that is not the expected file. Without it (or --rename) such a file is left as it is and that download fails, saying so."
+    )
     var overwrite = false
 
-    @Flag(help: "Sync each file to disk on its own instead of one file-system sync per group of finished files (slower for small files; for disks shared with heavy writers).")
+    @Flag(
+        help:
+            "Sync each file to disk on its own instead of one file-system sync per group of finished files (slower for small files; for disks shared with heavy writers)."
+    )
     var syncEachFile = false
 
-    @Flag(help: "Ask Fence for one presigned URL per request, even where it answers many at once (POST /user/data/download/bulk, used by default when the commons has it).")
+    @Flag(
+        help:
+            "Ask Fence for one presigned URL per request, even where it answers many at once (POST /user/data/download/bulk, used by default when the commons has it)."
+    )
     var noBulkUrls = false
 
     @Flag(help: "Do not verify TLS certificates (prints a warning). Only for a test commons with a self-signed certificate.")
@@ -51,8 +64,9 @@ struct RunFlags: ParsableArguments {
         options.workers = max(1, workers ?? RunOptions().workers)
         options.maxConcurrentRequests = max(1, maxConcurrentRequests)
         options.batchSize = max(1, batchSize)
-        options.retry = RetryPolicy(maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),
-                                    maxDelay: max(0, retryMaxDelay))
+        options.retry = RetryPolicy(
+            maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),
+            maxDelay: max(0, retryMaxDelay))
         options.leaseSeconds = max(1, leaseSeconds)
         options.http.stallSeconds = max(1, stallTimeout)
         options.http.connectTimeout = max(0.1, connectTimeout)

@@ -1,3 +1,4 @@
+import Foundation
 import Gen3Kit
 
 /// The text `run` and `status` print.
@@ -11,8 +12,9 @@ enum RunSummary {
         let finished = progress.count(.done) + progress.count(.skipped)
         let total = progress.total
         let rate = total > 0 ? Double(finished) / Double(total) * 100 : 100
-        lines.append("succeeded: \(progress.count(.done))  skipped: \(progress.count(.skipped))  failed: \(progress.count(.failed))  "
-                     + "left: \(progress.count(.pending) + progress.count(.claimed))  (\(String(format: "%.1f", rate))% of \(total) files)")
+        lines.append(
+            "succeeded: \(progress.count(.done))  skipped: \(progress.count(.skipped))  failed: \(progress.count(.failed))  "
+                + "left: \(progress.count(.pending) + progress.count(.claimed))  (\(String(format: "%.1f", rate))% of \(total) files)")
         if !result.failures.isEmpty {
             lines.append(failureLines(result.failures, total: progress.count(.failed), database: database))
         }
@@ -38,7 +40,9 @@ enum RunSummary {
             lines.append("\(name) \(files)  \(bytes.leftPadded(11))")
         }
         let known = progress.totalExpectedBytes
-        lines.append("total    \(String(progress.total).leftPadded(8))  \(ByteCount.format(progress.bytesOnDisk).leftPadded(11)) of \(ByteCount.format(known))")
+        lines.append(
+            "total    \(String(progress.total).leftPadded(8))  \(ByteCount.format(progress.bytesOnDisk).leftPadded(11)) of \(ByteCount.format(known))"
+        )
         return lines.joined(separator: "\n")
     }
 }
@@ -46,5 +50,3 @@ enum RunSummary {
 extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
-
-import Foundation

@@ -12,7 +12,8 @@ final class BulkURLTests: XCTestCase {
         return job
     }
 
-    private func assertAllVerified(_ job: JobFixture, except skipped: Set<String> = [], file: StaticString = #filePath, line: UInt = #line) {
+    private func assertAllVerified(_ job: JobFixture, except skipped: Set<String> = [], file: StaticString = #filePath, line: UInt = #line)
+    {
         for object in job.commons.objects where !skipped.contains(object.guid) {
             XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName, file: file, line: line)
         }
@@ -34,8 +35,10 @@ final class BulkURLTests: XCTestCase {
     /// A run's one worker, in the run's own process, goes on with the token that checked the key.
     func testOneWorkerAsksForOneToken() throws {
         let job = try job(20)
-        let run = try Gen3Process.run(["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
-                                       "run", "--workers", "1", "--no-progress"])
+        let run = try Gen3Process.run([
+            "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+            "run", "--workers", "1", "--no-progress",
+        ])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         assertAllVerified(job)
         XCTAssertEqual(job.commons.stats.tokensIssued, 1)
@@ -49,8 +52,9 @@ final class BulkURLTests: XCTestCase {
         let stats = job.commons.stats
         XCTAssertEqual(stats.requests[.download], 40)
         // The fixture runs two workers; each learns of the refusal on its own.
-        XCTAssertTrue((1...2).contains(stats.requests[.bulkDownload] ?? 0),
-                      "the refused bulk request was tried again: \(stats.requests[.bulkDownload] ?? 0) times")
+        XCTAssertTrue(
+            (1...2).contains(stats.requests[.bulkDownload] ?? 0),
+            "the refused bulk request was tried again: \(stats.requests[.bulkDownload] ?? 0) times")
         XCTAssertTrue(run.stderr.contains("one URL per file"), run.stderr)
     }
 
@@ -85,8 +89,9 @@ final class BulkURLTests: XCTestCase {
         XCTAssertGreaterThan(alone, 0, "the files of the failed bulk request did not ask on their own")
         XCTAssertLessThanOrEqual(alone, 64, "more files asked alone than one bulk request holds")
         XCTAssertGreaterThan(stats.requests[.bulkDownload] ?? 0, 1, "bulk requests stopped after one failure")
-        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome != 'done'"), ["0"],
-                       "a failed bulk answer cost a file an attempt")
+        XCTAssertEqual(
+            try job.sql("SELECT count(*) FROM attempts WHERE outcome != 'done'"), ["0"],
+            "a failed bulk answer cost a file an attempt")
     }
 
     func testAURLThatWaitedTooLongIsFetchedAgainAlone() throws {

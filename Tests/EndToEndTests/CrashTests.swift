@@ -11,7 +11,8 @@ final class CrashTests: XCTestCase {
         let job = try JobFixture(objects: 300, minSize: 1024, maxSize: 96 * 1024)
         XCTAssertEqual(try job.importManifest().status, 0)
         let dataset = job.commons.objects.reduce(0) { $0 + $1.size }
-        let workers = 2, concurrency = 8
+        let workers = 2
+        let concurrency = 8
         let killPoints: [[String: String]] = [
             ["GEN3_TEST_KILL_AFTER_BYTES": "\(dataset / 10)"],
             ["GEN3_TEST_KILL_AFTER_RENAMES": "40"],
@@ -58,9 +59,10 @@ final class CrashTests: XCTestCase {
             served = job.commons.stats.bytesServed
             let names = job.downloadedFiles
             finished = Set(names.filter { !$0.hasSuffix(".part") })
-            parts = Dictionary(uniqueKeysWithValues: names.filter { $0.hasSuffix(".part") }.map { name in
-                (String(name.dropLast(".part".count)), Int(FilePaths.fileSize(job.downloads + "/" + name) ?? 0))
-            })
+            parts = Dictionary(
+                uniqueKeysWithValues: names.filter { $0.hasSuffix(".part") }.map { name in
+                    (String(name.dropLast(".part".count)), Int(FilePaths.fileSize(job.downloads + "/" + name) ?? 0))
+                })
         }
 
         func assertNothingFetchedTwice(since job: JobFixture, file: StaticString = #filePath, line: UInt = #line) {
@@ -71,9 +73,10 @@ final class CrashTests: XCTestCase {
                     XCTAssertEqual(fetched, 0, "\(object.fileName) was at its final name and was fetched again", file: file, line: line)
                 } else {
                     let kept = parts[object.fileName] ?? 0
-                    XCTAssertLessThanOrEqual(fetched, object.size - kept,
-                                             "\(object.fileName): \(kept) bytes in its part file, \(fetched) of \(object.size) fetched",
-                                             file: file, line: line)
+                    XCTAssertLessThanOrEqual(
+                        fetched, object.size - kept,
+                        "\(object.fileName): \(kept) bytes in its part file, \(fetched) of \(object.size) fetched",
+                        file: file, line: line)
                 }
             }
         }
@@ -82,12 +85,15 @@ final class CrashTests: XCTestCase {
     func testTwoSupervisorsOnOneDatabaseOneKilled() throws {
         let job = try JobFixture(objects: 80, minSize: 16 * 1024, maxSize: 64 * 1024)
         XCTAssertEqual(try job.importManifest().status, 0)
-        let common = ["--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials, "run",
-                      "--workers", "1", "--max-concurrent-requests", "4", "--lease-seconds", "2", "--no-progress",
-                      "--retry-base-delay", "0.05"]
+        let common = [
+            "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials, "run",
+            "--workers", "1", "--max-concurrent-requests", "4", "--lease-seconds", "2", "--no-progress",
+            "--retry-base-delay", "0.05",
+        ]
         // The victim kills its own process group after 10 files, leaving claimed rows with live leases.
-        let victim = try Gen3Process.start(["--db", job.database] + common.dropFirst(2), environment: ["GEN3_TEST_KILL_AFTER_RENAMES": "10"],
-                                           stdout: job.directory.file("a.out"), stderr: job.directory.file("a.err"))
+        let victim = try Gen3Process.start(
+            ["--db", job.database] + common.dropFirst(2), environment: ["GEN3_TEST_KILL_AFTER_RENAMES": "10"],
+            stdout: job.directory.file("a.out"), stderr: job.directory.file("a.err"))
         // Once the victim fetches bodies it holds a claimed batch, so it reaches its 10th rename
         // whichever process is faster from here on.
         try job.commons.waitForRequests(route: .storage, count: 1)

@@ -26,8 +26,9 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertEqual(job.commons.stats.bytesServed[theirs.guid] ?? 0, 0, "a file that could not be saved was fetched")
         let reason = try job.sql("SELECT last_error FROM failures")
         XCTAssertEqual(reason.count, 1)
-        XCTAssertTrue(reason[0].contains(path(job, theirs)) && reason[0].contains("--rename") && reason[0].contains("--overwrite")
-                      && reason[0].contains("a file of 11 bytes"), "\(reason)")
+        XCTAssertTrue(
+            reason[0].contains(path(job, theirs)) && reason[0].contains("--rename") && reason[0].contains("--overwrite")
+                && reason[0].contains("a file of 11 bytes"), "\(reason)")
         XCTAssertEqual(job.downloadedFiles.sorted(), job.commons.objects.map(\.fileName).sorted())
         for object in job.commons.objects.dropFirst() { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
     }
@@ -56,7 +57,8 @@ final class DataSafetyTests: XCTestCase {
     func testRenameKeepsItAndSavesTheDownloadUnderTheNextFreeName() throws {
         let job = try fixture(1)
         let object = job.commons.objects[0]
-        let stem = (object.fileName as NSString).deletingPathExtension, ext = (object.fileName as NSString).pathExtension
+        let stem = (object.fileName as NSString).deletingPathExtension
+        let ext = (object.fileName as NSString).pathExtension
         try "their notes".write(toFile: path(job, object), atomically: false, encoding: .utf8)
         // _1 is taken on disk too: the next free name is checked against the disk, not only the job.
         try "more notes".write(toFile: job.downloads + "/\(stem)_1.\(ext)", atomically: false, encoding: .utf8)
@@ -78,8 +80,9 @@ final class DataSafetyTests: XCTestCase {
         let same = job.commons.objects[0]
         try Data(repeating: 1, count: same.size).write(to: URL(fileURLWithPath: path(job, same)))
         XCTAssertEqual(try job.run(["--no-progress", "--skip-completed"]).status, 0)
-        XCTAssertEqual(try job.sql("SELECT guid, state FROM files ORDER BY guid"),
-                       job.commons.objects.map { "\($0.guid)\t\($0.guid == same.guid ? "skipped" : "done")" }.sorted())
+        XCTAssertEqual(
+            try job.sql("SELECT guid, state FROM files ORDER BY guid"),
+            job.commons.objects.map { "\($0.guid)\t\($0.guid == same.guid ? "skipped" : "done")" }.sorted())
         XCTAssertEqual(FileManager.default.contents(atPath: path(job, same)), Data(repeating: 1, count: same.size))
     }
 
@@ -100,8 +103,11 @@ final class DataSafetyTests: XCTestCase {
         let job = try JobFixture(objects: 3)
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)
         try "x".write(toFile: path(job, job.commons.objects[1]), atomically: false, encoding: .utf8)
-        let plan = try Gen3Process.run(["--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple-async",
-                                        "--manifest", job.manifest, "--download-path", job.downloads], directory: job.directory.path)
+        let plan = try Gen3Process.run(
+            [
+                "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple-async",
+                "--manifest", job.manifest, "--download-path", job.downloads,
+            ], directory: job.directory.path)
         XCTAssertEqual(plan.status, 2, plan.stderr)
         XCTAssertTrue(plan.stderr.contains("3 files to download") && plan.stderr.contains("already there: 1 files"), plan.stderr)
     }

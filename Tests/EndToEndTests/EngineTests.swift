@@ -28,8 +28,9 @@ final class EngineTests: XCTestCase {
     func testEverySizeAndSyncModeDownloadsEveryFileVerified() throws {
         for flags in [["--workers", "2"], ["--workers", "2", "--sync-each-file"]] {
             let job = try JobFixture(objects: 12, minSize: 1024, maxSize: 9 << 20) { $0.emptyObjectCount = 2 }
-            XCTAssertTrue(job.commons.objects.contains { $0.size == 0 } && job.commons.objects.contains { $0.size >= 8 << 20 },
-                          "the sizes cover both ends: \(job.commons.objects.map(\.size))")
+            XCTAssertTrue(
+                job.commons.objects.contains { $0.size == 0 } && job.commons.objects.contains { $0.size >= 8 << 20 },
+                "the sizes cover both ends: \(job.commons.objects.map(\.size))")
             XCTAssertEqual(try job.importManifest().status, 0)
             let run = try job.run(flags + ["--no-progress"])
             XCTAssertEqual(run.status, 0, "\(flags): " + run.stderr + run.stdout)
@@ -68,8 +69,10 @@ final class EngineTests: XCTestCase {
         try job.importManifest()
         XCTAssertEqual(try job.run().status, 0)
         // An overlapping manifest: three known GUIDs and two new objects, one of them twice.
-        let added = [job.commons.addObject(guid: "dg.TEST/new-1", fileName: "new-1.bin", content: Array(repeating: 7, count: 100)),
-                     job.commons.addObject(guid: "dg.TEST/new-2", fileName: "new-2.bin", content: Array(repeating: 9, count: 200))]
+        let added = [
+            job.commons.addObject(guid: "dg.TEST/new-1", fileName: "new-1.bin", content: Array(repeating: 7, count: 100)),
+            job.commons.addObject(guid: "dg.TEST/new-2", fileName: "new-2.bin", content: Array(repeating: 9, count: 200)),
+        ]
         let overlap = job.directory.file("overlap.json")
         try job.commons.writeManifest(to: overlap, guids: job.commons.objects.prefix(3).map(\.guid) + added.map(\.guid) + [added[0].guid])
         let second = try job.importManifest(overlap)
@@ -87,7 +90,8 @@ final class EngineTests: XCTestCase {
         try job.importManifest()
         let bad = job.directory.file("bad.json")
         let good = "{\"object_id\": \"dg.TEST/a\", \"file_name\": \"a\"}"
-        try "[\n\(good),\n\(good.replacingOccurrences(of: "dg.TEST/a", with: "dg.TEST/b")),\n{\"object_id\": 12}\n]".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "[\n\(good),\n\(good.replacingOccurrences(of: "dg.TEST/a", with: "dg.TEST/b")),\n{\"object_id\": 12}\n]".write(
+            toFile: bad, atomically: true, encoding: .utf8)
         let result = try job.importManifest(bad)
         XCTAssertEqual(result.status, 2)
         XCTAssertTrue(result.stderr.contains("bad.json") && result.stderr.contains(":4"), result.stderr)
@@ -110,7 +114,8 @@ final class EngineTests: XCTestCase {
     func testManifestWithoutMetadataAsksIndexd() throws {
         let job = try JobFixture(objects: 4)
         let bare = job.directory.file("bare.tsv")
-        try ("guid\n" + job.commons.objects.map(\.guid).joined(separator: "\n") + "\n").write(toFile: bare, atomically: true, encoding: .utf8)
+        try ("guid\n" + job.commons.objects.map(\.guid).joined(separator: "\n") + "\n").write(
+            toFile: bare, atomically: true, encoding: .utf8)
         let imported = try job.importManifest(bare)
         XCTAssertTrue(imported.stdout.contains("4 without name or size"), imported.stdout)
         XCTAssertEqual(try job.run().status, 0)
@@ -125,7 +130,9 @@ final class EngineTests: XCTestCase {
         let path = job.directory.file("with-unknown.json")
         try job.commons.writeManifest(to: path)
         var text = try String(contentsOfFile: path, encoding: .utf8)
-        text = text.replacingOccurrences(of: "[", with: "[{\"object_id\": \"dg.TEST/does-not-exist\", \"file_name\": \"x.bin\", \"file_size\": 10},", options: [], range: text.range(of: "["))
+        text = text.replacingOccurrences(
+            of: "[", with: "[{\"object_id\": \"dg.TEST/does-not-exist\", \"file_name\": \"x.bin\", \"file_size\": 10},", options: [],
+            range: text.range(of: "["))
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         XCTAssertEqual(try job.importManifest(path).status, 0)
         let run = try job.run()
@@ -174,8 +181,11 @@ final class EngineTests: XCTestCase {
 
     func testEndpointComesFromTheAPIKeyIssuer() throws {
         let job = try JobFixture(objects: 2)
-        XCTAssertEqual(try Gen3Process.run(["--db", job.database, "--auth", job.credentials, "import-manifest",
-                                            "--manifest", job.manifest, "--download-path", job.downloads]).status, 0)
+        XCTAssertEqual(
+            try Gen3Process.run([
+                "--db", job.database, "--auth", job.credentials, "import-manifest",
+                "--manifest", job.manifest, "--download-path", job.downloads,
+            ]).status, 0)
         let run = try Gen3Process.run(["--db", job.database, "run", "--workers", "1"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(job.downloadedFiles.count, 2)

@@ -38,8 +38,9 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try job.run().status, 0)
         assertAllVerified(job)
         XCTAssertGreaterThanOrEqual(job.commons.stats.rangeRequests, 1, "the retry did not continue with a Range request")
-        XCTAssertLessThan(job.commons.stats.bytesServed[object.guid] ?? 0, object.size + 40_000 + 16 * 1024,
-                          "the kept bytes were fetched again")
+        XCTAssertLessThan(
+            job.commons.stats.bytesServed[object.guid] ?? 0, object.size + 40_000 + 16 * 1024,
+            "the kept bytes were fetched again")
     }
 
     func testShortBodyContinuesFromTheBytesKept() throws {
@@ -69,7 +70,8 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try job.run().status, 0)
         assertAllVerified(job)
         // The second attempt started no earlier than Retry-After after the first ended.
-        let gap = try job.sql("SELECT b.started_at - a.finished_at FROM attempts a, attempts b WHERE a.outcome = 'retry' AND b.outcome = 'done'")
+        let gap = try job.sql(
+            "SELECT b.started_at - a.finished_at FROM attempts a, attempts b WHERE a.outcome = 'retry' AND b.outcome = 'done'")
         XCTAssertGreaterThanOrEqual(Double(gap.first ?? "") ?? 0, 0.99, "\(gap)")
     }
 
@@ -101,13 +103,15 @@ final class FaultTests: XCTestCase {
         job.commons.setFault(.status(404, at: .download), guid: objects[1].guid, times: .always)
         let run = try job.run()
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(try job.sql("SELECT guid, attempts, last_http_status FROM failures ORDER BY guid").sorted(),
-                       ["\(objects[0].guid)\t1\t403", "\(objects[1].guid)\t1\t404"].sorted())
+        XCTAssertEqual(
+            try job.sql("SELECT guid, attempts, last_http_status FROM failures ORDER BY guid").sorted(),
+            ["\(objects[0].guid)\t1\t403", "\(objects[1].guid)\t1\t404"].sorted())
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done'"), ["2"])
 
         // indexd: only asked when the manifest lacks metadata.
         let bare = try JobFixture(objects: 2, minSize: 1024, maxSize: 4096)
-        try ("guid\n" + bare.commons.objects.map(\.guid).joined(separator: "\n") + "\n").write(toFile: bare.directory.file("bare.tsv"), atomically: true, encoding: .utf8)
+        try ("guid\n" + bare.commons.objects.map(\.guid).joined(separator: "\n") + "\n").write(
+            toFile: bare.directory.file("bare.tsv"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try bare.importManifest(bare.directory.file("bare.tsv")).status, 0)
         bare.commons.setFault(.status(404, at: .index), guid: bare.commons.objects[0].guid, times: .always)
         XCTAssertEqual(try bare.run().status, 1)
@@ -153,8 +157,11 @@ final class FaultTests: XCTestCase {
 
     /// `gen3 run` of the job under an open-file limit of `limit` (soft and hard, so it cannot be raised).
     private func runUnderFileLimit(_ job: JobFixture, _ limit: Int, _ extra: [String]) throws -> ProcessResult {
-        let arguments = [Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
-                         "run", "--no-progress"] + extra
+        let arguments =
+            [
+                Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                "run", "--no-progress",
+            ] + extra
         return try Gen3Process.runShell("ulimit -n \(limit) && exec " + arguments.map { "'\($0)'" }.joined(separator: " "))
     }
 
@@ -162,7 +169,9 @@ final class FaultTests: XCTestCase {
         let job = try job(5)
         let run = try runUnderFileLimit(job, 100, ["--max-concurrent-requests", "32"])
         XCTAssertEqual(run.status, 2, run.stderr)
-        XCTAssertTrue(run.stderr.contains("--max-concurrent-requests 32 needs at least 208 open files, and this process may open 100 (ulimit -n)"), run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains("--max-concurrent-requests 32 needs at least 208 open files, and this process may open 100 (ulimit -n)"),
+            run.stderr)
         XCTAssertTrue(run.stderr.contains("use --max-concurrent-requests 5 or less"), run.stderr)
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t5"])
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts"), ["0"])

@@ -14,8 +14,10 @@ final class HostileInputTests: XCTestCase {
 
     func testHostileFileNamesStayPlainFilesInsideTheDownloadPath() throws {
         let job = try JobFixture(objects: 0)
-        let names = ["../../escape", "/etc/passwd-copy", "a/../../b", "..", ".", "x\u{0}y", "bell\u{7}\u{1b}[31m",
-                     String(repeating: "n", count: 10_000) + ".txt", ".bashrc", "C:\\Windows\\evil.dll"]
+        let names = [
+            "../../escape", "/etc/passwd-copy", "a/../../b", "..", ".", "x\u{0}y", "bell\u{7}\u{1b}[31m",
+            String(repeating: "n", count: 10_000) + ".txt", ".bashrc", "C:\\Windows\\evil.dll",
+        ]
         let objects = names.enumerated().map { index, name in
             job.commons.addObject(guid: "dg.TEST/hostile-\(index)", fileName: name, content: Array("file \(index)".utf8))
         }
@@ -47,10 +49,12 @@ final class HostileInputTests: XCTestCase {
         let job = try JobFixture(objects: 2, minSize: minSize, maxSize: maxSize)
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)
         let outside = TemporaryDirectory("outside")
-        let targetA = outside.file("a"), targetB = outside.file("b")
+        let targetA = outside.file("a")
+        let targetB = outside.file("b")
         try "untouched".write(toFile: targetA, atomically: true, encoding: .utf8)
         try "untouched".write(toFile: targetB, atomically: true, encoding: .utf8)
-        let first = job.commons.objects[0], second = job.commons.objects[1]
+        let first = job.commons.objects[0]
+        let second = job.commons.objects[1]
         let partLink = job.downloads + "/" + second.fileName + ".part"
         try FileManager.default.createSymbolicLink(atPath: job.downloads + "/" + first.fileName, withDestinationPath: targetA)
         try FileManager.default.createSymbolicLink(atPath: partLink, withDestinationPath: targetB)
@@ -131,8 +135,9 @@ final class HostileInputTests: XCTestCase {
 
     func testAnOversizedAPIAnswerIsRefused() throws {
         let job = try JobFixture(objects: 1)
-        job.commons.setFault(.presignedURL("http://127.0.0.1/" + String(repeating: "a", count: 2 << 20)),
-                             guid: job.commons.objects[0].guid, times: .always)
+        job.commons.setFault(
+            .presignedURL("http://127.0.0.1/" + String(repeating: "a", count: 2 << 20)),
+            guid: job.commons.objects[0].guid, times: .always)
         XCTAssertEqual(try job.importManifest().status, 0)
         XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM failures"), ["1"])
@@ -141,15 +146,21 @@ final class HostileInputTests: XCTestCase {
     func testSecretsStayOutOfTheDatabaseLogsReportAndWorkerArguments() throws {
         let job = try JobFixture(objects: 3)
         let token = try AccessTokenProvider(endpoint: job.commons.endpoint, credentials: Credentials.load(path: job.credentials)).refresh()
-        let apiKey = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])["api_key"]!
+        let apiKey = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])[
+                "api_key"]!
         // Hold the transfers so the worker processes can be inspected while they run.
         job.commons.setFault(.stall, guid: nil, times: .times(3))
-        let out = job.directory.file("out"), err = job.directory.file("err")
-        let process = try Gen3Process.start(["-vv", "--endpoint", job.commons.endpoint, "--auth", "accesstoken:///" + token,
-                                             "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads,
-                                             "--no-prompt", "--stall-timeout", "1", "--num-processes", "2",
-                                             "--report", job.directory.file("report.json")],
-                                            stdout: out, stderr: err)
+        let out = job.directory.file("out")
+        let err = job.directory.file("err")
+        let process = try Gen3Process.start(
+            [
+                "-vv", "--endpoint", job.commons.endpoint, "--auth", "accesstoken:///" + token,
+                "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads,
+                "--no-prompt", "--stall-timeout", "1", "--num-processes", "2",
+                "--report", job.directory.file("report.json"),
+            ],
+            stdout: out, stderr: err)
         try job.commons.waitForRequests(route: .storage, count: 1)
         let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertFalse(workers.isEmpty)

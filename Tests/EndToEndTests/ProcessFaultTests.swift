@@ -9,8 +9,11 @@ final class ProcessFaultTests: XCTestCase {
         let job = try JobFixture(objects: 2, minSize: 2 << 20, maxSize: 2 << 20)
         XCTAssertEqual(try job.importManifest().status, 0)
         // A 1 MiB file size limit: every download hits EFBIG halfway, as it would hit ENOSPC.
-        let command = ([Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
-                        "run", "--workers", "1", "--no-progress"]).map { "'\($0)'" }.joined(separator: " ")
+        let command =
+            ([
+                Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                "run", "--workers", "1", "--no-progress",
+            ]).map { "'\($0)'" }.joined(separator: " ")
         let run = try Gen3Process.runShell("ulimit -f 2048; exec \(command)")
         XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
         XCTAssertTrue(run.stderr.contains(job.downloads) && run.stderr.contains("File too large"), run.stderr)

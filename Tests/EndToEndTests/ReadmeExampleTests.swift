@@ -8,14 +8,14 @@ import XCTest
 final class ReadmeExampleTests: XCTestCase {
     // README-EXAMPLE-BEGIN
     func downloadCohort(credentials: String, manifest: String, into directory: String) async throws -> Int {
-        let commons = try Gen3Commons(credentialsPath: credentials)   // endpoint: the key's issuer
+        let commons = try Gen3Commons(credentialsPath: credentials) // endpoint: the key's issuer
         var options = BulkDownloadOptions()
         options.run.maxConcurrentRequests = 8
         let result = try await commons.download(manifest: manifest, to: directory, options: options)
         for failure in result.failed {
             print("\(failure.guid): \(failure.error) after \(failure.attempts) attempts")
         }
-        let store = try commons.jobStore(for: directory)              // the same SQLite job table
+        let store = try commons.jobStore(for: directory) // the same SQLite job table
         return try store.progress().count(.done)
     }
     // README-EXAMPLE-END
@@ -29,11 +29,13 @@ final class ReadmeExampleTests: XCTestCase {
 
     func testTheReadmeShowsThisExample() throws {
         let here = try String(contentsOfFile: #filePath, encoding: .utf8)
-        let begin = here.range(of: "// README-EXAMPLE-BEGIN\n")!, end = here.range(of: "    // README-EXAMPLE-END")!
+        let begin = here.range(of: "// README-EXAMPLE-BEGIN\n")!
+        let end = here.range(of: "    // README-EXAMPLE-END")!
         let example = here[begin.upperBound..<end.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : String($0) }.joined(separator: "\n")
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("README.md")
-        XCTAssertTrue(try String(contentsOf: readme, encoding: .utf8).contains(example), "README.md's Swift example differs from this test's")
+        XCTAssertTrue(
+            try String(contentsOf: readme, encoding: .utf8).contains(example), "README.md's Swift example differs from this test's")
     }
 }

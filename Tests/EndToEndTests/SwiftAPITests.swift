@@ -12,7 +12,8 @@ final class SwiftAPITests: XCTestCase {
         let commons = try Gen3Commons(credentialsPath: job.credentials)
         var options = BulkDownloadOptions()
         options.run.shutdownGrace = 0.1
-        let manifest = job.manifest, downloads = job.downloads
+        let manifest = job.manifest
+        let downloads = job.downloads
         let download = Task { try await commons.download(manifest: manifest, to: downloads, options: options) }
         // Both transfers are in flight once the storage host has answered both stalled requests.
         try job.commons.waitForRequests(route: .storage, count: 2)

@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 /// The answer policy, one row per status code and curl error class the engine handles. A row
 /// names the request, the answer, and what must follow.
@@ -35,7 +36,10 @@ final class AttemptPolicyTests: XCTestCase {
             (Answer(status: 200), false, .proceed),
             (Answer(status: 401), false, .refreshToken),
             (Answer(status: 401), true, .transient("fence: HTTP 401")),
-            (Answer(status: 403, snippet: "no access to dg.X"), false, .permanent("access denied by the commons (HTTP 403): no access to dg.X")),
+            (
+                Answer(status: 403, snippet: "no access to dg.X"), false,
+                .permanent("access denied by the commons (HTTP 403): no access to dg.X")
+            ),
             (Answer(status: 404), false, .permanent("the commons has no file with this GUID (HTTP 404)")),
             (Answer(status: 429, retryAfter: 30), false, .transient("fence: HTTP 429", retryAfter: 30)),
             (Answer(status: 502), false, .transient("fence: HTTP 502")),
@@ -52,8 +56,9 @@ final class AttemptPolicyTests: XCTestCase {
             return XCTFail("403")
         }
         XCTAssertEqual(reason.count, "access denied by the commons (HTTP 403): ".count + 160)
-        XCTAssertEqual(AttemptPolicy.fence(curl(recvError), refreshedToken: false),
-                       .transient("fence: \(CurlError(code: recvError).localizedDescription)"))
+        XCTAssertEqual(
+            AttemptPolicy.fence(curl(recvError), refreshedToken: false),
+            .transient("fence: \(CurlError(code: recvError).localizedDescription)"))
         XCTAssertEqual(AttemptPolicy.fenceWithoutURL, .transient("fence answered without a url"))
     }
 
@@ -67,10 +72,14 @@ final class AttemptPolicyTests: XCTestCase {
             (Answer(status: 200), partial, .transient("got 40 of 100 bytes")),
             (Answer(status: 206), partial, .transient("got 40 of 100 bytes")),
             (Answer(status: 416), whole, .proceed),
-            (Answer(status: 416), partial,
-             .transient("storage refused the range (HTTP 416); starting over", immediately: true, discardPart: true)),
-            (Answer(status: 403, snippet: "<Message>Request has expired</Message>"), partial,
-             .transient("the presigned URL expired; fetching a new one", immediately: true)),
+            (
+                Answer(status: 416), partial,
+                .transient("storage refused the range (HTTP 416); starting over", immediately: true, discardPart: true)
+            ),
+            (
+                Answer(status: 403, snippet: "<Message>Request has expired</Message>"), partial,
+                .transient("the presigned URL expired; fetching a new one", immediately: true)
+            ),
             (Answer(status: 403, snippet: "AccessDenied"), partial, .transient("storage: HTTP 403 AccessDenied")),
             (Answer(status: 404, snippet: "NoSuchKey"), partial, .transient("storage: HTTP 404 NoSuchKey")),
             (Answer(status: 408), partial, .transient("storage: HTTP 408 ")),
@@ -88,38 +97,49 @@ final class AttemptPolicyTests: XCTestCase {
     func testStorageTransportAndBody() {
         let partial = BodyState(written: 40, expectedSize: 100)
         for code in [couldNotConnect, partialFile, timedOut, recvError] {
-            XCTAssertEqual(AttemptPolicy.storage(curl(code), body: partial),
-                           .transient("storage: \(CurlError(code: code).localizedDescription)"), "curl \(code)")
+            XCTAssertEqual(
+                AttemptPolicy.storage(curl(code), body: partial),
+                .transient("storage: \(CurlError(code: code).localizedDescription)"), "curl \(code)")
         }
         for code in [unsupportedProtocol, malformedURL, tooManyRedirects, badCertificate] {
-            XCTAssertEqual(AttemptPolicy.storage(curl(code), body: partial),
-                           .permanent("storage: \(CurlError(code: code).localizedDescription)"), "curl \(code)")
+            XCTAssertEqual(
+                AttemptPolicy.storage(curl(code), body: partial),
+                .permanent("storage: \(CurlError(code: code).localizedDescription)"), "curl \(code)")
         }
         // What the body says comes before what curl says: a long body is cut off by our own write callback.
         var long = partial
         long.sinkFailure = .tooLarge(expected: 100)
-        XCTAssertEqual(AttemptPolicy.storage(curl(23), body: long),
-                       .transient("the server sent more than the expected 100 bytes", discardPart: true))
+        XCTAssertEqual(
+            AttemptPolicy.storage(curl(23), body: long),
+            .transient("the server sent more than the expected 100 bytes", discardPart: true))
         var wrongRange = partial
         wrongRange.rangeMismatch = true
-        XCTAssertEqual(AttemptPolicy.storage(Answer(status: 206), body: wrongRange),
-                       .transient("storage answered a range we did not ask for; starting over", immediately: true, discardPart: true))
+        XCTAssertEqual(
+            AttemptPolicy.storage(Answer(status: 206), body: wrongRange),
+            .transient("storage answered a range we did not ask for; starting over", immediately: true, discardPart: true))
         var full = partial
         full.sinkFailure = .storage(path: "/d/f.part", errno: ENOSPC)
-        XCTAssertEqual(AttemptPolicy.storage(Answer(status: 200), body: full), .stopWorker(SinkError.storage(path: "/d/f.part", errno: ENOSPC).localizedDescription))
+        XCTAssertEqual(
+            AttemptPolicy.storage(Answer(status: 200), body: full),
+            .stopWorker(SinkError.storage(path: "/d/f.part", errno: ENOSPC).localizedDescription))
         var symlink = partial
         symlink.sinkFailure = .symlink(path: "/d/f.part")
-        XCTAssertEqual(AttemptPolicy.storage(Answer(status: 200), body: symlink), .permanent("refusing to write through the symlink at /d/f.part"))
+        XCTAssertEqual(
+            AttemptPolicy.storage(Answer(status: 200), body: symlink), .permanent("refusing to write through the symlink at /d/f.part"))
     }
 
     func testChecksumAndDurability() {
         XCTAssertEqual(AttemptPolicy.checksum(expected: "aa", actual: "aa"), .proceed)
         XCTAssertEqual(AttemptPolicy.checksum(expected: nil, actual: "aa"), .proceed)
-        XCTAssertEqual(AttemptPolicy.checksum(expected: "aa", actual: "bb"),
-                       .transient("md5 mismatch: expected aa, got bb", discardPart: true))
-        XCTAssertEqual(AttemptPolicy.durability(.openFiles(path: "/d/x", errno: EMFILE)),
-                       .stopWorker(SinkError.openFiles(path: "/d/x", errno: EMFILE).localizedDescription))
-        XCTAssertEqual(AttemptPolicy.durability(.file(path: "/d/x", errno: EIO)), .permanent(SinkError.file(path: "/d/x", errno: EIO).localizedDescription))
+        XCTAssertEqual(
+            AttemptPolicy.checksum(expected: "aa", actual: "bb"),
+            .transient("md5 mismatch: expected aa, got bb", discardPart: true))
+        XCTAssertEqual(
+            AttemptPolicy.durability(.openFiles(path: "/d/x", errno: EMFILE)),
+            .stopWorker(SinkError.openFiles(path: "/d/x", errno: EMFILE).localizedDescription))
+        XCTAssertEqual(
+            AttemptPolicy.durability(.file(path: "/d/x", errno: EIO)),
+            .permanent(SinkError.file(path: "/d/x", errno: EIO).localizedDescription))
     }
 
     func testScheduleCountsAttemptsAndHonoursRetryAfter() {
@@ -134,13 +154,18 @@ final class AttemptPolicyTests: XCTestCase {
         // Backoff 2·2^(n-1) at jitter 0.5 (factor 1): 2 s after the first attempt, 4 s after the second.
         XCTAssertEqual(schedule(.transient("x"), attempt: 1), .retry("x", notBefore: 1002, pauseUntil: nil, discardPart: false))
         XCTAssertEqual(schedule(.transient("x"), attempt: 2), .retry("x", notBefore: 1004, pauseUntil: nil, discardPart: false))
-        XCTAssertEqual(schedule(.transient("x", discardPart: true), attempt: 3),
-                       .fail("x (gave up after 3 attempts)", pauseUntil: nil, discardPart: true))
-        XCTAssertEqual(schedule(.transient("x", immediately: true), attempt: 2), .retry("x", notBefore: 1000, pauseUntil: nil, discardPart: false))
+        XCTAssertEqual(
+            schedule(.transient("x", discardPart: true), attempt: 3),
+            .fail("x (gave up after 3 attempts)", pauseUntil: nil, discardPart: true))
+        XCTAssertEqual(
+            schedule(.transient("x", immediately: true), attempt: 2), .retry("x", notBefore: 1000, pauseUntil: nil, discardPart: false))
         // Retry-After wins when longer than the backoff, and pauses the worker's other requests too.
-        XCTAssertEqual(schedule(.transient("x", retryAfter: 30), attempt: 1), .retry("x", notBefore: 1030, pauseUntil: 1030, discardPart: false))
-        XCTAssertEqual(schedule(.transient("x", retryAfter: 1), attempt: 2), .retry("x", notBefore: 1004, pauseUntil: 1001, discardPart: false))
-        XCTAssertEqual(schedule(.transient("x", retryAfter: 9), attempt: 3),
-                       .fail("x (gave up after 3 attempts)", pauseUntil: 1009, discardPart: false))
+        XCTAssertEqual(
+            schedule(.transient("x", retryAfter: 30), attempt: 1), .retry("x", notBefore: 1030, pauseUntil: 1030, discardPart: false))
+        XCTAssertEqual(
+            schedule(.transient("x", retryAfter: 1), attempt: 2), .retry("x", notBefore: 1004, pauseUntil: 1001, discardPart: false))
+        XCTAssertEqual(
+            schedule(.transient("x", retryAfter: 9), attempt: 3),
+            .fail("x (gave up after 3 attempts)", pauseUntil: 1009, discardPart: false))
     }
 }

@@ -1,9 +1,10 @@
-@testable import Gen3Kit
 import CLinux
 import Digest
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 final class BackgroundWriterTests: XCTestCase {
     private func pattern(_ count: Int) -> [UInt8] {

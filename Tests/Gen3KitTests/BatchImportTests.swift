@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 /// Imports big enough for whole batches (`ManifestImporter.batchRows`), where rows go in as one
 /// statement: repeats, rows from an earlier import and name clashes count as they do row by row.
@@ -10,8 +11,9 @@ final class BatchImportTests: XCTestCase {
     }
 
     private func importing(_ entries: [ManifestEntry], into store: JobStore, rename: Bool = false) throws -> ImportSummary {
-        try ManifestImporter(store: store).importEntries(from: ListManifestReader(entries), source: "test",
-                                                         options: ImportOptions(downloadPath: "/tmp/batch-import", rename: rename))
+        try ManifestImporter(store: store).importEntries(
+            from: ListManifestReader(entries), source: "test",
+            options: ImportOptions(downloadPath: "/tmp/batch-import", rename: rename))
     }
 
     private func count(_ sql: String, in store: JobStore) throws -> Int? {
@@ -75,8 +77,9 @@ final class BatchImportTests: XCTestCase {
     private func journalModeOfAFailedFirstImport(into store: JobStore, large: Bool) throws -> String? {
         var during: String?
         let reader = FailingReader(after: 5 * ManifestImporter.batchRows) { during = try? self.journalMode(store) }
-        XCTAssertThrowsError(try ManifestImporter(store: store).importEntries(
-            from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import"), large: large))
+        XCTAssertThrowsError(
+            try ManifestImporter(store: store).importEntries(
+                from: reader, source: "test", options: ImportOptions(downloadPath: "/tmp/batch-import"), large: large))
         return during
     }
 
@@ -102,8 +105,9 @@ final class BatchImportTests: XCTestCase {
         let directory = TemporaryDirectory()
         let store = try JobStore(path: directory.file("job.sqlite"))
         let mode = { try self.journalMode(store) }
-        XCTAssertEqual(try journalModeOfAFailedFirstImport(into: store, large: true), "delete",
-                       "the first import did not use the rollback journal")
+        XCTAssertEqual(
+            try journalModeOfAFailedFirstImport(into: store, large: true), "delete",
+            "the first import did not use the rollback journal")
         XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
         XCTAssertEqual(try mode(), "wal")
         XCTAssertEqual(try importing(entries(0..<(3 * ManifestImporter.batchRows)), into: store).added, 3 * ManifestImporter.batchRows)

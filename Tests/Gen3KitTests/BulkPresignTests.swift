@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 /// The bulk presigned-URL request body and the reading of its answer.
 final class BulkPresignTests: XCTestCase {
@@ -13,13 +14,14 @@ final class BulkPresignTests: XCTestCase {
 
     func testAnswerGivesEachURLByGUIDAndLeavesOutFailures() {
         let answer = #"""
-        {"failed_guids": [{"error_code": 404, "object_ids": ["c"]}, {"error_code": 401, "object_ids": []}],
-         "urls": [{"drs_object_id": "a", "url": "https://s3.example/a?X-Amz-Signature=1&x=2"},
-                  {"drs_object_id": "b", "url": "https://s3.example/b"}, {"drs_object_id": "d", "url": ""},
-                  {"url": "https://s3.example/nobody"}, 7, null, true]}
-        """#
-        XCTAssertEqual(BulkPresign.urls(from: Array(answer.utf8)),
-                       ["a": "https://s3.example/a?X-Amz-Signature=1&x=2", "b": "https://s3.example/b"])
+            {"failed_guids": [{"error_code": 404, "object_ids": ["c"]}, {"error_code": 401, "object_ids": []}],
+             "urls": [{"drs_object_id": "a", "url": "https://s3.example/a?X-Amz-Signature=1&x=2"},
+                      {"drs_object_id": "b", "url": "https://s3.example/b"}, {"drs_object_id": "d", "url": ""},
+                      {"url": "https://s3.example/nobody"}, 7, null, true]}
+            """#
+        XCTAssertEqual(
+            BulkPresign.urls(from: Array(answer.utf8)),
+            ["a": "https://s3.example/a?X-Amz-Signature=1&x=2", "b": "https://s3.example/b"])
     }
 
     func testEscapedStringsAreReadByTheFullParser() {
@@ -29,8 +31,10 @@ final class BulkPresignTests: XCTestCase {
     }
 
     func testAnythingElseIsNotAnAnswer() {
-        for body in ["", "null", "[]", #"{"url": "https://s3.example/a"}"#, #"{"urls": {}}"#, #"{"urls": [}"#,
-                     "<html>Method Not Allowed</html>", #"{"urls": []} trailing"#] {
+        for body in [
+            "", "null", "[]", #"{"url": "https://s3.example/a"}"#, #"{"urls": {}}"#, #"{"urls": [}"#,
+            "<html>Method Not Allowed</html>", #"{"urls": []} trailing"#,
+        ] {
             XCTAssertNil(BulkPresign.urls(from: Array(body.utf8)), body)
         }
         XCTAssertEqual(BulkPresign.urls(from: Array(#"{"urls": [], "failed_guids": []}"#.utf8)), [:])

@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 /// The WAL checkpoints of watched connections run on the checkpointer's thread, not inside their
 /// commits, and go back to SQLite when it closes.

@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import Foundation
 import XCTest
+
+@testable import Gen3Kit
 
 final class CommonsTests: XCTestCase {
     func testEndpointNormalisation() throws {
@@ -37,8 +38,10 @@ final class CommonsTests: XCTestCase {
 
     func testResponseHeadKeepsTheLastResponseOnly() {
         var head = ResponseHead()
-        for line in ["HTTP/1.1 302 Found\r\n", "Location: http://x/\r\n", "Retry-After: 5\r\n",
-                     "HTTP/1.1 206 Partial Content\r\n", "Content-Range: bytes 100-199/200\r\n", "Content-Length: 100\r\n"] {
+        for line in [
+            "HTTP/1.1 302 Found\r\n", "Location: http://x/\r\n", "Retry-After: 5\r\n",
+            "HTTP/1.1 206 Partial Content\r\n", "Content-Range: bytes 100-199/200\r\n", "Content-Length: 100\r\n",
+        ] {
             Array(line.utf8).withUnsafeBytes { head.consume($0) }
         }
         XCTAssertEqual(head.status, 206)
@@ -49,8 +52,10 @@ final class CommonsTests: XCTestCase {
 
     func testResponseHeadReadsNamesInAnyCaseAndRejectsJunkNumbers() {
         var head = ResponseHead()
-        for line in ["HTTP/2 503 \r\n", "rEtRy-AfTeR:\t7 \r\n", "LOCATION:  https://y/z?a=b \r\n", "content-length: 12x\r\n",
-                     "X-Content-Length: 5\r\n", "no colon here\r\n"] {
+        for line in [
+            "HTTP/2 503 \r\n", "rEtRy-AfTeR:\t7 \r\n", "LOCATION:  https://y/z?a=b \r\n", "content-length: 12x\r\n",
+            "X-Content-Length: 5\r\n", "no colon here\r\n",
+        ] {
             Array(line.utf8).withUnsafeBytes { head.consume($0) }
         }
         XCTAssertEqual(head.status, 503)

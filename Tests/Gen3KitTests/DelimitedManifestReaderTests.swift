@@ -1,7 +1,8 @@
-@testable import Gen3Kit
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 final class DelimitedManifestReaderTests: XCTestCase {
     private var directory = URL(fileURLWithPath: "/nonexistent")
@@ -35,13 +36,17 @@ final class DelimitedManifestReaderTests: XCTestCase {
         try read(bytes: Array(text.utf8), name, format: format)
     }
 
-    private func assertError(_ text: String, _ name: String, at line: Int, column: Int? = nil, contains reason: String,
-                             file: StaticString = #filePath, line testLine: UInt = #line) {
+    private func assertError(
+        _ text: String, _ name: String, at line: Int, column: Int? = nil, contains reason: String,
+        file: StaticString = #filePath, line testLine: UInt = #line
+    ) {
         assertError(bytes: Array(text.utf8), name, at: line, column: column, contains: reason, file: file, line: testLine)
     }
 
-    private func assertError(bytes: [UInt8], _ name: String, at line: Int, column: Int? = nil, contains reason: String,
-                             file: StaticString = #filePath, line testLine: UInt = #line) {
+    private func assertError(
+        bytes: [UInt8], _ name: String, at line: Int, column: Int? = nil, contains reason: String,
+        file: StaticString = #filePath, line testLine: UInt = #line
+    ) {
         XCTAssertThrowsError(try read(bytes: bytes, name), file: file, line: testLine) { error in
             guard let error = error as? ManifestError else { return XCTFail("not a ManifestError: \(error)", file: file, line: testLine) }
             XCTAssertEqual(error.line, line, error.localizedDescription, file: file, line: testLine)
@@ -53,17 +58,20 @@ final class DelimitedManifestReaderTests: XCTestCase {
     // MARK: - TSV
 
     func testTSVHeaderAliasesCaseAndWhitespace() throws {
-        let entries = try read("""
+        let entries = try read(
+            """
             \u{FEFF} GUID \tFile_Name\tFILE_SIZE\tMD5SUM\tproject
             dg.X/1\ta b.txt\t5\t\(md5.uppercased())\tP1
              drs://host/2 \t  spaced name  \t 7 \t\t
             3
             """, "m.tsv")
-        XCTAssertEqual(entries, [
-            ManifestEntry(guid: "dg.X/1", fileName: "a b.txt", size: 5, md5: md5, line: 2),
-            ManifestEntry(guid: "drs://host/2", fileName: "  spaced name  ", size: 7, line: 3),
-            ManifestEntry(guid: "3", line: 4),
-        ])
+        XCTAssertEqual(
+            entries,
+            [
+                ManifestEntry(guid: "dg.X/1", fileName: "a b.txt", size: 5, md5: md5, line: 2),
+                ManifestEntry(guid: "drs://host/2", fileName: "  spaced name  ", size: 7, line: 3),
+                ManifestEntry(guid: "3", line: 4),
+            ])
         for (header, name) in [("object_id", "a.tsv"), ("did", "b.tsv"), ("guid\tfilename\tsize\tmd5", "c.tsv")] {
             XCTAssertEqual(try read("\(header)\nx\n", name).map(\.guid), ["x"], header)
         }
@@ -76,11 +84,13 @@ final class DelimitedManifestReaderTests: XCTestCase {
 
     func testCRLFBlankLinesAndFewerFields() throws {
         let entries = try read("\r\n\r\nguid\tfile_name\tsize\r\n\r\na\tx\t1\r\n   \r\n\t\t\r\nb\r\nc\ty\r\n\r\n", "m.tsv")
-        XCTAssertEqual(entries, [
-            ManifestEntry(guid: "a", fileName: "x", size: 1, line: 5),
-            ManifestEntry(guid: "b", line: 8),
-            ManifestEntry(guid: "c", fileName: "y", line: 9),
-        ])
+        XCTAssertEqual(
+            entries,
+            [
+                ManifestEntry(guid: "a", fileName: "x", size: 1, line: 5),
+                ManifestEntry(guid: "b", line: 8),
+                ManifestEntry(guid: "c", fileName: "y", line: 9),
+            ])
     }
 
     func testHeaderOnlyMeansNoEntries() throws {
@@ -91,7 +101,8 @@ final class DelimitedManifestReaderTests: XCTestCase {
     // MARK: - CSV
 
     func testCSVAliasesAndRFC4180Quoting() throws {
-        let entries = try read("""
+        let entries = try read(
+            """
             object_id,filename,file_size,md5
             1,"with, comma",3,\(md5)
             2,"with ""quotes""
@@ -101,14 +112,16 @@ final class DelimitedManifestReaderTests: XCTestCase {
             5,plain "inner" quotes,,
             6,"crlf\r\ninside",,
             """, "m.csv")
-        XCTAssertEqual(entries, [
-            ManifestEntry(guid: "1", fileName: "with, comma", size: 3, md5: md5, line: 2),
-            ManifestEntry(guid: "2", fileName: "with \"quotes\"\nand a newline", size: 4, line: 3),
-            ManifestEntry(guid: "3", size: 5, line: 5),
-            ManifestEntry(guid: "4", line: 6),
-            ManifestEntry(guid: "5", fileName: "plain \"inner\" quotes", line: 7),
-            ManifestEntry(guid: "6", fileName: "crlf\r\ninside", line: 8),
-        ])
+        XCTAssertEqual(
+            entries,
+            [
+                ManifestEntry(guid: "1", fileName: "with, comma", size: 3, md5: md5, line: 2),
+                ManifestEntry(guid: "2", fileName: "with \"quotes\"\nand a newline", size: 4, line: 3),
+                ManifestEntry(guid: "3", size: 5, line: 5),
+                ManifestEntry(guid: "4", line: 6),
+                ManifestEntry(guid: "5", fileName: "plain \"inner\" quotes", line: 7),
+                ManifestEntry(guid: "6", fileName: "crlf\r\ninside", line: 8),
+            ])
     }
 
     func testCSVWithBOMCRLFAndBlankRows() throws {
@@ -129,8 +142,9 @@ final class DelimitedManifestReaderTests: XCTestCase {
             let text = header + "pad," + ",,," + String(repeating: "x", count: padding) + tail
             let entries = try read(text, "boundary.csv")
             XCTAssertEqual(entries.count, 2, "padding \(padding)")
-            XCTAssertEqual(entries.last.map { ManifestEntry(guid: $0.guid, fileName: $0.fileName, size: $0.size, md5: $0.md5, line: 2) },
-                           expected, "padding \(padding)")
+            XCTAssertEqual(
+                entries.last.map { ManifestEntry(guid: $0.guid, fileName: $0.fileName, size: $0.size, md5: $0.md5, line: 2) },
+                expected, "padding \(padding)")
             XCTAssertEqual(entries.last?.line, 3, "padding \(padding)")
         }
     }
@@ -151,7 +165,9 @@ final class DelimitedManifestReaderTests: XCTestCase {
     }
 
     func testRowErrorsNameTheirLine() {
-        assertError("guid,size\na,1\na,1,2\n", "e.csv", at: 3, contains: "3 fields but the header has 2 columns (quote a field that contains a comma)")
+        assertError(
+            "guid,size\na,1\na,1,2\n", "e.csv", at: 3,
+            contains: "3 fields but the header has 2 columns (quote a field that contains a comma)")
         assertError("guid\tsize\n\na\t1\tx\ty\n", "e.tsv", at: 3, contains: "4 fields but the header has 2 columns")
         assertError("guid,size\n,1\n", "e.csv", at: 2, contains: "the guid is empty")
         assertError("size,object_id\n1\n", "e.csv", at: 2, contains: "the object_id is empty: this row has 1 of the header's 2 fields")
@@ -160,18 +176,23 @@ final class DelimitedManifestReaderTests: XCTestCase {
         assertError("guid\tFile_Size\na\t-3\n", "e.tsv", at: 2, contains: "File_Size '-3' is negative")
         assertError("guid\tsize\na\t1.5\n", "e.tsv", at: 2, contains: "not a whole number of bytes")
         assertError("guid\tsize\na\t9223372036854775808\n", "e.tsv", at: 2, contains: "too large")
-        assertError("guid\tmd5sum\na\tnot-a-sum\n", "e.tsv", at: 2, contains: "md5sum 'not-a-sum' is not an MD5 sum: expected 32 hex digits")
+        assertError(
+            "guid\tmd5sum\na\tnot-a-sum\n", "e.tsv", at: 2, contains: "md5sum 'not-a-sum' is not an MD5 sum: expected 32 hex digits")
     }
 
     func testQuotingErrors() {
-        assertError("guid,file_name\na,\"open\nstill open\n", "e.csv", at: 2, column: 3, contains: "unexpected end of file inside a quoted field")
+        assertError(
+            "guid,file_name\na,\"open\nstill open\n", "e.csv", at: 2, column: 3, contains: "unexpected end of file inside a quoted field")
         assertError("guid,file_name\na,\"closed\"x\n", "e.csv", at: 2, column: 11, contains: "text after the closing quote")
         assertError("guid,file_name\na,\"closed\" ,b\n", "e.csv", at: 2, column: 11, contains: "text after the closing quote")
     }
 
     func testInvalidUTF8SaysWhere() {
-        assertError(bytes: Array("guid\tfile_name\na\tx".utf8) + [0xff] + [0x0a], "e.tsv", at: 2, column: 4, contains: "invalid UTF-8 (byte 0xFF")
-        assertError(bytes: Array("guid,file_name\na,\"x\n".utf8) + [0xc3, 0x28] + Array("\"\n".utf8), "e.csv", at: 3, column: 2, contains: "invalid UTF-8")
+        assertError(
+            bytes: Array("guid\tfile_name\na\tx".utf8) + [0xff] + [0x0a], "e.tsv", at: 2, column: 4, contains: "invalid UTF-8 (byte 0xFF")
+        assertError(
+            bytes: Array("guid,file_name\na,\"x\n".utf8) + [0xc3, 0x28] + Array("\"\n".utf8), "e.csv", at: 3, column: 2,
+            contains: "invalid UTF-8")
         assertError(bytes: Array("guid\n".utf8) + [0xe2, 0x82], "e.tsv", at: 2, column: 3, contains: "inside a UTF-8 character")
         assertError(bytes: [0xc0, 0xaf] + Array("guid\n".utf8), "e.csv", at: 1, column: 1, contains: "invalid UTF-8")
     }
@@ -181,7 +202,9 @@ final class DelimitedManifestReaderTests: XCTestCase {
         assertError("guid\n" + huge + "\n", "e.tsv", at: 2, contains: "a line longer than 1 MiB")
         assertError("guid,file_name\na,\"" + huge, "e.csv", at: 2, contains: "a line longer than 1 MiB (is a closing '\"' missing?)")
         assertError(huge, "e.csv", at: 1, contains: "a line longer than 1 MiB")
-        assertError("guid,x\n" + String(repeating: ",", count: ManifestFields.maxValueBytes + 10), "e.csv", at: 2, contains: "a line longer than 1 MiB")
+        assertError(
+            "guid,x\n" + String(repeating: ",", count: ManifestFields.maxValueBytes + 10), "e.csv", at: 2,
+            contains: "a line longer than 1 MiB")
     }
 
     func testTruncatedAtEveryByteFailsCleanlyOrReadsWhatIsThere() throws {

@@ -6,8 +6,9 @@ final class DigestTests: XCTestCase {
     func testMD5KnownAnswers() {
         XCTAssertEqual(MD5.hex([]), "d41d8cd98f00b204e9800998ecf8427e")
         XCTAssertEqual(MD5.hex(Array("abc".utf8)), "900150983cd24fb0d6963f7d28e17f72")
-        XCTAssertEqual(MD5.hex(Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8)),
-                       "57edf4a22be3c955ac49da2e2107b67a")
+        XCTAssertEqual(
+            MD5.hex(Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8)),
+            "57edf4a22be3c955ac49da2e2107b67a")
     }
 
     /// Feeding a stream in pieces gives the same digest as all at once.
@@ -28,8 +29,10 @@ final class DigestTests: XCTestCase {
     /// length around the padding's block boundaries, lanes of different lengths side by side, and a
     /// count that leaves lanes idle.
     func testMD5OfManyMessagesAtOnce() {
-        let known = MD5.hex(ofEach: [[], Array("abc".utf8),
-                                     Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8)])
+        let known = MD5.hex(ofEach: [
+            [], Array("abc".utf8),
+            Array("12345678901234567890123456789012345678901234567890123456789012345678901234567890".utf8),
+        ])
         XCTAssertEqual(known, ["d41d8cd98f00b204e9800998ecf8427e", "900150983cd24fb0d6963f7d28e17f72", "57edf4a22be3c955ac49da2e2107b67a"])
         var state: UInt32 = 12345
         func bytes(_ count: Int) -> [UInt8] {

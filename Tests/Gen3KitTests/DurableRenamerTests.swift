@@ -1,14 +1,19 @@
-@testable import Gen3Kit
 import Digest
 import Foundation
 import TestSupport
 import XCTest
 
+@testable import Gen3Kit
+
 final class DurableRenamerTests: XCTestCase {
-    private func writtenTask(id: Int64, finalPath: String, body: String, expectedMD5: String? = nil,
-                             replacesExisting: Bool = false) throws -> FileTask {
-        let task = FileTask(file: ClaimedFile(id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil,
-                                              expectedSize: Int64(body.utf8.count), expectedMD5: expectedMD5, attempts: 0))
+    private func writtenTask(
+        id: Int64, finalPath: String, body: String, expectedMD5: String? = nil,
+        replacesExisting: Bool = false
+    ) throws -> FileTask {
+        let task = FileTask(
+            file: ClaimedFile(
+                id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil,
+                expectedSize: Int64(body.utf8.count), expectedMD5: expectedMD5, attempts: 0))
         let sink = FileSink(finalPath: finalPath, expectedSize: Int64(body.utf8.count), replacesExisting: replacesExisting)
         XCTAssertEqual(try sink.open(), 0)
         XCTAssertTrue(Array(body.utf8).withUnsafeBytes { sink.write($0) })
@@ -18,8 +23,10 @@ final class DurableRenamerTests: XCTestCase {
 
     /// Hands over one small file per id, `f<id>` with the body `body <id>`, held in memory until the
     /// renamer writes it; `each` runs after each one.
-    private func submitFiles(_ ids: ClosedRange<Int>, to renamer: DurableRenamer, in directory: TemporaryDirectory,
-                             each: (Int) -> Void = { _ in }) throws {
+    private func submitFiles(
+        _ ids: ClosedRange<Int>, to renamer: DurableRenamer, in directory: TemporaryDirectory,
+        each: (Int) -> Void = { _ in }
+    ) throws {
         for id in ids {
             let task = try writtenTask(id: Int64(id), finalPath: directory.file("f\(id)"), body: "body \(id)")
             XCTAssertEqual(task.sink?.inMemory, true)
@@ -81,10 +88,12 @@ final class DurableRenamerTests: XCTestCase {
         let directory = TemporaryDirectory()
         for groupSync in [true, false] {
             let renamer = DurableRenamer(directory: directory.path, groupSync: groupSync) {}
-            let good = try writtenTask(id: 1, finalPath: directory.file("good-\(groupSync)"), body: "abc",
-                                       expectedMD5: "900150983cd24fb0d6963f7d28e17f72")
-            let bad = try writtenTask(id: 2, finalPath: directory.file("bad-\(groupSync)"), body: "abd",
-                                      expectedMD5: "900150983cd24fb0d6963f7d28e17f72")
+            let good = try writtenTask(
+                id: 1, finalPath: directory.file("good-\(groupSync)"), body: "abc",
+                expectedMD5: "900150983cd24fb0d6963f7d28e17f72")
+            let bad = try writtenTask(
+                id: 2, finalPath: directory.file("bad-\(groupSync)"), body: "abd",
+                expectedMD5: "900150983cd24fb0d6963f7d28e17f72")
             for task in [good, bad] {
                 XCTAssertEqual(task.sink?.inMemory, true)
                 task.md5Deferred = true
@@ -108,10 +117,13 @@ final class DurableRenamerTests: XCTestCase {
         let directory = TemporaryDirectory()
         for accepts in [true, false] {
             var seen: [[Int64]] = []
-            let renamer = DurableRenamer(directory: directory.path, recorder: { records in
-                seen.append(records.map(\.fileID))
-                return accepts
-            }) {}
+            let renamer = DurableRenamer(
+                directory: directory.path,
+                recorder: { records in
+                    seen.append(records.map(\.fileID))
+                    return accepts
+                },
+                onResults: {})
             let good = try writtenTask(id: 1, finalPath: directory.file("ok-\(accepts)"), body: "abc")
             let blocked = try writtenTask(id: 2, finalPath: directory.file("blocked-\(accepts)"), body: "abc")
             try FileManager.default.createDirectory(atPath: directory.file("blocked-\(accepts)/inside"), withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 /// A manifest file imported into a job with no files (`ManifestImporter.importIntoEmptyJob`): the
 /// rows are appended with the unique indexes dropped and those are built afterwards; a repeat, a
@@ -10,7 +11,8 @@ final class EmptyJobImportTests: XCTestCase {
 
     private func manifest(in directory: TemporaryDirectory, _ lines: [String]) throws -> String {
         let path = directory.file("m-\(UUID().uuidString).tsv")
-        try (["guid\tfile_name\tsize"] + lines).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (["guid\tfile_name\tsize"] + lines).joined(separator: "\n").appending("\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -19,7 +21,8 @@ final class EmptyJobImportTests: XCTestCase {
     }
 
     private func importing(_ path: String, into store: JobStore, rename: Bool = false) throws -> ImportSummary {
-        try ManifestImporter(store: store).importManifest(path: path, options: ImportOptions(downloadPath: "/tmp/empty-job-import", rename: rename))
+        try ManifestImporter(store: store).importManifest(
+            path: path, options: ImportOptions(downloadPath: "/tmp/empty-job-import", rename: rename))
     }
 
     private func count(_ sql: String, in store: JobStore) throws -> Int? {
@@ -45,8 +48,9 @@ final class EmptyJobImportTests: XCTestCase {
         let again = try importing(path, into: store)
         XCTAssertEqual(again.alreadyInJob, rows)
         XCTAssertEqual(again.added, 0)
-        XCTAssertThrowsError(try store.connection.execute(
-            "INSERT INTO files (guid, import_id, created_at, updated_at) VALUES ('dg.T/7', 1, 0, 0)"))
+        XCTAssertThrowsError(
+            try store.connection.execute(
+                "INSERT INTO files (guid, import_id, created_at, updated_at) VALUES ('dg.T/7', 1, 0, 0)"))
     }
 
     func testARepeatedGUIDIsCountedAsByTheRowByRowImport() throws {

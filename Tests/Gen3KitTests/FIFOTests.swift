@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 final class FIFOTests: XCTestCase {
     private final class Box {

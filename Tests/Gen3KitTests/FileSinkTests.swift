@@ -1,8 +1,9 @@
-@testable import Gen3Kit
 import Digest
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 final class FileSinkTests: XCTestCase {
     /// Below the memory limit a body stays in memory (nothing on disk until the renamer writes it);

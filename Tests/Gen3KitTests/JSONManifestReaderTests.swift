@@ -1,7 +1,8 @@
-@testable import Gen3Kit
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 final class JSONManifestReaderTests: XCTestCase {
     private var directory = URL(fileURLWithPath: "/nonexistent")
@@ -35,13 +36,17 @@ final class JSONManifestReaderTests: XCTestCase {
         try read(bytes: Array(text.utf8), name, format: format)
     }
 
-    private func assertError(_ text: String, at line: Int, column: Int? = nil, contains reason: String,
-                             file: StaticString = #filePath, line testLine: UInt = #line) {
+    private func assertError(
+        _ text: String, at line: Int, column: Int? = nil, contains reason: String,
+        file: StaticString = #filePath, line testLine: UInt = #line
+    ) {
         assertError(bytes: Array(text.utf8), at: line, column: column, contains: reason, file: file, line: testLine)
     }
 
-    private func assertError(bytes: [UInt8], at line: Int, column: Int? = nil, contains reason: String,
-                             file: StaticString = #filePath, line testLine: UInt = #line) {
+    private func assertError(
+        bytes: [UInt8], at line: Int, column: Int? = nil, contains reason: String,
+        file: StaticString = #filePath, line testLine: UInt = #line
+    ) {
         XCTAssertThrowsError(try read(bytes: bytes), file: file, line: testLine) { error in
             guard let error = error as? ManifestError else { return XCTFail("not a ManifestError: \(error)", file: file, line: testLine) }
             XCTAssertEqual(error.line, line, error.localizedDescription, file: file, line: testLine)
@@ -53,7 +58,8 @@ final class JSONManifestReaderTests: XCTestCase {
     // MARK: - Accepted manifests
 
     func testKeyAliasesAndValueForms() throws {
-        let entries = try read("""
+        let entries = try read(
+            """
             [
               {"object_id": "dg.ABCD/1", "file_name": "a.bam", "file_size": 10, "md5sum": "D41D8CD98F00B204E9800998ECF8427E"},
               {"guid": "  drs://host.org/2\\t", "filename": "b.txt", "size": "20", "md5": "\(md5)"},
@@ -62,13 +68,15 @@ final class JSONManifestReaderTests: XCTestCase {
               {"object_id": "5", "size": " 7 ", "file_size": 0}
             ]
             """)
-        XCTAssertEqual(entries, [
-            ManifestEntry(guid: "dg.ABCD/1", fileName: "a.bam", size: 10, md5: md5, line: 2),
-            ManifestEntry(guid: "drs://host.org/2", fileName: "b.txt", size: 20, md5: md5, line: 3),
-            ManifestEntry(guid: "3", line: 4),
-            ManifestEntry(guid: "4", line: 5),
-            ManifestEntry(guid: "5", size: 0, line: 6),
-        ])
+        XCTAssertEqual(
+            entries,
+            [
+                ManifestEntry(guid: "dg.ABCD/1", fileName: "a.bam", size: 10, md5: md5, line: 2),
+                ManifestEntry(guid: "drs://host.org/2", fileName: "b.txt", size: 20, md5: md5, line: 3),
+                ManifestEntry(guid: "3", line: 4),
+                ManifestEntry(guid: "4", line: 5),
+                ManifestEntry(guid: "5", size: 0, line: 6),
+            ])
     }
 
     func testByteOrderMarkAndCRLF() throws {
@@ -85,7 +93,8 @@ final class JSONManifestReaderTests: XCTestCase {
 
     func testUnknownKeysOfAnyShapeAreSkipped() throws {
         let nested = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
-        let entries = try read("""
+        let entries = try read(
+            """
             [{"project": {"id": "p1", "tags": ["a", {"deep": [true, false, null, -0.5e+10, 1E3, 0]}], "empty": {}, "none": []},
               "id": "not-a-guid", "object_id": "g1", "note": "esc \\" \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00",
               "nested": \(nested), "n": -12, "z": 0.0},
@@ -96,7 +105,8 @@ final class JSONManifestReaderTests: XCTestCase {
 
     func testStringsAreDecodedAndFileNamesKeptVerbatim() throws {
         let long = String(repeating: "n", count: 10_000)
-        let entries = try read("""
+        let entries = try read(
+            """
             [{"object_id": "1", "file_name": "a\\u0000b\\n../x\\u00e9\\ud83d\\ude00é\\"\\\\"},
              {"object_id": "2", "file_name": "\(long)"},
              {"object_id": "3", "file_name": "../../etc/passwd"}]
@@ -110,7 +120,8 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testLargestSizeIsAccepted() throws {
-        let entries = try read(#"[{"object_id": "a", "file_size": 9223372036854775807}, {"object_id": "b", "size": "9223372036854775807"}]"#)
+        let entries = try read(
+            #"[{"object_id": "a", "file_size": 9223372036854775807}, {"object_id": "b", "size": "9223372036854775807"}]"#)
         XCTAssertEqual(entries.map(\.size), [Int64.max, Int64.max])
     }
 
@@ -126,7 +137,8 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testTokensSplitAcrossTheBufferBoundary() throws {
-        let tail = #"", "object_id": "g", "file_name": "é\u00e9\ud83d\ude00\"x😀", "file_size": 12345, "ok": [true, false, null, -1.5e3], "md5sum": null, "f": "\u0041"}]"#
+        let tail =
+            #"", "object_id": "g", "file_name": "é\u00e9\ud83d\ude00\"x😀", "file_size": 12345, "ok": [true, false, null, -1.5e3], "md5sum": null, "f": "\u0041"}]"#
         let expected = ManifestEntry(guid: "g", fileName: "éé😀\"x😀", size: 12345, line: 1)
         let prefix = #"[{"pad": ""#
         // Move every byte of the tail across the 64 KiB boundary in turn.
@@ -138,7 +150,11 @@ final class JSONManifestReaderTests: XCTestCase {
 
     func testAManifestLargerThanTheBufferManyTimesOver() throws {
         let count = 5_000
-        let text = "[\n" + (0..<count).map { "  {\"object_id\": \"dg.X/\($0)\", \"md5sum\": \"\(md5)\", \"extra\": {\"a\": [1, 2, \"\(String(repeating: "y", count: $0 % 300))\"]}}" }
+        let text =
+            "[\n"
+            + (0..<count).map {
+                "  {\"object_id\": \"dg.X/\($0)\", \"md5sum\": \"\(md5)\", \"extra\": {\"a\": [1, 2, \"\(String(repeating: "y", count: $0 % 300))\"]}}"
+            }
             .joined(separator: ",\n") + "\n]\n"
         XCTAssertGreaterThan(text.utf8.count, 8 * ByteStream.capacity)
         let entries = try read(text)
@@ -149,7 +165,8 @@ final class JSONManifestReaderTests: XCTestCase {
 
     func testLimitsThatAreNotExceeded() throws {
         let name = String(repeating: "a", count: ManifestFields.maxValueBytes)
-        XCTAssertEqual(try read("[{\"object_id\": \"a\", \"file_name\": \"\(name)\"}]").first?.fileName?.utf8.count, ManifestFields.maxValueBytes)
+        XCTAssertEqual(
+            try read("[{\"object_id\": \"a\", \"file_name\": \"\(name)\"}]").first?.fileName?.utf8.count, ManifestFields.maxValueBytes)
         let deepest = String(repeating: "[", count: JSONLexer.maxDepth) + String(repeating: "]", count: JSONLexer.maxDepth)
         XCTAssertEqual(try read("[{\"x\": \(deepest), \"object_id\": \"a\"}]").count, 1)
     }
@@ -161,7 +178,9 @@ final class JSONManifestReaderTests: XCTestCase {
         assertError(" \n \n", at: 3, column: 1, contains: "the file is empty")
         assertError("{\"object_id\": \"x\"}", at: 1, column: 1, contains: "a Gen3 manifest is a JSON array of objects")
         assertError("\"x\"", at: 1, column: 1, contains: "a Gen3 manifest is a JSON array of objects")
-        assertError("[\n  {\"object_id\": \"a\"}\n  {\"object_id\": \"b\"}\n]", at: 3, column: 3, contains: "expected ',' or ']' after an array element")
+        assertError(
+            "[\n  {\"object_id\": \"a\"}\n  {\"object_id\": \"b\"}\n]", at: 3, column: 3,
+            contains: "expected ',' or ']' after an array element")
         assertError("[{\"object_id\": \"a\"},]", at: 1, column: 21, contains: "trailing comma")
         assertError("[{\"object_id\": \"a\"}", at: 1, column: 20, contains: "not closed with ']'")
         assertError("[{\"object_id\": \"a\"}] x", at: 1, column: 22, contains: "after the end of the array")
@@ -190,9 +209,12 @@ final class JSONManifestReaderTests: XCTestCase {
     func testWrongTypesForKnownKeys() {
         assertError("[\n{\"object_id\": 5}\n]", at: 2, column: 15, contains: "\"object_id\" must be a string, not a number")
         assertError("[{\"did\": [\"a\"]}]", at: 1, column: 10, contains: "\"did\" must be a string, not an array")
-        assertError("[{\"object_id\": \"a\", \"file_name\": 5}]", at: 1, column: 34, contains: "\"file_name\" must be a string, not a number")
+        assertError(
+            "[{\"object_id\": \"a\", \"file_name\": 5}]", at: 1, column: 34, contains: "\"file_name\" must be a string, not a number")
         assertError("[{\"object_id\": \"a\", \"filename\": {}}]", at: 1, column: 33, contains: "not an object")
-        assertError("[{\"object_id\": \"a\", \"file_size\": true}]", at: 1, column: 34, contains: "\"file_size\" must be a whole number of bytes, not a boolean")
+        assertError(
+            "[{\"object_id\": \"a\", \"file_size\": true}]", at: 1, column: 34,
+            contains: "\"file_size\" must be a whole number of bytes, not a boolean")
         assertError("[{\"object_id\": \"a\", \"md5sum\": 5}]", at: 1, column: 31, contains: "\"md5sum\" must be a string of 32 hex digits")
     }
 
@@ -207,14 +229,17 @@ final class JSONManifestReaderTests: XCTestCase {
         assertError("[\n{\"object_id\": \"a\", \"size\": \"-5\"}]", at: 2, contains: "negative")
         assertError("[\n{\"object_id\": \"a\", \"size\": \"1,024\"}]", at: 2, contains: "not a whole number")
         assertError("[\n{\"object_id\": \"a\", \"size\": 007}]", at: 2, contains: "leading zero")
-        assertError("[\n\n{\"object_id\": \"a\", \"md5sum\": \"xyz\"}]", at: 3, column: 30, contains: "md5sum 'xyz' is not an MD5 sum: expected 32 hex digits")
+        assertError(
+            "[\n\n{\"object_id\": \"a\", \"md5sum\": \"xyz\"}]", at: 3, column: 30,
+            contains: "md5sum 'xyz' is not an MD5 sum: expected 32 hex digits")
         assertError("[{\"object_id\": \"a\", \"md5\": \"\(md5.dropLast())g\"}]", at: 1, contains: "32 hex digits")
         assertError("[{\"object_id\": \"a\", \"md5\": \"\(md5)0\"}]", at: 1, contains: "32 hex digits")
     }
 
     func testAValueErrorInAMultiLineEntryNamesTheEntry() {
-        assertError("[\n  {\n    \"object_id\": \"a\",\n    \"md5sum\": \"nope\"\n  }\n]", at: 4, column: 15,
-                    contains: "(in the entry that starts on line 2)")
+        assertError(
+            "[\n  {\n    \"object_id\": \"a\",\n    \"md5sum\": \"nope\"\n  }\n]", at: 4, column: 15,
+            contains: "(in the entry that starts on line 2)")
     }
 
     func testTruncatedInput() {
@@ -230,7 +255,8 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testTruncatedAtEveryByteFailsCleanly() throws {
-        let valid = Array("""
+        let valid = Array(
+            """
             \u{FEFF}[{"object_id": "dg.X/1", "file_name": "a\\"bé\\u00e9\\ud83d\\ude00", "file_size": 12, "md5sum": "\(md5)",
               "x": [1, -2.5e-3, {"y": null, "z": [true, false]}]}, {"guid": "2", "size": "7"}]
             """.utf8)
@@ -253,7 +279,9 @@ final class JSONManifestReaderTests: XCTestCase {
         assertError(bytes: start + [0xed, 0xa0, 0x80] + Array("\"}]".utf8), at: 1, column: 19, contains: "invalid UTF-8")
         assertError(bytes: start + [0xe2, 0x82] + Array("\"}]".utf8), at: 1, column: 20, contains: "invalid UTF-8")
         assertError(bytes: start + [0xf4, 0x90, 0x80, 0x80] + Array("\"}]".utf8), at: 1, column: 19, contains: "invalid UTF-8")
-        assertError(bytes: Array("[\n{\"object_id\": \"a\", \"other\": \"".utf8) + [0x80] + Array("\"}]".utf8), at: 2, column: 30, contains: "invalid UTF-8")
+        assertError(
+            bytes: Array("[\n{\"object_id\": \"a\", \"other\": \"".utf8) + [0x80] + Array("\"}]".utf8), at: 2, column: 30,
+            contains: "invalid UTF-8")
         assertError(bytes: Array("[{\"".utf8) + [0xfe] + Array("\": 1}]".utf8), at: 1, column: 4, contains: "invalid UTF-8")
         assertError(bytes: Array("[".utf8) + [0xc3, 0xa9] + Array("]".utf8), at: 1, column: 2, contains: "must be a JSON object")
     }
@@ -269,9 +297,11 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testMalformedNumbersInSkippedValues() {
-        for (number, reason) in [("01", "leading zero"), ("1.", "no digits after '.'"), ("-x", "'-' not followed by a digit"),
-                                 ("1e", "no digits in its exponent"), ("1e+", "no digits in its exponent"), ("+1", "where a value should be"),
-                                 (".5", "where a value should be"), ("1.5.2", "expected ',' or '}'"), ("0x10", "expected ',' or '}'")] {
+        for (number, reason) in [
+            ("01", "leading zero"), ("1.", "no digits after '.'"), ("-x", "'-' not followed by a digit"),
+            ("1e", "no digits in its exponent"), ("1e+", "no digits in its exponent"), ("+1", "where a value should be"),
+            (".5", "where a value should be"), ("1.5.2", "expected ',' or '}'"), ("0x10", "expected ',' or '}'"),
+        ] {
             assertError("[{\"object_id\": \"a\", \"x\": \(number)}]", at: 1, contains: reason)
         }
         assertError("[{\"object_id\": \"a\", \"x\": \(String(repeating: "1", count: 2000))}]", at: 1, contains: "longer than 1024")
@@ -319,11 +349,14 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testErrorDescriptions() {
-        XCTAssertEqual(ManifestError(path: "files.json", line: 3, column: 17, reason: "expected ',' or ']' after an array element").errorDescription,
-                       "files.json:3:17: expected ',' or ']' after an array element")
-        XCTAssertEqual(ManifestError(path: "files.tsv", line: 12, reason: "size 'abc' is not a whole number of bytes").localizedDescription,
-                       "files.tsv:12: size 'abc' is not a whole number of bytes")
-        XCTAssertEqual(ManifestError(path: "x.csv", line: 0, reason: "cannot open the manifest").errorDescription, "x.csv: cannot open the manifest")
+        XCTAssertEqual(
+            ManifestError(path: "files.json", line: 3, column: 17, reason: "expected ',' or ']' after an array element").errorDescription,
+            "files.json:3:17: expected ',' or ']' after an array element")
+        XCTAssertEqual(
+            ManifestError(path: "files.tsv", line: 12, reason: "size 'abc' is not a whole number of bytes").localizedDescription,
+            "files.tsv:12: size 'abc' is not a whole number of bytes")
+        XCTAssertEqual(
+            ManifestError(path: "x.csv", line: 0, reason: "cannot open the manifest").errorDescription, "x.csv: cannot open the manifest")
     }
 
     func testFormatDetection() throws {

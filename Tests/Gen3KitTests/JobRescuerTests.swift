@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import Foundation
 import XCTest
+
+@testable import Gen3Kit
 
 final class JobRescuerTests: XCTestCase {
     /// A worker killed with its supervisor can linger as a zombie: its rows must be freed anyway.

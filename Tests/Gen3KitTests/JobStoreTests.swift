@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import Foundation
 import XCTest
+
+@testable import Gen3Kit
 
 final class JobStoreTests: XCTestCase {
     var directory: String!
@@ -45,11 +46,13 @@ final class JobStoreTests: XCTestCase {
     func testOutcomesAreRecordedWithHistoryAndBackoff() throws {
         let claimed = try store.claimBatch(owner: "w", limit: 3, leaseSeconds: 60)
         let now = Clock.now()
-        try store.record([
-            AttemptRecord(fileID: claimed[0].id, outcome: .done(md5: "abc"), startedAt: now, bytesOnDisk: 10),
-            AttemptRecord(fileID: claimed[1].id, outcome: .retry(notBefore: now + 3600), startedAt: now, httpStatus: 503, error: "busy"),
-            AttemptRecord(fileID: claimed[2].id, outcome: .failed, startedAt: now, httpStatus: 404, error: "gone"),
-        ], owner: "w")
+        try store.record(
+            [
+                AttemptRecord(fileID: claimed[0].id, outcome: .done(md5: "abc"), startedAt: now, bytesOnDisk: 10),
+                AttemptRecord(
+                    fileID: claimed[1].id, outcome: .retry(notBefore: now + 3600), startedAt: now, httpStatus: 503, error: "busy"),
+                AttemptRecord(fileID: claimed[2].id, outcome: .failed, startedAt: now, httpStatus: 404, error: "gone"),
+            ], owner: "w")
         let progress = try store.progress()
         XCTAssertEqual(progress.count(.done), 1)
         XCTAssertEqual(progress.count(.failed), 1)

@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 final class JoinableThreadTests: XCTestCase {
     /// The supervisor waits for its in-process worker this way: the wait must end when the thread

@@ -1,7 +1,8 @@
-@testable import Gen3Kit
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 /// Thousands of damaged manifests, each of which must end in entries that are usable or in a
 /// ManifestError: never a crash, a hang, a trap or an entry without a GUID. Seeded, so a failure
@@ -23,13 +24,19 @@ final class ManifestFuzzTests: XCTestCase {
     private static let md5 = "d41d8cd98f00b204e9800998ecf8427e"
 
     private static let seeds: [(ManifestFormat, String)] = [
-        (.json, """
+        (
+            .json,
+            """
             [{"object_id": "dg.X/1", "file_name": "a\\"b\\u00e9\\ud83d\\ude00", "file_size": 12, "md5sum": "\(md5)",
               "x": [1, -2.5e-3, {"y": null, "z": [true, false, {}]}]},
              {"guid": "2", "size": "7", "md5": null, "filename": ""},
              {"did": "drs://h/3", "file_size": 9223372036854775807, "id": 4}]
-            """),
-        (.json, "\u{FEFF}[\r\n  {\"object_id\": \"a\", \"file_name\": \"名前.txt\"},\r\n  {\"object_id\": \"b\", \"nested\": [[[[\"deep\"]]]]}\r\n]\r\n"),
+            """
+        ),
+        (
+            .json,
+            "\u{FEFF}[\r\n  {\"object_id\": \"a\", \"file_name\": \"名前.txt\"},\r\n  {\"object_id\": \"b\", \"nested\": [[[[\"deep\"]]]]}\r\n]\r\n"
+        ),
         (.tsv, "\u{FEFF}guid\tfile_name\tsize\tmd5\textra\r\ndg.X/1\ta é.txt\t12\t\(md5)\tx\r\n\r\n2\tb\t\t\n3\n"),
         (.csv, "object_id,filename,file_size,md5sum\n\"dg.X/1\",\"a, \"\"b\"\"\",12,\(md5)\n2,\"multi\nline\",3,\n\n3,,,\r\n"),
     ]
@@ -76,7 +83,11 @@ final class ManifestFuzzTests: XCTestCase {
             let format = ManifestFormat.allCases[round % 3]
             var bytes = Array((format == .json ? randomJSON(using: &random) : randomTable(format, using: &random)).utf8)
             if Int.random(in: 0..<3, using: &random) == 0 { mutate(&bytes, using: &random) }
-            if try check(bytes, name: "built\(round % 3).\(format.rawValue)", round: round) { outcomes.read += 1 } else { outcomes.rejected += 1 }
+            if try check(bytes, name: "built\(round % 3).\(format.rawValue)", round: round) {
+                outcomes.read += 1
+            } else {
+                outcomes.rejected += 1
+            }
         }
         XCTAssertGreaterThan(outcomes.read, 200)
         XCTAssertGreaterThan(outcomes.rejected, 200)
@@ -98,8 +109,9 @@ final class ManifestFuzzTests: XCTestCase {
                 XCTAssertEqual(entry.guid, ManifestFields.trimmed(entry.guid), "round \(round): an untrimmed GUID")
                 XCTAssertFalse(entry.guid.utf8.contains { $0 < 0x20 || $0 == 0x7f }, "round \(round): a control character in a GUID")
                 if let md5 = entry.md5 {
-                    XCTAssertTrue(md5.utf8.count == 32 && md5.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) },
-                                  "round \(round): md5 \(md5)")
+                    XCTAssertTrue(
+                        md5.utf8.count == 32 && md5.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) },
+                        "round \(round): md5 \(md5)")
                 }
                 XCTAssertGreaterThanOrEqual(entry.size ?? 0, 0, "round \(round)")
                 XCTAssertGreaterThanOrEqual(entry.line, max(lastLine, 1), "round \(round): lines go backwards")
@@ -159,8 +171,10 @@ final class ManifestFuzzTests: XCTestCase {
     }
 
     private func randomValue(depth: Int, using random: inout SeededGenerator) -> String {
-        let scalars = ["\"g\"", "\"dg.X/1\"", "\"  \"", "\"\"", "\"a\\u0000b\"", "\"\(Self.md5)\"", "\"\(Self.md5.uppercased())\"",
-                       "\"12\"", "\"-1\"", "0", "12", "-1", "1.5", "1e3", "9223372036854775807", "9223372036854775808", "true", "null"]
+        let scalars = [
+            "\"g\"", "\"dg.X/1\"", "\"  \"", "\"\"", "\"a\\u0000b\"", "\"\(Self.md5)\"", "\"\(Self.md5.uppercased())\"",
+            "\"12\"", "\"-1\"", "0", "12", "-1", "1.5", "1e3", "9223372036854775807", "9223372036854775808", "true", "null",
+        ]
         switch depth < 3 ? Int.random(in: 0..<5, using: &random) : 0 {
         case 3:
             let items = (0..<Int.random(in: 0...3, using: &random)).map { _ in randomValue(depth: depth + 1, using: &random) }
@@ -177,11 +191,15 @@ final class ManifestFuzzTests: XCTestCase {
         let separator = format == .csv ? "," : "\t"
         let names = ["guid", "object_id", " File_Name ", "size", "MD5", "x", ""]
         let header = (0..<Int.random(in: 1...4, using: &random)).map { _ in names.randomElement(using: &random) ?? "" }
-        let values = ["g", "dg.X/1", "", " ", "\"q,uoted\"", "\"a\"\"b\"", "\"multi\nline\"", "12", "-3", "1.5",
-                      Self.md5, "é", "\"", "x\ty"]
+        let values = [
+            "g", "dg.X/1", "", " ", "\"q,uoted\"", "\"a\"\"b\"", "\"multi\nline\"", "12", "-3", "1.5",
+            Self.md5, "é", "\"", "x\ty",
+        ]
         var rows = [header.joined(separator: separator)]
         for _ in 0..<Int.random(in: 0...4, using: &random) {
-            rows.append((0..<Int.random(in: 0...5, using: &random)).map { _ in values.randomElement(using: &random) ?? "" }.joined(separator: separator))
+            rows.append(
+                (0..<Int.random(in: 0...5, using: &random)).map { _ in values.randomElement(using: &random) ?? "" }.joined(
+                    separator: separator))
         }
         return rows.joined(separator: Bool.random(using: &random) ? "\n" : "\r\n")
     }

@@ -1,7 +1,8 @@
-@testable import Gen3Kit
 import Foundation
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 final class ManifestReaderTests: XCTestCase {
     let directory = TemporaryDirectory("manifest")
@@ -19,8 +20,10 @@ final class ManifestReaderTests: XCTestCase {
         return entries
     }
 
-    func assertError(_ text: String, _ name: String = "m.json", line: Int, contains reason: String,
-                     file: StaticString = #filePath, lineNumber: UInt = #line) {
+    func assertError(
+        _ text: String, _ name: String = "m.json", line: Int, contains reason: String,
+        file: StaticString = #filePath, lineNumber: UInt = #line
+    ) {
         XCTAssertThrowsError(try read(text, name), file: file, line: lineNumber) { error in
             guard let error = error as? ManifestError else { return XCTFail("\(error)", file: file, line: lineNumber) }
             XCTAssertEqual(error.line, line, error.localizedDescription, file: file, line: lineNumber)
@@ -29,7 +32,8 @@ final class ManifestReaderTests: XCTestCase {
     }
 
     func testPortalJSONWithAliasesUnknownKeysAndEscapes() throws {
-        let entries = try read("""
+        let entries = try read(
+            """
             \u{FEFF}[
               {"object_id": "dg.ABCD/1", "file_name": "a.bam", "file_size": 10, "md5sum": "D41D8CD98F00B204E9800998ECF8427E",
                "subject": {"nested": [1, {"deep": [true, null, -1.5e3]}]}, "tags": ["x", "y"]},
@@ -73,7 +77,9 @@ final class ManifestReaderTests: XCTestCase {
     }
 
     func testTruncatedAtEveryByteNeverCrashes() throws {
-        let valid = Array("[{\"object_id\": \"dg.X/1\", \"file_name\": \"a\\\"b\", \"file_size\": 12, \"md5sum\": \"d41d8cd98f00b204e9800998ecf8427e\", \"x\": [1, {\"y\": null}]}]".utf8)
+        let valid = Array(
+            "[{\"object_id\": \"dg.X/1\", \"file_name\": \"a\\\"b\", \"file_size\": 12, \"md5sum\": \"d41d8cd98f00b204e9800998ecf8427e\", \"x\": [1, {\"y\": null}]}]"
+                .utf8)
         for length in 0..<valid.count {
             do {
                 _ = try read(bytes: Array(valid.prefix(length)), "cut.json")
@@ -92,8 +98,12 @@ final class ManifestReaderTests: XCTestCase {
 
     func testTSVAndCSV() throws {
         let tsv = try read("\u{FEFF}GUID\tFile_Name\tsize\tmd5\textra\r\ndg.X/1\ta b.txt\t5\t\t\r\n\r\n2\t\t\t\tignored\n", "m.tsv")
-        XCTAssertEqual(tsv, [ManifestEntry(guid: "dg.X/1", fileName: "a b.txt", size: 5, line: 2),
-                             ManifestEntry(guid: "2", line: 4)])
+        XCTAssertEqual(
+            tsv,
+            [
+                ManifestEntry(guid: "dg.X/1", fileName: "a b.txt", size: 5, line: 2),
+                ManifestEntry(guid: "2", line: 4),
+            ])
         let csv = try read("object_id,filename,file_size\n1,\"with, comma\",3\n2,\"with \"\"quotes\"\"\nand newline\",4\n3\n", "m.csv")
         XCTAssertEqual(csv.map(\.fileName), ["with, comma", "with \"quotes\"\nand newline", nil])
         XCTAssertEqual(csv.map(\.line), [2, 3, 5])

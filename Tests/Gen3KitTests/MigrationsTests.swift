@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import Foundation
 import XCTest
+
+@testable import Gen3Kit
 
 final class MigrationsTests: XCTestCase {
     /// migrations/*.sql is the source of truth; the generated Swift must match it.
@@ -11,7 +12,8 @@ final class MigrationsTests: XCTestCase {
         XCTAssertEqual(files.count, Migrations.all.count, "run scripts/generate-migrations.sh")
         for (file, migration) in zip(files, Migrations.all) {
             let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            XCTAssertEqual(migration.sql, sql.hasSuffix("\n") ? String(sql.dropLast()) : sql, "\(file) is stale: run scripts/generate-migrations.sh")
+            XCTAssertEqual(
+                migration.sql, sql.hasSuffix("\n") ? String(sql.dropLast()) : sql, "\(file) is stale: run scripts/generate-migrations.sh")
             XCTAssertEqual(file, String(format: "%04d_%@.sql", migration.version, migration.name))
         }
     }
@@ -39,9 +41,11 @@ final class MigrationsTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let connection = try Connection(path: directory + "/db.sqlite")
         var upgrades: [[Int]] = []
-        XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version < 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [1, 2])
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.all.filter { $0.version < 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [1, 2])
         XCTAssertEqual(upgrades, [], "a new database is not an upgrade")
-        try connection.execute("""
+        try connection.execute(
+            """
             INSERT INTO imports (id, manifest, imported_at) VALUES (1, 'm.json', 0);
             INSERT INTO files (id, guid, dest_name, state, attempts, import_id, created_at, updated_at, finished_at)
                 VALUES (7, 'dg.T/1', 'a.bin', 'failed', 2, 1, 0, 0, 0), (9, 'dg.T/2', 'b.bin', 'pending', 0, 1, 0, 0, NULL);
@@ -56,16 +60,25 @@ final class MigrationsTests: XCTestCase {
         XCTAssertEqual(rows, ["7 dg.T/1 failed 2", "9 dg.T/2 pending 0"])
         XCTAssertNil(try connection.prepare("PRAGMA foreign_key_check").first { $0.string(0) ?? "" })
         XCTAssertEqual(try connection.prepare("PRAGMA foreign_keys").first { $0.int(0) }, 1)
-        XCTAssertEqual(try connection.prepare("SELECT count(*) FROM attempts JOIN files ON files.id = attempts.file_id").first { $0.int(0) }, 2)
+        XCTAssertEqual(
+            try connection.prepare("SELECT count(*) FROM attempts JOIN files ON files.id = attempts.file_id").first { $0.int(0) }, 2)
         XCTAssertEqual(try connection.prepare("SELECT guid FROM failures").first { $0.string(0) }, "dg.T/1")
         XCTAssertEqual(try connection.prepare("SELECT sum(files) FROM progress").first { $0.int(0) }, 2)
-        XCTAssertThrowsError(try connection.execute(
-            "INSERT INTO files (guid, import_id, created_at, updated_at) VALUES ('dg.T/1', 1, 0, 0)"), "a repeated GUID")
-        XCTAssertThrowsError(try connection.execute(
-            "INSERT INTO files (guid, dest_name, import_id, created_at, updated_at) VALUES ('dg.T/3', 'b.bin', 1, 0, 0)"), "a taken name")
-        XCTAssertThrowsError(try connection.execute("INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome) VALUES (8, 1, 'w', 0, 1, 'done')"), "foreign keys are off")
+        XCTAssertThrowsError(
+            try connection.execute(
+                "INSERT INTO files (guid, import_id, created_at, updated_at) VALUES ('dg.T/1', 1, 0, 0)"), "a repeated GUID")
+        XCTAssertThrowsError(
+            try connection.execute(
+                "INSERT INTO files (guid, dest_name, import_id, created_at, updated_at) VALUES ('dg.T/3', 'b.bin', 1, 0, 0)"),
+            "a taken name")
+        XCTAssertThrowsError(
+            try connection.execute(
+                "INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome) VALUES (8, 1, 'w', 0, 1, 'done')"),
+            "foreign keys are off")
         XCTAssertThrowsError(try connection.execute("UPDATE files SET state = 'paused' WHERE id = 9"), "a state the check does not know")
         XCTAssertThrowsError(try connection.execute("UPDATE attempts SET outcome = 'maybe'"), "an outcome the check does not know")
-        for state in JobState.allCases { XCTAssertNoThrow(try connection.execute("UPDATE files SET state = '\(state.rawValue)' WHERE id = 9")) }
+        for state in JobState.allCases {
+            XCTAssertNoThrow(try connection.execute("UPDATE files SET state = '\(state.rawValue)' WHERE id = 9"))
+        }
     }
 }

@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 /// The queue of files waiting for their sync fits what the open-file limit leaves after the
 /// transfers; a limit too low for the transfers says what would fit.

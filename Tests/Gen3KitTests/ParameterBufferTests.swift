@@ -1,6 +1,7 @@
-@testable import Gen3Kit
 import TestSupport
 import XCTest
+
+@testable import Gen3Kit
 
 final class ParameterBufferTests: XCTestCase {
     func testValuesGoInAsBoundOneByOneAndNothingStaysBound() throws {

@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 final class PrefetchingManifestReaderTests: XCTestCase {
     /// Counts what it hands out; fails after `failAfter` entries when set.

@@ -1,21 +1,25 @@
-@testable import Gen3Kit
 import Logging
 import XCTest
+
+@testable import Gen3Kit
 
 /// How much the bulk presigner holds ahead of the transfers: a count of small files, but only a
 /// few large ones, which stay in the job table for any worker until they are about to start.
 final class PresignAheadTests: XCTestCase {
     private func presigner() -> PresignAhead {
         let endpoint = "http://127.0.0.1:9"
-        return PresignAhead(enabled: true, maxConcurrentRequests: 16,
-                            requests: CommonsRequests(endpoint: endpoint, http: HTTPOptions(), protocolName: nil),
-                            tokens: AccessTokenProvider(endpoint: endpoint, credentials: Credentials(source: .accessToken("t"), origin: "test")),
-                            logger: Logger(label: "test"))
+        return PresignAhead(
+            enabled: true, maxConcurrentRequests: 16,
+            requests: CommonsRequests(endpoint: endpoint, http: HTTPOptions(), protocolName: nil),
+            tokens: AccessTokenProvider(endpoint: endpoint, credentials: Credentials(source: .accessToken("t"), origin: "test")),
+            logger: Logger(label: "test"))
     }
 
     private func task(_ id: Int64, size: Int64?) -> FileTask {
-        FileTask(file: ClaimedFile(id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: "f\(id)", expectedSize: size,
-                                   expectedMD5: nil, attempts: 0))
+        FileTask(
+            file: ClaimedFile(
+                id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: "f\(id)", expectedSize: size,
+                expectedMD5: nil, attempts: 0))
     }
 
     func testSmallFilesFillTheLookaheadByCount() {
@@ -55,9 +59,13 @@ final class PresignAheadTests: XCTestCase {
     func testAFullByteBudgetSendsWhatWaits() throws {
         let ahead = presigner()
         ahead.add(task(1, size: 16 << 10))
-        guard case .request(let first) = ahead.dueRequest(freeSlots: 0) else { return XCTFail("nothing else is coming: ask for the one file") }
+        guard case .request(let first) = ahead.dueRequest(freeSlots: 0) else {
+            return XCTFail("nothing else is coming: ask for the one file")
+        }
         ahead.add(task(2, size: 16 << 10))
-        guard case .nothing = ahead.dueRequest(freeSlots: 0) else { return XCTFail("one small file waits for a batch while a request is out") }
+        guard case .nothing = ahead.dueRequest(freeSlots: 0) else {
+            return XCTFail("one small file waits for a batch while a request is out")
+        }
         ahead.add(task(3, size: PresignAhead.lookaheadBytes))
         XCTAssertFalse(ahead.hasRoom(freeSlots: 0))
         guard case .request(let second) = ahead.dueRequest(freeSlots: 0) else { return XCTFail("the bytes are full: ask for what waits") }

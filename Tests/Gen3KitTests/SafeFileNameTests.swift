@@ -1,10 +1,13 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 final class SafeFileNameTests: XCTestCase {
     func testHostileNamesStayPlainFileNames() {
-        let hostile = ["../../.bashrc", "/etc/passwd", "a/../../b", "a\u{0}b", "..", ".", "", "   ", "x\\..\\y", "\u{1}\u{2}",
-                       String(repeating: "é", count: 5000) + ".bam", "evil\u{202e}gpj.exe", "name.part"]
+        let hostile = [
+            "../../.bashrc", "/etc/passwd", "a/../../b", "a\u{0}b", "..", ".", "", "   ", "x\\..\\y", "\u{1}\u{2}",
+            String(repeating: "é", count: 5000) + ".bam", "evil\u{202e}gpj.exe", "name.part",
+        ]
         for name in hostile {
             guard let safe = SafeFileName.sanitize(name) else { continue }
             XCTAssertFalse(safe.contains("/") || safe.contains("\\") || safe.contains("\u{0}"), safe)

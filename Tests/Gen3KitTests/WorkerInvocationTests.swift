@@ -1,5 +1,6 @@
-@testable import Gen3Kit
 import XCTest
+
+@testable import Gen3Kit
 
 /// The worker-process protocol: what the parent writes, the worker reads back whole.
 final class WorkerInvocationTests: XCTestCase {
@@ -13,8 +14,9 @@ final class WorkerInvocationTests: XCTestCase {
         options.bulkURLs = false
         options.http.verifyTLS = false
         options.http.maxRedirects = 2
-        let invocation = WorkerInvocation(databasePath: "/jobs/a b.sqlite", endpoint: "https://commons.example.org",
-                                          options: options, verbosity: 2)
+        let invocation = WorkerInvocation(
+            databasePath: "/jobs/a b.sqlite", endpoint: "https://commons.example.org",
+            options: options, verbosity: 2)
         let arguments = invocation.arguments
         XCTAssertEqual(arguments.first, "worker")
         XCTAssertEqual(try WorkerInvocation(parsing: Array(arguments.dropFirst())), invocation)
@@ -28,8 +30,10 @@ final class WorkerInvocationTests: XCTestCase {
     }
 
     func testArgumentsItDidNotWriteAreRefused() {
-        for arguments in [["--db"], ["--db", "/j.sqlite"], ["--bogus", "1"],
-                          ["--db", "/j", "--endpoint", "https://c", "--options", "{\"workers\": 1}"]] {
+        for arguments in [
+            ["--db"], ["--db", "/j.sqlite"], ["--bogus", "1"],
+            ["--db", "/j", "--endpoint", "https://c", "--options", "{\"workers\": 1}"],
+        ] {
             XCTAssertThrowsError(try WorkerInvocation(parsing: arguments), "\(arguments)") { error in
                 guard case .badWorkerArguments = error as? RunError else { return XCTFail("\(error)") }
                 XCTAssertTrue(error.localizedDescription.hasPrefix("gen3 worker is started by gen3 run"), error.localizedDescription)

@@ -8,8 +8,9 @@ struct CommonsClient {
 
     /// Trades the commons' credentials for an access token.
     func accessToken(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let result = try Curl.run(commons.endpoint + "/user/credentials/cdis/access_token",
-                                  ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", commons.credentialsJSON()])
+        let result = try Curl.run(
+            commons.endpoint + "/user/credentials/cdis/access_token",
+            ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", commons.credentialsJSON()])
         XCTAssertEqual(result.status, 200, result.text, file: file, line: line)
         return try XCTUnwrap(result.json()["access_token"] as? String, file: file, line: line)
     }
@@ -24,8 +25,9 @@ struct CommonsClient {
     /// `GET /user/data/download/<guid>` with a bearer token, if any.
     func download(_ guid: String, token: String?, query: String = "") throws -> CurlResult {
         let encoded = guid.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? guid
-        return try Curl.run(commons.endpoint + "/user/data/download/" + encoded + query,
-                            token.map { ["-H", "Authorization: Bearer \($0)"] } ?? [])
+        return try Curl.run(
+            commons.endpoint + "/user/data/download/" + encoded + query,
+            token.map { ["-H", "Authorization: Bearer \($0)"] } ?? [])
     }
 
     /// The claims of a JWT.

@@ -12,8 +12,9 @@ struct CurlResult {
 
     /// The body as a JSON object.
     func json(file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], "not a JSON object: \(text)",
-                      file: file, line: line)
+        try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], "not a JSON object: \(text)",
+            file: file, line: line)
     }
 }
 
@@ -41,7 +42,8 @@ enum Curl {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         let body = FileManager.default.contents(atPath: bodyPath).map { [UInt8]($0) } ?? []
-        return CurlResult(exitCode: process.terminationStatus, status: Int(String(decoding: written, as: UTF8.self)) ?? 0,
-                          headers: headers, body: body)
+        return CurlResult(
+            exitCode: process.terminationStatus, status: Int(String(decoding: written, as: UTF8.self)) ?? 0,
+            headers: headers, body: body)
     }
 }

@@ -16,8 +16,10 @@ final class ExecutableTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--objects", "4", "--seed", "7", "--manifest-format", "tsv", "--write-manifest", directory + "/m.tsv",
-                             "--write-credentials", directory + "/credentials.json", "--ready-file", directory + "/endpoint"]
+        process.arguments = [
+            "--objects", "4", "--seed", "7", "--manifest-format", "tsv", "--write-manifest", directory + "/m.tsv",
+            "--write-credentials", directory + "/credentials.json", "--ready-file", directory + "/endpoint",
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -34,8 +36,9 @@ final class ExecutableTests: XCTestCase {
         XCTAssertEqual(line, "gen3-test-commons listening on \(endpoint)")
         XCTAssertEqual(try String(contentsOfFile: directory + "/m.tsv", encoding: .utf8).split(separator: "\n").count, 5)
 
-        let token = try Curl.run(endpoint + "/user/credentials/cdis/access_token",
-                                 ["-X", "POST", "--data-binary", "@" + directory + "/credentials.json"])
+        let token = try Curl.run(
+            endpoint + "/user/credentials/cdis/access_token",
+            ["-X", "POST", "--data-binary", "@" + directory + "/credentials.json"])
         XCTAssertEqual(token.status, 200, token.text)
 
         process.terminate()

@@ -43,8 +43,11 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(storage.status, 429)
         XCTAssertEqual(storage.headers["content-type"], "application/xml")
         XCTAssertEqual(storage.headers["retry-after"], "1")
-        XCTAssertEqual(try Curl.run(commons.endpoint + "/user/credentials/cdis/access_token",
-                                    ["-X", "POST", "--data-binary", commons.credentialsJSON()]).status, 502)
+        XCTAssertEqual(
+            try Curl.run(
+                commons.endpoint + "/user/credentials/cdis/access_token",
+                ["-X", "POST", "--data-binary", commons.credentialsJSON()]
+            ).status, 502)
         commons.clearFaults()
         XCTAssertEqual(try Curl.run(commons.endpoint + "/index/" + object.guid).status, 200)
         XCTAssertEqual(try Curl.run(try url()).status, 200)

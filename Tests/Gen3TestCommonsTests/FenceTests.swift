@@ -25,7 +25,8 @@ final class FenceTests: XCTestCase {
 
         let claims = try CommonsClient.claims(of: try client.accessToken())
         XCTAssertEqual(claims["iss"] as? String, commons.endpoint + "/user")
-        let exp = try XCTUnwrap(claims["exp"] as? Int), iat = try XCTUnwrap(claims["iat"] as? Int)
+        let exp = try XCTUnwrap(claims["exp"] as? Int)
+        let iat = try XCTUnwrap(claims["iat"] as? Int)
         XCTAssertEqual(exp - iat, 120)
         XCTAssertNotNil(claims["sub"])
         XCTAssertEqual(commons.stats.tokensIssued, 1)
@@ -33,8 +34,9 @@ final class FenceTests: XCTestCase {
     }
 
     func testAnotherAPIKeyIsRefused() throws {
-        let result = try Curl.run(commons.endpoint + "/user/credentials/cdis/access_token",
-                                  ["-X", "POST", "--data-binary", commons.credentialsJSON(apiKeyValid: false)])
+        let result = try Curl.run(
+            commons.endpoint + "/user/credentials/cdis/access_token",
+            ["-X", "POST", "--data-binary", commons.credentialsJSON(apiKeyValid: false)])
         XCTAssertEqual(result.status, 401)
         XCTAssertEqual(try result.json()["error"] as? String, "invalid api key")
         XCTAssertEqual(commons.stats.tokensIssued, 0)

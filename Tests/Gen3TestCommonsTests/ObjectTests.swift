@@ -15,8 +15,10 @@ final class ObjectTests: XCTestCase {
     }
 
     func testSameSeedSameObjectsOtherSeedOthers() throws {
-        let first = try start(seed: 9), second = try start(seed: 9), third = try start(seed: 10)
-        defer { [first, second, third].forEach { $0.stop() } }
+        let first = try start(seed: 9)
+        let second = try start(seed: 9)
+        let third = try start(seed: 10)
+        defer { for commons in [first, second, third] { commons.stop() } }
         XCTAssertEqual(first.objects, second.objects)
         XCTAssertNotEqual(first.objects.map(\.guid), third.objects.map(\.guid))
         XCTAssertEqual(Set(first.objects.map(\.guid)).count, 20)
@@ -56,7 +58,8 @@ final class ObjectTests: XCTestCase {
         commons.addObject(guid: "dg.TEST/comma", fileName: "a,\"b\".txt", content: [1])
 
         try commons.writeManifest(to: directory + "/m.json")
-        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/m.json"))) as? [[String: Any]])
+        let rows = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/m.json"))) as? [[String: Any]])
         XCTAssertEqual(rows.count, 4)
         XCTAssertEqual(rows[0]["object_id"] as? String, first.guid)
         XCTAssertEqual(rows[0]["file_name"] as? String, first.fileName)
@@ -74,7 +77,8 @@ final class ObjectTests: XCTestCase {
         XCTAssertTrue(csv[4].hasPrefix("dg.TEST/comma,\"a,\"\"b\"\".txt\",1,"), String(csv[4]))
 
         try commons.writeManifest(to: directory + "/bare.json", includeMetadata: false, guids: [first.guid, "dg.TEST/unknown"])
-        let bare = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/bare.json"))) as? [[String: String]])
+        let bare = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/bare.json"))) as? [[String: String]])
         XCTAssertEqual(bare, [["object_id": first.guid], ["object_id": "dg.TEST/unknown"]])
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import Gen3TestCommons
 import XCTest
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The storage host: signatures, expiry, ranges.

@@ -25,8 +25,10 @@ public enum Gen3Process {
     public static var gen3Path: String { productsDirectory + "/gen3" }
 
     /// Starts `gen3` with `arguments`; the caller waits (or kills) it.
-    public static func start(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
-                             stdout: String, stderr: String, stdin: FileHandle? = nil) throws -> Process {
+    public static func start(
+        _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
+        stdout: String, stderr: String, stdin: FileHandle? = nil
+    ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gen3Path)
         process.arguments = arguments
@@ -36,7 +38,8 @@ public enum Gen3Process {
         env["GEN3_DB"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        guard FileManager.default.createFile(atPath: stdout, contents: nil), FileManager.default.createFile(atPath: stderr, contents: nil) else {
+        guard FileManager.default.createFile(atPath: stdout, contents: nil), FileManager.default.createFile(atPath: stderr, contents: nil)
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
         process.standardOutput = FileHandle(forWritingAtPath: stdout)
@@ -49,7 +52,8 @@ public enum Gen3Process {
     /// Runs a shell command line to completion (for script(1) and pipes).
     public static func runShell(_ command: String) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-sh")
-        let out = scratch.file("stdout"), err = scratch.file("stderr")
+        let out = scratch.file("stdout")
+        let err = scratch.file("stderr")
         guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
             throw CocoaError(.fileWriteUnknown)
         }
@@ -61,22 +65,25 @@ public enum Gen3Process {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus,
-                             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", signal: nil)
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", signal: nil)
     }
 
     /// Runs `gen3` to completion.
     @discardableResult
     public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-out")
-        let out = scratch.file("stdout"), err = scratch.file("stderr")
+        let out = scratch.file("stdout")
+        let err = scratch.file("stderr")
         let process = try start(arguments, directory: directory, environment: environment, stdout: out, stderr: err)
         process.waitUntilExit()
         let signal = process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
-        return ProcessResult(status: process.terminationStatus,
-                             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
-                             signal: signal)
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "",
+            signal: signal)
     }
 }

@@ -12,7 +12,9 @@ public final class JobFixture {
     public var database: String { directory.file("job.sqlite") }
     public var downloads: String { directory.file("data") }
 
-    public init(objects: Int = 20, minSize: Int = 1024, maxSize: Int = 64 * 1024, configure: (inout TestCommonsConfiguration) -> Void = { _ in }) throws {
+    public init(
+        objects: Int = 20, minSize: Int = 1024, maxSize: Int = 64 * 1024, configure: (inout TestCommonsConfiguration) -> Void = { _ in }
+    ) throws {
         var configuration = TestCommonsConfiguration()
         configuration.objectCount = objects
         configuration.minSize = minSize
@@ -29,8 +31,9 @@ public final class JobFixture {
     /// `gen3 --db <job> --endpoint <commons> --auth <credentials> <arguments>`.
     @discardableResult
     public func gen3(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
-        try Gen3Process.run(["--db", database, "--endpoint", commons.endpoint, "--auth", credentials] + arguments,
-                            directory: directory.path, environment: environment)
+        try Gen3Process.run(
+            ["--db", database, "--endpoint", commons.endpoint, "--auth", credentials] + arguments,
+            directory: directory.path, environment: environment)
     }
 
     /// Imports the fixture's manifest (or another) into the job.
@@ -47,8 +50,9 @@ public final class JobFixture {
 
     /// Starts `gen3 run` in the background (for signal and kill tests); its stderr is `runErrors`.
     public func startRun(_ extra: [String] = []) throws -> Process {
-        try Gen3Process.start(["--db", database, "--endpoint", commons.endpoint, "--auth", credentials, "run", "--no-progress"] + extra,
-                              stdout: directory.file("run.out"), stderr: directory.file("run.err"))
+        try Gen3Process.start(
+            ["--db", database, "--endpoint", commons.endpoint, "--auth", credentials, "run", "--no-progress"] + extra,
+            stdout: directory.file("run.out"), stderr: directory.file("run.err"))
     }
 
     /// What the run started by `startRun` wrote to stderr.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Test files written with plain POSIX calls: Foundation's writers fsync, which would dominate the

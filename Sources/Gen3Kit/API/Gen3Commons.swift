@@ -35,24 +35,30 @@ public final class Gen3Commons: Sendable {
 
     /// Fetches an access token: proves the key works.
     public func verifyCredentials(http: HTTPOptions = HTTPOptions()) async throws {
-        let endpoint = endpoint, credentials = credentials
+        let endpoint = endpoint
+        let credentials = credentials
         _ = try await Self.onThread { try AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http).refresh() }
     }
 
     /// Downloads every file of a manifest (JSON, TSV or CSV) into `directory`.
-    public func download(manifest path: String, to directory: String,
-                         options: BulkDownloadOptions = BulkDownloadOptions()) async throws -> BulkDownloadResult {
+    public func download(
+        manifest path: String, to directory: String,
+        options: BulkDownloadOptions = BulkDownloadOptions()
+    ) async throws -> BulkDownloadResult {
         try await download(to: directory, options: options) { store, importOptions in
             _ = try ManifestImporter(store: store).importManifest(path: path, options: importOptions)
         }
     }
 
     /// Downloads the given files into `directory`.
-    public func download(_ entries: [ManifestEntry], to directory: String,
-                         options: BulkDownloadOptions = BulkDownloadOptions()) async throws -> BulkDownloadResult {
+    public func download(
+        _ entries: [ManifestEntry], to directory: String,
+        options: BulkDownloadOptions = BulkDownloadOptions()
+    ) async throws -> BulkDownloadResult {
         try await download(to: directory, options: options) { store, importOptions in
-            _ = try ManifestImporter(store: store).importEntries(from: ListManifestReader(entries), source: "api", options: importOptions,
-                                                             large: entries.count >= ManifestImporter.rollbackJournalEntries)
+            _ = try ManifestImporter(store: store).importEntries(
+                from: ListManifestReader(entries), source: "api", options: importOptions,
+                large: entries.count >= ManifestImporter.rollbackJournalEntries)
         }
     }
 
@@ -65,9 +71,13 @@ public final class Gen3Commons: Sendable {
     /// download path checked as for `gen3 run`; cancelling the calling `Task` stops the run as
     /// SIGTERM stops `gen3 run` (transfers get their grace period, nothing is lost) and throws
     /// `CancellationError`.
-    private func download(to directory: String, options: BulkDownloadOptions,
-                          importing: @escaping @Sendable (JobStore, ImportOptions) throws -> Void) async throws -> BulkDownloadResult {
-        let endpoint = endpoint, credentials = credentials, logger = logger
+    private func download(
+        to directory: String, options: BulkDownloadOptions,
+        importing: @escaping @Sendable (JobStore, ImportOptions) throws -> Void
+    ) async throws -> BulkDownloadResult {
+        let endpoint = endpoint
+        let credentials = credentials
+        let logger = logger
         let stop = RunStop(.cancellation)
         return try await withTaskCancellationHandler {
             try await Self.onThread {
@@ -77,15 +87,20 @@ public final class Gen3Commons: Sendable {
                 }
                 let databasePath = Self.databasePath(downloadPath, options)
                 let store = try JobStore(path: databasePath)
-                try importing(store, ImportOptions(downloadPath: downloadPath, filenameFormat: options.filenameFormat,
-                                                   rename: options.rename, endpoint: endpoint, protocolName: options.protocolName))
-                let run = JobRun(databasePath: databasePath, store: store, settings: try store.requireSettings(),
-                                 context: JobContext(endpoint: endpoint, credentials: credentials), auth: nil,
-                                 options: options.runOptions, workers: .inProcess, stop: stop, logger: logger)
+                try importing(
+                    store,
+                    ImportOptions(
+                        downloadPath: downloadPath, filenameFormat: options.filenameFormat,
+                        rename: options.rename, endpoint: endpoint, protocolName: options.protocolName))
+                let run = JobRun(
+                    databasePath: databasePath, store: store, settings: try store.requireSettings(),
+                    context: JobContext(endpoint: endpoint, credentials: credentials), auth: nil,
+                    options: options.runOptions, workers: .inProcess, stop: stop, logger: logger)
                 let result = try run.run()
                 if result.cancelled { throw CancellationError() }
-                return BulkDownloadResult(succeeded: try store.guids(in: .done), failed: try store.failures(),
-                                          skipped: try store.guids(in: .skipped))
+                return BulkDownloadResult(
+                    succeeded: try store.guids(in: .done), failed: try store.failures(),
+                    skipped: try store.guids(in: .skipped))
             }
         } onCancel: {
             stop.cancel()

@@ -68,11 +68,13 @@ package final class AccessTokenProvider {
             throw CommonsError.apiKeyRejected(status: status, detail: receiver.bodySnippet(maxLength: 200))
         }
         guard (200..<300).contains(status) else {
-            throw CommonsError.tokenEndpointStatus(status: status, url: endpoint + "/user/credentials/cdis/access_token",
-                                                   retryAfter: receiver.head.retryAfter)
+            throw CommonsError.tokenEndpointStatus(
+                status: status, url: endpoint + "/user/credentials/cdis/access_token",
+                retryAfter: receiver.head.retryAfter)
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(receiver.body)) as? [String: Any],
-              let token = object["access_token"] as? String, !token.isEmpty else {
+            let token = object["access_token"] as? String, !token.isEmpty
+        else {
             throw CommonsError.tokenUnavailable(reason: "the answer had no access_token")
         }
         return token

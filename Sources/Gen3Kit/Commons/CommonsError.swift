@@ -24,17 +24,20 @@ public enum CommonsError: Error, LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case .credentialsMissing(let path):
-            return "no credentials file at \(path): download an API key (credentials.json) from the commons' profile page and pass it with --auth"
+            return
+                "no credentials file at \(path): download an API key (credentials.json) from the commons' profile page and pass it with --auth"
         case .credentialsUnreadable(let path, let reason):
             return "cannot read the credentials file \(path): \(reason)"
         case .credentialsMalformed(let path, let reason):
-            return "\(path) is not a Gen3 credentials file (\(reason)): it should be the JSON {\"api_key\": \"…\", \"key_id\": \"…\"} from the commons' profile page"
+            return
+                "\(path) is not a Gen3 credentials file (\(reason)): it should be the JSON {\"api_key\": \"…\", \"key_id\": \"…\"} from the commons' profile page"
         case .noEndpoint:
             return "no commons endpoint: pass --endpoint https://your-commons.org (the API key does not name its commons)"
         case .badEndpoint(let value):
             return "the endpoint \(value) is not a host name or an http(s) URL"
         case .apiKeyRejected(let status, let detail):
-            return "the commons rejected the API key (HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")): it may have expired or been revoked; create a new one on the commons' profile page"
+            return
+                "the commons rejected the API key (HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")): it may have expired or been revoked; create a new one on the commons' profile page"
         case .tokenUnavailable(let reason):
             return "could not get an access token from the commons: \(reason)"
         case .tokenEndpointStatus(let status, let url, _):

@@ -13,7 +13,8 @@ package struct IndexRecord: Equatable, Sendable {
         record.fileName = object["file_name"] as? String
         if let number = object["size"] as? NSNumber, number.int64Value >= 0 { record.size = number.int64Value }
         if let hashes = object["hashes"] as? [String: Any], let md5 = hashes["md5"] as? String,
-           md5.count == 32, md5.allSatisfy(\.isHexDigit) {
+            md5.count == 32, md5.allSatisfy(\.isHexDigit)
+        {
             record.md5 = md5.lowercased()
         }
         return record

@@ -46,7 +46,11 @@ final class DelimitedManifestReader: ManifestReader {
         case .header:
             try stream.skipByteOrderMark()
             guard try readRecord() else {
-                throw ManifestError(path: stream.path, line: 1, reason: "the file is empty; a manifest needs a header row naming its columns, e.g. \(quoting ? "guid,file_name" : "guid<tab>file_name")")
+                throw ManifestError(
+                    path: stream.path, line: 1,
+                    reason:
+                        "the file is empty; a manifest needs a header row naming its columns, e.g. \(quoting ? "guid,file_name" : "guid<tab>file_name")"
+                )
             }
             try readHeader()
             state = .rows
@@ -67,16 +71,22 @@ final class DelimitedManifestReader: ManifestReader {
             let name = ManifestFields.trimmed(String(decoding: field(index), as: UTF8.self))
             let meaning = ManifestFields.field(header: name)
             if let meaning, let earlier = columns.firstIndex(of: meaning) {
-                throw ManifestError(path: stream.path, line: recordLine, reason:
-                    "columns \(earlier + 1) ('\(columnNames[earlier])') and \(index + 1) ('\(name)') both give the \(ManifestFields.name(of: meaning)); keep one")
+                throw ManifestError(
+                    path: stream.path, line: recordLine,
+                    reason:
+                        "columns \(earlier + 1) ('\(columnNames[earlier])') and \(index + 1) ('\(name)') both give the \(ManifestFields.name(of: meaning)); keep one"
+                )
             }
             columns.append(meaning)
             columnNames.append(name)
         }
         guard columns.contains(.guid) else {
             let found = columnNames.prefix(8).map { ManifestFields.quoted($0.utf8) }.joined(separator: ", ")
-            throw ManifestError(path: stream.path, line: recordLine, reason:
-                "the header has no GUID column: name the column of GUIDs \(ManifestFields.guidNames) (the header has \(found)\(columnNames.count > 8 ? ", …" : ""))")
+            throw ManifestError(
+                path: stream.path, line: recordLine,
+                reason:
+                    "the header has no GUID column: name the column of GUIDs \(ManifestFields.guidNames) (the header has \(found)\(columnNames.count > 8 ? ", …" : ""))"
+            )
         }
     }
 
@@ -84,8 +94,10 @@ final class DelimitedManifestReader: ManifestReader {
         let total = fieldEnds.count + extraFields
         guard extraFields == 0 else {
             let hint = quoting ? "quote a field that contains a comma" : "a value may not contain a tab"
-            throw ManifestError(path: stream.path, line: recordLine, reason:
-                "\(total) fields but the header has \(columns.count) columns (\(hint))")
+            throw ManifestError(
+                path: stream.path, line: recordLine,
+                reason:
+                    "\(total) fields but the header has \(columns.count) columns (\(hint))")
         }
         var entry = ManifestEntry(guid: "", line: recordLine)
         var guidColumn = 0
@@ -106,8 +118,10 @@ final class DelimitedManifestReader: ManifestReader {
             throw ManifestError(path: stream.path, line: recordLine, reason: problem.reason)
         }
         guard !entry.guid.isEmpty else {
-            throw ManifestError(path: stream.path, line: recordLine, reason:
-                "the \(columnNames[guidColumn]) is empty: this row has \(fieldEnds.count) of the header's \(columns.count) fields")
+            throw ManifestError(
+                path: stream.path, line: recordLine,
+                reason:
+                    "the \(columnNames[guidColumn]) is empty: this row has \(fieldEnds.count) of the header's \(columns.count) fields")
         }
         return entry
     }
@@ -197,12 +211,20 @@ final class DelimitedManifestReader: ManifestReader {
             if c >= 0x80 {
                 switch c {
                 case 0xc2...0xdf: need = 1
-                case 0xe0: need = 2; low = 0xa0
+                case 0xe0:
+                    need = 2
+                    low = 0xa0
                 case 0xe1...0xec, 0xee, 0xef: need = 2
-                case 0xed: need = 2; high = 0x9f
-                case 0xf0: need = 3; low = 0x90
+                case 0xed:
+                    need = 2
+                    high = 0x9f
+                case 0xf0:
+                    need = 3
+                    low = 0x90
                 case 0xf1...0xf3: need = 3
-                case 0xf4: need = 3; high = 0x8f
+                case 0xf4:
+                    need = 3
+                    high = 0x8f
                 default: throw stream.error(JSONLexer.invalidUTF8(c), at: p)
                 }
                 if !inQuotes {
@@ -278,8 +300,9 @@ final class DelimitedManifestReader: ManifestReader {
         raw += p - counted
         if raw > ManifestFields.maxValueBytes { throw tooLong(inQuotes: inQuotes) }
         if inQuotes {
-            throw ManifestError(path: stream.path, line: quoteLine, column: quoteColumn,
-                                reason: "unexpected end of file inside a quoted field that starts here (is a closing '\"' missing?)")
+            throw ManifestError(
+                path: stream.path, line: quoteLine, column: quoteColumn,
+                reason: "unexpected end of file inside a quoted field that starts here (is a closing '\"' missing?)")
         }
         if need > 0 { throw stream.error("unexpected end of file inside a UTF-8 character (was the file cut short?)", at: p) }
         if fieldEnds.count < keptFields { fieldEnds.append(count) } else { extraFields += 1 }

@@ -180,7 +180,8 @@ final class JSONLexer {
             case 0x0a:
                 throw stream.error("a line break inside a string: is a closing '\"' missing? (write a line break in a value as \\n)", at: p)
             case 0..<0x20:
-                throw stream.error("a raw control character (\(ManifestFields.describe(c))) inside a string; write it as a \\u escape", at: p)
+                throw stream.error(
+                    "a raw control character (\(ManifestFields.describe(c))) inside a string; write it as a \\u escape", at: p)
             case 0xc2...0xdf:
                 need = 1
                 p += 1
@@ -237,7 +238,8 @@ final class JSONLexer {
                 throw stream.error("an unpaired surrogate \\u escape (a low surrogate without a high one)", at: p)
             }
             if (0xd800...0xdbff).contains(scalar) {
-                let unpaired = stream.error("an unpaired surrogate \\u escape: a high surrogate must be followed by a low one (\\uDC00–\\uDFFF)", at: p)
+                let unpaired = stream.error(
+                    "an unpaired surrogate \\u escape: a high surrogate must be followed by a low one (\\uDC00–\\uDFFF)", at: p)
                 guard p + 6 < e, base[p + 6] == UInt8(ascii: "\\") else { throw p + 6 < e ? unpaired : endOfFile() }
                 guard p + 7 < e, base[p + 7] == UInt8(ascii: "u") else { throw p + 7 < e ? unpaired : endOfFile() }
                 guard p + 12 <= e else { throw endOfFile() }
@@ -432,7 +434,8 @@ final class JSONLexer {
         for index in 0..<length {
             guard p + index < stream.end else { throw stream.error("unexpected end of file inside \(word)", at: p + index) }
             guard base[p + index] == word.utf8Start[index] else {
-                throw stream.error("unexpected \(ManifestFields.describe(base[p + index])) where a value should be (expected \(word)?)", at: p)
+                throw stream.error(
+                    "unexpected \(ManifestFields.describe(base[p + index])) where a value should be (expected \(word)?)", at: p)
             }
         }
         stream.position = p + length

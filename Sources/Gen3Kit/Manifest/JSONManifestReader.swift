@@ -31,7 +31,8 @@ final class JSONManifestReader: ManifestReader {
             }
             guard first == UInt8(ascii: "[") else {
                 let hint = first == UInt8(ascii: "{") ? ": put the object inside [ ]" : ""
-                throw lexer.error("a Gen3 manifest is a JSON array of objects, but this file starts with \(ManifestFields.describe(first))\(hint)")
+                throw lexer.error(
+                    "a Gen3 manifest is a JSON array of objects, but this file starts with \(ManifestFields.describe(first))\(hint)")
             }
             lexer.advance()
             if try lexer.skipSpace() == UInt8(ascii: "]") {
@@ -75,7 +76,8 @@ final class JSONManifestReader: ManifestReader {
         guard open == UInt8(ascii: "{") else {
             throw lexer.error("each manifest entry must be a JSON object, found \(JSONLexer.describeValue(startingWith: open))")
         }
-        let line = lexer.line, column = lexer.column
+        let line = lexer.line
+        let column = lexer.column
         lexer.advance()
         var entry = ManifestEntry(guid: "", line: line)
         var hasID = false
@@ -94,7 +96,9 @@ final class JSONManifestReader: ManifestReader {
                 guard let colon = try lexer.skipSpace() else {
                     throw lexer.error("unexpected end of file inside an object (was the file cut short?)")
                 }
-                guard colon == UInt8(ascii: ":") else { throw lexer.error("expected ':' after a key, found \(ManifestFields.describe(colon))") }
+                guard colon == UInt8(ascii: ":") else {
+                    throw lexer.error("expected ':' after a key, found \(ManifestFields.describe(colon))")
+                }
                 lexer.advance()
                 if let known {
                     try readValue(of: known.field, named: known.name, into: &entry)
@@ -118,8 +122,9 @@ final class JSONManifestReader: ManifestReader {
         }
         guard !entry.guid.isEmpty else {
             let hint = hasID ? " (\"id\" is not read as a GUID)" : ""
-            throw ManifestError(path: stream.path, line: line, column: column,
-                                reason: "this entry has no guid: give it an \"object_id\", \"guid\" or \"did\" key\(hint)")
+            throw ManifestError(
+                path: stream.path, line: line, column: column,
+                reason: "this entry has no guid: give it an \"object_id\", \"guid\" or \"did\" key\(hint)")
         }
         return entry
     }
@@ -129,7 +134,9 @@ final class JSONManifestReader: ManifestReader {
         guard let first = try lexer.skipSpace() else {
             throw lexer.error("unexpected end of file: expected a value for \"\(key)\" (was the file cut short?)")
         }
-        let line = lexer.line, column = lexer.column, entryLine = entry.line
+        let line = lexer.line
+        let column = lexer.column
+        let entryLine = entry.line
         let problem = { (reason: String) -> ManifestError in
             let within = line == entryLine ? "" : " (in the entry that starts on line \(entryLine))"
             return ManifestError(path: self.stream.path, line: line, column: column, reason: reason + within)
@@ -169,7 +176,8 @@ final class JSONManifestReader: ManifestReader {
                 }
                 let number = try lexer.number()
                 if number.negative {
-                    throw ManifestFields.Problem(reason: "\(key) \(ManifestFields.quoted(number.text)) is negative; a size is a whole number of bytes")
+                    throw ManifestFields.Problem(
+                        reason: "\(key) \(ManifestFields.quoted(number.text)) is negative; a size is a whole number of bytes")
                 }
                 if number.fractional {
                     throw ManifestFields.Problem(reason: "\(key) \(ManifestFields.quoted(number.text)) is not a whole number of bytes")

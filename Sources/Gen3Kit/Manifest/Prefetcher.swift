@@ -60,7 +60,12 @@ final class Prefetcher<Chunk> {
                 let goOn: Bool = lock.locked {
                     while chunks.count >= depth && !cancelled { lock.wait() }
                     if cancelled { return false }
-                    if let chunk { chunks.append(chunk) } else { ended = true; failure = error }
+                    if let chunk {
+                        chunks.append(chunk)
+                    } else {
+                        ended = true
+                        failure = error
+                    }
                     lock.broadcast()
                     return !ended
                 }

@@ -149,8 +149,9 @@ enum AttemptPolicy {
         case .stopWorker(let reason): return .stopWorker(reason)
         case .transient(let reason, let retryAfter, let immediately, let discardPart):
             guard attempt < policy.maxAttempts else {
-                return .fail("\(reason) (gave up after \(attempt) attempts)", pauseUntil: retryAfter.map { now + $0 },
-                             discardPart: discardPart)
+                return .fail(
+                    "\(reason) (gave up after \(attempt) attempts)", pauseUntil: retryAfter.map { now + $0 },
+                    discardPart: discardPart)
             }
             var wait = immediately ? 0 : policy.delay(afterAttempt: attempt, jitter: jitter)
             if let retryAfter { wait = max(wait, retryAfter) }

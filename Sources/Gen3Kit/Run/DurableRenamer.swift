@@ -1,6 +1,7 @@
 import CLinux
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Makes verified files durable on two threads of its own: one writes out bodies held in memory,
@@ -52,8 +53,13 @@ final class DurableRenamer {
         /// Runs one step on a file that has had no error yet, and keeps the error it throws.
         mutating func step(_ index: Int, directory: String, path: (FileSink) -> String, _ body: (FileSink) throws -> Void) {
             guard errors[index] == nil else { return }
-            guard let sink = items[index].task.sink else { errors[index] = .file(path: directory, errno: EBADF); return }
-            do { try body(sink) } catch let error as SinkError { errors[index] = error } catch { errors[index] = .file(path: path(sink), errno: EIO) }
+            guard let sink = items[index].task.sink else {
+                errors[index] = .file(path: directory, errno: EBADF)
+                return
+            }
+            do { try body(sink) } catch let error as SinkError { errors[index] = error } catch {
+                errors[index] = .file(path: path(sink), errno: EIO)
+            }
         }
     }
 
@@ -251,7 +257,9 @@ final class DurableRenamer {
         if renamed && !(groupSync && syncFileSystem()) { FileHashing.syncDirectory(directory) }
         // A mismatch stood in `errors` only to skip the later steps; it is reported as itself.
         return group.items.indices.map { index in
-            Result(item: group.items[index], error: group.mismatches[index] == nil ? group.errors[index] : nil, mismatchedMD5: group.mismatches[index])
+            Result(
+                item: group.items[index], error: group.mismatches[index] == nil ? group.errors[index] : nil,
+                mismatchedMD5: group.mismatches[index])
         }
     }
 

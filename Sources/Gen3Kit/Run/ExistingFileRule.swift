@@ -24,9 +24,11 @@ enum ExistingFileRule {
     ///   - entry: what `lstat` found at `path` (not `.none`).
     ///   - md5OfExisting: hashes the regular file at `path`; called only when its md5 decides.
     ///   - claimedBefore: an earlier attempt of this row may have put it there.
-    static func decide(path: String, entry: FilePaths.Entry, expectedSize: Int64?, expectedMD5: String?,
-                       claimedBefore: Bool, skipCompleted: Bool, policy: ExistingFiles,
-                       md5OfExisting: () -> String?) -> Decision {
+    static func decide(
+        path: String, entry: FilePaths.Entry, expectedSize: Int64?, expectedMD5: String?,
+        claimedBefore: Bool, skipCompleted: Bool, policy: ExistingFiles,
+        md5OfExisting: () -> String?
+    ) -> Decision {
         if case .regular(let size) = entry, let expectedSize, size == expectedSize {
             if let expectedMD5 {
                 if md5OfExisting() == expectedMD5 { return .isTheFile(md5: expectedMD5) }
@@ -55,6 +57,7 @@ enum ExistingFileRule {
         default:
             what = "a symlink, directory or other special file"
         }
-        return "\(path) is already there and this job did not write it: \(what). It was left as it is; run again with --rename to save the download beside it, or --overwrite to replace it"
+        return
+            "\(path) is already there and this job did not write it: \(what). It was left as it is; run again with --rename to save the download beside it, or --overwrite to replace it"
     }
 }

@@ -36,8 +36,10 @@ final class JobExecutor {
     /// Handles for storage hosts: they never carry the bearer token (see `CurlHandlePool`).
     private let storageHandles: CurlHandlePool
 
-    init(requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
-         options: RunOptions, hooks: TestHooks? = nil, logger: Logger) {
+    init(
+        requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
+        options: RunOptions, hooks: TestHooks? = nil, logger: Logger
+    ) {
         self.hooks = hooks
         self.requests = requests
         self.tokens = tokens
@@ -125,7 +127,10 @@ final class JobExecutor {
     /// Numbered names `--rename` tries before the file fails.
     static let maxNumberedNames = 1000
 
-    private enum SinkOpening { case opened, failed(Step) }
+    private enum SinkOpening {
+        case opened
+        case failed(Step)
+    }
 
     /// Opens (or continues) the part file; only done once a body is about to arrive, so a file that
     /// fails earlier leaves nothing on disk.
@@ -210,8 +215,9 @@ final class JobExecutor {
 
     private func handleIndex(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
-        let answer = Answer(curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
-                            snippet: receiver.bodySnippet(maxLength: 120))
+        let answer = Answer(
+            curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
+            snippet: receiver.bodySnippet(maxLength: 120))
         if let step = conclude(task, AttemptPolicy.indexd(answer), status: answer.status) { return step }
         guard let record = IndexRecord.parse(receiver.body) else {
             return conclude(task, AttemptPolicy.unreadableRecord, status: answer.status) ?? fail(task, "internal: no verdict")
@@ -225,7 +231,8 @@ final class JobExecutor {
         file.expectedSize = file.expectedSize ?? record.size
         file.expectedMD5 = file.expectedMD5 ?? record.md5
         if file.destName == nil {
-            var name = SafeFileName.destinationName(guid: file.guid, fileName: file.fileName, format: settings.filenameFormat)
+            var name =
+                SafeFileName.destinationName(guid: file.guid, fileName: file.fileName, format: settings.filenameFormat)
                 ?? SafeFileName.destinationName(guid: file.guid, fileName: nil, format: .guid)
             // Another file already has this name: the combined form contains the GUID, so it is free.
             if let wanted = name, let owner = try? store.guid(usingDestName: wanted), owner != file.guid {
@@ -235,8 +242,9 @@ final class JobExecutor {
         }
         guard let destName = file.destName else { return fail(task, "no file name to save under") }
         do {
-            try store.resolveMetadata(fileID: file.id, fileName: file.fileName, destName: destName,
-                                      size: file.expectedSize, md5: file.expectedMD5)
+            try store.resolveMetadata(
+                fileID: file.id, fileName: file.fileName, destName: destName,
+                size: file.expectedSize, md5: file.expectedMD5)
         } catch {
             return retry(task, "could not record indexd metadata: \(error)")
         }
@@ -246,8 +254,9 @@ final class JobExecutor {
 
     private func handlePresign(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
-        let answer = Answer(curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
-                            snippet: scrubbed(receiver.bodySnippet(maxLength: 4096), task))
+        let answer = Answer(
+            curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
+            snippet: scrubbed(receiver.bodySnippet(maxLength: 4096), task))
         if let step = conclude(task, AttemptPolicy.fence(answer, refreshedToken: task.refreshedToken), status: answer.status) {
             return step
         }
@@ -262,35 +271,43 @@ final class JobExecutor {
             return fail(task, "internal: wrong receiver")
         }
         sink.drain()
-        let answer = Answer(curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
-                            snippet: receiver.errorSnippet)
-        let body = BodyState(written: sink.written, expectedSize: task.file.expectedSize, rangeMismatch: receiver.rangeMismatch,
-                             sinkFailure: sink.failure)
+        let answer = Answer(
+            curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
+            snippet: receiver.errorSnippet)
+        let body = BodyState(
+            written: sink.written, expectedSize: task.file.expectedSize, rangeMismatch: receiver.rangeMismatch,
+            sinkFailure: sink.failure)
         return conclude(task, AttemptPolicy.storage(answer, body: body), status: answer.status)
             ?? finishBody(task, sink: sink, status: answer.status)
     }
 
     /// The md5 check of a body of the right size: only a verified file goes on to be synced and renamed.
     private func finishBody(_ task: FileTask, sink: FileSink, status: Int?) -> Step {
-        if let step = conclude(task, AttemptPolicy.complete(BodyState(written: sink.written, expectedSize: task.file.expectedSize)),
-                               status: status) {
+        if let step = conclude(
+            task, AttemptPolicy.complete(BodyState(written: sink.written, expectedSize: task.file.expectedSize)),
+            status: status)
+        {
             return step
         }
         if sink.inMemory {
             // Hashing is the largest piece of the transfer loop's work on a small file: the renamer
             // checks it instead, before the file gets a name (`DurableRenamer`, `checksumFailed`).
             task.md5Deferred = true
-            return .verified(AttemptRecord(fileID: task.file.id, outcome: .done(md5: ""), startedAt: task.startedAt,
-                                           httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
-                                           bytesOnDisk: sink.written))
+            return .verified(
+                AttemptRecord(
+                    fileID: task.file.id, outcome: .done(md5: ""), startedAt: task.startedAt,
+                    httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
+                    bytesOnDisk: sink.written))
         }
         let md5 = sink.md5()
         if let step = conclude(task, AttemptPolicy.checksum(expected: task.file.expectedMD5, actual: md5), status: status) {
             return step
         }
-        return .verified(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
-                                       httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
-                                       bytesOnDisk: sink.written))
+        return .verified(
+            AttemptRecord(
+                fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt,
+                httpStatus: status, bytesReceived: sink.written - task.resumeOffset,
+                bytesOnDisk: sink.written))
     }
 
     /// A body the renamer found not to match its md5 (see `finishBody`).
@@ -363,15 +380,17 @@ final class JobExecutor {
 
     private func record(_ task: FileTask, _ outcome: AttemptRecord.Outcome, _ message: String, _ status: Int?) -> AttemptRecord {
         let onDisk = task.sink?.written ?? 0
-        return AttemptRecord(fileID: task.file.id, outcome: outcome, startedAt: task.startedAt, httpStatus: status,
-                             error: message, bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
+        return AttemptRecord(
+            fileID: task.file.id, outcome: outcome, startedAt: task.startedAt, httpStatus: status,
+            error: message, bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
     }
 
     /// Hands a task back without an outcome (shutdown, fatal error elsewhere): keeps its part file.
     func release(_ task: FileTask, reason: String?) -> AttemptRecord {
         task.sink?.close()
         let onDisk = task.sink?.written ?? 0
-        return AttemptRecord(fileID: task.file.id, outcome: .released, startedAt: task.startedAt, error: reason,
-                             bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
+        return AttemptRecord(
+            fileID: task.file.id, outcome: .released, startedAt: task.startedAt, error: reason,
+            bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
     }
 }

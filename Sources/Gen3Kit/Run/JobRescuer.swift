@@ -13,7 +13,8 @@ enum JobRescuer {
         let owners = try store.statement(claimOwners).rows { $0.string(0) ?? "" }
         for owner in owners {
             guard let colon = owner.lastIndex(of: ":"), owner[..<colon] == host,
-                  let pid = pid_t(owner[owner.index(after: colon)...]) else { continue }
+                let pid = pid_t(owner[owner.index(after: colon)...])
+            else { continue }
             if !isAlive(pid) {
                 released += try store.releaseClaims(owner: owner)
             }
@@ -26,7 +27,8 @@ enum JobRescuer {
     static func isAlive(_ pid: pid_t) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
+            let close = stat.lastIndex(of: ")")
+        else { return true }
         let state = stat[stat.index(after: close)...].dropFirst().first
         return state != "Z" && state != "X"
     }

@@ -42,20 +42,25 @@ package final class JobRun {
     /// else the defaults (`JobContext.resolve`). No request is made yet.
     /// - Parameter tokens: a provider that has already fetched a token for these credentials
     ///   (`JobRun.verify`); the run goes on with it.
-    package convenience init(databasePath: String, endpoint: String?, auth: String?, options: RunOptions, workers: Workers,
-                             stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger) throws {
+    package convenience init(
+        databasePath: String, endpoint: String?, auth: String?, options: RunOptions, workers: Workers,
+        stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger
+    ) throws {
         let path = FilePaths.absolute(databasePath)
         let store = try JobStore(path: path, create: false)
         let settings = try store.requireSettings()
         let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
-        self.init(databasePath: path, store: store, settings: settings, context: context, auth: auth, options: options,
-                  workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
+        self.init(
+            databasePath: path, store: store, settings: settings, context: context, auth: auth, options: options,
+            workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
     }
 
     /// A run of an open job with its commons and credentials already settled.
-    package init(databasePath: String, store: JobStore, settings: JobSettings, context: JobContext, auth: String?,
-                 options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil,
-                 logger: Logger) {
+    package init(
+        databasePath: String, store: JobStore, settings: JobSettings, context: JobContext, auth: String?,
+        options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil,
+        logger: Logger
+    ) {
         self.hooks = hooks
         self.databasePath = databasePath
         self.store = store
@@ -74,8 +79,10 @@ package final class JobRun {
     /// failing (`CommonsError.isTransient`) is asked again with the run's backoff, or after its
     /// Retry-After when longer, up to the run's attempts, each wait said on the log; a refused key or
     /// request fails at once. `run` does this itself when it was not done.
-    package static func verify(_ context: JobContext, options: RunOptions, logger: Logger,
-                               sleep: (Double) -> Void = { Clock.sleep(seconds: $0) }) throws -> AccessTokenProvider {
+    package static func verify(
+        _ context: JobContext, options: RunOptions, logger: Logger,
+        sleep: (Double) -> Void = { Clock.sleep(seconds: $0) }
+    ) throws -> AccessTokenProvider {
         if !options.http.verifyTLS {
             logger.warning("--insecure: TLS certificates are NOT verified; anyone on the network path can read or alter the files")
         }
@@ -85,7 +92,9 @@ package final class JobRun {
                 return try context.verify(http: options.http)
             } catch let error as CommonsError where error.isTransient && attempt < options.retry.maxAttempts {
                 let wait = max(options.retry.delay(afterAttempt: attempt), error.retryAfter ?? 0)
-                logger.warning("\(error.localizedDescription); asking again in \(String(format: "%.1f", wait)) s (attempt \(attempt) of \(options.retry.maxAttempts))")
+                logger.warning(
+                    "\(error.localizedDescription); asking again in \(String(format: "%.1f", wait)) s (attempt \(attempt) of \(options.retry.maxAttempts))"
+                )
                 sleep(wait)
                 attempt += 1
             }
@@ -105,19 +114,24 @@ package final class JobRun {
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         try verifyCredentials()
         stop.arm()
-        let supervisor = Supervisor(store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
-                                    logger: logger) { [databasePath, settings, context, options, tokens, stop, hooks, logger] in
-            try Worker(store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
-                       credentials: context.credentials, options: options, tokens: tokens, stop: stop, hooks: hooks, logger: logger)
+        let supervisor = Supervisor(
+            store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
+            logger: logger
+        ) { [databasePath, settings, context, options, tokens, stop, hooks, logger] in
+            try Worker(
+                store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
+                credentials: context.credentials, options: options, tokens: tokens, stop: stop, hooks: hooks, logger: logger)
         }
         return try supervisor.run(onProgress: onProgress)
     }
 
     private var workerProcesses: WorkerProcesses? {
         guard case .processes(let verbosity) = workers else { return nil }
-        let invocation = WorkerInvocation(databasePath: databasePath, endpoint: context.endpoint, options: options,
-                                          verbosity: verbosity)
-        return WorkerProcesses(executable: ProcessSpawner.currentExecutable, arguments: invocation.arguments,
-                               environment: WorkerInvocation.environment(auth: auth))
+        let invocation = WorkerInvocation(
+            databasePath: databasePath, endpoint: context.endpoint, options: options,
+            verbosity: verbosity)
+        return WorkerProcesses(
+            executable: ProcessSpawner.currentExecutable, arguments: invocation.arguments,
+            environment: WorkerInvocation.environment(auth: auth))
     }
 }

@@ -49,8 +49,10 @@ final class PresignAhead {
     private(set) var answered = 0
     private(set) var urlsReceived = 0
 
-    init(enabled: Bool, maxConcurrentRequests: Int, requests: CommonsRequests, tokens: AccessTokenProvider,
-         maxURLAge: Double = 60, logger: Logger) {
+    init(
+        enabled: Bool, maxConcurrentRequests: Int, requests: CommonsRequests, tokens: AccessTokenProvider,
+        maxURLAge: Double = 60, logger: Logger
+    ) {
         self.maxURLAge = maxURLAge
         self.enabled = enabled
         // Twice the transfers: against a Fence that takes 50 ms per answer, 1,000 small files took

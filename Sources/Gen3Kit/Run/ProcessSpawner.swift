@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts worker processes of this same binary with `posix_spawn`. Workers stay in our process
@@ -33,11 +33,12 @@ enum ProcessSpawner {
         posix_spawn_file_actions_adddup2(&actions, fds[1], WorkerInvocation.reportFD)
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) }
         argv.append(nil)
-        defer { argv.forEach { free($0) } }
-        var envp: [UnsafeMutablePointer<CChar>?] = (inheritedEnvironment(without: Set(environment.keys))
+        defer { for pointer in argv { free(pointer) } }
+        var envp: [UnsafeMutablePointer<CChar>?] =
+            (inheritedEnvironment(without: Set(environment.keys))
             + environment.map { "\($0.key)=\($0.value)" }).map { strdup($0) }
         envp.append(nil)
-        defer { envp.forEach { free($0) } }
+        defer { for pointer in envp { free(pointer) } }
         var pid: pid_t = 0
         let code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         close(fds[1])

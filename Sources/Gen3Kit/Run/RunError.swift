@@ -28,7 +28,8 @@ public enum RunError: Error, LocalizedError, Equatable {
             return message
         case .tooFewOpenFiles(let requests, let limit, let needed, let fitting):
             let fix = fitting > 0 ? "use --max-concurrent-requests \(fitting) or less, or raise the limit" : "raise the limit"
-            return "--max-concurrent-requests \(requests) needs at least \(needed) open files, and this process may open \(limit) (ulimit -n): \(fix); no file was claimed"
+            return
+                "--max-concurrent-requests \(requests) needs at least \(needed) open files, and this process may open \(limit) (ulimit -n): \(fix); no file was claimed"
         case .badWorkerArguments(let detail):
             return "gen3 worker is started by gen3 run, not by hand: \(detail)"
         }

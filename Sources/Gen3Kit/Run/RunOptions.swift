@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How `gen3 run` works through the job. Every field has the default `--help` shows.

@@ -1,6 +1,7 @@
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `gen3 run`: starts the worker processes, watches them (a dead worker's rows are released at once
@@ -29,8 +30,10 @@ final class Supervisor {
     ///     whatever `options.workers` says.
     ///   - makeWorker: builds the worker that runs in this process when `options.workers` is 1
     ///     (on a connection of its own).
-    init(store: JobStore, options: RunOptions, processes: WorkerProcesses?, stop: RunStop, hooks: TestHooks? = nil,
-         logger: Logger, makeWorker: @escaping () throws -> Worker) {
+    init(
+        store: JobStore, options: RunOptions, processes: WorkerProcesses?, stop: RunStop, hooks: TestHooks? = nil,
+        logger: Logger, makeWorker: @escaping () throws -> Worker
+    ) {
         self.hooks = hooks
         self.store = store
         self.options = options
@@ -97,13 +100,15 @@ final class Supervisor {
         if let fatal { throw RunError.workerFatal(fatal) }
         let progress = try store.progress()
         onProgress?(progress)
-        return RunResult(progress: progress, failures: try store.failures(limit: 20), stoppedBy: stop.signal,
-                         cancelled: stop.cancelled)
+        return RunResult(
+            progress: progress, failures: try store.failures(limit: 20), stoppedBy: stop.signal,
+            cancelled: stop.cancelled)
     }
 
     private func spawnWorker(_ processes: WorkerProcesses) throws {
-        let child = try ProcessSpawner.spawn(processes.executable, arguments: processes.arguments,
-                                             environment: processes.environment)
+        let child = try ProcessSpawner.spawn(
+            processes.executable, arguments: processes.arguments,
+            environment: processes.environment)
         children[child.pid] = child
         logger.debug("started worker \(child.pid)")
     }

@@ -1,6 +1,7 @@
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One worker process: claims batches of rows, runs up to `maxConcurrentRequests` transfers on one
@@ -49,9 +50,11 @@ package final class Worker {
 
     /// `tokens`, when given, is the provider of a token this process already has for these
     /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
-    package init(store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
-                owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, stop: RunStop,
-                 hooks: TestHooks? = nil, logger: Logger) throws {
+    package init(
+        store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
+        owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, stop: RunStop,
+        hooks: TestHooks? = nil, logger: Logger
+    ) throws {
         maxAwaitingSync = try OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
         self.store = store
         store.limitPageCache()
@@ -61,10 +64,12 @@ package final class Worker {
         self.logger = logger
         let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
-        executor = JobExecutor(requests: requests, tokens: tokens, store: store, settings: settings, options: options,
-                               hooks: hooks, logger: logger)
-        presigner = PresignAhead(enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
-                                 requests: requests, tokens: tokens, maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
+        executor = JobExecutor(
+            requests: requests, tokens: tokens, store: store, settings: settings, options: options,
+            hooks: hooks, logger: logger)
+        presigner = PresignAhead(
+            enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
+            requests: requests, tokens: tokens, maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
         completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
@@ -74,15 +79,19 @@ package final class Worker {
         checkpointer = try Checkpointer(path: store.connection.path)
         checkpointer.watch(store.connection)
         checkpointer.watch(recorderStore.connection)
-        renamer = DurableRenamer(directory: settings.downloadPath, groupSync: !options.syncEachFile, hooks: hooks, recorder: { [logger] records in
-            do {
-                try recorderStore.record(records, owner: owner)
-                return true
-            } catch {
-                logger.warning("could not record \(records.count) finished files from the renamer, recording them from the worker: \(error)")
-                return false
-            }
-        }) { multi.wakeup() }
+        renamer = DurableRenamer(
+            directory: settings.downloadPath, groupSync: !options.syncEachFile, hooks: hooks,
+            recorder: { [logger] records in
+                do {
+                    try recorderStore.record(records, owner: owner)
+                    return true
+                } catch {
+                    logger.warning(
+                        "could not record \(records.count) finished files from the renamer, recording them from the worker: \(error)")
+                    return false
+                }
+            },
+            onResults: { multi.wakeup() })
     }
 
     /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
@@ -150,7 +159,9 @@ package final class Worker {
         }
         renamer.close()
         checkpointer.close()
-        logger.info("worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests")
+        logger.info(
+            "worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests"
+        )
         if let fatal { return .fatal(fatal) }
         return stop.requested ? .stopped : .finished
     }
@@ -158,7 +169,8 @@ package final class Worker {
     private func startTransfers(now: Double, fatal: inout String?) throws {
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
         while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil
-                && renamer.outstanding < maxAwaitingSync {
+            && renamer.outstanding < maxAwaitingSync
+        {
             if let ready = presigner.takeReady(now: now) {
                 let step = ready.url.map { executor.startDownload(ready.task, url: $0) } ?? executor.presignOne(ready.task)
                 apply(step, to: ready.task, fatal: &fatal)
@@ -170,7 +182,8 @@ package final class Worker {
         }
         // The next files ask for their URLs while the transfers before them run.
         while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && fatal == nil && now >= executor.pauseUntil,
-              let task = try nextTask(now: now) {
+            let task = try nextTask(now: now)
+        {
             apply(executor.start(task), to: task, fatal: &fatal)
         }
         if fatal == nil { askInBulk(fatal: &fatal) }
@@ -184,8 +197,10 @@ package final class Worker {
         if queue.isEmpty {
             guard now >= nextClaim else { return nil }
             let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
-            queue = FIFO(try store.claimBatch(owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes,
-                                              leaseSeconds: options.leaseSeconds, now: now))
+            queue = FIFO(
+                try store.claimBatch(
+                    owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes,
+                    leaseSeconds: options.leaseSeconds, now: now))
             claims += 1
             if queue.isEmpty {
                 nextClaim = now + 0.2

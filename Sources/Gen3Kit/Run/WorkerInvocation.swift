@@ -64,8 +64,9 @@ package struct WorkerInvocation: Equatable, Sendable {
         } catch {
             throw RunError.badWorkerArguments("--options is not this build's RunOptions: \(error)")
         }
-        self.init(databasePath: database, endpoint: endpoint, options: options,
-                  verbosity: values["--verbosity"].flatMap { Int($0) } ?? 0)
+        self.init(
+            databasePath: database, endpoint: endpoint, options: options,
+            verbosity: values["--verbosity"].flatMap { Int($0) } ?? 0)
     }
 
     /// The environment entry that hands `auth` to a worker.
@@ -86,8 +87,9 @@ package struct WorkerInvocation: Equatable, Sendable {
             let store = try JobStore(path: databasePath, create: false)
             let settings = try store.requireSettings()
             let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
-            let worker = try Worker(store: store, settings: settings, endpoint: context.endpoint,
-                                    credentials: context.credentials, options: options, stop: stop, hooks: hooks, logger: logger)
+            let worker = try Worker(
+                store: store, settings: settings, endpoint: context.endpoint,
+                credentials: context.credentials, options: options, stop: stop, hooks: hooks, logger: logger)
             exit = worker.run()
         } catch {
             exit = .fatal(error.localizedDescription)

@@ -24,8 +24,10 @@ package struct AttemptRecord: Sendable {
     /// Bytes of the file now on disk (final or partial).
     package var bytesOnDisk: Int64
 
-    package init(fileID: Int64, outcome: Outcome, startedAt: Double, finishedAt: Double = Clock.now(),
-                httpStatus: Int? = nil, error: String? = nil, bytesReceived: Int64 = 0, bytesOnDisk: Int64 = 0) {
+    package init(
+        fileID: Int64, outcome: Outcome, startedAt: Double, finishedAt: Double = Clock.now(),
+        httpStatus: Int? = nil, error: String? = nil, bytesReceived: Int64 = 0, bytesOnDisk: Int64 = 0
+    ) {
         self.fileID = fileID
         self.outcome = outcome
         self.startedAt = startedAt

@@ -32,12 +32,14 @@ final class Checkpointer {
         startIfNeeded()
         self.watched.append(watched)
         // Unretained: `close` removes the hook before this object can go away.
-        sqlite3_wal_hook(watched.handle, { context, _, _, pages in
-            if pages >= Checkpointer.walPages, let context {
-                Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().request()
-            }
-            return SQLITE_OK
-        }, Unmanaged.passUnretained(self).toOpaque())
+        sqlite3_wal_hook(
+            watched.handle,
+            { context, _, _, pages in
+                if pages >= Checkpointer.walPages, let context {
+                    Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().request()
+                }
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Asks for a checkpoint soon; requests made while one runs make one more.

@@ -1,6 +1,7 @@
 import CSQLite
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One SQLite connection, opened with the settings every gen3 process relies on: extended result
@@ -33,7 +34,8 @@ package final class Connection {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         // `synchronous` first: switching a new file to WAL writes it, with FULL's extra sync.
-        try execute("""
+        try execute(
+            """
             PRAGMA synchronous = NORMAL;
             PRAGMA journal_mode = WAL;
             PRAGMA foreign_keys = ON;
@@ -70,7 +72,10 @@ package final class Connection {
 
     /// How a transaction takes its lock. Writers that read first must use `immediate`: a deferred
     /// transaction that reads, then writes, fails at once with SQLITE_BUSY under contention.
-    package enum TransactionKind: String { case deferred = "DEFERRED", immediate = "IMMEDIATE" }
+    package enum TransactionKind: String {
+        case deferred = "DEFERRED"
+        case immediate = "IMMEDIATE"
+    }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     package func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {

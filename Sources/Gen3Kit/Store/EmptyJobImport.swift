@@ -1,6 +1,7 @@
 import CLinux
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The import of a manifest into a job that has no files yet, which is how nearly every job starts.
@@ -13,7 +14,9 @@ extension ManifestImporter {
     static let writebackRows = 65_536
 
     /// The summary, or nil when the manifest needs the row-by-row import (a repeat or a name clash).
-    func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool) throws -> ImportSummary? {
+    func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool) throws
+        -> ImportSummary?
+    {
         let indexes = try store.statement(FileQueries.uniqueFileIndexes).rows { row in
             (name: row.string(0) ?? "", sql: row.string(1) ?? "")
         }
@@ -28,8 +31,10 @@ extension ManifestImporter {
         }
     }
 
-    private func appendAll(from reader: any ManifestReader, importID: Int64, now: Double,
-                           indexes: [(name: String, sql: String)], options: ImportOptions) throws -> ImportSummary {
+    private func appendAll(
+        from reader: any ManifestReader, importID: Int64, now: Double,
+        indexes: [(name: String, sql: String)], options: ImportOptions
+    ) throws -> ImportSummary {
         for index in indexes { try store.connection.execute("DROP INDEX \"\(index.name)\"") }
         let append = try store.connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
         var summary = ImportSummary()
@@ -41,7 +46,8 @@ extension ManifestImporter {
         while var batch = try batches.next() {
             batch.values.append(importID)
             batch.values.append(now)
-            let statement = batch.rows == Self.batchRows
+            let statement =
+                batch.rows == Self.batchRows
                 ? append : try store.connection.prepare(FileQueries.insertFiles(rows: batch.rows, skipKnownGUIDs: false))
             summary.added += try batch.values.run(statement)
             if (summary.entries + batch.rows) / Self.writebackRows > summary.entries / Self.writebackRows, databaseFile >= 0 {

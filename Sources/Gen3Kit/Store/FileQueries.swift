@@ -14,7 +14,8 @@ enum FileQueries {
     /// same for every row. Without `skipKnownGUIDs` a GUID already in the table is an error (and
     /// needs no unique index on guid).
     static func insertFiles(rows: Int, skipKnownGUIDs: Bool = true) -> String {
-        let importID = "?\(rows * 5 + 1)", now = "?\(rows * 5 + 2)"
+        let importID = "?\(rows * 5 + 1)"
+        let now = "?\(rows * 5 + 2)"
         let values = (0..<rows).map { row in
             let p = (1...5).map { "?\(row * 5 + $0)" }
             return "(\(p[0]), \(p[1]), \(p[2]), \(p[3]), \(p[4]), \(importID), \(now), \(now))"
@@ -145,7 +146,8 @@ enum FileQueries {
         UPDATE files SET state = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?1
         WHERE state = 'failed'
         """
-    static let countsByState = "SELECT state, count(*), coalesce(sum(expected_size), 0), coalesce(sum(bytes_done), 0) FROM files GROUP BY state"
+    static let countsByState =
+        "SELECT state, count(*), coalesce(sum(expected_size), 0), coalesce(sum(bytes_done), 0) FROM files GROUP BY state"
     static let failedFiles = """
         SELECT guid, coalesce(last_error, ''), attempts, last_http_status FROM files
         WHERE state = 'failed' ORDER BY id LIMIT ?1

@@ -9,8 +9,10 @@ package struct ImportOptions: Sendable {
     package var credentialsPath: String?
     package var protocolName: String?
 
-    package init(downloadPath: String, filenameFormat: FilenameFormat = .original, rename: Bool = false,
-                endpoint: String? = nil, credentialsPath: String? = nil, protocolName: String? = nil) {
+    package init(
+        downloadPath: String, filenameFormat: FilenameFormat = .original, rename: Bool = false,
+        endpoint: String? = nil, credentialsPath: String? = nil, protocolName: String? = nil
+    ) {
         self.downloadPath = downloadPath
         self.filenameFormat = filenameFormat
         self.rename = rename

@@ -5,7 +5,8 @@ import Foundation
 package enum JobReport {
     package static func write(store: JobStore, to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         defer { try? handle.close() }
@@ -29,8 +30,10 @@ package enum JobReport {
         try handle.write(contentsOf: buffer)
     }
 
-    private static func list(_ store: JobStore, _ sql: String, _ emit: (String) throws -> Void,
-                             _ format: (Row) -> String) throws {
+    private static func list(
+        _ store: JobStore, _ sql: String, _ emit: (String) throws -> Void,
+        _ format: (Row) -> String
+    ) throws {
         var first = true
         try store.statement(sql).forEachRow { row in
             try emit((first ? "" : ", ") + format(row))

@@ -12,8 +12,10 @@ public struct JobSettings: Equatable, Sendable {
     public var protocolName: String?
 
     /// Settings for a new job.
-    public init(endpoint: String? = nil, credentialsPath: String? = nil, downloadPath: String,
-                filenameFormat: FilenameFormat = .original, protocolName: String? = nil) {
+    public init(
+        endpoint: String? = nil, credentialsPath: String? = nil, downloadPath: String,
+        filenameFormat: FilenameFormat = .original, protocolName: String? = nil
+    ) {
         self.endpoint = endpoint
         self.credentialsPath = credentialsPath
         self.downloadPath = downloadPath

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The job table behind one database file: named operations over `files`, `attempts` and
@@ -40,9 +40,10 @@ public final class JobStore {
     public func settings() throws -> JobSettings? {
         try statement("SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1")
             .first { row in
-                JobSettings(endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
-                            filenameFormat: FilenameFormat(rawValue: row.string(3) ?? "") ?? .original,
-                            protocolName: row.string(4))
+                JobSettings(
+                    endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
+                    filenameFormat: FilenameFormat(rawValue: row.string(3) ?? "") ?? .original,
+                    protocolName: row.string(4))
             }
     }
 
@@ -54,13 +55,16 @@ public final class JobStore {
 
     package func saveSettings(_ settings: JobSettings) throws {
         let now = Clock.now()
-        try statement("""
+        try statement(
+            """
             INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)
             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)
             ON CONFLICT (id) DO UPDATE SET endpoint = ?1, credentials_path = ?2, download_path = ?3,
                 filename_format = ?4, protocol = ?5, updated_at = ?6
-            """).run(SQLValue(settings.endpoint), SQLValue(settings.credentialsPath), .text(settings.downloadPath),
-                     .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now))
+            """
+        ).run(
+            SQLValue(settings.endpoint), SQLValue(settings.credentialsPath), .text(settings.downloadPath),
+            .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now))
     }
 
     /// Whether the job has any file yet (false before its first import).
@@ -73,16 +77,19 @@ public final class JobStore {
     /// Claims up to `limit` due rows for `owner` in one `BEGIN IMMEDIATE` transaction, first
     /// returning rows whose lease expired to pending. Rows stop once those taken expect `maxBytes`
     /// (at least one row is taken), so that a worker holds a few large files, not `limit` of them.
-    package func claimBatch(owner: String, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
-                           now: Double = Clock.now()) throws -> [ClaimedFile] {
+    package func claimBatch(
+        owner: String, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
+        now: Double = Clock.now()
+    ) throws -> [ClaimedFile] {
         try connection.transaction(.immediate) {
             try statement(FileQueries.rescueExpired).run(.real(now))
             return try statement(FileQueries.claimBatch).rows(
                 .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
             ) { row in
-                ClaimedFile(id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
-                            expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
-                            claimedBefore: row.int(7) != 0)
+                ClaimedFile(
+                    id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
+                    expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
+                    claimedBefore: row.int(7) != 0)
             }
         }
     }
@@ -132,8 +139,9 @@ public final class JobStore {
 
     /// Records what indexd said of a file whose manifest entry lacked it.
     package func resolveMetadata(fileID: Int64, fileName: String?, destName: String, size: Int64?, md5: String?) throws {
-        try statement(FileQueries.resolveMetadata).run(.integer(fileID), SQLValue(fileName), .text(destName),
-                                                       SQLValue(size), SQLValue(md5), .real(Clock.now()))
+        try statement(FileQueries.resolveMetadata).run(
+            .integer(fileID), SQLValue(fileName), .text(destName),
+            SQLValue(size), SQLValue(md5), .real(Clock.now()))
     }
 
     /// How many files a run would still download already have something at their destination in
@@ -175,29 +183,35 @@ public final class JobStore {
         switch record.outcome {
         case .done(let md5):
             outcomeName = "done"
-            try statement(FileQueries.completeDone).run(id, "done", 1, .text(md5), .integer(record.bytesOnDisk), status,
-                                                        .real(record.finishedAt))
+            try statement(FileQueries.completeDone).run(
+                id, "done", 1, .text(md5), .integer(record.bytesOnDisk), status,
+                .real(record.finishedAt))
         case .skipped:
             outcomeName = "done"
-            try statement(FileQueries.completeDone).run(id, "skipped", 0, nil, .integer(record.bytesOnDisk), status,
-                                                        .real(record.finishedAt))
+            try statement(FileQueries.completeDone).run(
+                id, "skipped", 0, nil, .integer(record.bytesOnDisk), status,
+                .real(record.finishedAt))
         case .retry(let notBefore):
             outcomeName = "retry"
-            try statement(FileQueries.completeRetry).run(id, .text(owner), .real(notBefore), SQLValue(record.error),
-                                                         status, .integer(record.bytesOnDisk), .real(record.finishedAt))
+            try statement(FileQueries.completeRetry).run(
+                id, .text(owner), .real(notBefore), SQLValue(record.error),
+                status, .integer(record.bytesOnDisk), .real(record.finishedAt))
         case .failed:
             outcomeName = "failed"
-            try statement(FileQueries.completeFailed).run(id, .text(owner), SQLValue(record.error), status,
-                                                          .integer(record.bytesOnDisk), .real(record.finishedAt))
+            try statement(FileQueries.completeFailed).run(
+                id, .text(owner), SQLValue(record.error), status,
+                .integer(record.bytesOnDisk), .real(record.finishedAt))
         case .released:
             outcomeName = "released"
-            try statement(FileQueries.completeReleased).run(id, .text(owner), .integer(record.bytesOnDisk),
-                                                            SQLValue(record.error), .real(record.finishedAt))
+            try statement(FileQueries.completeReleased).run(
+                id, .text(owner), .integer(record.bytesOnDisk),
+                SQLValue(record.error), .real(record.finishedAt))
         }
         guard connection.changes > 0 else { return }
-        try statement(FileQueries.insertAttempt).run(id, .text(owner), .real(record.startedAt), .real(record.finishedAt),
-                                                     .text(outcomeName), status, SQLValue(record.error),
-                                                     .integer(record.bytesReceived))
+        try statement(FileQueries.insertAttempt).run(
+            id, .text(owner), .real(record.startedAt), .real(record.finishedAt),
+            .text(outcomeName), status, SQLValue(record.error),
+            .integer(record.bytesReceived))
     }
 
     // MARK: - Retry and reporting
@@ -223,8 +237,9 @@ public final class JobStore {
     /// Failed files with their reasons, oldest first.
     public func failures(limit: Int = -1) throws -> [FailedFile] {
         try statement(FileQueries.failedFiles).rows(.integer(Int64(limit))) { row in
-            FailedFile(guid: row.string(0) ?? "", error: row.string(1) ?? "", attempts: row.int(2),
-                       httpStatus: row.optionalInt64(3).map(Int.init))
+            FailedFile(
+                guid: row.string(0) ?? "", error: row.string(1) ?? "", attempts: row.int(2),
+                httpStatus: row.optionalInt64(3).map(Int.init))
         }
     }
 

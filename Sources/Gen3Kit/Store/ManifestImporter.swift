@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Streams a manifest into the job table in one transaction: idempotent (only new GUIDs are added,
@@ -22,16 +22,21 @@ package struct ManifestImporter {
         let large = (FilePaths.fileSize(path) ?? .max) >= Self.rollbackJournalBytes
         // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
         if try !store.hasFiles(),
-           let summary = try importIntoEmptyJob(from: try openManifest(path: path, format: format), source: path, options: options, large: large) {
+            let summary = try importIntoEmptyJob(
+                from: try openManifest(path: path, format: format), source: path, options: options, large: large)
+        {
             return summary
         }
-        return try importEntries(from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path,
-                                 options: options, large: large)
+        return try importEntries(
+            from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path,
+            options: options, large: large)
     }
 
     /// Imports whatever `reader` yields; `source` names it in the `imports` table. `large` says
     /// it may be tens of thousands of entries or more.
-    package func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool = false) throws -> ImportSummary {
+    package func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool = false) throws
+        -> ImportSummary
+    {
         try importTransaction(source: path, options: options, large: large) { importID, now in
             try insertAll(from: reader, importID: importID, now: now, options: options)
         }
@@ -40,8 +45,10 @@ package struct ManifestImporter {
     /// One import: in a transaction, with the connection set up for many inserts (and as it was
     /// after), the job's settings saved and the `imports` row written; `body` inserts the files of
     /// import `importID` at time `now`.
-    func importTransaction(source path: String, options: ImportOptions, large: Bool,
-                           _ body: (_ importID: Int64, _ now: Double) throws -> ImportSummary) throws -> ImportSummary {
+    func importTransaction(
+        source path: String, options: ImportOptions, large: Bool,
+        _ body: (_ importID: Int64, _ now: Double) throws -> ImportSummary
+    ) throws -> ImportSummary {
         // A job's first large import has no reader to share the database with (there is nothing to
         // read yet), so it writes through a rollback journal instead of the WAL: for a fresh job
         // that journal holds a few pages, where the WAL takes every page and then copies it again
@@ -63,8 +70,9 @@ package struct ManifestImporter {
             try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
             let importID = store.connection.lastInsertRowID
             let summary = try body(importID, now)
-            try store.statement(FileQueries.finishImport).run(.integer(importID), .integer(Int64(summary.entries)),
-                                                              .integer(Int64(summary.added)))
+            try store.statement(FileQueries.finishImport).run(
+                .integer(importID), .integer(Int64(summary.entries)),
+                .integer(Int64(summary.added)))
             return summary
         }
     }
@@ -85,8 +93,9 @@ package struct ManifestImporter {
             var dest = wanted
             while true {
                 do {
-                    let changed = try insert.run(.text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
-                                                 SQLValue(entry.size), SQLValue(entry.md5), .integer(importID), .real(now))
+                    let changed = try insert.run(
+                        .text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
+                        SQLValue(entry.size), SQLValue(entry.md5), .integer(importID), .real(now))
                     if changed == 1 {
                         summary.added += 1
                     } else if try existingImport(of: entry.guid) == importID {
@@ -187,9 +196,10 @@ package struct ManifestImporter {
     }
 
     private func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
-        var settings = JobSettings(endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
-                                   downloadPath: downloadPath, filenameFormat: options.filenameFormat,
-                                   protocolName: options.protocolName)
+        var settings = JobSettings(
+            endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
+            downloadPath: downloadPath, filenameFormat: options.filenameFormat,
+            protocolName: options.protocolName)
         if let existing = try store.settings() {
             guard existing.downloadPath == downloadPath else {
                 throw StoreError.downloadPathMismatch(existing: existing.downloadPath, requested: downloadPath)

@@ -2,203 +2,209 @@
 /// The schema migrations, in order.
 package enum Migrations {
     package static let all: [Migration] = [
-        Migration(version: 1, name: "initial", sql: #"""
--- The job: one row of settings, one row per file, one row per attempt.
--- Times are Unix seconds (REAL); datetime(x, 'unixepoch') shows them.
+        Migration(
+            version: 1, name: "initial",
+            sql: #"""
+                -- The job: one row of settings, one row per file, one row per attempt.
+                -- Times are Unix seconds (REAL); datetime(x, 'unixepoch') shows them.
 
--- The job's settings. Holds the credentials file's *path* only: never a key or a token.
-CREATE TABLE job_settings (
-    id               INTEGER PRIMARY KEY CHECK (id = 1),
-    endpoint         TEXT,
-    credentials_path TEXT,
-    download_path    TEXT NOT NULL,
-    filename_format  TEXT NOT NULL DEFAULT 'original'
-                     CHECK (filename_format IN ('original', 'guid', 'combined')),
-    protocol         TEXT,
-    created_at       REAL NOT NULL,
-    updated_at       REAL NOT NULL
-);
+                -- The job's settings. Holds the credentials file's *path* only: never a key or a token.
+                CREATE TABLE job_settings (
+                    id               INTEGER PRIMARY KEY CHECK (id = 1),
+                    endpoint         TEXT,
+                    credentials_path TEXT,
+                    download_path    TEXT NOT NULL,
+                    filename_format  TEXT NOT NULL DEFAULT 'original'
+                                     CHECK (filename_format IN ('original', 'guid', 'combined')),
+                    protocol         TEXT,
+                    created_at       REAL NOT NULL,
+                    updated_at       REAL NOT NULL
+                );
 
--- One row per GUID. State machine (mirrored by JobState in Swift):
---   pending -> claimed (a worker's claim) -> done | pending (retry later) | failed
---   claimed -> pending (lease expired or worker died: the rescuer)
---   failed  -> pending (gen3 retry)
---   pending -> skipped (already present at its destination)
-CREATE TABLE files (
-    id               INTEGER PRIMARY KEY,
-    guid             TEXT NOT NULL UNIQUE,
-    file_name        TEXT,            -- the name as the manifest or indexd gave it (untrusted)
-    dest_name        TEXT UNIQUE,     -- the safe name inside download_path, decided once
-    expected_size    INTEGER,
-    expected_md5     TEXT,
-    state            TEXT NOT NULL DEFAULT 'pending'
-                     CHECK (state IN ('pending', 'claimed', 'done', 'failed', 'skipped')),
-    attempts         INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at  REAL NOT NULL DEFAULT 0,
-    lease_owner      TEXT,
-    lease_expires_at REAL,
-    bytes_done       INTEGER NOT NULL DEFAULT 0,
-    actual_md5       TEXT,
-    last_error       TEXT,
-    last_http_status INTEGER,
-    import_id        INTEGER NOT NULL,
-    created_at       REAL NOT NULL,
-    updated_at       REAL NOT NULL,
-    started_at       REAL,
-    finished_at      REAL
-);
+                -- One row per GUID. State machine (mirrored by JobState in Swift):
+                --   pending -> claimed (a worker's claim) -> done | pending (retry later) | failed
+                --   claimed -> pending (lease expired or worker died: the rescuer)
+                --   failed  -> pending (gen3 retry)
+                --   pending -> skipped (already present at its destination)
+                CREATE TABLE files (
+                    id               INTEGER PRIMARY KEY,
+                    guid             TEXT NOT NULL UNIQUE,
+                    file_name        TEXT,            -- the name as the manifest or indexd gave it (untrusted)
+                    dest_name        TEXT UNIQUE,     -- the safe name inside download_path, decided once
+                    expected_size    INTEGER,
+                    expected_md5     TEXT,
+                    state            TEXT NOT NULL DEFAULT 'pending'
+                                     CHECK (state IN ('pending', 'claimed', 'done', 'failed', 'skipped')),
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  REAL NOT NULL DEFAULT 0,
+                    lease_owner      TEXT,
+                    lease_expires_at REAL,
+                    bytes_done       INTEGER NOT NULL DEFAULT 0,
+                    actual_md5       TEXT,
+                    last_error       TEXT,
+                    last_http_status INTEGER,
+                    import_id        INTEGER NOT NULL,
+                    created_at       REAL NOT NULL,
+                    updated_at       REAL NOT NULL,
+                    started_at       REAL,
+                    finished_at      REAL
+                );
 
--- Claims scan only pending rows in due order; the rescuer scans only claimed rows.
-CREATE INDEX files_pending ON files (next_attempt_at) WHERE state = 'pending';
-CREATE INDEX files_claimed ON files (lease_expires_at) WHERE state = 'claimed';
-CREATE INDEX files_state ON files (state);
+                -- Claims scan only pending rows in due order; the rescuer scans only claimed rows.
+                CREATE INDEX files_pending ON files (next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX files_claimed ON files (lease_expires_at) WHERE state = 'claimed';
+                CREATE INDEX files_state ON files (state);
 
--- One row per try of a file.
-CREATE TABLE attempts (
-    id          INTEGER PRIMARY KEY,
-    file_id     INTEGER NOT NULL REFERENCES files (id),
-    attempt     INTEGER NOT NULL,
-    worker      TEXT NOT NULL,
-    started_at  REAL NOT NULL,
-    finished_at REAL NOT NULL,
-    outcome     TEXT NOT NULL CHECK (outcome IN ('done', 'retry', 'failed', 'released')),
-    http_status INTEGER,
-    error       TEXT,
-    bytes       INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX attempts_file ON attempts (file_id);
+                -- One row per try of a file.
+                CREATE TABLE attempts (
+                    id          INTEGER PRIMARY KEY,
+                    file_id     INTEGER NOT NULL REFERENCES files (id),
+                    attempt     INTEGER NOT NULL,
+                    worker      TEXT NOT NULL,
+                    started_at  REAL NOT NULL,
+                    finished_at REAL NOT NULL,
+                    outcome     TEXT NOT NULL CHECK (outcome IN ('done', 'retry', 'failed', 'released')),
+                    http_status INTEGER,
+                    error       TEXT,
+                    bytes       INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX attempts_file ON attempts (file_id);
 
--- One row per import-manifest call.
-CREATE TABLE imports (
-    id          INTEGER PRIMARY KEY,
-    manifest    TEXT NOT NULL,
-    entries     INTEGER NOT NULL DEFAULT 0,
-    added       INTEGER NOT NULL DEFAULT 0,
-    imported_at REAL NOT NULL
-);
+                -- One row per import-manifest call.
+                CREATE TABLE imports (
+                    id          INTEGER PRIMARY KEY,
+                    manifest    TEXT NOT NULL,
+                    entries     INTEGER NOT NULL DEFAULT 0,
+                    added       INTEGER NOT NULL DEFAULT 0,
+                    imported_at REAL NOT NULL
+                );
 
--- gen3 sql "SELECT * FROM progress"
-CREATE VIEW progress AS
-SELECT state,
-       count(*)                       AS files,
-       coalesce(sum(expected_size), 0) AS expected_bytes,
-       coalesce(sum(bytes_done), 0)    AS bytes_done,
-       sum(expected_size IS NULL)      AS unknown_sizes
-FROM files
-GROUP BY state;
+                -- gen3 sql "SELECT * FROM progress"
+                CREATE VIEW progress AS
+                SELECT state,
+                       count(*)                       AS files,
+                       coalesce(sum(expected_size), 0) AS expected_bytes,
+                       coalesce(sum(bytes_done), 0)    AS bytes_done,
+                       sum(expected_size IS NULL)      AS unknown_sizes
+                FROM files
+                GROUP BY state;
 
--- gen3 sql "SELECT * FROM failures"
-CREATE VIEW failures AS
-SELECT guid, file_name, attempts, last_http_status, last_error,
-       datetime(finished_at, 'unixepoch') AS failed_at
-FROM files
-WHERE state = 'failed'
-ORDER BY id;
+                -- gen3 sql "SELECT * FROM failures"
+                CREATE VIEW failures AS
+                SELECT guid, file_name, attempts, last_http_status, last_error,
+                       datetime(finished_at, 'unixepoch') AS failed_at
+                FROM files
+                WHERE state = 'failed'
+                ORDER BY id;
 
--- gen3 sql "SELECT * FROM retrying": rows that failed at least once and will be tried again.
-CREATE VIEW retrying AS
-SELECT guid, file_name, attempts, last_http_status, last_error,
-       datetime(next_attempt_at, 'unixepoch') AS next_attempt
-FROM files
-WHERE state = 'pending' AND attempts > 0
-ORDER BY next_attempt_at;
-"""#),
-        Migration(version: 2, name: "drop_state_index", sql: #"""
--- files_state cost about 0.9 s per million imported rows and helped no hot query: the progress
--- counts read every row for their byte sums anyway, and the unfinished count is answered by the
--- partial indexes files_pending and files_claimed.
-DROP INDEX IF EXISTS files_state;
-"""#),
-        Migration(version: 3, name: "files_indexes_and_checks", sql: #"""
--- Two changes to files, the same rules:
--- * The UNIQUE constraints on guid and dest_name become named unique indexes, which a job's first
---   import can drop and build again once its rows are in. Building an index sorts the keys once;
---   keeping it up to date put each random GUID into a random page of a large index (1M random
---   GUIDs: 20 s became 7 s).
--- * CHECK (state IN (...)) becomes a chain of comparisons. SQLite evaluates an IN list of five
---   by filling a temporary B-tree with them for every row it writes: about a quarter of the
---   instructions of an import, and again on every claim and outcome. attempts.outcome likewise.
--- SQLite cannot change a column's constraints, so both tables are rebuilt (its documented
--- procedure; the migrator turns foreign keys off around it and checks them before committing).
--- The views that read files are dropped first and created again unchanged.
-DROP VIEW progress;
-DROP VIEW failures;
-DROP VIEW retrying;
+                -- gen3 sql "SELECT * FROM retrying": rows that failed at least once and will be tried again.
+                CREATE VIEW retrying AS
+                SELECT guid, file_name, attempts, last_http_status, last_error,
+                       datetime(next_attempt_at, 'unixepoch') AS next_attempt
+                FROM files
+                WHERE state = 'pending' AND attempts > 0
+                ORDER BY next_attempt_at;
+                """#),
+        Migration(
+            version: 2, name: "drop_state_index",
+            sql: #"""
+                -- files_state cost about 0.9 s per million imported rows and helped no hot query: the progress
+                -- counts read every row for their byte sums anyway, and the unfinished count is answered by the
+                -- partial indexes files_pending and files_claimed.
+                DROP INDEX IF EXISTS files_state;
+                """#),
+        Migration(
+            version: 3, name: "files_indexes_and_checks",
+            sql: #"""
+                -- Two changes to files, the same rules:
+                -- * The UNIQUE constraints on guid and dest_name become named unique indexes, which a job's first
+                --   import can drop and build again once its rows are in. Building an index sorts the keys once;
+                --   keeping it up to date put each random GUID into a random page of a large index (1M random
+                --   GUIDs: 20 s became 7 s).
+                -- * CHECK (state IN (...)) becomes a chain of comparisons. SQLite evaluates an IN list of five
+                --   by filling a temporary B-tree with them for every row it writes: about a quarter of the
+                --   instructions of an import, and again on every claim and outcome. attempts.outcome likewise.
+                -- SQLite cannot change a column's constraints, so both tables are rebuilt (its documented
+                -- procedure; the migrator turns foreign keys off around it and checks them before committing).
+                -- The views that read files are dropped first and created again unchanged.
+                DROP VIEW progress;
+                DROP VIEW failures;
+                DROP VIEW retrying;
 
-CREATE TABLE files_rebuilt (
-    id               INTEGER PRIMARY KEY,
-    guid             TEXT NOT NULL,
-    file_name        TEXT,            -- the name as the manifest or indexd gave it (untrusted)
-    dest_name        TEXT,            -- the safe name inside download_path, decided once
-    expected_size    INTEGER,
-    expected_md5     TEXT,
-    state            TEXT NOT NULL DEFAULT 'pending'
-                     CHECK (state = 'pending' OR state = 'claimed' OR state = 'done' OR state = 'failed'
-                            OR state = 'skipped'),
-    attempts         INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at  REAL NOT NULL DEFAULT 0,
-    lease_owner      TEXT,
-    lease_expires_at REAL,
-    bytes_done       INTEGER NOT NULL DEFAULT 0,
-    actual_md5       TEXT,
-    last_error       TEXT,
-    last_http_status INTEGER,
-    import_id        INTEGER NOT NULL,
-    created_at       REAL NOT NULL,
-    updated_at       REAL NOT NULL,
-    started_at       REAL,
-    finished_at      REAL
-);
-INSERT INTO files_rebuilt SELECT * FROM files;
-DROP TABLE files;
-ALTER TABLE files_rebuilt RENAME TO files;
+                CREATE TABLE files_rebuilt (
+                    id               INTEGER PRIMARY KEY,
+                    guid             TEXT NOT NULL,
+                    file_name        TEXT,            -- the name as the manifest or indexd gave it (untrusted)
+                    dest_name        TEXT,            -- the safe name inside download_path, decided once
+                    expected_size    INTEGER,
+                    expected_md5     TEXT,
+                    state            TEXT NOT NULL DEFAULT 'pending'
+                                     CHECK (state = 'pending' OR state = 'claimed' OR state = 'done' OR state = 'failed'
+                                            OR state = 'skipped'),
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  REAL NOT NULL DEFAULT 0,
+                    lease_owner      TEXT,
+                    lease_expires_at REAL,
+                    bytes_done       INTEGER NOT NULL DEFAULT 0,
+                    actual_md5       TEXT,
+                    last_error       TEXT,
+                    last_http_status INTEGER,
+                    import_id        INTEGER NOT NULL,
+                    created_at       REAL NOT NULL,
+                    updated_at       REAL NOT NULL,
+                    started_at       REAL,
+                    finished_at      REAL
+                );
+                INSERT INTO files_rebuilt SELECT * FROM files;
+                DROP TABLE files;
+                ALTER TABLE files_rebuilt RENAME TO files;
 
--- ManifestImporter drops and recreates these two from their text here (sqlite_schema).
-CREATE UNIQUE INDEX files_guid ON files (guid);
-CREATE UNIQUE INDEX files_dest_name ON files (dest_name);
-CREATE INDEX files_pending ON files (next_attempt_at) WHERE state = 'pending';
-CREATE INDEX files_claimed ON files (lease_expires_at) WHERE state = 'claimed';
+                -- ManifestImporter drops and recreates these two from their text here (sqlite_schema).
+                CREATE UNIQUE INDEX files_guid ON files (guid);
+                CREATE UNIQUE INDEX files_dest_name ON files (dest_name);
+                CREATE INDEX files_pending ON files (next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX files_claimed ON files (lease_expires_at) WHERE state = 'claimed';
 
-CREATE TABLE attempts_rebuilt (
-    id          INTEGER PRIMARY KEY,
-    file_id     INTEGER NOT NULL REFERENCES files (id),
-    attempt     INTEGER NOT NULL,
-    worker      TEXT NOT NULL,
-    started_at  REAL NOT NULL,
-    finished_at REAL NOT NULL,
-    outcome     TEXT NOT NULL
-                CHECK (outcome = 'done' OR outcome = 'retry' OR outcome = 'failed' OR outcome = 'released'),
-    http_status INTEGER,
-    error       TEXT,
-    bytes       INTEGER NOT NULL DEFAULT 0
-);
-INSERT INTO attempts_rebuilt SELECT * FROM attempts;
-DROP TABLE attempts;
-ALTER TABLE attempts_rebuilt RENAME TO attempts;
-CREATE INDEX attempts_file ON attempts (file_id);
+                CREATE TABLE attempts_rebuilt (
+                    id          INTEGER PRIMARY KEY,
+                    file_id     INTEGER NOT NULL REFERENCES files (id),
+                    attempt     INTEGER NOT NULL,
+                    worker      TEXT NOT NULL,
+                    started_at  REAL NOT NULL,
+                    finished_at REAL NOT NULL,
+                    outcome     TEXT NOT NULL
+                                CHECK (outcome = 'done' OR outcome = 'retry' OR outcome = 'failed' OR outcome = 'released'),
+                    http_status INTEGER,
+                    error       TEXT,
+                    bytes       INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO attempts_rebuilt SELECT * FROM attempts;
+                DROP TABLE attempts;
+                ALTER TABLE attempts_rebuilt RENAME TO attempts;
+                CREATE INDEX attempts_file ON attempts (file_id);
 
-CREATE VIEW progress AS
-SELECT state,
-       count(*)                       AS files,
-       coalesce(sum(expected_size), 0) AS expected_bytes,
-       coalesce(sum(bytes_done), 0)    AS bytes_done,
-       sum(expected_size IS NULL)      AS unknown_sizes
-FROM files
-GROUP BY state;
+                CREATE VIEW progress AS
+                SELECT state,
+                       count(*)                       AS files,
+                       coalesce(sum(expected_size), 0) AS expected_bytes,
+                       coalesce(sum(bytes_done), 0)    AS bytes_done,
+                       sum(expected_size IS NULL)      AS unknown_sizes
+                FROM files
+                GROUP BY state;
 
-CREATE VIEW failures AS
-SELECT guid, file_name, attempts, last_http_status, last_error,
-       datetime(finished_at, 'unixepoch') AS failed_at
-FROM files
-WHERE state = 'failed'
-ORDER BY id;
+                CREATE VIEW failures AS
+                SELECT guid, file_name, attempts, last_http_status, last_error,
+                       datetime(finished_at, 'unixepoch') AS failed_at
+                FROM files
+                WHERE state = 'failed'
+                ORDER BY id;
 
-CREATE VIEW retrying AS
-SELECT guid, file_name, attempts, last_http_status, last_error,
-       datetime(next_attempt_at, 'unixepoch') AS next_attempt
-FROM files
-WHERE state = 'pending' AND attempts > 0
-ORDER BY next_attempt_at;
-"""#),
+                CREATE VIEW retrying AS
+                SELECT guid, file_name, attempts, last_http_status, last_error,
+                       datetime(next_attempt_at, 'unixepoch') AS next_attempt
+                FROM files
+                WHERE state = 'pending' AND attempts > 0
+                ORDER BY next_attempt_at;
+                """#),
     ]
 }

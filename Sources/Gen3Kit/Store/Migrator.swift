@@ -14,7 +14,8 @@ package struct Migrator {
     /// seconds for a large job.
     @discardableResult
     package func migrate(_ connection: Connection, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)
             """)

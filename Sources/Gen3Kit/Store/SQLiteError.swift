@@ -18,7 +18,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Equatable {
     }
 
     init(connection: OpaquePointer?, code: Int32, sql: String? = nil) {
-        let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        let message =
+            connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
             ?? String(cString: sqlite3_errstr(code))
         self.init(code: code, message: message, sql: sql)
     }

@@ -23,7 +23,8 @@ public enum StoreError: Error, LocalizedError {
         case .downloadPathMismatch(let existing, let requested):
             return "this job downloads to \(existing), not \(requested): use another --db for another destination"
         case .migrationBrokeForeignKeys(let version, let table):
-            return "upgrading the job database to schema version \(version) would break references in table \(table); it was left as it was: please report this"
+            return
+                "upgrading the job database to schema version \(version) would break references in table \(table); it was left as it was: please report this"
         case .nameClashes(let clashes, let total):
             var lines = ["\(total) files would be saved under a name another file of the job already has:"]
             for clash in clashes.prefix(20) {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wall-clock and monotonic time in seconds, without Foundation's overhead on hot paths.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A mutex with one condition variable, for the run's few threads (the renamer, the md5 thread,

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A thread running one closure, which can be joined; for the few long-lived threads of a run
@@ -11,15 +11,18 @@ final class JoinableThread {
 
     init(_ body: @escaping () -> Void) {
         let state = state
-        let context = Unmanaged.passRetained(Box {
-            body()
-            state.finish()
-        })
-        let status = pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            box.body()
-            return nil
-        }, context.toOpaque())
+        let context = Unmanaged.passRetained(
+            Box {
+                body()
+                state.finish()
+            })
+        let status = pthread_create(
+            &thread, nil,
+            { raw in
+                let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+                box.body()
+                return nil
+            }, context.toOpaque())
         precondition(status == 0, "could not start a thread: errno \(status)")
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The open files a worker needs, against the process's limit (`ulimit -n`, often 1,024): a socket
@@ -38,9 +38,10 @@ package enum OpenFileLimit {
     static func awaitingSync(limit: Int, maxConcurrentRequests: Int) throws -> Int {
         let reserved = otherFiles + minAwaitingSync
         guard limit - perTransfer * maxConcurrentRequests >= reserved else {
-            throw RunError.tooFewOpenFiles(maxConcurrentRequests: maxConcurrentRequests, limit: limit,
-                                           needed: perTransfer * maxConcurrentRequests + reserved,
-                                           fitting: max(0, (limit - reserved) / perTransfer))
+            throw RunError.tooFewOpenFiles(
+                maxConcurrentRequests: maxConcurrentRequests, limit: limit,
+                needed: perTransfer * maxConcurrentRequests + reserved,
+                fitting: max(0, (limit - reserved) / perTransfer))
         }
         return min(maxAwaitingSync, limit - perTransfer * maxConcurrentRequests - otherFiles)
     }

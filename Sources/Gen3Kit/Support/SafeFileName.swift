@@ -14,7 +14,7 @@ package enum SafeFileName {
         for scalar in lastComponent.unicodeScalars {
             switch scalar.value {
             case 0..<0x20, 0x7f, 0x80..<0xa0: scalars.append("_")
-            case 0x202a...0x202e, 0x2066...0x2069: scalars.append("_")  // bidi overrides hide a real extension
+            case 0x202a...0x202e, 0x2066...0x2069: scalars.append("_") // bidi overrides hide a real extension
             default: scalars.append(scalar)
             }
         }

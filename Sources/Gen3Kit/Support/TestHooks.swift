@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Crash points for the crash tests, which run the real binary. The command line builds one from
@@ -29,9 +29,10 @@ package final class TestHooks: @unchecked Sendable {
     /// The hooks the environment asks for, or nil when it asks for none.
     package static func fromEnvironment() -> TestHooks? {
         func setting(_ name: String) -> Int? { getenv(name).flatMap { Int(String(cString: $0)) } }
-        let hooks = TestHooks(killAfterRenames: setting("GEN3_TEST_KILL_AFTER_RENAMES"),
-                              killAfterBytes: setting("GEN3_TEST_KILL_AFTER_BYTES"),
-                              urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init))
+        let hooks = TestHooks(
+            killAfterRenames: setting("GEN3_TEST_KILL_AFTER_RENAMES"),
+            killAfterBytes: setting("GEN3_TEST_KILL_AFTER_BYTES"),
+            urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init))
         return hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil ? nil : hooks
     }
 

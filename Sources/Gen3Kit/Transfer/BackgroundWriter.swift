@@ -1,7 +1,8 @@
 import CLinux
 import Digest
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hashes and writes a large file's body on two threads of its own. The transfer loop only copies
@@ -61,7 +62,9 @@ final class BackgroundWriter: StreamingMD5 {
         // A resumed file may start mid-block: a short first buffer brings the rest into line.
         capacity = misalignment == 0 ? Self.bufferSize : Self.alignment - misalignment
         filling = .allocate(byteCount: Self.bufferSize, alignment: Self.alignment)
-        let free = (1..<bufferCount).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: Self.alignment) }
+        let free = (1..<bufferCount).map { _ in
+            UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: Self.alignment)
+        }
         let shared = Shared(md5: md5, fd: fd, directFD: directFD, offset: offset, free: free)
         self.shared = shared
         threads = [JoinableThread { shared.hashLoop() }, JoinableThread { shared.writeLoop() }]
@@ -208,7 +211,8 @@ final class BackgroundWriter: StreamingMD5 {
             guard let base = bytes.baseAddress else { return 0 }
             var done = 0
             while done < bytes.count {
-                let position = offset + Int64(done), left = bytes.count - done
+                let position = offset + Int64(done)
+                let left = bytes.count - done
                 let direct = directFD >= 0 && position % Int64(BackgroundWriter.alignment) == 0 && left % BackgroundWriter.alignment == 0
                 let result = pwrite(direct ? directFD : fd, base + done, left, off_t(position))
                 if result < 0 {

@@ -18,8 +18,10 @@ package struct CurlError: Error, LocalizedError, Equatable {
 
     /// Errors that no retry can fix: the URL itself is unusable.
     package var isPermanent: Bool {
-        [CCURLE_UNSUPPORTED_PROTOCOL, CCURLE_URL_MALFORMAT, CCURLE_TOO_MANY_REDIRECTS,
-         CCURLE_PEER_FAILED_VERIFICATION, CCURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM].contains(code)
+        [
+            CCURLE_UNSUPPORTED_PROTOCOL, CCURLE_URL_MALFORMAT, CCURLE_TOO_MANY_REDIRECTS,
+            CCURLE_PEER_FAILED_VERIFICATION, CCURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM,
+        ].contains(code)
     }
 }
 

@@ -1,7 +1,8 @@
 import CLinux
 import Digest
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes one download to `<dest>.part`, hashing as it writes (the file is never re-read), and
@@ -67,7 +68,8 @@ package final class FileSink {
     private func openDirect() -> Int32 {
         let direct = clinux_open_direct(partPath)
         guard direct >= 0 else { return -1 }
-        var mine = stat(), theirs = stat()
+        var mine = stat()
+        var theirs = stat()
         guard fstat(fd, &mine) == 0, fstat(direct, &theirs) == 0, mine.st_dev == theirs.st_dev, mine.st_ino == theirs.st_ino else {
             Glibc.close(direct)
             return -1
@@ -276,7 +278,10 @@ package final class FileSink {
         memory = nil
         writer?.finish()
         // An unnamed file goes with its descriptor; what is at the part name is ours only if we opened it.
-        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
         if usesPartFile { unlink(partPath) }
         isUnnamed = false
         written = 0
@@ -292,7 +297,10 @@ package final class FileSink {
             isUnnamed = false
             written = 0
         }
-        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
     }
 
     private func hashPrefix(length: Int64) throws {
@@ -355,4 +363,3 @@ package enum FileHashing {
         close(fd)
     }
 }
-

@@ -47,7 +47,8 @@ package struct ResponseHead: Equatable, Sendable {
     }
 
     private static func trimmed(_ bytes: Bytes) -> Bytes {
-        var start = bytes.startIndex, end = bytes.endIndex
+        var start = bytes.startIndex
+        var end = bytes.endIndex
         while start < end && isSpace(bytes[start]) { start += 1 }
         while end > start && isSpace(bytes[end - 1]) { end -= 1 }
         return bytes[start..<end]

@@ -20,17 +20,20 @@ package enum SinkError: Error, LocalizedError, Equatable {
     package var errorDescription: String? {
         switch self {
         case .storage(let path, let code):
-            return "cannot write \(path): \(String(cString: strerror(code))); free space, fix permissions or raise the file size limit, then run again (finished and partial files are kept)"
+            return
+                "cannot write \(path): \(String(cString: strerror(code))); free space, fix permissions or raise the file size limit, then run again (finished and partial files are kept)"
         case .file(let path, let code):
             return "cannot write \(path): \(String(cString: strerror(code)))"
         case .openFiles(let path, let code):
-            return "cannot open \(path): \(String(cString: strerror(code))); lower --max-concurrent-requests or raise the open-file limit (ulimit -n), then run again (finished and partial files are kept)"
+            return
+                "cannot open \(path): \(String(cString: strerror(code))); lower --max-concurrent-requests or raise the open-file limit (ulimit -n), then run again (finished and partial files are kept)"
         case .symlink(let path):
             return "refusing to write through the symlink at \(path)"
         case .tooLarge(let expected):
             return "the server sent more than the expected \(expected) bytes"
         case .exists(let path):
-            return "\(path) appeared while this file was downloading and was left as it is; run again with --rename to save this one beside it, or --overwrite to replace it"
+            return
+                "\(path) appeared while this file was downloading and was left as it is; run again with --rename to save this one beside it, or --overwrite to replace it"
         }
     }
 

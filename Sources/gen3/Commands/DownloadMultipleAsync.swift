@@ -35,8 +35,9 @@ struct DownloadMultipleAsync: ParsableCommand {
         let store = try JobStore(path: globals.databasePath)
         // The key is checked before the import, which takes seconds for a million GUIDs: a rejected
         // or expired key says so at once. The run goes on with the token it got.
-        let context = try JobContext.resolve(settings: try store.settings() ?? JobSettings(downloadPath: downloadPath),
-                                             endpointFlag: globals.endpoint, authFlag: globals.auth)
+        let context = try JobContext.resolve(
+            settings: try store.settings() ?? JobSettings(downloadPath: downloadPath),
+            endpointFlag: globals.endpoint, authFlag: globals.auth)
         let tokens = try JobRun.verify(context, options: options, logger: Log.bootstrap(verbosity: globals.verbose))
         let summary = try ManifestImporter(store: store).importManifest(
             path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))

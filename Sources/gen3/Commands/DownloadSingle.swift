@@ -20,10 +20,16 @@ struct DownloadSingle: ParsableCommand {
     @Flag(help: "Accepted for compatibility: download-single never asks.")
     var noPrompt = false
 
-    @Flag(help: "Count the file as skipped when it is already there with the right size and no md5 is known (with the right md5 it is done, flag or not).")
+    @Flag(
+        help:
+            "Count the file as skipped when it is already there with the right size and no md5 is known (with the right md5 it is done, flag or not)."
+    )
     var skipCompleted = false
 
-    @Flag(help: "Replace a file at the destination that is not this file. Without it (or --rename) such a file is left as it is and the download fails, saying so.")
+    @Flag(
+        help:
+            "Replace a file at the destination that is not this file. Without it (or --rename) such a file is left as it is and the download fails, saying so."
+    )
     var overwrite = false
 
     func validate() throws {

@@ -36,7 +36,9 @@ enum ImportReport {
         if summary.alreadyInJob > 0 { lines.append("  \(summary.alreadyInJob) already in the job (left as they were)") }
         if summary.duplicates > 0 { lines.append("  \(summary.duplicates) repeated GUIDs collapsed into one row each") }
         if summary.renamed > 0 { lines.append("  \(summary.renamed) names were taken: saved as name_N.ext") }
-        if summary.withoutMetadata > 0 { lines.append("  \(summary.withoutMetadata) without name or size: indexd is asked at download time") }
+        if summary.withoutMetadata > 0 {
+            lines.append("  \(summary.withoutMetadata) without name or size: indexd is asked at download time")
+        }
         if next { lines.append("next: gen3 --db \(database) run") }
         return lines.joined(separator: "\n")
     }

@@ -5,7 +5,9 @@ import Gen3Kit
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Download every pending file of the job; safe to stop and run again.",
-        discussion: "Exit status: 0 when every file is done or skipped, 1 when any failed, 2 for usage, credential or configuration errors, 130/143 when stopped by SIGINT/SIGTERM.")
+        discussion:
+            "Exit status: 0 when every file is done or skipped, 1 when any failed, 2 for usage, credential or configuration errors, 130/143 when stopped by SIGINT/SIGTERM."
+    )
 
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions

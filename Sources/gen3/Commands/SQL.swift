@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gen3Kit
 
 /// `gen3 sql`: any query against the job database, printed as tab-separated rows.
@@ -43,5 +44,3 @@ struct SQL: ParsableCommand {
         }
     }
 }
-
-import Foundation

@@ -8,7 +8,9 @@ struct Status: ParsableCommand {
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions
 
-    @Option(help: ArgumentHelp("Also write the result as JSON (the shape of the Gen3 SDK's): succeeded, failed with reasons, skipped.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write the result as JSON (the shape of the Gen3 SDK's): succeeded, failed with reasons, skipped.", valueName: "file"))
     var report: String?
 
     func run() throws {

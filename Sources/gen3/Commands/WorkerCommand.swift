@@ -3,8 +3,9 @@ import Gen3Kit
 
 /// `gen3 worker`: one worker process, started by `run` (`WorkerInvocation` is the protocol).
 struct WorkerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: WorkerInvocation.subcommand,
-                                                    abstract: "One worker process (started by run).", shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: WorkerInvocation.subcommand,
+        abstract: "One worker process (started by run).", shouldDisplay: false)
 
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 
