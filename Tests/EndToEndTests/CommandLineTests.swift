@@ -207,6 +207,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(byEnvironment.status, 0, byEnvironment.stderr)
     }
 
+    func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {
+        let job = try JobFixture(objects: 2)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let update = try job.gen3(["sql", "UPDATE files SET state = 'failed'"])
+        XCTAssertEqual(update.status, 2)
+        XCTAssertTrue(update.stderr.contains("gen3 sql only reads: pass --write"), update.stderr)
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'pending'"), ["2"])
+        let two = try job.gen3(["sql", "SELECT 1; DELETE FROM files"])
+        XCTAssertEqual(two.status, 2)
+        XCTAssertTrue(two.stderr.contains("gen3 sql runs one statement"), two.stderr)
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files"), ["2"])
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files; -- a comment is not a statement\n"), ["2"])
+        XCTAssertEqual(try job.gen3(["sql", "--write", "UPDATE files SET state = 'failed'"]).status, 0)
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'failed'"), ["2"])
+    }
+
     func testHelpExplainsEveryCommandWithDefaultsAndVersion() throws {
         for command in ["import-manifest", "run", "status", "sql", "retry", "download-multiple-async", "download-single"] {
             let help = try Gen3Process.run([command, "--help"])

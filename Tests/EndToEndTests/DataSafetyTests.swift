@@ -84,6 +84,9 @@ final class DataSafetyTests: XCTestCase {
             try job.sql("SELECT guid, state FROM files ORDER BY guid"),
             job.commons.objects.map { "\($0.guid)\t\($0.guid == same.guid ? "skipped" : "done")" }.sorted())
         XCTAssertEqual(FileManager.default.contents(atPath: path(job, same)), Data(repeating: 1, count: same.size))
+        XCTAssertEqual(
+            try job.sql("SELECT f.guid, a.outcome FROM attempts a JOIN files f ON f.id = a.file_id ORDER BY f.guid"),
+            job.commons.objects.map { "\($0.guid)\t\($0.guid == same.guid ? "skipped" : "done")" }.sorted())
     }
 
     /// Every completed file whose `done` record was lost (as a power cut before the WAL is synced
@@ -92,7 +95,7 @@ final class DataSafetyTests: XCTestCase {
         let job = try fixture(20)
         XCTAssertEqual(try job.run(["--no-progress"]).status, 0)
         let served = job.commons.stats.totalBytesServed
-        XCTAssertEqual(try job.gen3(["sql", "UPDATE files SET state = 'pending', attempts = 0, actual_md5 = NULL"]).status, 0)
+        XCTAssertEqual(try job.gen3(["sql", "--write", "UPDATE files SET state = 'pending', attempts = 0, actual_md5 = NULL"]).status, 0)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'pending'"), ["20"])
         XCTAssertEqual(try job.run(["--no-progress"]).status, 0)
         XCTAssertEqual(job.commons.stats.totalBytesServed, served)

@@ -25,8 +25,14 @@ final class MigrationsTests: XCTestCase {
         let connection = try Connection(path: directory + "/db.sqlite")
         XCTAssertEqual(try Migrator().migrate(connection), Migrations.all.map(\.version))
         XCTAssertEqual(try Migrator().migrate(connection), [])
-        let schema = try connection.prepare("SELECT sql FROM sqlite_master WHERE name = 'files'").first { $0.string(0) } ?? nil
-        for state in JobState.allCases { XCTAssertTrue(schema?.contains("'\(state.rawValue)'") ?? false, state.rawValue) }
+        // The only quoted literals in each table's SQL are those of its CHECK: exactly the enum's cases.
+        func literals(of table: String) throws -> Set<String> {
+            let schema = try connection.prepare("SELECT sql FROM sqlite_master WHERE name = '\(table)'").first { $0.string(0) } ?? nil
+            let parts = (schema ?? "").split(separator: "'", omittingEmptySubsequences: false)
+            return Set(stride(from: 1, to: parts.count, by: 2).map { String(parts[$0]) })
+        }
+        XCTAssertEqual(try literals(of: "files"), Set(JobState.allCases.map(\.rawValue)))
+        XCTAssertEqual(try literals(of: "attempts"), Set(AttemptOutcome.allCases.map(\.rawValue)))
         let mode = try connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil
         XCTAssertEqual(mode, "wal")
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/db.sqlite")
@@ -52,7 +58,8 @@ final class MigrationsTests: XCTestCase {
             INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome)
                 VALUES (7, 1, 'w', 0, 1, 'retry'), (7, 2, 'w', 1, 2, 'failed');
             """)
-        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [3])
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.all.filter { $0.version <= 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [3])
         XCTAssertEqual(upgrades, [[2, 3]])
         let rows = try connection.prepare("SELECT id, guid, state, attempts FROM files ORDER BY id").rows { row in
             "\(row.int(0)) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.int(3))"
@@ -80,5 +87,21 @@ final class MigrationsTests: XCTestCase {
         for state in JobState.allCases {
             XCTAssertNoThrow(try connection.execute("UPDATE files SET state = '\(state.rawValue)' WHERE id = 9"))
         }
+        XCTAssertThrowsError(try connection.execute("UPDATE attempts SET outcome = 'skipped'"), "version 3 knows no skipped attempts")
+
+        // Version 4 rebuilds `attempts` to allow 'skipped': the history survives, pointing where it did.
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [4])
+        XCTAssertEqual(upgrades, [[2, 3], [3, 4]])
+        let history = try connection.prepare("SELECT file_id, attempt, outcome FROM attempts ORDER BY id").rows { row in
+            "\(row.int(0)) \(row.int(1)) \(row.string(2) ?? "")"
+        }
+        XCTAssertEqual(history, ["7 1 retry", "7 2 failed"])
+        XCTAssertNil(try connection.prepare("PRAGMA foreign_key_check").first { $0.string(0) ?? "" })
+        XCTAssertEqual(try connection.prepare("PRAGMA foreign_keys").first { $0.int(0) }, 1)
+        for outcome in AttemptOutcome.allCases {
+            XCTAssertNoThrow(try connection.execute("UPDATE attempts SET outcome = '\(outcome.rawValue)' WHERE attempt = 1"))
+        }
+        XCTAssertThrowsError(try connection.execute("UPDATE attempts SET outcome = 'maybe'"), "an outcome the check does not know")
+        XCTAssertNotNil(try connection.prepare("SELECT name FROM sqlite_master WHERE name = 'attempts_file'").first { $0.string(0) } ?? nil)
     }
 }

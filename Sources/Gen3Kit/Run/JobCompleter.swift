@@ -5,7 +5,7 @@
 /// verified file in place.
 final class JobCompleter {
     let store: JobStore
-    let owner: String
+    let owner: LeaseOwner
     let directory: String
     let maxBatch: Int
     let maxDelay: Double
@@ -17,7 +17,7 @@ final class JobCompleter {
     /// Outcomes recorded, for the same figure.
     private(set) var recorded = 0
 
-    init(store: JobStore, owner: String, directory: String, maxBatch: Int = 256, maxDelay: Double = 0.25) {
+    init(store: JobStore, owner: LeaseOwner, directory: String, maxBatch: Int = 256, maxDelay: Double = 0.25) {
         self.store = store
         self.owner = owner
         self.directory = directory

@@ -4,18 +4,11 @@ import Foundation
 /// also frees, at once, rows whose owner was a process on this host that no longer exists (a
 /// `kill -9` of an earlier run), so a restart does not wait out their leases.
 enum JobRescuer {
-    static let claimOwners = "SELECT DISTINCT lease_owner FROM files WHERE state = 'claimed'"
-
     @discardableResult
     static func releaseDeadLocalOwners(_ store: JobStore) throws -> Int {
-        let host = Worker.hostName()
         var released = 0
-        let owners = try store.statement(claimOwners).rows { $0.string(0) ?? "" }
-        for owner in owners {
-            guard let colon = owner.lastIndex(of: ":"), owner[..<colon] == host,
-                let pid = pid_t(owner[owner.index(after: colon)...])
-            else { continue }
-            if !isAlive(pid) {
+        for owner in try store.leaseOwners() {
+            if let pid = owner.localProcess, !isAlive(pid) {
                 released += try store.releaseClaims(owner: owner)
             }
         }

@@ -29,7 +29,7 @@ package final class Worker {
 
     let store: JobStore
     let options: RunOptions
-    let owner: String
+    let owner: LeaseOwner
     let stop: RunStop
     let logger: Logger
     private let executor: JobExecutor
@@ -52,7 +52,7 @@ package final class Worker {
     /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
     package init(
         store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
-        owner: String = Worker.defaultOwner(), tokens: AccessTokenProvider? = nil, stop: RunStop,
+        owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
         hooks: TestHooks? = nil, logger: Logger
     ) throws {
         maxAwaitingSync = try OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
@@ -92,16 +92,6 @@ package final class Worker {
                 }
             },
             onResults: { multi.wakeup() })
-    }
-
-    /// The lease owner for this process: `host:pid`, so a supervisor on the same host can tell a
-    /// dead owner from a live one.
-    package static func defaultOwner() -> String { "\(hostName()):\(getpid())" }
-
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count - 1)
-        return String(filledBuffer: buffer)
     }
 
     /// Runs until the job has nothing left for it.

@@ -1,3 +1,18 @@
+/// How one attempt ended, as `attempts.outcome` stores it. Mirrors the CHECK on that column
+/// (migration 0004); written only by `JobStore.record`.
+package enum AttemptOutcome: String, CaseIterable, Sendable {
+    /// Verified and at its final name (or found there with the right size and md5): the row is `done`.
+    case done
+    /// Counted as already there (`--skip-completed`): the row is `skipped`.
+    case skipped
+    /// Failed this time; the row is `pending` again until its next attempt is due.
+    case retry
+    /// Failed for good: the row is `failed`.
+    case failed
+    /// Handed back without using up an attempt (a stop, a fatal error elsewhere): the row is `pending`.
+    case released
+}
+
 /// The outcome of one try at one file, as the completer writes it.
 package struct AttemptRecord: Sendable {
     package enum Outcome: Sendable, Equatable {
@@ -11,6 +26,17 @@ package struct AttemptRecord: Sendable {
         case failed
         /// Hand the row back without using up an attempt (shutdown, disk full, lost lease).
         case released
+    }
+
+    /// The value `attempts.outcome` gets: `AttemptOutcome`.
+    package var outcomeName: AttemptOutcome {
+        switch outcome {
+        case .done: return .done
+        case .skipped: return .skipped
+        case .retry: return .retry
+        case .failed: return .failed
+        case .released: return .released
+        }
     }
 
     package var fileID: Int64

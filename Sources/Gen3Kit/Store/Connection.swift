@@ -67,6 +67,15 @@ package final class Connection {
         try Statement(connection: self, sql: sql)
     }
 
+    /// Whether `sql` holds a statement, not just white space, semicolons and comments (a
+    /// statement that does not compile counts as one).
+    package func containsStatement(_ sql: String) -> Bool {
+        var statement: OpaquePointer?
+        let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        return code != SQLITE_OK || statement != nil
+    }
+
     package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     package var changes: Int { Int(sqlite3_changes(handle)) }
 

@@ -1,6 +1,16 @@
-/// Every statement the engine runs against `files` and `attempts`, by name. States are spelled as
+/// Every statement the engine runs against the job's tables, by name. States are spelled as
 /// literals so SQLite can use the partial indexes (`files_pending`, `files_claimed`).
 enum FileQueries {
+    // MARK: - Settings
+
+    static let selectSettings = "SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1"
+    static let saveSettings = """
+        INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)
+        VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)
+        ON CONFLICT (id) DO UPDATE SET endpoint = ?1, credentials_path = ?2, download_path = ?3,
+            filename_format = ?4, protocol = ?5, updated_at = ?6
+        """
+
     // MARK: - Import
 
     static let insertFile = """
@@ -102,6 +112,9 @@ enum FileQueries {
         UPDATE files SET file_name = ?2, dest_name = ?3, expected_size = ?4, expected_md5 = ?5, updated_at = ?6
         WHERE id = ?1
         """
+
+    /// Who holds claimed rows (`JobRescuer` frees those of dead local processes).
+    static let leaseOwners = "SELECT DISTINCT lease_owner FROM files WHERE state = 'claimed'"
 
     /// The destinations of the files a run would still download (the plan counts those present).
     static let unfinishedDestNames = "SELECT dest_name FROM files WHERE state IN ('pending', 'claimed', 'failed') AND dest_name IS NOT NULL"

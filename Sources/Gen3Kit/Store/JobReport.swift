@@ -1,8 +1,16 @@
 import Foundation
 
 /// The job's result in the shape of the Gen3 SDK's: `{"succeeded": [guid…], "failed": [{"guid",
-/// "error", "attempts"}…], "skipped": [guid…]}`. Streamed from the database, so any size fits.
+/// "error", "attempts"}…], "skipped": [guid…]}`. Streamed from the database one element at a time
+/// (each encoded by `JSONEncoder`), so any size fits.
 package enum JobReport {
+    /// One failed file as the report shows it.
+    private struct Failure: Encodable {
+        let guid: String
+        let error: String
+        let attempts: Int
+    }
+
     package static func write(store: JobStore, to path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
@@ -10,7 +18,10 @@ package enum JobReport {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         defer { try? handle.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var buffer: [UInt8] = []
+        var first = true
         func emit(_ text: String) throws {
             buffer.append(contentsOf: text.utf8)
             if buffer.count >= 1 << 16 {
@@ -18,47 +29,20 @@ package enum JobReport {
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        try emit("{\"succeeded\": [")
-        try list(store, "SELECT guid FROM files WHERE state = 'done' ORDER BY id", emit) { "\"\(escape($0.string(0) ?? ""))\"" }
-        try emit("],\n \"failed\": [")
-        try list(store, "SELECT guid, coalesce(last_error, ''), attempts FROM files WHERE state = 'failed' ORDER BY id", emit) {
-            "{\"guid\": \"\(escape($0.string(0) ?? ""))\", \"error\": \"\(escape($0.string(1) ?? ""))\", \"attempts\": \($0.int(2))}"
-        }
-        try emit("],\n \"skipped\": [")
-        try list(store, "SELECT guid FROM files WHERE state = 'skipped' ORDER BY id", emit) { "\"\(escape($0.string(0) ?? ""))\"" }
-        try emit("]}\n")
-        try handle.write(contentsOf: buffer)
-    }
-
-    private static func list(
-        _ store: JobStore, _ sql: String, _ emit: (String) throws -> Void,
-        _ format: (Row) -> String
-    ) throws {
-        var first = true
-        try store.statement(sql).forEachRow { row in
-            try emit((first ? "" : ", ") + format(row))
+        func element(_ value: some Encodable) throws {
+            try emit(first ? "" : ", ")
+            buffer.append(contentsOf: try encoder.encode(value))
             first = false
         }
-    }
-
-    /// JSON string escaping.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        try emit("{\"succeeded\": [")
+        try store.forEachGUID(in: .done) { try element($0) }
+        try emit("],\n \"failed\": [")
+        first = true
+        try store.forEachFailure { try element(Failure(guid: $0.guid, error: $0.error, attempts: $0.attempts)) }
+        try emit("],\n \"skipped\": [")
+        first = true
+        try store.forEachGUID(in: .skipped) { try element($0) }
+        try emit("]}\n")
+        try handle.write(contentsOf: buffer)
     }
 }

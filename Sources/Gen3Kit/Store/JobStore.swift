@@ -5,7 +5,7 @@
 /// The job table behind one database file: named operations over `files`, `attempts` and
 /// `job_settings`. Knows nothing of HTTP.
 public final class JobStore {
-    package let connection: Connection
+    let connection: Connection
     private var statements: [String: Statement] = [:]
 
     /// Opens the job database at `path`, creating and migrating it as needed.
@@ -34,11 +34,24 @@ public final class JobStore {
         return prepared
     }
 
+    // MARK: - Users' queries
+
+    /// One statement a user typed (`gen3 sql`), refused when more follow it or, unless
+    /// `allowWrites`, when it would change the database.
+    package func userQuery(_ sql: String, allowWrites: Bool) throws -> Statement {
+        let statement = try connection.prepare(sql)
+        if connection.containsStatement(statement.tail) {
+            throw StoreError.queryHasMoreStatements(rest: statement.tail.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        if !allowWrites && !statement.isReadOnly { throw StoreError.queryWrites }
+        return statement
+    }
+
     // MARK: - Settings
 
     /// The job's settings, or nil before its first import.
     public func settings() throws -> JobSettings? {
-        try statement("SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1")
+        try statement(FileQueries.selectSettings)
             .first { row in
                 JobSettings(
                     endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
@@ -55,14 +68,7 @@ public final class JobStore {
 
     package func saveSettings(_ settings: JobSettings) throws {
         let now = Clock.now()
-        try statement(
-            """
-            INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)
-            VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)
-            ON CONFLICT (id) DO UPDATE SET endpoint = ?1, credentials_path = ?2, download_path = ?3,
-                filename_format = ?4, protocol = ?5, updated_at = ?6
-            """
-        ).run(
+        try statement(FileQueries.saveSettings).run(
             SQLValue(settings.endpoint), SQLValue(settings.credentialsPath), .text(settings.downloadPath),
             .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now))
     }
@@ -78,13 +84,13 @@ public final class JobStore {
     /// returning rows whose lease expired to pending. Rows stop once those taken expect `maxBytes`
     /// (at least one row is taken), so that a worker holds a few large files, not `limit` of them.
     package func claimBatch(
-        owner: String, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
+        owner: LeaseOwner, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
         now: Double = Clock.now()
     ) throws -> [ClaimedFile] {
         try connection.transaction(.immediate) {
             try statement(FileQueries.rescueExpired).run(.real(now))
             return try statement(FileQueries.claimBatch).rows(
-                .text(owner), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
+                .text(owner.description), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
             ) { row in
                 ClaimedFile(
                     id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
@@ -109,14 +115,19 @@ public final class JobStore {
     }
 
     /// The heartbeat: pushes back the lease of every row `owner` holds.
-    package func extendLeases(owner: String, until: Double) throws {
-        try statement(FileQueries.extendLeases).run(.text(owner), .real(until))
+    package func extendLeases(owner: LeaseOwner, until: Double) throws {
+        try statement(FileQueries.extendLeases).run(.text(owner.description), .real(until))
+    }
+
+    /// The owners of claimed rows.
+    package func leaseOwners() throws -> [LeaseOwner] {
+        try statement(FileQueries.leaseOwners).rows { LeaseOwner($0.string(0) ?? "") }
     }
 
     /// Hands every row `owner` holds back to pending without using up an attempt.
     @discardableResult
-    package func releaseClaims(owner: String) throws -> Int {
-        try statement(FileQueries.releaseOwner).run(.text(owner), .real(Clock.now()))
+    package func releaseClaims(owner: LeaseOwner) throws -> Int {
+        try statement(FileQueries.releaseOwner).run(.text(owner.description), .real(Clock.now()))
     }
 
     /// Records how far in-flight transfers have got, in one transaction.
@@ -167,7 +178,7 @@ public final class JobStore {
     // MARK: - Completion
 
     /// Writes a batch of outcomes in one transaction: the row update and the attempt history.
-    package func record(_ records: [AttemptRecord], owner: String) throws {
+    package func record(_ records: [AttemptRecord], owner: LeaseOwner) throws {
         guard !records.isEmpty else { return }
         try connection.transaction(.immediate) {
             for record in records {
@@ -176,41 +187,35 @@ public final class JobStore {
         }
     }
 
-    private func apply(_ record: AttemptRecord, owner: String) throws {
+    private func apply(_ record: AttemptRecord, owner: LeaseOwner) throws {
         let id = SQLValue.integer(record.fileID)
         let status = SQLValue(record.httpStatus)
-        let outcomeName: String
         switch record.outcome {
         case .done(let md5):
-            outcomeName = "done"
             try statement(FileQueries.completeDone).run(
                 id, "done", 1, .text(md5), .integer(record.bytesOnDisk), status,
                 .real(record.finishedAt))
         case .skipped:
-            outcomeName = "done"
             try statement(FileQueries.completeDone).run(
                 id, "skipped", 0, nil, .integer(record.bytesOnDisk), status,
                 .real(record.finishedAt))
         case .retry(let notBefore):
-            outcomeName = "retry"
             try statement(FileQueries.completeRetry).run(
-                id, .text(owner), .real(notBefore), SQLValue(record.error),
+                id, .text(owner.description), .real(notBefore), SQLValue(record.error),
                 status, .integer(record.bytesOnDisk), .real(record.finishedAt))
         case .failed:
-            outcomeName = "failed"
             try statement(FileQueries.completeFailed).run(
-                id, .text(owner), SQLValue(record.error), status,
+                id, .text(owner.description), SQLValue(record.error), status,
                 .integer(record.bytesOnDisk), .real(record.finishedAt))
         case .released:
-            outcomeName = "released"
             try statement(FileQueries.completeReleased).run(
-                id, .text(owner), .integer(record.bytesOnDisk),
+                id, .text(owner.description), .integer(record.bytesOnDisk),
                 SQLValue(record.error), .real(record.finishedAt))
         }
         guard connection.changes > 0 else { return }
         try statement(FileQueries.insertAttempt).run(
-            id, .text(owner), .real(record.startedAt), .real(record.finishedAt),
-            .text(outcomeName), status, SQLValue(record.error),
+            id, .text(owner.description), .real(record.startedAt), .real(record.finishedAt),
+            .text(record.outcomeName.rawValue), status, SQLValue(record.error),
             .integer(record.bytesReceived))
     }
 
@@ -246,5 +251,20 @@ public final class JobStore {
     /// The GUIDs in one state, in import order.
     public func guids(in state: JobState) throws -> [String] {
         try statement(FileQueries.guidsInState).rows(.text(state.rawValue)) { $0.string(0) ?? "" }
+    }
+
+    /// `guids(in:)` one at a time, for any number of rows.
+    package func forEachGUID(in state: JobState, _ body: (String) throws -> Void) throws {
+        try statement(FileQueries.guidsInState).forEachRow([.text(state.rawValue)]) { try body($0.string(0) ?? "") }
+    }
+
+    /// `failures()` one at a time, for any number of rows.
+    package func forEachFailure(_ body: (FailedFile) throws -> Void) throws {
+        try statement(FileQueries.failedFiles).forEachRow([.integer(-1)]) { row in
+            try body(
+                FailedFile(
+                    guid: row.string(0) ?? "", error: row.string(1) ?? "", attempts: row.int(2),
+                    httpStatus: row.optionalInt64(3).map(Int.init)))
+        }
     }
 }

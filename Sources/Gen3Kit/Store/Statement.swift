@@ -8,18 +8,30 @@ package final class Statement {
     let handle: OpaquePointer
     unowned let connection: Connection
     package let sql: String
+    /// What follows the first statement in `sql` (SQLite compiles one statement at a time).
+    package let tail: String
 
     init(connection: Connection, sql: String, persistent: Bool = true) throws {
         var statement: OpaquePointer?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
-        let code = sqlite3_prepare_v3(connection.handle, sql, -1, flags, &statement, nil)
+        var tailOffset = 0
+        let code = sql.withCString { text in
+            var rest: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(connection.handle, text, -1, flags, &statement, &rest)
+            tailOffset = rest.map { $0 - text } ?? 0
+            return code
+        }
         guard code == SQLITE_OK, let statement else {
             throw SQLiteError(connection: connection.handle, code: code, sql: sql)
         }
         self.handle = statement
         self.connection = connection
         self.sql = sql
+        self.tail = String(decoding: sql.utf8.dropFirst(tailOffset), as: UTF8.self)
     }
+
+    /// Whether running it leaves the database as it was (`sqlite3_stmt_readonly`).
+    package var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
     deinit { sqlite3_finalize(handle) }
 

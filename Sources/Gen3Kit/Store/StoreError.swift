@@ -10,6 +10,10 @@ public enum StoreError: Error, LocalizedError {
     case downloadPathMismatch(existing: String, requested: String)
     /// Two files of the manifest would be saved under the same name.
     case nameClashes([(name: String, guids: [String])], total: Int)
+    /// `gen3 sql` was given a statement that writes, without `--write`.
+    case queryWrites
+    /// `gen3 sql` was given more than one statement.
+    case queryHasMoreStatements(rest: String)
     /// A schema migration left rows pointing at rows that are gone; it was rolled back.
     case migrationBrokeForeignKeys(version: Int, table: String)
 
@@ -22,6 +26,11 @@ public enum StoreError: Error, LocalizedError {
             return "no job in \(path): run `gen3 import-manifest --manifest FILE --download-path DIR` first (or pass --db)"
         case .downloadPathMismatch(let existing, let requested):
             return "this job downloads to \(existing), not \(requested): use another --db for another destination"
+        case .queryWrites:
+            return
+                "that statement would change the job database, and gen3 sql only reads: pass --write to change it (a running job may be using those rows)"
+        case .queryHasMoreStatements(let rest):
+            return "gen3 sql runs one statement, and more followed it (\(rest.prefix(40))…): run them one at a time"
         case .migrationBrokeForeignKeys(let version, let table):
             return
                 "upgrading the job database to schema version \(version) would break references in table \(table); it was left as it was: please report this"

@@ -15,16 +15,19 @@ struct SQL: ParsableCommand {
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions
 
-    @Argument(help: "The SQL statement.")
+    @Argument(help: "One SQL statement (read-only unless --write).")
     var query: String
 
     @Flag(help: "Leave out the header line.")
     var noHeader = false
 
+    @Flag(help: "Allow a statement that changes the job (UPDATE, DELETE, …). Without it gen3 sql only reads.")
+    var write = false
+
     func run() throws {
         let globals = globals.merged(with: root.globals)
         let store = try JobStore(path: globals.databasePath, create: false)
-        let statement = try store.connection.prepare(query)
+        let statement = try store.userQuery(query, allowWrites: write)
         var printedHeader = noHeader
         try statement.forEachRow { row in
             if !printedHeader {
