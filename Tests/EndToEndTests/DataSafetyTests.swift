@@ -102,6 +102,25 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done' AND actual_md5 = expected_md5"), ["20"])
     }
 
+    /// One clash rule for every name: a name indexd supplies at run time that another file of the
+    /// job already has becomes the first free `name_N.ext`, as `--rename` does at import.
+    func testANameFromIndexdThatAnotherFileHasGetsTheNextFreeAlternative() throws {
+        let job = try JobFixture(objects: 2)
+        let a = job.commons.objects[0]
+        let b = job.commons.objects[1]
+        let manifest = job.directory.file("late.tsv")
+        let rows = ["guid\tfile_name\tsize\tmd5", "\(a.guid)\t\(b.fileName)\t\(a.size)\t\(a.md5)", "\(b.guid)\t\t\t"]
+        try rows.joined(separator: "\n").write(toFile: manifest, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try job.importManifest(manifest).status, 0)
+        XCTAssertEqual(try job.run(["--no-progress"]).status, 0)
+        let stem = (b.fileName as NSString).deletingPathExtension
+        let ext = (b.fileName as NSString).pathExtension
+        XCTAssertEqual(
+            try job.sql("SELECT guid, dest_name FROM files ORDER BY id"), ["\(a.guid)\t\(b.fileName)", "\(b.guid)\t\(stem)_1.\(ext)"])
+        XCTAssertEqual(job.md5(ofDownloaded: b.fileName), a.md5)
+        XCTAssertEqual(job.md5(ofDownloaded: "\(stem)_1.\(ext)"), b.md5)
+    }
+
     func testThePlanCountsFilesAlreadyThere() throws {
         let job = try JobFixture(objects: 3)
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)

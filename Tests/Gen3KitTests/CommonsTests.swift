@@ -24,6 +24,24 @@ final class CommonsTests: XCTestCase {
         XCTAssertThrowsError(try Credentials.parse(Data(#"{"key_id": "k"}"#.utf8), origin: "t"))
     }
 
+    /// Small documents are read leniently: a member of another type is left out, the rest kept.
+    func testSmallDocumentsKeepWhatTheyCanRead() throws {
+        let record = IndexRecord.parse(Array(#"{"file_name": 7, "size": 12, "hashes": {"md5": "0123456789ABCDEF0123456789abcdef"}}"#.utf8))
+        XCTAssertEqual(record?.fileName, nil)
+        XCTAssertEqual(record?.size, 12)
+        XCTAssertEqual(record?.md5, "0123456789abcdef0123456789abcdef")
+        XCTAssertEqual(IndexRecord.parse(Array(#"{"size": -1, "hashes": {"md5": "short"}}"#.utf8)), IndexRecord())
+        XCTAssertNil(IndexRecord.parse(Array("[1]".utf8)))
+        XCTAssertNil(IndexRecord.parse(Array("<html>".utf8)))
+        for (text, reason) in [("nope", "not valid JSON"), ("[]", "not a JSON object"), (#"{"api_key": 5}"#, "no \"api_key\" string")] {
+            XCTAssertThrowsError(try Credentials.parse(Data(text.utf8), origin: "t")) { error in
+                XCTAssertEqual(error as? CommonsError, .credentialsMalformed(path: "t", reason: reason))
+            }
+        }
+        let body = Credentials(source: .apiKey(apiKey: "k/1", keyID: nil), origin: "t").tokenRequestBody
+        XCTAssertEqual(body, #"{"api_key":"k/1"}"#)
+    }
+
     func testCredentialsPrintRedacted() throws {
         let key = Credentials(source: .apiKey(apiKey: "secret-api-key-value", keyID: "k1"), origin: "/home/u/credentials.json")
         let token = Credentials(source: .accessToken("secret-token-value"), origin: "accesstoken:///")

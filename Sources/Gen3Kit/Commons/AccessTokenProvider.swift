@@ -72,11 +72,21 @@ package final class AccessTokenProvider {
                 status: status, url: endpoint + "/user/credentials/cdis/access_token",
                 retryAfter: receiver.head.retryAfter)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(receiver.body)) as? [String: Any],
-            let token = object["access_token"] as? String, !token.isEmpty
+        guard let answer = SmallJSON.decode(TokenAnswer.self, from: Data(receiver.body)), let token = answer.accessToken, !token.isEmpty
         else {
             throw CommonsError.tokenUnavailable(reason: "the answer had no access_token")
         }
         return token
+    }
+}
+
+/// Fence's answer to a token request.
+private struct TokenAnswer: Decodable {
+    var accessToken: String?
+
+    enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
+
+    init(from decoder: any Decoder) throws {
+        accessToken = try decoder.container(keyedBy: CodingKeys.self).lenient(String.self, .accessToken)
     }
 }

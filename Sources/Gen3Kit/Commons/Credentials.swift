@@ -50,22 +50,46 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
         return try parse(data, origin: path)
     }
 
+    /// A credentials file's members.
+    private struct File: Codable {
+        var apiKey: String?
+        var keyID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case apiKey = "api_key"
+            case keyID = "key_id"
+        }
+
+        init(apiKey: String?, keyID: String?) {
+            self.apiKey = apiKey
+            self.keyID = keyID
+        }
+
+        init(from decoder: any Decoder) throws {
+            let members = try decoder.container(keyedBy: CodingKeys.self)
+            apiKey = members.lenient(String.self, .apiKey)
+            keyID = members.lenient(String.self, .keyID)
+        }
+    }
+
     static func parse(_ data: Data, origin: String) throws -> Credentials {
-        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+        let file: File
+        do {
+            file = try JSONDecoder().decode(File.self, from: data)
+        } catch DecodingError.typeMismatch {
+            throw CommonsError.credentialsMalformed(path: origin, reason: "not a JSON object")
+        } catch {
             throw CommonsError.credentialsMalformed(path: origin, reason: "not valid JSON")
         }
-        guard let fields = object as? [String: Any] else {
-            throw CommonsError.credentialsMalformed(path: origin, reason: "not a JSON object")
-        }
-        guard let apiKey = fields["api_key"] as? String, !apiKey.isEmpty else {
+        guard let apiKey = file.apiKey, !apiKey.isEmpty else {
             throw CommonsError.credentialsMalformed(path: origin, reason: "no \"api_key\" string")
         }
-        return Credentials(source: .apiKey(apiKey: apiKey, keyID: fields["key_id"] as? String), origin: origin)
+        return Credentials(source: .apiKey(apiKey: apiKey, keyID: file.keyID), origin: origin)
     }
 
     /// The commons that issued the API key: its `iss` claim minus the `/user` suffix.
     public var issuerEndpoint: String? {
-        guard case .apiKey(let key, _) = source, let issuer = JWT.claims(of: key)?["iss"] as? String else { return nil }
+        guard case .apiKey(let key, _) = source, let issuer = JWT.claims(of: key)?.iss else { return nil }
         var endpoint = issuer
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         if endpoint.hasSuffix("/user") { endpoint.removeLast(5) }
@@ -75,9 +99,6 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
     /// The body Fence's token endpoint expects.
     var tokenRequestBody: String? {
         guard case .apiKey(let key, let keyID) = source else { return nil }
-        var fields: [String: String] = ["api_key": key]
-        if let keyID { fields["key_id"] = keyID }
-        guard let data = try? JSONSerialization.data(withJSONObject: fields) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        return SmallJSON.encode(File(apiKey: key, keyID: keyID))
     }
 }

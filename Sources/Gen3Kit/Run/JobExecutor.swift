@@ -106,26 +106,23 @@ final class JobExecutor {
             return fail(task, reason)
         case .rename:
             guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
-            for n in 1...Self.maxNumberedNames {
-                let candidate = SafeFileName.numbered(destName, n)
-                guard FilePaths.entry(FilePaths.join(settings.downloadPath, candidate)) == .none else { continue }
-                do {
-                    try store.setDestName(fileID: task.file.id, to: candidate)
-                } catch let error as SQLiteError where error.isUniqueViolation {
-                    continue
-                } catch {
-                    return retry(task, "could not record the new name \(candidate): \(error)")
+            let setting = DestinationNamer.setting(store, fileID: task.file.id)
+            let renamed: String?
+            do {
+                renamed = try DestinationNamer.firstFreeAlternative(to: destName) { candidate in
+                    try FilePaths.entry(FilePaths.join(settings.downloadPath, candidate)) == .none && setting(candidate)
                 }
-                logger.info("\(task.file.guid): \(finalPath) is taken by a file this job did not write; saving as \(candidate)")
-                task.file.destName = candidate
-                return prepareDownload(task)
+            } catch {
+                return retry(task, "could not record a new name for \(destName): \(error)")
             }
-            return fail(task, "\(finalPath) and its first \(Self.maxNumberedNames) numbered names are all taken")
+            guard let renamed else {
+                return fail(task, "\(finalPath) and its first \(DestinationNamer.maxAlternatives) alternatives are all taken")
+            }
+            logger.info("\(task.file.guid): \(finalPath) is taken by a file this job did not write; saving as \(renamed)")
+            task.file.destName = renamed
+            return prepareDownload(task)
         }
     }
-
-    /// Numbered names `--rename` tries before the file fails.
-    static let maxNumberedNames = 1000
 
     private enum SinkOpening {
         case opened
@@ -230,21 +227,22 @@ final class JobExecutor {
         file.fileName = file.fileName ?? record.fileName
         file.expectedSize = file.expectedSize ?? record.size
         file.expectedMD5 = file.expectedMD5 ?? record.md5
-        if file.destName == nil {
-            var name =
-                SafeFileName.destinationName(guid: file.guid, fileName: file.fileName, format: settings.filenameFormat)
-                ?? SafeFileName.destinationName(guid: file.guid, fileName: nil, format: .guid)
-            // Another file already has this name: the combined form contains the GUID, so it is free.
-            if let wanted = name, let owner = try? store.guid(usingDestName: wanted), owner != file.guid {
-                name = SafeFileName.destinationName(guid: file.guid, fileName: file.fileName ?? "", format: .combined)
+        let wanted = file.destName ?? DestinationNamer.resolved(guid: file.guid, fileName: file.fileName, format: settings.filenameFormat)
+        // The one clash rule applies to a name indexd supplies: another file of the job may have it.
+        let record = { (name: String) throws -> Bool in
+            do {
+                try self.store.resolveMetadata(
+                    fileID: file.id, fileName: file.fileName, destName: name, size: file.expectedSize, md5: file.expectedMD5)
+                return true
+            } catch let error as SQLiteError where error.isUniqueViolation {
+                return false
+            }
+        }
+        do {
+            guard let name = try record(wanted) ? wanted : DestinationNamer.firstFreeAlternative(to: wanted, take: record) else {
+                return fail(task, "\(wanted) and its first \(DestinationNamer.maxAlternatives) alternatives are all taken in this job")
             }
             file.destName = name
-        }
-        guard let destName = file.destName else { return fail(task, "no file name to save under") }
-        do {
-            try store.resolveMetadata(
-                fileID: file.id, fileName: file.fileName, destName: destName,
-                size: file.expectedSize, md5: file.expectedMD5)
         } catch {
             return retry(task, "could not record indexd metadata: \(error)")
         }

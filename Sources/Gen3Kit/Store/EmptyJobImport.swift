@@ -85,7 +85,7 @@ extension ManifestImporter {
         {
             var batch = PreparedBatch()
             while batch.rows < batchRows, let entry = try reader.next() {
-                let dest = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: format)
+                let dest = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: format)
                 if dest == nil || entry.size == nil { batch.withoutMetadata += 1 }
                 appendRow(entry, dest: dest, to: &batch.values)
                 batch.rows += 1

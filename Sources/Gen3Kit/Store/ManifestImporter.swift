@@ -114,7 +114,7 @@ package struct ManifestImporter {
                     if options.rename {
                         let n = (nextNumber[taken] ?? 0) + 1
                         nextNumber[taken] = n
-                        dest = SafeFileName.numbered(taken, n)
+                        dest = DestinationNamer.alternative(to: taken, n)
                         if n == 1 { summary.renamed += 1 }
                         continue
                     }
@@ -154,7 +154,7 @@ package struct ManifestImporter {
 
         while let entry = try reader.next() {
             summary.entries += 1
-            let wanted = SafeFileName.destinationName(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+            let wanted = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
             if wanted == nil || entry.size == nil { summary.withoutMetadata += 1 }
             batch.append((entry, wanted))
             if batch.count == Self.batchRows { try flush() }
