@@ -3,8 +3,8 @@ import Foundation
 /// JSON whose strings have no escapes, the shape Fence's answers take, read straight from the
 /// bytes into strings, arrays and objects (numbers, booleans and null are checked loosely and kept
 /// as `.other`). A string with an escape or a control character, or a repeated key, yields nil, for
-/// a full JSON parser to read. Every presigned URL passes through here; Foundation's parser cost
-/// about 17 us per file on a 64-file bulk answer.
+/// a full JSON parser to read. Every presigned URL passes through here, and Foundation's parser
+/// cost more per file than the rest of a small file's handling (BENCHMARKS.md).
 enum PlainJSON {
     indirect enum Value {
         case string(String)

@@ -236,8 +236,8 @@ final class DurableRenamer {
     /// Makes the data of every written file durable, and only then renames (or links) them; one
     /// sync then covers all the new names. With `groupSync`, a group of several files is made
     /// durable by one `syncfs` of their file system: one device cache flush instead of one per
-    /// file, which is what a small file's sync costs (about 0.2 ms here, and the flushes do not
-    /// overlap). A failed `syncfs` falls back to each file's own sync, which names the file.
+    /// file, which is most of what a small file's own sync costs (and the flushes do not overlap).
+    /// A failed `syncfs` falls back to each file's own sync, which names the file.
     private func makeDurable(_ group: Written) -> [Result] {
         var group = group
         let ready = group.items.indices.filter { group.errors[$0] == nil }

@@ -55,8 +55,8 @@ final class PresignAhead {
     ) {
         self.maxURLAge = maxURLAge
         self.enabled = enabled
-        // Twice the transfers: against a Fence that takes 50 ms per answer, 1,000 small files took
-        // 1.26 s with 16 files per bulk request and 0.82 to 0.87 s with 32 (3.8 to 4.0 s one by one).
+        // Twice the transfers: a slow Fence's answer then covers the slots that free up while the
+        // next request is out (BENCHMARKS.md, the slow-Fence section).
         batch = min(2 * max(1, maxConcurrentRequests), BulkPresign.maxGUIDs)
         lookahead = Self.maxInFlight * batch
         self.requests = requests

@@ -5,8 +5,8 @@
 /// How `gen3 run` works through the job. Every field has the default `--help` shows.
 public struct RunOptions: Sendable, Equatable, Codable {
     /// Workers. One runs inside the `run` process (a transfer loop, a renamer that checks, writes
-    /// and syncs finished files, and two threads per large file), which the benchmark found as fast
-    /// as two worker processes at a third of the memory; more are separate processes.
+    /// and syncs finished files, and two threads per large file), as fast as two worker processes
+    /// at a third of the memory (BENCHMARKS.md); more are separate processes.
     public var workers = 1
     /// Rows a worker claims per transaction.
     public var batchSize = 64

@@ -2,10 +2,10 @@ import CSQLite
 
 /// Runs the WAL checkpoints of a worker's connections on a thread of its own.
 /// SQLite checkpoints inside the commit that takes the WAL past 1,000 pages, on whichever
-/// connection made it: two file syncs, 5 to 15 ms on the benchmark disk and far more on a network
-/// file system. Falling to the transfer loop, that stalled every transfer (twice per 5,000 small
-/// files); falling to the renamer, it delayed the files waiting for their sync. A passive
-/// checkpoint takes no lock that writers wait for, so here it costs them nothing.
+/// connection made it: two file syncs, milliseconds on a local disk and far more on a network file
+/// system. Falling to the transfer loop, that stalls every transfer; falling to the renamer, it
+/// delays the files waiting for their sync. A passive checkpoint takes no lock that writers wait
+/// for, so on a thread of its own it costs them nothing.
 final class Checkpointer {
     /// SQLite's own threshold (`SQLITE_DEFAULT_WAL_AUTOCHECKPOINT`).
     static let walPages: Int32 = 1000

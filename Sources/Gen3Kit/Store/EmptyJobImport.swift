@@ -7,8 +7,8 @@ import CLinux
 /// The import of a manifest into a job that has no files yet, which is how nearly every job starts.
 /// The unique indexes on guid and dest_name are dropped, the rows appended, and the indexes built
 /// again from them in the same transaction: building an index sorts its keys once, where keeping
-/// it up to date put each random GUID into a random page of a large index (1M random GUIDs: most
-/// of a 20 s import). If the manifest repeats a GUID or two files want the same name, building an
+/// it up to date puts each random GUID into a random page of a large index, most of a large
+/// import's time. If the manifest repeats a GUID or two files want the same name, building an
 /// index fails, everything rolls back, and the caller imports row by row, which decides those cases.
 extension ManifestImporter {
     static let writebackRows = 65_536
@@ -59,8 +59,7 @@ extension ManifestImporter {
         // The index builds sort every key: in temporary files, not in memory, so that a large
         // manifest does not raise the import's peak memory.
         try store.connection.execute("PRAGMA temp_store = FILE")
-        // The manifest's thread is done by now: SQLite's sorter may use the cores it left free
-        // (1M GUIDs: the index builds took 0.6 of the appending's time instead of 0.8 to 0.95).
+        // The manifest's thread is done by now: SQLite's sorter may use the cores it left free.
         let cores = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
         try store.connection.execute("PRAGMA threads = \(cores)")
         defer { try? store.connection.execute("PRAGMA threads = 0") }
@@ -79,8 +78,7 @@ extension ManifestImporter {
     }
 
     /// Batches of `reader`'s entries, destinations decided and parameters laid out: done on the
-    /// prefetching thread, this took a fifth of the inserting thread's instructions off it (per
-    /// 100k random GUIDs, 1.60 G became 1.25 G).
+    /// prefetching thread, this is work the inserting thread does not do.
     private static func preparedBatches(of reader: any ManifestReader, format: FilenameFormat) -> () throws -> PreparedBatch? {
         {
             var batch = PreparedBatch()

@@ -52,10 +52,9 @@ package struct ManifestImporter {
         // A job's first large import has no reader to share the database with (there is nothing to
         // read yet), so it writes through a rollback journal instead of the WAL: for a fresh job
         // that journal holds a few pages, where the WAL takes every page and then copies it again
-        // into the database (1M GUIDs: 9 to 10 s became 5.7 to 6.2 s). The WAL is back before this
-        // returns. A small import stays in the WAL: the two switches cost 11 of the 16 file syncs
-        // a new 5,000-file job made before its first request (13 to 23 ms here, more on a busy
-        // disk), for a copy of a megabyte or two.
+        // into the database. The WAL is back before this returns. A small import stays in the WAL:
+        // the two journal switches cost more file syncs than the copy of a megabyte or two they save
+        // (BENCHMARKS.md has the figures).
         let viaRollbackJournal = try large && !store.hasFiles() && store.connection.setJournalMode("delete") == "delete"
         defer { if viaRollbackJournal { _ = store.connection.setJournalMode("wal") } }
         // Each 64-row insert keeps a statement journal (to undo just that statement on a clash), a

@@ -6,15 +6,14 @@ import Digest
 #endif
 
 /// Hashes and writes a large file's body on two threads of its own. The transfer loop only copies
-/// each chunk into one of a few aligned buffers; one thread updates the md5 (about 1.5 s of CPU per
-/// GiB, more than the rest of the transfer) while the other writes the buffer at its offset, with
+/// each chunk into one of a few aligned buffers; one thread updates the md5 (more CPU than the rest
+/// of the transfer) while the other writes the buffer at its offset, with
 /// `O_DIRECT` where the file system allows it; a buffer is reused once both are done with it. A
 /// direct write goes to the disk once, without the page-cache copy and the writeback that a later
-/// sync waits for: on the benchmark machine a GiB took twice as long to reach the disk through the
-/// page cache. A full set of buffers makes the loop wait.
+/// sync waits for, which through the page cache takes far longer. A full set of buffers makes the
+/// loop wait.
 ///
-/// Buffers are 1 MiB: the disk takes fewer, larger writes faster (the benchmark's four 256 MiB
-/// files took a median 3.24 s against 3.57 s with 256 KiB buffers). Each file gets up to four,
+/// Buffers are 1 MiB: the disk takes fewer, larger writes faster. Each file gets up to four,
 /// as long as all files' buffers stay within `bufferBudget`, and never fewer than two (one
 /// filling while the other is hashed and written): four large files get four each, sixteen
 /// large files at once two each.
