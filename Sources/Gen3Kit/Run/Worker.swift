@@ -4,9 +4,12 @@ import Logging
     import Glibc
 #endif
 
-/// One worker process: claims batches of rows, runs up to `maxConcurrentRequests` transfers on one
-/// curl multi handle, records outcomes in batches, heartbeats its leases, and stops cleanly on a
-/// signal or a fatal error (releasing what it holds, keeping partial files).
+/// One worker: a loop over its roles. The `Producer` claims rows, `PresignAhead` asks Fence for
+/// URLs in bulk ahead of need, the `JobExecutor` takes each file through its requests (what an
+/// answer means is `AttemptPolicy`'s), up to `maxConcurrentRequests` transfers run on one curl
+/// multi handle, and `Completion` makes finished files durable and commits their outcomes. The
+/// loop also heartbeats the leases and stops cleanly on a stop request or a fatal error (releasing
+/// what it holds, keeping partial files).
 package final class Worker {
     /// How a worker ended; the process exit status the supervisor reads.
     package enum Exit: Equatable {
@@ -27,35 +30,38 @@ package final class Worker {
         }
     }
 
+    /// Why the loop is stopping.
+    enum StopReason: Equatable {
+        /// A signal or a cancelled task: transfers in flight get the grace period.
+        case requested
+        /// Nothing more can be done here (disk full, key rejected): stop at once.
+        case fatal(String)
+    }
+
     let store: JobStore
     let options: RunOptions
     let owner: LeaseOwner
     let stop: RunStop
     let logger: Logger
+    private let producer: Producer
     private let executor: JobExecutor
-    private let completer: JobCompleter
-    private let multi: CurlMulti
-    private let renamer: DurableRenamer
     private let presigner: PresignAhead
-    private let checkpointer: Checkpointer
-    /// Claimed rows not started yet.
-    private var queue = FIFO<ClaimedFile>()
+    private let completion: Completion
+    private let multi: CurlMulti
     private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
-    private var nextClaim: Double = 0
+    private var stopReason: StopReason?
     private var nextHeartbeat: Double = 0
     private var nextProgress: Double = 0
-    private var claims = 0
-    /// Finished files that may wait for their sync, each holding an open file (`OpenFileLimit`).
-    private let maxAwaitingSync: Int
 
     /// `tokens`, when given, is the provider of a token this process already has for these
-    /// credentials and endpoint (`JobContext.verify`); the worker takes it over.
+    /// credentials and endpoint (`JobRun.verify`); the worker takes it over.
     package init(
         store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
         owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
         hooks: TestHooks? = nil, logger: Logger
     ) throws {
-        maxAwaitingSync = try OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
+        let maxAwaitingSync = try OpenFileLimit.awaitingSync(
+            limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
         self.store = store
         store.limitPageCache()
         self.options = options
@@ -64,69 +70,53 @@ package final class Worker {
         self.logger = logger
         let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
+        producer = Producer(store: store, owner: owner, options: options, logger: logger)
         executor = JobExecutor(
             requests: requests, tokens: tokens, store: store, settings: settings, options: options,
             hooks: hooks, logger: logger)
         presigner = PresignAhead(
             enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
             requests: requests, tokens: tokens, maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
-        completer = JobCompleter(store: store, owner: owner, directory: settings.downloadPath)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
-        // The renamer commits what it made durable on a connection of its own, off the transfer loop.
-        let recorderStore = try JobStore(path: store.connection.path, create: false)
-        recorderStore.limitPageCache()
-        checkpointer = try Checkpointer(path: store.connection.path)
-        checkpointer.watch(store.connection)
-        checkpointer.watch(recorderStore.connection)
-        renamer = DurableRenamer(
-            directory: settings.downloadPath, groupSync: !options.syncEachFile, hooks: hooks,
-            recorder: { [logger] records in
-                do {
-                    try recorderStore.record(records, owner: owner)
-                    return true
-                } catch {
-                    logger.warning(
-                        "could not record \(records.count) finished files from the renamer, recording them from the worker: \(error)")
-                    return false
-                }
-            },
-            onResults: { multi.wakeup() })
+        completion = try Completion(
+            store: store, owner: owner, directory: settings.downloadPath, groupSync: !options.syncEachFile,
+            maxAwaitingSync: maxAwaitingSync, hooks: hooks, logger: logger, wake: { multi.wakeup() })
     }
 
     /// Runs until the job has nothing left for it.
     package func run() -> Exit {
-        var fatal: String?
         var stopDeadline: Double?
         do {
             while true {
                 let now = Clock.now()
-                if stopDeadline == nil && (stop.requested || fatal != nil) {
-                    stopDeadline = fatal == nil ? now + options.shutdownGrace : now
+                if stopReason == nil && stop.requested { stopReason = .requested }
+                if stopDeadline == nil, let stopReason {
+                    stopDeadline = stopReason == .requested ? now + options.shutdownGrace : now
                     logger.info("stopping: \(active.count) transfers in flight")
                 }
                 if let deadline = stopDeadline, (active.isEmpty && !presigner.isAsking) || now >= deadline { break }
-                if stopDeadline == nil { try startTransfers(now: now, fatal: &fatal) }
+                if stopDeadline == nil { try startTransfers(now: now) }
                 try multi.perform()
                 for (easy, code) in multi.takeFinished() {
                     if presigner.owns(easy) {
-                        askAlone(presigner.finish(easy, code: code), fatal: &fatal)
+                        askAlone(presigner.finish(easy, code: code))
                         continue
                     }
                     guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
                     let phase = entry.task.phase
-                    apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task, fatal: &fatal)
+                    apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase)
                 }
-                collectDurable(fatal: &fatal)
-                try completer.flushIfDue()
+                collectDurable()
+                try completion.flushIfDue()
                 try heartbeat(now: now)
                 try reportProgress(now: now)
-                let claimedAll = queue.isEmpty && presigner.isEmpty
-                if active.isEmpty && renamer.outstanding > 0 && (claimedAll || renamer.outstanding >= maxAwaitingSync) {
-                    renamer.wait(timeout: 0.1)
-                } else if active.isEmpty && claimedAll && stopDeadline == nil && fatal == nil {
-                    try completer.flush()
+                let claimedAll = producer.isEmpty && presigner.isEmpty
+                if active.isEmpty && completion.awaitingSync > 0 && (claimedAll || completion.isFull) {
+                    completion.waitForSync(timeout: 0.1)
+                } else if active.isEmpty && claimedAll && stopDeadline == nil && stopReason == nil {
+                    try completion.flush()
                     if try store.unfinishedCount() == 0 { break }
                     idle(now: now)
                 } else if !active.isEmpty || presigner.isAsking {
@@ -136,72 +126,53 @@ package final class Worker {
                     usleep(UInt32(min(0.1, executor.pauseUntil - now) * 1_000_000))
                 }
             }
-            try releaseEverything(fatal: &fatal)
-            try completer.flush()
+            try releaseEverything()
+            try completion.flush()
         } catch {
             logger.error("job database error: \(error)")
-            try? releaseEverything(fatal: &fatal)
-            try? completer.flush()
-            renamer.close()
-            checkpointer.close()
+            try? releaseEverything()
+            try? completion.flush()
+            completion.close()
             _ = try? store.releaseClaims(owner: owner)
             return .fatal("job database error: \(error)")
         }
-        renamer.close()
-        checkpointer.close()
+        completion.close()
+        let committed = completion.committed
         logger.info(
-            "worker \(owner): \(completer.recorded + renamer.recorded) outcomes in \(completer.commits + renamer.commits) transactions, \(claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests"
+            "worker \(owner): \(committed.outcomes) outcomes in \(committed.transactions) transactions, \(producer.claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests"
         )
-        if let fatal { return .fatal(fatal) }
+        if case .fatal(let message) = stopReason { return .fatal(message) }
         return stop.requested ? .stopped : .finished
     }
 
-    private func startTransfers(now: Double, fatal: inout String?) throws {
+    /// Whether new work may start: not stopping, no Retry-After pause.
+    private func mayStart(now: Double) -> Bool { stopReason == nil && now >= executor.pauseUntil }
+
+    private func startTransfers(now: Double) throws {
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
-        while active.count < options.maxConcurrentRequests && fatal == nil && now >= executor.pauseUntil
-            && renamer.outstanding < maxAwaitingSync
-        {
+        while active.count < options.maxConcurrentRequests && mayStart(now: now) && !completion.isFull {
             if let ready = presigner.takeReady(now: now) {
                 let step = ready.url.map { executor.startDownload(ready.task, url: $0) } ?? executor.presignOne(ready.task)
-                apply(step, to: ready.task, fatal: &fatal)
+                apply(step, to: ready.task)
                 continue
             }
             // Files wait for the bulk answers already out.
-            guard presigner.hasRoom(freeSlots: freeSlots), let task = try nextTask(now: now) else { break }
-            apply(executor.start(task), to: task, fatal: &fatal)
+            guard presigner.hasRoom(freeSlots: freeSlots), let file = try producer.next(now: now) else { break }
+            let task = FileTask(file: file)
+            apply(executor.start(task), to: task)
         }
         // The next files ask for their URLs while the transfers before them run.
-        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && fatal == nil && now >= executor.pauseUntil,
-            let task = try nextTask(now: now)
-        {
-            apply(executor.start(task), to: task, fatal: &fatal)
+        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart(now: now), let file = try producer.next(now: now) {
+            let task = FileTask(file: file)
+            apply(executor.start(task), to: task)
         }
-        if fatal == nil { askInBulk(fatal: &fatal) }
+        if stopReason == nil { askInBulk() }
     }
 
     /// Transfers that could start now.
     private var freeSlots: Int { options.maxConcurrentRequests - active.count }
 
-    /// The next claimed file, claiming a batch when none is left; nil when there is none for now.
-    private func nextTask(now: Double) throws -> FileTask? {
-        if queue.isEmpty {
-            guard now >= nextClaim else { return nil }
-            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
-            queue = FIFO(
-                try store.claimBatch(
-                    owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes,
-                    leaseSeconds: options.leaseSeconds, now: now))
-            claims += 1
-            if queue.isEmpty {
-                nextClaim = now + 0.2
-                return nil
-            }
-            logger.debug("claimed \(queue.count) files")
-        }
-        return queue.popFirst().map { FileTask(file: $0) }
-    }
-
-    private func askInBulk(fatal: inout String?) {
+    private func askInBulk() {
         while true {
             switch presigner.dueRequest(freeSlots: freeSlots) {
             case .nothing:
@@ -210,41 +181,44 @@ package final class Worker {
                 do {
                     try multi.add(easy)
                 } catch {
-                    askAlone(presigner.abandon(easy), fatal: &fatal)
+                    askAlone(presigner.abandon(easy))
                     return
                 }
             case .alone(let tasks):
-                askAlone(tasks, fatal: &fatal)
+                askAlone(tasks)
                 return
             }
         }
     }
 
     /// Files the bulk request did not get URLs for ask Fence one at a time.
-    private func askAlone(_ tasks: [FileTask], fatal: inout String?) {
-        for task in tasks { apply(executor.presignOne(task), to: task, fatal: &fatal) }
+    private func askAlone(_ tasks: [FileTask]) {
+        for task in tasks { apply(executor.presignOne(task), to: task) }
     }
 
-    private func apply(_ step: JobExecutor.Step, to task: FileTask, fatal: inout String?) {
+    private func apply(_ step: JobExecutor.Step, to task: FileTask) {
         switch step {
         case .request(let easy):
             do {
                 try multi.add(easy)
                 active[ObjectIdentifier(easy)] = (task, easy)
             } catch {
-                completer.add(executor.release(task, reason: "could not start a transfer: \(error)"))
+                completion.record(executor.release(task, reason: "could not start a transfer: \(error)"))
             }
         case .needsURL:
             // The commons may have turned bulk requests down since the run began.
-            if presigner.enabled { presigner.add(task) } else { apply(executor.presignOne(task), to: task, fatal: &fatal) }
+            if presigner.enabled { presigner.add(task) } else { apply(executor.presignOne(task), to: task) }
         case .finished(let record):
-            completer.add(record)
+            completion.record(record)
         case .verified(let record):
-            renamer.submit(.init(task: task, record: record))
+            completion.submit(verified: task, record: record)
         case .fatal(let message):
-            if fatal == nil { logger.error("\(message)") }
-            fatal = fatal ?? message
-            completer.add(executor.release(task, reason: nil))
+            if case .fatal = stopReason {
+            } else {
+                logger.error("\(message)")
+                stopReason = .fatal(message)
+            }
+            completion.record(executor.release(task, reason: nil))
         }
     }
 
@@ -254,7 +228,7 @@ package final class Worker {
         var wake = now + 0.1
         if let due = (try? store.earliestPending()) ?? nil { wake = min(wake, max(due, now + 0.01)) }
         wake = max(wake, executor.pauseUntil)
-        nextClaim = 0
+        producer.claimSoon()
         usleep(UInt32(min(0.1, max(0.001, wake - now)) * 1_000_000))
     }
 
@@ -275,35 +249,33 @@ package final class Worker {
         try store.updateBytesDone(moving)
     }
 
-    /// Records the files the renamer has made durable, and what it could not finish.
-    private func collectDurable(fatal: inout String?) {
-        for result in renamer.takeResults() {
-            let task = result.item.task
-            if let actual = result.mismatchedMD5 {
-                apply(executor.checksumFailed(task, actual: actual, status: result.item.record.httpStatus), to: task, fatal: &fatal)
-            } else if let error = result.error {
-                apply(executor.durabilityFailed(task, error, status: result.item.record.httpStatus), to: task, fatal: &fatal)
-            } else if !result.recorded {
-                completer.add(result.item.record, directorySynced: true)
+    /// Turns what the renamer could not finish into retries or failures.
+    private func collectDurable() {
+        for problem in completion.takeProblems() {
+            switch problem {
+            case .checksumMismatch(let task, let actual, let status):
+                apply(executor.checksumFailed(task, actual: actual, status: status), to: task)
+            case .durability(let task, let error, let status):
+                apply(executor.durabilityFailed(task, error, status: status), to: task)
             }
         }
     }
 
     /// Hands back every row this worker holds: files being synced finish first, in-flight transfers
     /// keep their part files.
-    private func releaseEverything(fatal: inout String?) throws {
-        renamer.wait()
-        collectDurable(fatal: &fatal)
+    private func releaseEverything() throws {
+        completion.waitForSync()
+        collectDurable()
         for (_, entry) in active {
             multi.remove(entry.easy)
-            completer.add(executor.release(entry.task, reason: nil))
+            completion.record(executor.release(entry.task, reason: nil))
         }
         active.removeAll()
         let held = presigner.takeAll()
         for request in held.requests { multi.remove(request) }
-        for task in held.tasks { completer.add(executor.release(task, reason: nil)) }
-        _ = queue.removeAll()
-        try completer.flush()
+        for task in held.tasks { completion.record(executor.release(task, reason: nil)) }
+        producer.dropQueued()
+        try completion.flush()
         try store.releaseClaims(owner: owner)
     }
 }

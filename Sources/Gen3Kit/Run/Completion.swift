@@ -1,0 +1,108 @@
+import Logging
+
+/// Everything between the end of a file's last request and its committed outcome, for one worker:
+/// the one home of the crash-safety rule.
+///
+/// **The rule.** A file's data is on disk before it gets its final name, and its name is on disk
+/// before its outcome is committed. So after any crash, power cut or `kill -9`, a file at its final
+/// name is complete and verified, and a row recorded `done` names a file that is there. The
+/// opposite gap (named, not yet recorded) is closed by the next run, which finds the verified file
+/// in place (`ExistingFileRule`) and records it without a request.
+///
+/// **Who does what.** A verified body goes to the renamer (`DurableRenamer`: two threads that write
+/// it out, sync it, name it, sync the names, and commit the group on a connection of their own).
+/// Any other outcome (retry, failed, released, skipped, done in place) is batched here and
+/// committed on the worker's connection, after a directory sync when a `done` file did not pass
+/// through the renamer. What the renamer made durable but could not commit is committed here too.
+/// A checkpointer thread keeps both connections' WAL checkpoints off the transfer loop.
+final class Completion {
+    /// A verified body the renamer could not finish: the worker turns it into a retry or failure.
+    enum Problem {
+        case checksumMismatch(FileTask, actual: String, status: Int?)
+        case durability(FileTask, SinkError, status: Int?)
+    }
+
+    private let completer: JobCompleter
+    private let renamer: DurableRenamer
+    private let checkpointer: Checkpointer
+    /// Finished files that may wait for their sync, each holding an open file (`OpenFileLimit`).
+    let maxAwaitingSync: Int
+
+    /// - Parameter wake: called on the renamer's thread when results are ready (wakes the loop).
+    init(
+        store: JobStore, owner: LeaseOwner, directory: String, groupSync: Bool, maxAwaitingSync: Int,
+        hooks: TestHooks? = nil, logger: Logger, wake: @escaping () -> Void
+    ) throws {
+        self.maxAwaitingSync = maxAwaitingSync
+        completer = JobCompleter(store: store, owner: owner, directory: directory)
+        let recorderStore = try JobStore(path: store.connection.path, create: false)
+        recorderStore.limitPageCache()
+        checkpointer = try Checkpointer(path: store.connection.path)
+        checkpointer.watch(store.connection)
+        checkpointer.watch(recorderStore.connection)
+        renamer = DurableRenamer(
+            directory: directory, groupSync: groupSync, hooks: hooks,
+            recorder: { records in
+                do {
+                    try recorderStore.record(records, owner: owner)
+                    return true
+                } catch {
+                    logger.warning(
+                        "could not record \(records.count) finished files from the renamer, recording them from the worker: \(error)")
+                    return false
+                }
+            },
+            onResults: wake)
+    }
+
+    /// An outcome that names no new file: committed with the next batch.
+    func record(_ record: AttemptRecord) { completer.add(record) }
+
+    /// A verified body: synced, named, its name synced, then its outcome committed.
+    func submit(verified task: FileTask, record: AttemptRecord) { renamer.submit(.init(task: task, record: record)) }
+
+    /// Files handed to the renamer and not yet collected.
+    var awaitingSync: Int { renamer.outstanding }
+
+    /// No more files should be handed over until some are collected.
+    var isFull: Bool { awaitingSync >= maxAwaitingSync }
+
+    /// Collects what the renamer finished: records what it could not commit itself, and returns the
+    /// files it could not finish.
+    func takeProblems() -> [Problem] {
+        var problems: [Problem] = []
+        for result in renamer.takeResults() {
+            let task = result.item.task
+            let status = result.item.record.httpStatus
+            if let actual = result.mismatchedMD5 {
+                problems.append(.checksumMismatch(task, actual: actual, status: status))
+            } else if let error = result.error {
+                problems.append(.durability(task, error, status: status))
+            } else if !result.recorded {
+                // Named and its name synced by the renamer.
+                completer.add(result.item.record, directorySynced: true)
+            }
+        }
+        return problems
+    }
+
+    /// Blocks until the renamer has a result for every file, or `timeout` seconds pass.
+    func waitForSync(timeout: Double = 3600) { renamer.wait(timeout: timeout) }
+
+    /// Commits the batch when it is full or old enough.
+    func flushIfDue() throws { try completer.flushIfDue() }
+
+    /// Commits the batch now.
+    func flush() throws { try completer.flush() }
+
+    /// Finishes the renamer's work and stops its threads and the checkpointer's.
+    func close() {
+        renamer.close()
+        checkpointer.close()
+    }
+
+    /// Outcomes committed, and in how many transactions (for the worker's summary).
+    var committed: (outcomes: Int, transactions: Int) {
+        (completer.recorded + renamer.recorded, completer.commits + renamer.commits)
+    }
+}

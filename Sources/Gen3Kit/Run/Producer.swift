@@ -1,0 +1,54 @@
+import Logging
+
+/// Claims a worker's rows: a batch at a time, each in one transaction, sized to the worker's fair
+/// share of the due rows (`JobStore.fairClaimSize`) and bounded in bytes by the look-ahead
+/// (`PresignAhead.lookaheadBytes`), so that a batch of large files does not sit claimed behind one
+/// transfer. After a claim that finds nothing it waits a moment before asking again.
+final class Producer {
+    let store: JobStore
+    let owner: LeaseOwner
+    let options: RunOptions
+    let logger: Logger
+    /// Claimed rows not handed out yet.
+    private var queue = FIFO<ClaimedFile>()
+    private var nextClaim: Double = 0
+    /// Claim transactions, for the worker's summary.
+    private(set) var claims = 0
+
+    /// Seconds between claims that find nothing.
+    static let emptyClaimPause = 0.2
+
+    init(store: JobStore, owner: LeaseOwner, options: RunOptions, logger: Logger) {
+        self.store = store
+        self.owner = owner
+        self.options = options
+        self.logger = logger
+    }
+
+    /// No claimed row is waiting to be handed out.
+    var isEmpty: Bool { queue.isEmpty }
+
+    /// The next claimed row, claiming a batch when none is left; nil when there is none for now.
+    func next(now: Double) throws -> ClaimedFile? {
+        if queue.isEmpty {
+            guard now >= nextClaim else { return nil }
+            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
+            queue = FIFO(
+                try store.claimBatch(
+                    owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now))
+            claims += 1
+            if queue.isEmpty {
+                nextClaim = now + Self.emptyClaimPause
+                return nil
+            }
+            logger.debug("claimed \(queue.count) files")
+        }
+        return queue.popFirst()
+    }
+
+    /// The next call claims at once (a retry has come due).
+    func claimSoon() { nextClaim = 0 }
+
+    /// Forgets the rows not handed out; `JobStore.releaseClaims` gives them back.
+    func dropQueued() { _ = queue.removeAll() }
+}
