@@ -17,7 +17,7 @@ final class BackgroundWriterTests: XCTestCase {
         var size = 1
         while offset < bytes.endIndex {
             let end = min(bytes.endIndex, offset + size)
-            bytes[offset..<end].withUnsafeBytes { writer.update($0) }
+            bytes[offset..<end].withUnsafeBytes { writer.append($0) }
             offset = end
             size = size * 7 % 300_007 + 1
         }
@@ -39,7 +39,7 @@ final class BackgroundWriterTests: XCTestCase {
             md5.update(Array(bytes[0..<prefix]))
             let writer = BackgroundWriter(md5: md5, fd: fd, directFD: direct ? clinux_open_direct(path) : -1, offset: Int64(prefix))
             feed(writer, bytes[prefix...])
-            XCTAssertEqual(writer.finalize(), MD5.hex(bytes))
+            XCTAssertEqual(writer.md5(), MD5.hex(bytes))
             XCTAssertNil(writer.failure)
             XCTAssertEqual(FileManager.default.contents(atPath: path).map { [UInt8]($0) }, bytes)
         }
@@ -69,12 +69,12 @@ final class BackgroundWriterTests: XCTestCase {
         let directory = TemporaryDirectory()
         let fd = open(directory.file("empty"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         defer { close(fd) }
-        XCTAssertEqual(BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0).finalize(), "d41d8cd98f00b204e9800998ecf8427e")
+        XCTAssertEqual(BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0).md5(), "d41d8cd98f00b204e9800998ecf8427e")
         // Dropped without finalize (a restarted transfer): its threads must end with it.
         let before = BackgroundWriter.liveWriters
         for _ in 0..<20 {
             let dropped = BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0)
-            [UInt8](repeating: 1, count: BackgroundWriter.bufferSize + 1).withUnsafeBytes { dropped.update($0) }
+            [UInt8](repeating: 1, count: BackgroundWriter.bufferSize + 1).withUnsafeBytes { dropped.append($0) }
         }
         XCTAssertEqual(BackgroundWriter.liveWriters, before, "dropped writers are gone, with their buffers")
         // A descriptor that cannot be written: the error comes back, the hash still covers everything.
@@ -83,22 +83,22 @@ final class BackgroundWriterTests: XCTestCase {
         let failing = BackgroundWriter(md5: MD5(), fd: readOnly, directFD: -1, offset: 0)
         let bytes = pattern(BackgroundWriter.bufferSize * 2)
         feed(failing, bytes[...])
-        XCTAssertEqual(failing.finalize(), MD5.hex(bytes))
+        XCTAssertEqual(failing.md5(), MD5.hex(bytes))
         XCTAssertEqual(failing.failure, EBADF)
     }
 
     /// A part file large enough for the background writer still verifies, including a resumed prefix.
     func testLargeFileSinkHashesWhatItWrote() throws {
         let directory = TemporaryDirectory()
-        let size = Int(FileSink.backgroundHashingThreshold) + 1000
+        let size = Int(FileSinks.backgroundHashingThreshold) + 1000
         let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) }
-        let first = FileSink(finalPath: directory.file("big"), expectedSize: Int64(size))
-        XCTAssertEqual(try first.open(), 0)
+        let (first, firstOffset) = try FileSinks.open(finalPath: directory.file("big"), expectedSize: Int64(size))
+        XCTAssertEqual(firstOffset, 0)
         XCTAssertTrue(bytes[0..<3_000_001].withUnsafeBytes { first.write($0) })
         first.close()
         XCTAssertEqual(FilePaths.fileSize(directory.file("big.part")), 3_000_001)
-        let second = FileSink(finalPath: directory.file("big"), expectedSize: Int64(size))
-        XCTAssertEqual(try second.open(), 3_000_001)
+        let (second, secondOffset) = try FileSinks.open(finalPath: directory.file("big"), expectedSize: Int64(size))
+        XCTAssertEqual(secondOffset, 3_000_001)
         XCTAssertTrue(bytes[3_000_001...].withUnsafeBytes { second.write($0) })
         XCTAssertEqual(second.md5(), MD5.hex(bytes))
         try second.sync()

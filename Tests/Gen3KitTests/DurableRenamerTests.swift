@@ -14,8 +14,9 @@ final class DurableRenamerTests: XCTestCase {
             file: ClaimedFile(
                 id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil,
                 expectedSize: Int64(body.utf8.count), expectedMD5: expectedMD5, attempts: 0))
-        let sink = FileSink(finalPath: finalPath, expectedSize: Int64(body.utf8.count), replacesExisting: replacesExisting)
-        XCTAssertEqual(try sink.open(), 0)
+        let (sink, sinkOffset) = try FileSinks.open(
+            finalPath: finalPath, expectedSize: Int64(body.utf8.count), replacesExisting: replacesExisting)
+        XCTAssertEqual(sinkOffset, 0)
         XCTAssertTrue(Array(body.utf8).withUnsafeBytes { sink.write($0) })
         task.sink = sink
         return task

@@ -10,13 +10,13 @@ final class FileSinkTests: XCTestCase {
     /// from the limit on it goes to the part file as it arrives, so a retry can continue it.
     func testSmallBodiesWaitInMemoryLargerOnesGoToThePartFile() throws {
         let directory = TemporaryDirectory()
-        let small = FileSink(finalPath: directory.file("small"), expectedSize: FileSink.memoryLimit - 1)
-        XCTAssertEqual(try small.open(), 0)
+        let (small, smallOffset) = try FileSinks.open(finalPath: directory.file("small"), expectedSize: FileSinks.memoryLimit - 1)
+        XCTAssertEqual(smallOffset, 0)
         XCTAssertTrue([UInt8](repeating: 7, count: 1000).withUnsafeBytes { small.write($0) })
         XCTAssertTrue(small.inMemory)
         XCTAssertFalse(FilePaths.exists(small.partPath))
-        let large = FileSink(finalPath: directory.file("large"), expectedSize: FileSink.memoryLimit)
-        XCTAssertEqual(try large.open(), 0)
+        let (large, largeOffset) = try FileSinks.open(finalPath: directory.file("large"), expectedSize: FileSinks.memoryLimit)
+        XCTAssertEqual(largeOffset, 0)
         XCTAssertTrue([UInt8](repeating: 7, count: 1000).withUnsafeBytes { large.write($0) })
         XCTAssertFalse(large.inMemory)
         XCTAssertEqual(FilePaths.fileSize(large.partPath), 1000)
@@ -26,8 +26,8 @@ final class FileSinkTests: XCTestCase {
     /// name is not ours.
     func testDiscardingAnInMemoryBodyLeavesThePartNameAlone() throws {
         let directory = TemporaryDirectory()
-        let sink = FileSink(finalPath: directory.file("f"), expectedSize: 3)
-        XCTAssertEqual(try sink.open(partAbsent: true), 0)
+        let (sink, sinkOffset) = try FileSinks.open(finalPath: directory.file("f"), expectedSize: 3, partAbsent: true)
+        XCTAssertEqual(sinkOffset, 0)
         try "someone else's".write(toFile: sink.partPath, atomically: false, encoding: .utf8)
         XCTAssertTrue(Array("abc".utf8).withUnsafeBytes { sink.write($0) })
         sink.discard()
@@ -41,8 +41,8 @@ final class FileSinkTests: XCTestCase {
             let outside = TemporaryDirectory("outside")
             try "untouched".write(toFile: outside.file("target"), atomically: false, encoding: .utf8)
             try FileManager.default.createSymbolicLink(atPath: directory.file("f"), withDestinationPath: outside.file("target"))
-            let sink = FileSink(finalPath: directory.file("f"), expectedSize: 3, replacesExisting: replaces)
-            XCTAssertEqual(try sink.open(), 0)
+            let (sink, sinkOffset) = try FileSinks.open(finalPath: directory.file("f"), expectedSize: 3, replacesExisting: replaces)
+            XCTAssertEqual(sinkOffset, 0)
             XCTAssertTrue(Array("abc".utf8).withUnsafeBytes { sink.write($0) })
             XCTAssertEqual(sink.md5(), MD5.hex(Array("abc".utf8)))
             try sink.materialize(unnamed: true)
@@ -64,9 +64,9 @@ final class FileSinkTests: XCTestCase {
         for replaces in [false, true] {
             let directory = TemporaryDirectory()
             try "theirs".write(toFile: directory.file("f"), atomically: false, encoding: .utf8)
-            let size = FileSink.memoryLimit + 10
-            let sink = FileSink(finalPath: directory.file("f"), expectedSize: size, replacesExisting: replaces)
-            XCTAssertEqual(try sink.open(), 0)
+            let size = FileSinks.memoryLimit + 10
+            let (sink, sinkOffset) = try FileSinks.open(finalPath: directory.file("f"), expectedSize: size, replacesExisting: replaces)
+            XCTAssertEqual(sinkOffset, 0)
             XCTAssertTrue([UInt8](repeating: 7, count: Int(size)).withUnsafeBytes { sink.write($0) })
             try sink.sync()
             if replaces {

@@ -31,17 +31,17 @@ final class Completion {
     /// - Parameter wake: called on the renamer's thread when results are ready (wakes the loop).
     init(
         store: JobStore, owner: LeaseOwner, directory: String, groupSync: Bool, maxAwaitingSync: Int,
-        hooks: TestHooks? = nil, logger: Logger, wake: @escaping () -> Void
+        hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger, wake: @escaping () -> Void
     ) throws {
         self.maxAwaitingSync = maxAwaitingSync
-        completer = JobCompleter(store: store, owner: owner, directory: directory)
+        completer = JobCompleter(store: store, owner: owner, directory: directory, durability: durability)
         let recorderStore = try JobStore(path: store.connection.path, create: false)
         recorderStore.limitPageCache()
         checkpointer = try Checkpointer(path: store.connection.path)
         checkpointer.watch(store.connection)
         checkpointer.watch(recorderStore.connection)
         renamer = DurableRenamer(
-            directory: directory, groupSync: groupSync, hooks: hooks,
+            directory: directory, groupSync: groupSync, hooks: hooks, durability: durability,
             recorder: { records in
                 do {
                     try recorderStore.record(records, owner: owner)

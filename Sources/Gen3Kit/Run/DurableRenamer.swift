@@ -51,7 +51,7 @@ final class DurableRenamer {
         }
 
         /// Runs one step on a file that has had no error yet, and keeps the error it throws.
-        mutating func step(_ index: Int, directory: String, path: (FileSink) -> String, _ body: (FileSink) throws -> Void) {
+        mutating func step(_ index: Int, directory: String, path: (any FileSink) -> String, _ body: (any FileSink) throws -> Void) {
             guard errors[index] == nil else { return }
             guard let sink = items[index].task.sink else {
                 errors[index] = .file(path: directory, errno: EBADF)
@@ -87,9 +87,14 @@ final class DurableRenamer {
     /// the transfer loop then spends no time on them.
     /// The crash tests' hooks, when injected.
     private let hooks: TestHooks?
+    private let durability: Durability
 
-    init(directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, recorder: Recorder? = nil, onResults: @escaping () -> Void) {
+    init(
+        directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, durability: Durability = Durability(),
+        recorder: Recorder? = nil, onResults: @escaping () -> Void
+    ) {
         self.hooks = hooks
+        self.durability = durability
         self.directory = directory
         self.groupSync = groupSync
         self.recorder = recorder
@@ -208,6 +213,7 @@ final class DurableRenamer {
         guard let recorder else { return }
         let named = results.indices.filter { results[$0].error == nil && results[$0].mismatchedMD5 == nil }
         guard !named.isEmpty, recorder(named.map { results[$0].item.record }) else { return }
+        durability.committed(named.map { results[$0].item.record.fileID })
         for index in named { results[index].recorded = true }
         // Only the syncer writes these; the worker reads them after `close`.
         recorded += named.count
@@ -215,13 +221,13 @@ final class DurableRenamer {
     }
 
     /// Checks the md5 of bodies held in memory and writes them out (to files with no name yet, when
-    /// the group is synced as one; see `FileSink.materialize`).
+    /// the group is synced as one; see `MemorySink`).
     private func write(_ items: [Item]) -> Written {
         var group = Written(items: items)
         let deferred = items.indices.compactMap { index in
             items[index].task.md5Deferred ? items[index].task.sink.map { (index: index, sink: $0) } : nil
         }
-        for ((index, sink), md5) in zip(deferred, FileSink.md5s(of: deferred.map(\.sink))) {
+        for ((index, sink), md5) in zip(deferred, FileSinks.md5s(of: deferred.map(\.sink))) {
             if let expected = items[index].task.file.expectedMD5, expected != md5 {
                 group.mismatches[index] = md5
                 group.errors[index] = .file(path: sink.partPath, errno: EIO)
@@ -241,7 +247,7 @@ final class DurableRenamer {
     private func makeDurable(_ group: Written) -> [Result] {
         var group = group
         let ready = group.items.indices.filter { group.errors[$0] == nil }
-        if !(groupSync && ready.count > 1 && syncFileSystem()) {
+        if !(groupSync && ready.count > 1 && durability.syncFileSystem(of: directory)) {
             for index in ready { group.step(index, directory: directory, path: \.partPath) { try $0.sync() } }
         }
         var renamed = false
@@ -254,21 +260,12 @@ final class DurableRenamer {
         }
         // A file linked from an unnamed one changed its own inode (its link count), which a directory
         // sync does not write; the file-system sync covers both.
-        if renamed && !(groupSync && syncFileSystem()) { FileHashing.syncDirectory(directory) }
+        if renamed && !(groupSync && durability.syncFileSystem(of: directory)) { durability.syncDirectory(directory) }
         // A mismatch stood in `errors` only to skip the later steps; it is reported as itself.
         return group.items.indices.map { index in
             Result(
                 item: group.items[index], error: group.mismatches[index] == nil ? group.errors[index] : nil,
                 mismatchedMD5: group.mismatches[index])
         }
-    }
-
-    /// `syncfs` of the download directory's file system; false when it could not be done or
-    /// reported a write error.
-    private func syncFileSystem() -> Bool {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { Glibc.close(fd) }
-        return clinux_syncfs(fd) == 0
     }
 }

@@ -5,7 +5,7 @@ final class FileTask {
     var file: ClaimedFile
     var phase: Phase = .presign
     let startedAt = Clock.now()
-    var sink: FileSink?
+    var sink: (any FileSink)?
     /// Where the part file stood when this attempt's body request started.
     var resumeOffset: Int64 = 0
     /// Something the job did not write is at the final name and `--overwrite` lets the file replace it.

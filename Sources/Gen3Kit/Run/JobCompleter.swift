@@ -9,6 +9,7 @@ final class JobCompleter {
     let directory: String
     let maxBatch: Int
     let maxDelay: Double
+    let durability: Durability
     private var pending: [AttemptRecord] = []
     private var oldest: Double = 0
     private var needsDirectorySync = false
@@ -17,7 +18,11 @@ final class JobCompleter {
     /// Outcomes recorded, for the same figure.
     private(set) var recorded = 0
 
-    init(store: JobStore, owner: LeaseOwner, directory: String, maxBatch: Int = 256, maxDelay: Double = 0.25) {
+    init(
+        store: JobStore, owner: LeaseOwner, directory: String, maxBatch: Int = 256, maxDelay: Double = 0.25,
+        durability: Durability = Durability()
+    ) {
+        self.durability = durability
         self.store = store
         self.owner = owner
         self.directory = directory
@@ -41,8 +46,9 @@ final class JobCompleter {
 
     func flush() throws {
         guard !pending.isEmpty else { return }
-        if needsDirectorySync { FileHashing.syncDirectory(directory) }
+        if needsDirectorySync { durability.syncDirectory(directory) }
         try store.record(pending, owner: owner)
+        durability.committed(pending.map(\.fileID))
         commits += 1
         recorded += pending.count
         pending.removeAll(keepingCapacity: true)

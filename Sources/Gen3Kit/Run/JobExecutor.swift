@@ -30,6 +30,7 @@ final class JobExecutor {
     let settings: JobSettings
     let options: RunOptions
     let hooks: TestHooks?
+    let durability: Durability
     let logger: Logger
     /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
     private(set) var pauseUntil: Double = 0
@@ -38,9 +39,10 @@ final class JobExecutor {
 
     init(
         requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
-        options: RunOptions, hooks: TestHooks? = nil, logger: Logger
+        options: RunOptions, hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
     ) {
         self.hooks = hooks
+        self.durability = durability
         self.requests = requests
         self.tokens = tokens
         self.store = store
@@ -133,16 +135,17 @@ final class JobExecutor {
     /// fails earlier leaves nothing on disk.
     private func openSink(_ task: FileTask, finalPath: String) -> SinkOpening {
         if task.sink != nil { return .opened }
-        let sink = FileSink(finalPath: finalPath, expectedSize: task.file.expectedSize, replacesExisting: task.replacesExisting)
-        sink.hooks = hooks
         do {
-            task.resumeOffset = try sink.open(partAbsent: task.partAbsent)
+            let opened = try FileSinks.open(
+                finalPath: finalPath, expectedSize: task.file.expectedSize, replacesExisting: task.replacesExisting,
+                partAbsent: task.partAbsent, durability: durability, hooks: hooks)
+            task.sink = opened.sink
+            task.resumeOffset = opened.offset
         } catch let error as SinkError {
             return .failed(sinkFailure(task, error))
         } catch {
             return .failed(fail(task, "\(error)"))
         }
-        task.sink = sink
         return .opened
     }
 
@@ -280,7 +283,7 @@ final class JobExecutor {
     }
 
     /// The md5 check of a body of the right size: only a verified file goes on to be synced and renamed.
-    private func finishBody(_ task: FileTask, sink: FileSink, status: Int?) -> Step {
+    private func finishBody(_ task: FileTask, sink: any FileSink, status: Int?) -> Step {
         if let step = conclude(
             task, AttemptPolicy.complete(BodyState(written: sink.written, expectedSize: task.file.expectedSize)),
             status: status)

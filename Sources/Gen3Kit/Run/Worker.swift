@@ -58,7 +58,7 @@ package final class Worker {
     package init(
         store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
         owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
-        hooks: TestHooks? = nil, logger: Logger
+        hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
     ) throws {
         let maxAwaitingSync = try OpenFileLimit.awaitingSync(
             limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
@@ -73,7 +73,7 @@ package final class Worker {
         producer = Producer(store: store, owner: owner, options: options, logger: logger)
         executor = JobExecutor(
             requests: requests, tokens: tokens, store: store, settings: settings, options: options,
-            hooks: hooks, logger: logger)
+            hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(
             enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
             requests: requests, tokens: tokens, maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
@@ -81,7 +81,7 @@ package final class Worker {
         self.multi = multi
         completion = try Completion(
             store: store, owner: owner, directory: settings.downloadPath, groupSync: !options.syncEachFile,
-            maxAwaitingSync: maxAwaitingSync, hooks: hooks, logger: logger, wake: { multi.wakeup() })
+            maxAwaitingSync: maxAwaitingSync, hooks: hooks, durability: durability, logger: logger, wake: { multi.wakeup() })
     }
 
     /// Runs until the job has nothing left for it.

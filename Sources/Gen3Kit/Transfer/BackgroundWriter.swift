@@ -17,7 +17,7 @@ import Digest
 /// as long as all files' buffers stay within `bufferBudget`, and never fewer than two (one
 /// filling while the other is hashed and written): four large files get four each, sixteen
 /// large files at once two each.
-final class BackgroundWriter: StreamingMD5 {
+final class BackgroundWriter {
     static let bufferSize = 1 << 20
     static let maxBufferCount = 4
     static let minBufferCount = 2
@@ -78,7 +78,8 @@ final class BackgroundWriter: StreamingMD5 {
     /// The errno of the first write that failed; later bytes are hashed but not written.
     var failure: Int32? { shared.failure }
 
-    func update(_ bytes: UnsafeRawBufferPointer) {
+    /// Copies `bytes` into the buffers, handing each full one to the threads.
+    func append(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while offset < bytes.count {
             let count = min(capacity - filled, bytes.count - offset)
@@ -99,7 +100,8 @@ final class BackgroundWriter: StreamingMD5 {
         threads.removeAll()
     }
 
-    func finalize() -> String {
+    /// The md5 of everything appended (after `finish`).
+    func md5() -> String {
         finish()
         if let digest { return digest }
         let result = shared.md5.finalize()
@@ -226,8 +228,8 @@ final class BackgroundWriter: StreamingMD5 {
                 }
                 done += result
             }
-            if directFD < 0 && offset + Int64(done) - writebackStart >= FileSink.writebackStep {
-                // As FileSink does for buffered files: start writing this stretch so the sync has little left.
+            if directFD < 0 && offset + Int64(done) - writebackStart >= PartFileSink.writebackStep {
+                // As PartFileSink does: start writing this stretch so the sync has little left.
                 _ = clinux_start_writeback(fd, writebackStart, offset + Int64(done) - writebackStart)
                 writebackStart = offset + Int64(done)
             }

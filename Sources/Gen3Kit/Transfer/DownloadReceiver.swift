@@ -2,7 +2,7 @@
 /// to the sink; anything else is kept (a little) in memory as the error to report.
 package final class DownloadReceiver: CurlReceiver {
     package private(set) var head = ResponseHead()
-    package let sink: FileSink
+    package let sink: any FileSink
     /// The offset asked for with `Range`, 0 for a whole-file request.
     package let requestedFrom: Int64
     /// The start of a non-2xx body (e.g. S3's XML error), for the message.
@@ -12,7 +12,7 @@ package final class DownloadReceiver: CurlReceiver {
     private var decided = false
     private var accepting = false
 
-    package init(sink: FileSink, requestedFrom: Int64) {
+    package init(sink: any FileSink, requestedFrom: Int64) {
         self.sink = sink
         self.requestedFrom = requestedFrom
     }
