@@ -33,7 +33,7 @@ final class DurableRenamer {
     typealias Recorder = ([AttemptRecord]) -> Bool
 
     /// A group whose bodies are checked and written, waiting for its sync.
-    private struct Written {
+    fileprivate struct Written {
         var items: [Item]
         var errors: [SinkError?]
         var mismatches: [String?]
@@ -63,9 +63,82 @@ final class DurableRenamer {
         }
     }
 
+    /// What the two threads share. They hold it, not this object, so that dropping this object
+    /// still runs its deinit, which stops and joins them.
+    private let lanes: Lanes
+    private var writer: JoinableThread?
+    private var syncer: JoinableThread?
+
+    /// `onResults` runs on the syncer thread after each group (to wake the transfer loop).
+    /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
+    /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
+    /// the transfer loop then spends no time on them. `hooks` are the crash tests', when injected.
+    init(
+        directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, durability: Durability = Durability(),
+        recorder: Recorder? = nil, onResults: @escaping () -> Void
+    ) {
+        lanes = Lanes(
+            directory: directory, groupSync: groupSync, hooks: hooks, durability: durability, recorder: recorder,
+            onResults: onResults)
+    }
+
+    deinit { close() }
+
+    /// Files handed over and not yet collected with `takeResults`.
+    var outstanding: Int { lanes.outstanding }
+
+    /// Outcomes the recorder committed, and in how many transactions (for the worker's summary;
+    /// read after `close`).
+    var recorded: Int { lanes.recorded }
+    var commits: Int { lanes.commits }
+
+    func submit(_ item: Item) {
+        startIfNeeded()
+        lanes.submit(item)
+    }
+
+    func takeResults() -> [Result] { lanes.takeResults() }
+
+    /// Blocks until every submitted file has a result, or `timeout` seconds pass.
+    func wait(timeout: Double = 3600) { lanes.wait(timeout: timeout) }
+
+    /// Finishes what was handed over and stops the threads.
+    func close() {
+        guard let writer, let syncer else { return }
+        lanes.finish()
+        writer.join()
+        syncer.join()
+        self.writer = nil
+        self.syncer = nil
+        // A file handed over after this starts the threads again, which must then wait for work.
+        lanes.reopen()
+    }
+
+    /// Two threads, so that the disk writes one group's data while the next group is checked and
+    /// written to the page cache: the writer checks and writes bodies, the syncer syncs, names and
+    /// records. One thread doing both left the disk idle while it checked, wrote, linked and
+    /// committed, about half of a small-file run.
+    private func startIfNeeded() {
+        guard writer == nil else { return }
+        let lanes = lanes
+        writer = JoinableThread { lanes.writeLoop() }
+        syncer = JoinableThread { lanes.syncLoop() }
+    }
+}
+
+/// The renamer's queues and the work of its two threads.
+private final class Lanes: @unchecked Sendable {
+    // Unchecked: the queues and flags are guarded by `lock`; `recorded` and `commits` are written
+    // only by the syncer thread and read after it is joined.
+    typealias Item = DurableRenamer.Item
+    typealias Result = DurableRenamer.Result
+    typealias Written = DurableRenamer.Written
+
     private let directory: String
     private let groupSync: Bool
-    private let recorder: Recorder?
+    private let hooks: TestHooks?
+    private let durability: Durability
+    private let recorder: DurableRenamer.Recorder?
     private let onResults: () -> Void
     private let lock = ConditionLock()
     private var waiting: [Item] = []
@@ -75,41 +148,26 @@ final class DurableRenamer {
     private var inProgress = 0
     private var closing = false
     private var writerFinished = false
-    private var writer: JoinableThread?
-    private var syncer: JoinableThread?
-    /// Outcomes the recorder committed, and in how many transactions (for the worker's summary).
     private(set) var recorded = 0
     private(set) var commits = 0
 
-    /// `onResults` runs on the syncer thread after each group (to wake the transfer loop).
-    /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
-    /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
-    /// the transfer loop then spends no time on them.
-    /// The crash tests' hooks, when injected.
-    private let hooks: TestHooks?
-    private let durability: Durability
-
     init(
-        directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, durability: Durability = Durability(),
-        recorder: Recorder? = nil, onResults: @escaping () -> Void
+        directory: String, groupSync: Bool, hooks: TestHooks?, durability: Durability, recorder: DurableRenamer.Recorder?,
+        onResults: @escaping () -> Void
     ) {
-        self.hooks = hooks
-        self.durability = durability
         self.directory = directory
         self.groupSync = groupSync
+        self.hooks = hooks
+        self.durability = durability
         self.recorder = recorder
         self.onResults = onResults
     }
 
-    deinit { close() }
-
-    /// Files handed over and not yet collected with `takeResults`.
     var outstanding: Int {
         lock.locked { waiting.count + inProgress + done.count }
     }
 
     func submit(_ item: Item) {
-        startIfNeeded()
         lock.locked {
             waiting.append(item)
             lock.broadcast()
@@ -124,8 +182,7 @@ final class DurableRenamer {
         }
     }
 
-    /// Blocks until every submitted file has a result, or `timeout` seconds pass.
-    func wait(timeout: Double = 3600) {
+    func wait(timeout: Double) {
         let deadline = Clock.now() + timeout
         lock.locked {
             while !waiting.isEmpty || inProgress > 0 {
@@ -134,37 +191,23 @@ final class DurableRenamer {
         }
     }
 
-    /// Finishes what was handed over and stops the threads.
-    func close() {
-        guard let writer, let syncer else { return }
+    /// The threads finish what is queued, then return.
+    func finish() {
         lock.locked {
             closing = true
             lock.broadcast()
         }
-        writer.join()
-        syncer.join()
-        self.writer = nil
-        self.syncer = nil
-        // A file handed over after this starts the threads again, which must then wait for work.
+    }
+
+    /// Ready for new threads after `finish` and their join.
+    func reopen() {
         lock.locked {
             closing = false
             writerFinished = false
         }
     }
 
-    /// Two threads, so that the disk writes one group's data while the next group is checked and
-    /// written to the page cache: the writer checks and writes bodies, the syncer syncs, names and
-    /// records. One thread doing both left the disk idle while it checked, wrote, linked and
-    /// committed, about half of a small-file run.
-    private func startIfNeeded() {
-        guard writer == nil else { return }
-        // Unretained: deinit joins the threads before the object goes away.
-        let renamer = Unmanaged.passUnretained(self)
-        writer = JoinableThread { renamer.takeUnretainedValue().writeLoop() }
-        syncer = JoinableThread { renamer.takeUnretainedValue().syncLoop() }
-    }
-
-    private func writeLoop() {
+    func writeLoop() {
         while true {
             let group: [Item]? = lock.locked {
                 while waiting.isEmpty && !closing { lock.wait() }
@@ -187,7 +230,7 @@ final class DurableRenamer {
         }
     }
 
-    private func syncLoop() {
+    func syncLoop() {
         while true {
             // Whatever was written while the previous group synced becomes one group.
             let groups: [Written]? = lock.locked {
