@@ -3,6 +3,10 @@
 
 #include <stdint.h>
 
+#ifndef __linux__
+#error "gen3-swift builds on Linux only: these calls (syncfs, O_TMPFILE, linkat AT_EMPTY_PATH, O_DIRECT, sync_file_range, renameat2) have no portable fall-backs yet"
+#endif
+
 // Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does not see.
 // Each maps one-to-one to the call it names (one falls back to a second way, as it says).
 
