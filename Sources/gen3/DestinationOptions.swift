@@ -3,7 +3,9 @@ import Gen3Kit
 
 /// Where files go and what they are called: shared by the commands that import.
 struct DestinationOptions: ParsableArguments {
-    @Option(help: "Where the files go. Default: the job's, else the current directory.")
+    @Option(
+        name: [.customLong("download-path"), .customLong("path")],
+        help: "Where the files go (--path is the Gen3 SDK's name for it). Default: the job's, else the current directory.")
     var downloadPath: String?
 
     @Option(help: "File names: original, guid, or combined (name_<guid>.ext).")

@@ -5,7 +5,10 @@ import Gen3Kit
 /// Options every command takes, before or after the subcommand's name.
 struct GlobalOptions: ParsableArguments {
     @Option(
-        name: .long, help: "The commons: a host (my-commons.org, meaning https) or a URL. Default: the job's, else the API key's issuer.")
+        name: .long,
+        help:
+            "The commons: a host (my-commons.org, meaning https) or a URL. Default: $GEN3_ENDPOINT, else the job's, else the API key's issuer."
+    )
     var endpoint: String?
 
     @Option(
@@ -31,7 +34,8 @@ struct GlobalOptions: ParsableArguments {
     /// Merges the options given before the subcommand with those given after it.
     func merged(with parent: GlobalOptions) -> GlobalOptions {
         var merged = self
-        merged.endpoint = endpoint ?? parent.endpoint
+        merged.endpoint =
+            endpoint ?? parent.endpoint ?? ProcessInfo.processInfo.environment["GEN3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
         merged.auth = auth ?? parent.auth
         merged.db = db ?? parent.db
         merged.verbose = max(verbose, parent.verbose)

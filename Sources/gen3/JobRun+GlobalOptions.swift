@@ -14,13 +14,13 @@ extension OutputFlags {
     /// Runs `job` with the progress display these flags ask for, prints the summary, writes the
     /// report, and returns the exit status.
     func show(_ job: JobRun) throws -> Int32 {
-        let display = noProgress ? nil : ProgressDisplay()
+        let display = noProgress || quiet ? nil : ProgressDisplay()
         let result = try job.run(onProgress: display.map { display in { display.update($0) } })
         display?.finish(result.progress)
-        print(RunSummary.text(result, database: job.databasePath))
+        if !quiet { print(RunSummary.text(result, database: job.databasePath)) }
         if let report {
-            try JobReport.write(store: job.store, to: report)
-            print("report: \(report)")
+            try JobReport.write(store: job.store, to: report, format: reportFormat)
+            if !quiet { print("report: \(report)") }
         }
         return result.exitStatus
     }

@@ -8,7 +8,11 @@ struct RunFlags: ParsableArguments {
         help: "Workers. 1 (the default) runs inside this process; more run as separate processes, for more CPU (see BENCHMARKS.md).")
     var workers: Int?
 
-    @Option(help: "Transfers each worker runs at once (each may hold up to 4 open files; see ulimit -n).")
+    @Option(
+        name: [.customLong("max-concurrent-requests"), .customLong("numparallel")],
+        help:
+            "Transfers each worker runs at once (each may hold up to 4 open files; see ulimit -n). --numparallel is gen3-client's name for it."
+    )
     var maxConcurrentRequests = RunOptions().maxConcurrentRequests
 
     @Option(help: "Rows a worker claims per transaction.")

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import Gen3Kit
 import Gen3TestCommons
@@ -205,6 +206,44 @@ final class CommandLineTests: XCTestCase {
                 "--download-path", other.path,
             ], environment: ["GEN3_API_KEY": job.credentials])
         XCTAssertEqual(byEnvironment.status, 0, byEnvironment.stderr)
+    }
+
+    /// The Gen3 SDK's and gen3-client's spellings: a value after a flag, --numparallel,
+    /// --queue-size, the download-multiple name, --path and --guid=, GEN3_ENDPOINT, the SDK's
+    /// report shape, and --quiet.
+    func testTheSDKsAndGen3ClientsSpellingsWork() throws {
+        let job = try JobFixture(objects: 3)
+        job.commons.setFault(.status(404, at: .download), guid: job.commons.objects[0].guid, times: .always)
+        let report = job.directory.file("sdk.json")
+        let run = try Gen3Process.run(
+            [
+                "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple", "--manifest", job.manifest,
+                "--download-path", job.downloads, "--skip-completed", "true", "--rename=false", "--no-prompt=true", "--numparallel", "4",
+                "--queue-size", "100", "--report", report, "--report-format", "sdk", "--quiet",
+            ], directory: job.directory.path)
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertEqual(run.stdout, "", "--quiet prints nothing but errors")
+        let shape = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        XCTAssertEqual(shape["failed"] as? [String], [job.commons.objects[0].guid])
+        XCTAssertEqual(Set(shape["succeeded"] as? [String] ?? []), Set(job.commons.objects.dropFirst().map(\.guid)))
+
+        let single = job.commons.objects[1]
+        let elsewhere = job.directory.file("single")
+        let one = try Gen3Process.run(
+            [
+                "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-single", "--guid=\(single.guid)", "--path",
+                elsewhere,
+            ],
+            directory: job.directory.path)
+        XCTAssertEqual(one.status, 0, one.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: elsewhere + "/" + single.fileName).map { MD5.hex([UInt8]($0)) }, single.md5)
+
+        // GEN3_ENDPOINT is the endpoint when --endpoint is not given: here one where nothing listens.
+        let nowhere = try Gen3Process.run(
+            ["--auth", job.credentials, "download-single", single.guid, "--path", job.directory.file("nowhere")],
+            directory: job.directory.path, environment: ["GEN3_ENDPOINT": "http://127.0.0.1:9"])
+        XCTAssertEqual(nowhere.status, 2, nowhere.stderr)
+        XCTAssertTrue(nowhere.stderr.contains("http://127.0.0.1:9"), nowhere.stderr)
     }
 
     func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {

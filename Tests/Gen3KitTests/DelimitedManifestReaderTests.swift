@@ -77,6 +77,17 @@ final class DelimitedManifestReaderTests: XCTestCase {
         }
     }
 
+    /// The manifest the GDC portal exports: `id  filename  md5  size  state`, read as it is.
+    func testGDCManifestsImportAsTheyAre() throws {
+        let entries = try read(
+            """
+            id\tfilename\tmd5\tsize\tstate
+            0a1b2c3d-0000-4000-8000-000000000001\tsample.bam\t\(md5)\t1234\treleased
+            """, "gdc_manifest.txt", format: .tsv)
+        XCTAssertEqual(
+            entries, [ManifestEntry(guid: "0a1b2c3d-0000-4000-8000-000000000001", fileName: "sample.bam", size: 1234, md5: md5, line: 2)])
+    }
+
     func testTSVSplitsOnTabsOnly() throws {
         let entries = try read("guid\tfile_name\n\"a,b\"\t\"quoted, name\"\n", "m.tsv")
         XCTAssertEqual(entries, [ManifestEntry(guid: "\"a,b\"", fileName: "\"quoted, name\"", line: 2)])
@@ -159,8 +170,10 @@ final class DelimitedManifestReaderTests: XCTestCase {
     func testHeaderErrors() {
         assertError("", "e.tsv", at: 1, contains: "the file is empty")
         assertError("\n\n", "e.csv", at: 1, contains: "the file is empty")
-        assertError("file_name,size\na,1\n", "e.csv", at: 1, contains: "no GUID column: name the column of GUIDs guid, object_id or did")
-        assertError("id\tfile_name\n", "e.tsv", at: 1, contains: "(the header has 'id', 'file_name')")
+        assertError(
+            "file_name,size\na,1\n", "e.csv", at: 1,
+            contains: "no GUID column: name the column of GUIDs guid, object_id, did or (in a GDC manifest) id")
+        assertError("uuid\tfile_name\n", "e.tsv", at: 1, contains: "(the header has 'uuid', 'file_name')")
         assertError("\nguid,object_id\na,a\n", "e.csv", at: 2, contains: "columns 1 ('guid') and 2 ('object_id') both give the guid")
     }
 

@@ -22,6 +22,27 @@ final class JobStoreTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// A file that is not a job database (not SQLite, or another program's SQLite) is refused
+    /// with a plain message and left byte for byte as it was.
+    func testAFileThatIsNotAJobDatabaseIsRefusedAndUnchanged() throws {
+        let text = directory + "/notes.txt"
+        try "not a database at all\n".write(toFile: text, atomically: true, encoding: .utf8)
+        let other = directory + "/other.sqlite"
+        let connection = try Connection(path: other)
+        try connection.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
+        try connection.execute("PRAGMA journal_mode = DELETE")
+        let otherBytes = try Data(contentsOf: URL(fileURLWithPath: other))
+        for path in [text, other] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try JobStore(path: path)) { error in
+                XCTAssertEqual(error.localizedDescription.components(separatedBy: " (").first, "not a gen3 job database: \(path)")
+            }
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, path)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: other)), otherBytes)
+        XCTAssertNoThrow(try JobStore(path: directory + "/job.sqlite"), "a job database opens")
+    }
+
     func testClaimsAreDisjointAcrossOwners() throws {
         let a = try store.claimBatch(owner: "a", limit: 4, leaseSeconds: 60)
         let b = try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 60)

@@ -61,7 +61,8 @@ package final class AccessTokenProvider {
         do {
             try easy.perform()
         } catch let error as CurlError {
-            throw CommonsError.tokenUnavailable(reason: "\(endpoint): \(error.localizedDescription)")
+            throw CommonsError.tokenEndpointUnreachable(
+                url: endpoint + "/user/credentials/cdis/access_token", curlCode: error.code, detail: error.localizedDescription)
         }
         let status = receiver.head.status
         if status == 401 || status == 403 {

@@ -16,6 +16,8 @@ public enum CommonsError: Error, LocalizedError, Equatable {
     case apiKeyRejected(status: Int, detail: String)
     /// The commons could not be reached or answered nonsense while getting a token.
     case tokenUnavailable(reason: String)
+    /// The token endpoint could not be reached: curl's error code and its message.
+    case tokenEndpointUnreachable(url: String, curlCode: Int32, detail: String)
     /// The token endpoint answered an HTTP error other than 401/403: 408, 429 and 5xx may pass
     /// (`isTransient`), any other means the request itself is wrong.
     case tokenEndpointStatus(status: Int, url: String, retryAfter: Double?)
@@ -40,6 +42,8 @@ public enum CommonsError: Error, LocalizedError, Equatable {
                 "the commons rejected the API key (HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")): it may have expired or been revoked; create a new one on the commons' profile page"
         case .tokenUnavailable(let reason):
             return "could not get an access token from the commons: \(reason)"
+        case .tokenEndpointUnreachable(let url, _, let detail):
+            return "could not get an access token from the commons: \(url): \(detail)"
         case .tokenEndpointStatus(let status, let url, _):
             return "could not get an access token from the commons: HTTP \(status) from \(url)"
         }
@@ -49,8 +53,20 @@ public enum CommonsError: Error, LocalizedError, Equatable {
     /// refusing the key or the request.
     public var isTransient: Bool {
         switch self {
-        case .tokenUnavailable: return true
+        case .tokenUnavailable, .tokenEndpointUnreachable: return true
         case .tokenEndpointStatus(let status, _, _): return status == 408 || status == 429 || (500...599).contains(status)
+        default: return false
+        }
+    }
+
+    /// Whether a run that is starting should wait and ask again: the commons is busy or failing
+    /// (408, 429, 5xx) or a connection was reset or timed out. A commons that cannot be resolved
+    /// or connected to at all is more likely a wrong endpoint, said at once.
+    public var isWorthWaitingFor: Bool {
+        switch self {
+        // libcurl: 18 partial file, 28 timed out, 52 got nothing, 55 send error, 56 receive error.
+        case .tokenEndpointUnreachable(_, let code, _): return [18, 28, 52, 55, 56].contains(code)
+        case .tokenEndpointStatus: return isTransient
         default: return false
         }
     }

@@ -21,7 +21,7 @@ enum ManifestFields {
     static let maxValueBytes = 1 << 20
 
     /// The accepted GUID names, for messages.
-    static let guidNames = "guid, object_id or did"
+    static let guidNames = "guid, object_id, did or (in a GDC manifest) id"
 
     // MARK: - Names
 
@@ -42,7 +42,8 @@ enum ManifestFields {
     /// The field a header names: case-insensitive, surrounding whitespace ignored.
     static func field(header name: String) -> Field? {
         switch trimmed(name).lowercased() {
-        case "guid", "object_id", "did": return .guid
+        // `id` is the GUID column of a manifest from the GDC portal (id, filename, md5, size, state).
+        case "guid", "object_id", "did", "id": return .guid
         case "file_name", "filename": return .fileName
         case "size", "file_size": return .size
         case "md5", "md5sum": return .md5

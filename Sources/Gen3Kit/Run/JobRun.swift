@@ -75,8 +75,8 @@ package final class JobRun {
     }
 
     /// Fetches one access token, which proves the key works before anything else happens; warns
-    /// first when TLS certificates will not be verified. A commons that is unreachable, busy or
-    /// failing (`CommonsError.isTransient`) is asked again with the run's backoff, or after its
+    /// first when TLS certificates will not be verified. A commons that is busy, failing or drops
+    /// the connection (`CommonsError.isWorthWaitingFor`) is asked again with the run's backoff, or after its
     /// Retry-After when longer, up to the run's attempts, each wait said on the log; a refused key or
     /// request fails at once. `run` does this itself when it was not done.
     package static func verify(
@@ -90,7 +90,7 @@ package final class JobRun {
         while true {
             do {
                 return try context.verify(http: options.http)
-            } catch let error as CommonsError where error.isTransient && attempt < options.retry.maxAttempts {
+            } catch let error as CommonsError where error.isWorthWaitingFor && attempt < options.retry.maxAttempts {
                 let wait = max(options.retry.delay(afterAttempt: attempt), error.retryAfter ?? 0)
                 logger.warning(
                     "\(error.localizedDescription); asking again in \(String(format: "%.1f", wait)) s (attempt \(attempt) of \(options.retry.maxAttempts))"

@@ -11,6 +11,28 @@ package final class Connection {
     let handle: OpaquePointer
     package let path: String
 
+    /// Whether the file at `path` may be opened as a job database: it is missing or empty, or it
+    /// is a SQLite database that is empty or has gen3's `schema_migrations` table. Looked at read
+    /// only, so another program's file (or one that is not SQLite at all) is never changed.
+    package static func holdsJobOrNothing(path: String) -> Bool {
+        guard let size = FilePaths.fileSize(path), size > 0 else { return true }
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nil) == SQLITE_OK, let db else { return false }
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &statement, nil) == SQLITE_OK
+        else { return false }
+        var tables: Set<String> = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW, let name = sqlite3_column_text(statement, 0) else { return false }
+            tables.insert(String(cString: name))
+        }
+        return tables.isEmpty || tables.contains("schema_migrations")
+    }
+
     /// Opens (creating when allowed) the database at `path`. New files are readable by the owner only.
     package init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 30_000) throws {
         if create {

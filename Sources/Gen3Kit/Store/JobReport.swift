@@ -4,6 +4,14 @@ import Foundation
 /// "error", "attempts"}…], "skipped": [guid…]}`. Streamed from the database one element at a time
 /// (each encoded by `JSONEncoder`), so any size fits.
 package enum JobReport {
+    /// The report's shape.
+    package enum Format: String, CaseIterable, Sendable {
+        /// Failed files with their last reason and attempts: `{"guid", "error", "attempts"}`.
+        case gen3
+        /// The Gen3 SDK's, exactly: `failed` is a list of GUIDs.
+        case sdk
+    }
+
     /// One failed file as the report shows it.
     private struct Failure: Encodable {
         let guid: String
@@ -11,7 +19,7 @@ package enum JobReport {
         let attempts: Int
     }
 
-    package static func write(store: JobStore, to path: String) throws {
+    package static func write(store: JobStore, to path: String, format: Format = .gen3) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else {
@@ -38,7 +46,12 @@ package enum JobReport {
         try store.forEachGUID(in: .done) { try element($0) }
         try emit("],\n \"failed\": [")
         first = true
-        try store.forEachFailure { try element(Failure(guid: $0.guid, error: $0.error, attempts: $0.attempts)) }
+        try store.forEachFailure { failure in
+            switch format {
+            case .gen3: try element(Failure(guid: failure.guid, error: failure.error, attempts: failure.attempts))
+            case .sdk: try element(failure.guid)
+            }
+        }
         try emit("],\n \"skipped\": [")
         first = true
         try store.forEachGUID(in: .skipped) { try element($0) }

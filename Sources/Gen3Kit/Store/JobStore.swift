@@ -11,6 +11,7 @@ public final class JobStore {
     /// Opens the job database at `path`, creating and migrating it as needed.
     public init(path: String, create: Bool = true) throws {
         if !create && !FilePaths.exists(path) { throw StoreError.noJob(path: path) }
+        guard Connection.holdsJobOrNothing(path: path) else { throw StoreError.notAJobDatabase(path: path) }
         connection = try Connection(path: path, create: create)
         try Migrator().migrate(connection) { from, to in
             // A rebuild of a million-row table takes seconds: say why nothing seems to happen.

@@ -4,6 +4,8 @@ import Foundation
 public enum StoreError: Error, LocalizedError {
     /// The database was written by a newer gen3.
     case schemaTooNew(found: Int, supported: Int)
+    /// `--db` names a file that is not a gen3 job database; it was not changed.
+    case notAJobDatabase(path: String)
     /// `run` or `status` on a database no manifest was imported into.
     case noJob(path: String)
     /// A second import asked for another download directory.
@@ -22,6 +24,8 @@ public enum StoreError: Error, LocalizedError {
         switch self {
         case .schemaTooNew(let found, let supported):
             return "the job database has schema version \(found) but this gen3 knows up to \(supported): use a newer gen3"
+        case .notAJobDatabase(let path):
+            return "not a gen3 job database: \(path) (it was left as it is); pass --db with a job's database or a new file's path"
         case .noJob(let path):
             return "no job in \(path): run `gen3 import-manifest --manifest FILE --download-path DIR` first (or pass --db)"
         case .downloadPathMismatch(let existing, let requested):

@@ -7,7 +7,9 @@ struct DownloadMultipleAsync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-multiple-async",
         abstract: "Download every file of a manifest (import + run); run the same command again to resume.",
-        discussion: "The job database is <download-path>/.gen3/jobs.sqlite unless --db is given; gen3 status and gen3 sql work on it.")
+        discussion:
+            "The job database is <download-path>/.gen3/jobs.sqlite unless --db is given; gen3 status and gen3 sql work on it. Also answers to download-multiple (the Gen3 SDK's name).",
+        aliases: ["download-multiple"])
 
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions
@@ -21,6 +23,12 @@ struct DownloadMultipleAsync: ParsableCommand {
     var noPrompt = false
 
     @OptionGroup(title: "Run options") var flags: RunFlags
+
+    @Option(
+        help:
+            "Accepted for the Gen3 SDK's command line and not needed: workers claim batches of rows from the job table (--batch-size) instead of filling a queue."
+    )
+    var queueSize: Int?
     @OptionGroup(title: "Output") var output: OutputFlags
 
     func validate() throws {
@@ -41,7 +49,9 @@ struct DownloadMultipleAsync: ParsableCommand {
         let tokens = try JobRun.verify(context, options: options, logger: Log.bootstrap(verbosity: globals.verbose))
         let summary = try ManifestImporter(store: store).importManifest(
             path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
-        if summary.added > 0 || summary.duplicates > 0 { print(ImportReport.text(summary, database: globals.databasePath, next: false)) }
+        if !output.quiet && (summary.added > 0 || summary.duplicates > 0) {
+            print(ImportReport.text(summary, database: globals.databasePath, next: false))
+        }
         let job = try JobRun(globals, options: options, tokens: tokens)
         if !noPrompt { try ConfirmationPrompt.confirm(store: job.store, settings: job.settings) }
         throw ExitCode(try output.show(job))

@@ -13,7 +13,10 @@ struct DownloadSingle: ParsableCommand {
     @OptionGroup(title: "Global options") var globals: GlobalOptions
 
     @Argument(help: "The GUID: bare, prefixed (dg.ABCD/…) or drs://host/….")
-    var guid: String
+    var guid: String?
+
+    @Option(name: .customLong("guid"), help: "The GUID, as the Gen3 SDK's --guid= gives it (instead of the argument).")
+    var guidOption: String?
 
     @OptionGroup(title: "Destination") var destination: DestinationOptions
 
@@ -32,7 +35,12 @@ struct DownloadSingle: ParsableCommand {
     )
     var overwrite = false
 
+    /// The GUID, from the argument or --guid.
+    var theGUID: String { (guidOption ?? guid ?? "").trimmingCharacters(in: .whitespaces) }
+
     func validate() throws {
+        if guid == nil && guidOption == nil { throw ValidationError("give the GUID, as the argument or with --guid") }
+        if guid != nil && guidOption != nil && guid != guidOption { throw ValidationError("two different GUIDs: the argument and --guid") }
         if destination.rename && overwrite { throw ValidationError("--rename and --overwrite exclude each other") }
     }
 
@@ -43,7 +51,7 @@ struct DownloadSingle: ParsableCommand {
         let downloadPath = destination.jobInDownloadPath(&globals, database: "single.sqlite")
         Log.bootstrap(verbosity: globals.verbose)
         let store = try JobStore(path: globals.databasePath)
-        let entry = ManifestEntry(guid: guid.trimmingCharacters(in: .whitespaces), line: 1)
+        let entry = ManifestEntry(guid: theGUID, line: 1)
         _ = try ManifestImporter(store: store).importEntries(
             from: ListManifestReader([entry]), source: "download-single",
             options: destination.importOptions(downloadPath: downloadPath, globals: globals))
