@@ -8,10 +8,7 @@ enum ConfirmationPrompt {
     static func confirm(store: JobStore, settings: JobSettings) throws {
         let progress = try store.progress()
         let left = progress.count(.pending) + progress.count(.claimed) + progress.count(.failed)
-        var known: Int64 = 0
-        for state in [JobState.pending, .claimed, .failed] {
-            known += (progress.expectedBytes[state] ?? 0) - (progress.bytesDone[state] ?? 0)
-        }
+        let known = progress.bytesToDownload
         var lines = ["\(left) files to download (\(progress.count(.done) + progress.count(.skipped)) already finished)"]
         lines.append(
             "size: \(ByteCount.format(max(0, known)))\(progress.total > 0 && known == 0 ? " (unknown until indexd is asked)" : "")")
@@ -22,8 +19,10 @@ enum ConfirmationPrompt {
                 "already there: \(present) files (the right size and md5 count as done; anything else is left as it is unless --rename or --overwrite)"
             )
         }
-        if let free = freeSpace(settings.downloadPath) {
-            lines.append("free space there: \(ByteCount.format(free))\(free < known ? "  — NOT ENOUGH" : "")")
+        if let free = FilePaths.freeSpace(nearest: settings.downloadPath) {
+            lines.append(
+                "free space there: \(ByteCount.format(free))\(free < known ? "  — NOT ENOUGH (the run refuses to start without --ignore-free-space)" : "")"
+            )
         }
         FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         guard isatty(STDIN_FILENO) == 1 else {
@@ -35,12 +34,6 @@ enum ConfirmationPrompt {
             FileHandle.standardError.write(Data("cancelled; nothing was downloaded\n".utf8))
             throw ExitCode(1)
         }
-    }
-
-    static func freeSpace(_ path: String) -> Int64? {
-        var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
-        return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 }
 

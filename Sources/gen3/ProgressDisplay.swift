@@ -7,8 +7,12 @@ import Gen3Kit
 final class ProgressDisplay {
     private let terminal: Bool
     private let interval: Double
-    private var lastPrint = 0.0
+    private var lastPrint: Double?
     private var samples: [(time: Double, bytes: Int64)] = []
+    /// The first sample: the rate over the whole run is measured from it.
+    private var start: (time: Double, bytes: Int64)?
+    /// The first line waits this long, so that it already has a rate to show.
+    static let firstLineDelay = 0.2
 
     init(terminal: Bool = isatty(STDERR_FILENO) == 1) {
         self.terminal = terminal
@@ -17,11 +21,16 @@ final class ProgressDisplay {
 
     func update(_ progress: JobProgress) {
         let now = Clock.monotonic()
+        if start == nil { start = (now, progress.bytesOnDisk) }
         samples.append((now, progress.bytesOnDisk))
         samples.removeAll { now - $0.time > 10 }
-        guard now - lastPrint >= interval else { return }
+        if let lastPrint {
+            guard now - lastPrint >= interval else { return }
+        } else {
+            guard now - (start?.time ?? now) >= Self.firstLineDelay else { return }
+        }
         lastPrint = now
-        let line = Self.line(progress, rate: rate())
+        let line = Self.line(progress, rate: rate(now: now))
         if terminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
         } else {
@@ -32,16 +41,27 @@ final class ProgressDisplay {
     /// Ends the in-place line so the summary starts on its own.
     func finish(_ progress: JobProgress) {
         if terminal {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.line(progress, rate: rate()) + "\n").utf8))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + Self.line(progress, rate: average(progress)) + "\n").utf8))
         } else {
-            FileHandle.standardError.write(Data(("progress: " + Self.line(progress, rate: rate()) + "\n").utf8))
+            FileHandle.standardError.write(Data(("progress: " + Self.line(progress, rate: average(progress)) + "\n").utf8))
         }
     }
 
-    /// Bytes per second over the last few seconds.
-    private func rate() -> Double {
-        guard let first = samples.first, let last = samples.last, last.time - first.time > 0.5 else { return 0 }
-        return Double(max(0, last.bytes - first.bytes)) / (last.time - first.time)
+    /// Bytes per second over the last few seconds, or since the start when that is shorter than a
+    /// second (a short run's first lines).
+    private func rate(now: Double) -> Double {
+        if let first = samples.first, let last = samples.last, last.time - first.time >= 1 {
+            return Double(max(0, last.bytes - first.bytes)) / (last.time - first.time)
+        }
+        guard let start, let last = samples.last, last.time - start.time > 0 else { return 0 }
+        return Double(max(0, last.bytes - start.bytes)) / (last.time - start.time)
+    }
+
+    /// Bytes per second over the whole run, for its last line.
+    private func average(_ progress: JobProgress) -> Double {
+        guard let start else { return 0 }
+        let elapsed = Clock.monotonic() - start.time
+        return elapsed > 0 ? Double(max(0, progress.bytesOnDisk - start.bytes)) / elapsed : 0
     }
 
     static func line(_ progress: JobProgress, rate: Double) -> String {

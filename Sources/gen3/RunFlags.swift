@@ -60,6 +60,9 @@ struct RunFlags: ParsableArguments {
     )
     var noBulkUrls = false
 
+    @Flag(help: "Start even when the download directory's file system has less free space than the files left need.")
+    var ignoreFreeSpace = false
+
     @Flag(help: "Do not verify TLS certificates (prints a warning). Only for a test commons with a self-signed certificate.")
     var insecure = false
 
@@ -77,6 +80,7 @@ struct RunFlags: ParsableArguments {
         options.skipCompleted = skipCompleted
         options.existingFiles = overwrite ? .overwrite : .refuse
         options.syncEachFile = syncEachFile
+        options.checkFreeSpace = !ignoreFreeSpace
         options.bulkURLs = !noBulkUrls
         options.http.verifyTLS = !insecure
         return options

@@ -174,6 +174,9 @@ final class CommandLineTests: XCTestCase {
         let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("progress: ") }
         XCTAssertFalse(lines.isEmpty, run.stderr)
         XCTAssertTrue(lines.last!.hasPrefix("progress: 5/5 files"), "\(lines)")
+        // A run of well under a second still shows the rate it went at.
+        XCTAssertFalse(lines.last!.contains("  0 B/s"), "\(lines)")
+        XCTAssertTrue(lines.last!.contains("B/s"), "\(lines)")
         XCTAssertFalse(run.stderr.contains("\u{1B}["), "terminal escapes on a non-terminal")
         XCTAssertFalse(try sdkCommand(job, ["--no-prompt", "--no-progress"]).stderr.contains("progress: "))
     }
@@ -244,6 +247,29 @@ final class CommandLineTests: XCTestCase {
             directory: job.directory.path, environment: ["GEN3_ENDPOINT": "http://127.0.0.1:9"])
         XCTAssertEqual(nowhere.status, 2, nowhere.stderr)
         XCTAssertTrue(nowhere.stderr.contains("http://127.0.0.1:9"), nowhere.stderr)
+    }
+
+    func testStatusJSONForMonitoringAndWatchEndsWhenNothingIsLeft() throws {
+        let job = try JobFixture(objects: 3)
+        job.commons.setFault(.status(404, at: .download), guid: job.commons.objects[0].guid, times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--no-progress"]).status, 1)
+        for extra in [[], ["--watch"]] {
+            let status = try job.gen3(["status", "--json"] + extra)
+            XCTAssertEqual(status.status, 0, status.stderr)
+            let lines = status.stdout.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "--watch prints once for a job with nothing left: \(status.stdout)")
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+            let files = try XCTUnwrap(object["files"] as? [String: Int])
+            XCTAssertEqual(files["done"], 2)
+            XCTAssertEqual(files["failed"], 1)
+            XCTAssertEqual(object["download_path"] as? String, job.downloads)
+            XCTAssertGreaterThan(object["rate"] as? Double ?? 0, 0, "the files just downloaded count in the last minute")
+            let reasons = try XCTUnwrap(object["failures_by_reason"] as? [[String: Any]])
+            XCTAssertEqual(reasons.count, 1)
+            XCTAssertEqual(reasons.first?["files"] as? Int, 1)
+            XCTAssertTrue((reasons.first?["reason"] as? String ?? "").contains("404"), "\(reasons)")
+        }
     }
 
     func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {

@@ -121,6 +121,27 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertEqual(job.md5(ofDownloaded: "\(stem)_1.\(ext)"), b.md5)
     }
 
+    /// A run that the free space cannot hold refuses to start, saying how much is missing, and
+    /// asks nothing of the storage host; --ignore-free-space starts it anyway.
+    func testTooLittleFreeSpaceRefusesToStart() throws {
+        let job = try JobFixture(objects: 1)
+        let object = job.commons.objects[0]
+        let manifest = job.directory.file("huge.tsv")
+        try "guid\tfile_name\tsize\n\(object.guid)\t\(object.fileName)\t\(Int64(1) << 60)\n".write(
+            toFile: manifest, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try job.importManifest(manifest).status, 0)
+        let refused = try job.run(["--no-progress"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(
+            refused.stderr.contains("not enough free space in \(job.downloads)") && refused.stderr.contains("--ignore-free-space"),
+            refused.stderr)
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0)
+        XCTAssertEqual(try job.sql("SELECT state FROM files"), ["pending"])
+        let started = try job.run(["--no-progress", "--ignore-free-space", "--max-attempts", "1"])
+        XCTAssertEqual(started.status, 1, started.stderr)
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 1, "the run started and fetched the (wrongly sized) file")
+    }
+
     func testThePlanCountsFilesAlreadyThere() throws {
         let job = try JobFixture(objects: 3)
         try FileManager.default.createDirectory(atPath: job.downloads, withIntermediateDirectories: true)

@@ -113,6 +113,7 @@ package final class JobRun {
     /// `onProgress` is called a few times a second with the counts from the database.
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         try verifyCredentials()
+        if options.checkFreeSpace { try Self.checkFreeSpace(for: store.progress(), in: settings.downloadPath) }
         stop.arm()
         let supervisor = Supervisor(
             store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
@@ -123,6 +124,17 @@ package final class JobRun {
                 credentials: context.credentials, options: options, tokens: tokens, stop: stop, hooks: hooks, logger: logger)
         }
         return try supervisor.run(onProgress: onProgress)
+    }
+
+    /// Room kept free besides the files: the job database, part files' rounding, other writers.
+    static let freeSpaceMargin: Int64 = 64 << 20
+
+    /// Throws `notEnoughSpace` when `directory`'s file system (or, before it exists, its nearest
+    /// existing parent's) has less free space than the files still to download need.
+    package static func checkFreeSpace(for progress: JobProgress, in directory: String) throws {
+        let needed = progress.bytesToDownload
+        guard needed > 0, let free = FilePaths.freeSpace(nearest: directory) else { return }
+        if needed + freeSpaceMargin > free { throw RunError.notEnoughSpace(path: directory, needed: needed + freeSpaceMargin, free: free) }
     }
 
     private var workerProcesses: WorkerProcesses? {

@@ -12,6 +12,8 @@ public enum RunError: Error, LocalizedError, Equatable {
     case workerFatal(String)
     /// The open-file limit is too low for this many transfers (`OpenFileLimit`).
     case tooFewOpenFiles(maxConcurrentRequests: Int, limit: Int, needed: Int, fitting: Int)
+    /// The download directory's file system has too little free space for what is left to download.
+    case notEnoughSpace(path: String, needed: Int64, free: Int64)
     /// `gen3 worker` was started with arguments `JobRun` does not make (it is not for direct use).
     case badWorkerArguments(String)
 
@@ -30,6 +32,9 @@ public enum RunError: Error, LocalizedError, Equatable {
             let fix = fitting > 0 ? "use --max-concurrent-requests \(fitting) or less, or raise the limit" : "raise the limit"
             return
                 "--max-concurrent-requests \(requests) needs at least \(needed) open files, and this process may open \(limit) (ulimit -n): \(fix); no file was claimed"
+        case .notEnoughSpace(let path, let needed, let free):
+            return
+                "not enough free space in \(path): the files left need \(ByteCount.format(needed)) and \(ByteCount.format(free)) is free, \(ByteCount.format(needed - free)) short; free some space, or pass --ignore-free-space to start anyway (a full disk stops the run cleanly and keeps what was downloaded)"
         case .badWorkerArguments(let detail):
             return "gen3 worker is started by gen3 run, not by hand: \(detail)"
         }

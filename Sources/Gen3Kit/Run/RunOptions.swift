@@ -19,6 +19,9 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// A file already at its destination with the expected size and no md5 to check is `skipped`
     /// (with the expected md5 it is simply `done`, flag or not).
     public var skipCompleted = false
+    /// Refuse to start when the download directory's file system has less free space than the
+    /// files still to download need (`--ignore-free-space` turns this off).
+    public var checkFreeSpace = true
     /// What to do with a file at a destination that is not the expected one (`ExistingFileRule`).
     public var existingFiles = ExistingFiles.refuse
     /// Seconds in-flight transfers get to finish after SIGINT/SIGTERM before they are released.

@@ -55,6 +55,8 @@ final class Supervisor {
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
         let unfinished = try store.unfinishedCount()
+        // The first counts, before any work: the rate a display shows is measured from them.
+        if unfinished > 0 { reportProgress(onProgress) }
         guard options.workers > 1, let processes else {
             if unfinished > 0 { try runInProcess(makeWorker(), onProgress: onProgress) }
             return try finish(onProgress: onProgress)

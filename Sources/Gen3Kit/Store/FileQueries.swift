@@ -166,4 +166,11 @@ enum FileQueries {
         WHERE state = 'failed' ORDER BY id LIMIT ?1
         """
     static let guidsInState = "SELECT guid FROM files WHERE state = ?1 ORDER BY id"
+    /// Bytes received by attempts that finished since ?1.
+    static let bytesReceivedSince = "SELECT coalesce(sum(bytes), 0) FROM attempts WHERE finished_at >= ?1"
+    /// The reasons files failed, the most common first.
+    static let failureReasons = """
+        SELECT coalesce(last_error, ''), count(*) FROM files WHERE state = 'failed'
+        GROUP BY last_error ORDER BY count(*) DESC, last_error LIMIT ?1
+        """
 }

@@ -20,6 +20,12 @@ public struct JobProgress: Equatable, Sendable {
     public var bytesOnDisk: Int64 { bytesDone.values.reduce(0, +) }
     /// Files that need no more work: done, skipped or failed.
     public var finished: Int { count(.done) + count(.skipped) + count(.failed) }
+
+    /// Bytes still to download for the files a run works on (pending, claimed, failed), as far as
+    /// their sizes are known: expected less what their part files already hold.
+    public var bytesToDownload: Int64 {
+        [JobState.pending, .claimed, .failed].reduce(0) { $0 + max(0, (expectedBytes[$1] ?? 0) - (bytesDone[$1] ?? 0)) }
+    }
 }
 
 /// A file that failed, with the reason.

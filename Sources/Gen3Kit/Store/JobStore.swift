@@ -254,6 +254,17 @@ public final class JobStore {
         try statement(FileQueries.guidsInState).rows(.text(state.rawValue)) { $0.string(0) ?? "" }
     }
 
+    /// Bytes per second that finished attempts received over the last `window` seconds.
+    package func recentRate(window: Double = 60, now: Double = Clock.now()) throws -> Double {
+        let bytes = try statement(FileQueries.bytesReceivedSince).first(.real(now - window)) { $0.int64(0) } ?? 0
+        return Double(bytes) / window
+    }
+
+    /// How many files failed for each reason, the most common first.
+    package func failureReasons(limit: Int = 20) throws -> [(reason: String, files: Int)] {
+        try statement(FileQueries.failureReasons).rows(.integer(Int64(limit))) { ($0.string(0) ?? "", $0.int(1)) }
+    }
+
     /// `guids(in:)` one at a time, for any number of rows.
     package func forEachGUID(in state: JobState, _ body: (String) throws -> Void) throws {
         try statement(FileQueries.guidsInState).forEachRow([.text(state.rawValue)]) { try body($0.string(0) ?? "") }

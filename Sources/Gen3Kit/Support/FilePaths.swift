@@ -46,6 +46,18 @@ package enum FilePaths {
         case other
     }
 
+    /// Free bytes for an unprivileged writer in the file system holding `path`, or the nearest
+    /// existing directory above it.
+    package static func freeSpace(nearest path: String) -> Int64? {
+        var candidate = absolute(path)
+        while true {
+            var info = statvfs()
+            if statvfs(candidate, &info) == 0 { return Int64(info.f_bavail) * Int64(info.f_frsize) }
+            guard let slash = candidate.lastIndex(of: "/"), candidate != "/" else { return nil }
+            candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
+        }
+    }
+
     package static func entry(_ path: String) -> Entry {
         var info = stat()
         guard lstat(path, &info) == 0 else { return .none }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gen3Kit
 
 /// `gen3 status`: counts by state, bytes and the failures, from the database alone.
@@ -13,18 +14,75 @@ struct Status: ParsableCommand {
             "Also write the result as JSON (the shape of the Gen3 SDK's): succeeded, failed with reasons, skipped.", valueName: "file"))
     var report: String?
 
+    @Flag(help: "Print one JSON object instead (counts and bytes by state, rate, ETA, failures by reason), for monitoring scripts.")
+    var json = false
+
+    @Flag(help: "Print again every few seconds until no file is pending or claimed (with --json, one object per line).")
+    var watch = false
+
+    /// Seconds between two prints with --watch.
+    static let watchInterval: UInt32 = 2
+
     func run() throws {
         let globals = globals.merged(with: root.globals)
         let store = try JobStore(path: globals.databasePath, create: false)
         let settings = try store.requireSettings()
-        let progress = try store.progress()
-        print("job: \(FilePaths.absolute(globals.databasePath)) → \(settings.downloadPath)")
-        print(RunSummary.table(progress))
-        let failures = try store.failures(limit: 20)
+        while true {
+            let progress = try store.progress()
+            if json {
+                print(try StatusJSON.text(progress, rate: store.recentRate(), reasons: store.failureReasons(), settings: settings))
+            } else {
+                print("job: \(FilePaths.absolute(globals.databasePath)) → \(settings.downloadPath)")
+                print(RunSummary.table(progress))
+                let failures = try store.failures(limit: 20)
+                if !failures.isEmpty {
+                    print(RunSummary.failureLines(failures, total: progress.count(.failed), database: globals.databasePath))
+                }
+            }
+            fflush(nil)
+            guard watch, progress.count(.pending) + progress.count(.claimed) > 0 else { break }
+            sleep(Self.watchInterval)
+        }
         if let report {
             try JobReport.write(store: store, to: report)
-            print("report: \(report)")
+            if !json { print("report: \(report)") }
         }
-        if !failures.isEmpty { print(RunSummary.failureLines(failures, total: progress.count(.failed), database: globals.databasePath)) }
+    }
+}
+
+/// `gen3 status --json`: what a monitoring script needs, in one object.
+enum StatusJSON {
+    private struct Snapshot: Encodable {
+        var downloadPath: String
+        var files: [String: Int]
+        var bytesDone: [String: Int64]
+        var expectedBytes: [String: Int64]
+        var bytesLeft: Int64
+        /// Bytes per second over the last minute.
+        var rate: Double
+        /// Seconds to go at `rate`; nil when nothing moves.
+        var etaSeconds: Int?
+        var failuresByReason: [Reason]
+
+        struct Reason: Encodable {
+            var reason: String
+            var files: Int
+        }
+    }
+
+    static func text(_ progress: JobProgress, rate: Double, reasons: [(reason: String, files: Int)], settings: JobSettings) throws -> String
+    {
+        let left = progress.bytesToDownload
+        let snapshot = Snapshot(
+            downloadPath: settings.downloadPath,
+            files: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, progress.count($0)) }),
+            bytesDone: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, progress.bytesDone[$0] ?? 0) }),
+            expectedBytes: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, progress.expectedBytes[$0] ?? 0) }),
+            bytesLeft: left, rate: rate.rounded(), etaSeconds: rate > 0 && left > 0 ? Int((Double(left) / rate).rounded()) : nil,
+            failuresByReason: reasons.map { Snapshot.Reason(reason: $0.reason, files: $0.files) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(snapshot), as: UTF8.self)
     }
 }
