@@ -70,6 +70,11 @@ final class CommandLineTests: XCTestCase {
         ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("GET "), run.stderr)
+        // Every request, with its status and time: the token, the bulk URLs, each body.
+        XCTAssertTrue(run.stderr.contains("token request to \(job.commons.endpoint) → HTTP 200 in "), run.stderr)
+        XCTAssertTrue(run.stderr.contains("POST \(job.commons.endpoint)/user/data/download/bulk (3 files) → HTTP 200 in "), run.stderr)
+        XCTAssertEqual(run.stderr.components(separatedBy: "/objects/").count - 1 >= 3, true, run.stderr)
+        XCTAssertEqual(run.stderr.components(separatedBy: " → HTTP 200 in ").count - 1, 5, run.stderr)
         let apiKey = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])[
                 "api_key"]!

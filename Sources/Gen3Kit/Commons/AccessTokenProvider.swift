@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Logging
 
 /// The access token shared by all transfers of one process: fetched from Fence with the API key,
 /// refreshed before it expires and after a 401. Never logged, never stored.
@@ -13,7 +14,11 @@ package final class AccessTokenProvider {
     /// Tokens fetched by this process (a test can count refreshes).
     package private(set) var fetches = 0
 
-    package init(endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions()) {
+    /// Where each token request is logged at debug level (`-vv`): its URL, status and time, never the token.
+    let logger: Logger?
+
+    package init(endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions(), logger: Logger? = nil) {
+        self.logger = logger
         self.endpoint = endpoint
         self.credentials = credentials
         self.http = http
@@ -58,9 +63,15 @@ package final class AccessTokenProvider {
         try easy.setHeaders(["Content-Type: application/json", "Accept: application/json"])
         try easy.setPostBody(credentials.tokenRequestBody ?? "{}")
         try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
+        let started = Clock.monotonic()
+        let log = { [logger, endpoint] (outcome: String) in
+            logger?.debug("token request to \(endpoint) → \(outcome) in \(Int((Clock.monotonic() - started) * 1000)) ms")
+        }
         do {
             try easy.perform()
+            log("HTTP \(receiver.head.status)")
         } catch let error as CurlError {
+            log("curl \(error.code)")
             throw CommonsError.tokenEndpointUnreachable(
                 url: endpoint + "/user/credentials/cdis/access_token", curlCode: error.code, detail: error.localizedDescription)
         }

@@ -18,6 +18,10 @@ final class FileTask {
     var presignAlone = false
     /// A 401 from Fence gets one token refresh per attempt.
     var refreshedToken = false
+    /// The request in flight, for the log (`-vv`): method and URL, a presigned URL without its signature.
+    var requestLabel = ""
+    /// When it started (monotonic seconds).
+    var requestStarted = 0.0
     /// The bearer token of this attempt's Fence request, only to scrub it from server text we keep.
     var bearer: String?
 

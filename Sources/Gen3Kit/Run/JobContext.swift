@@ -1,3 +1,5 @@
+import Logging
+
 /// Everything a run needs besides the job table: which commons, with which credentials.
 /// Resolved once, before any work, so a bad key or endpoint stops the run with exit status 2.
 package struct JobContext {
@@ -15,8 +17,8 @@ package struct JobContext {
     /// Fetches one access token to prove the key works before any worker starts. The provider
     /// holds it: a worker in this process goes on with it instead of asking Fence again.
     @discardableResult
-    package func verify(http: HTTPOptions) throws -> AccessTokenProvider {
-        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http)
+    package func verify(http: HTTPOptions, logger: Logger? = nil) throws -> AccessTokenProvider {
+        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http, logger: logger)
         try tokens.refresh()
         return tokens
     }

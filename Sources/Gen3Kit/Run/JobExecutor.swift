@@ -65,7 +65,7 @@ final class JobExecutor {
     func start(_ task: FileTask) -> Step {
         if task.file.destName == nil || task.file.expectedSize == nil {
             task.phase = .metadata
-            return make(task) { try requests.indexRecord(guid: task.file.guid).0 }
+            return make(task, "GET \(requests.endpoint)/index/\(task.file.guid)") { try requests.indexRecord(guid: task.file.guid).0 }
         }
         return prepareDownload(task)
     }
@@ -168,7 +168,9 @@ final class JobExecutor {
             return retry(task, "\(error)")
         }
         task.bearer = token
-        return make(task) { try requests.presign(guid: task.file.guid, token: token).0 }
+        return make(task, "GET \(requests.endpoint)/user/data/download/\(task.file.guid)") {
+            try requests.presign(guid: task.file.guid, token: token).0
+        }
     }
 
     /// Fetches the body from `url`, a presigned URL from Fence.
@@ -181,7 +183,7 @@ final class JobExecutor {
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
         if case .failed(let step) = openSink(task, finalPath: FilePaths.join(settings.downloadPath, destName)) { return step }
         guard let sink = task.sink else { return fail(task, "internal: no file open") }
-        return make(task) {
+        return make(task, "GET \(redactedURL(url))") {
             let easy = try storageHandles.take()
             easy.receiver = DownloadReceiver(sink: sink, requestedFrom: task.resumeOffset)
             try easy.set(CCURLOPT_URL, string: url)
@@ -195,7 +197,11 @@ final class JobExecutor {
         }
     }
 
-    private func make(_ task: FileTask, _ build: () throws -> CurlEasy) -> Step {
+    private func make(_ task: FileTask, _ label: @autoclosure () -> String, _ build: () throws -> CurlEasy) -> Step {
+        if logger.logLevel <= .debug {
+            task.requestLabel = label()
+            task.requestStarted = Clock.monotonic()
+        }
         do {
             return .request(try build())
         } catch {
@@ -206,6 +212,10 @@ final class JobExecutor {
     // MARK: - Answers
 
     func handle(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
+        if logger.logLevel <= .debug {
+            let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(easy.responseCode)"
+            logger.debug("\(task.requestLabel) → \(outcome) in \(Int((Clock.monotonic() - task.requestStarted) * 1000)) ms")
+        }
         switch task.phase {
         case .metadata: return handleIndex(task, easy: easy, code: code)
         case .presign: return handlePresign(task, easy: easy, code: code)

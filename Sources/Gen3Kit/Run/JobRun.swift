@@ -89,7 +89,7 @@ package final class JobRun {
         var attempt = 1
         while true {
             do {
-                return try context.verify(http: options.http)
+                return try context.verify(http: options.http, logger: logger)
             } catch let error as CommonsError where error.isWorthWaitingFor && attempt < options.retry.maxAttempts {
                 let wait = max(options.retry.delay(afterAttempt: attempt), error.retryAfter ?? 0)
                 logger.warning(

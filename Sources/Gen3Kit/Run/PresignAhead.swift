@@ -40,7 +40,7 @@ final class PresignAhead {
     private let logger: Logger
     private var waiting: [FileTask] = []
     private var ready = FIFO<(task: FileTask, url: String, at: Double)>()
-    private var flights: [(easy: CurlEasy, receiver: MemoryReceiver, tasks: [FileTask])] = []
+    private var flights: [(easy: CurlEasy, receiver: MemoryReceiver, tasks: [FileTask], started: Double)] = []
     private var idleHandles: [CurlEasy] = []
     /// Files that make a bulk request worth sending while others are out.
     private let batch: Int
@@ -114,7 +114,7 @@ final class PresignAhead {
             let token = try tokens.current()
             let easy = try idleHandles.popLast() ?? requests.makeBulkHandle()
             let receiver = try requests.bulkPresign(easy, guids: tasks.map(\.file.guid), token: token)
-            flights.append((easy, receiver, tasks))
+            flights.append((easy, receiver, tasks, Clock.monotonic()))
             return .request(easy)
         } catch {
             // The one-file route reports a missing token or key the way it always has.
@@ -132,8 +132,13 @@ final class PresignAhead {
     /// Reads the answer to `easy`'s request; returns the files that must ask on their own.
     func finish(_ easy: CurlEasy, code: Int32) -> [FileTask] {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
-        let (_, receiver, tasks) = flights.remove(at: index)
+        let (_, receiver, tasks, started) = flights.remove(at: index)
         idleHandles.append(easy)
+        if logger.logLevel <= .debug {
+            let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(receiver.head.status)"
+            let elapsed = Int((Clock.monotonic() - started) * 1000)
+            logger.debug("POST \(requests.endpoint)\(BulkPresign.path) (\(tasks.count) files) → \(outcome) in \(elapsed) ms")
+        }
         if let error = easy.error(for: code) { return failed(tasks, "\(error.localizedDescription)") }
         let status = receiver.head.status
         switch status {

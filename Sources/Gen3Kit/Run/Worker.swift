@@ -68,7 +68,7 @@ package final class Worker {
         self.owner = owner
         self.stop = stop
         self.logger = logger
-        let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http)
+        let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http, logger: logger)
         let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
         producer = Producer(store: store, owner: owner, options: options, logger: logger)
         executor = JobExecutor(
