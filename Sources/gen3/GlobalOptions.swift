@@ -18,6 +18,12 @@ struct GlobalOptions: ParsableArguments {
             valueName: "auth"))
     var auth: String?
 
+    @Option(
+        name: .long,
+        help:
+            "A gen3-client profile: its api_key (or access_token) and api_endpoint from ~/.gen3/gen3_client_config.ini, instead of --auth.")
+    var profile: String?
+
     @Option(name: .long, help: "The job database. Default: $GEN3_DB, else ./gen3-job.sqlite.")
     var db: String?
 
@@ -36,7 +42,7 @@ struct GlobalOptions: ParsableArguments {
         var merged = self
         merged.endpoint =
             endpoint ?? parent.endpoint ?? ProcessInfo.processInfo.environment["GEN3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        merged.auth = auth ?? parent.auth
+        merged.auth = auth ?? parent.auth ?? (profile ?? parent.profile).map { ClientProfile.scheme + $0 }
         merged.db = db ?? parent.db
         merged.verbose = max(verbose, parent.verbose)
         return merged

@@ -277,6 +277,39 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// A gen3-client user's profile is all the credentials needed: its key and its endpoint.
+    func testAGen3ClientProfileGivesTheKeyAndTheEndpoint() throws {
+        let job = try JobFixture(objects: 2)
+        let home = job.directory.file("home")
+        try FileManager.default.createDirectory(atPath: home + "/.gen3", withIntermediateDirectories: true)
+        let key = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])
+        let ini = """
+            [default]
+            api_key=not-this-one
+            api_endpoint=http://127.0.0.1:9
+
+            ; the one to use
+            [test]
+            key_id=\(key["key_id"] ?? "")
+            api_key=\(key["api_key"] ?? "")
+            access_token=
+            api_endpoint=\(job.commons.endpoint)
+            use_shepherd=
+            """
+        try ini.write(toFile: home + "/.gen3/gen3_client_config.ini", atomically: true, encoding: .utf8)
+        let run = try Gen3Process.run(
+            ["--profile", "test", "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads, "--no-prompt"],
+            directory: job.directory.path, environment: ["HOME": home])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        let missing = try Gen3Process.run(
+            ["--profile", "nope", "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads, "--no-prompt"],
+            directory: job.directory.path, environment: ["HOME": home])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("no profile [nope]; it has default, test"), missing.stderr)
+    }
+
     func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)

@@ -27,10 +27,19 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
     public var description: String { "Credentials(\(source), from: \(origin))" }
     public var debugDescription: String { description }
 
+    /// The commons these credentials say they are for, when they say so outside the key (a
+    /// gen3-client profile's `api_endpoint`).
+    let endpoint: String?
+
     /// Credentials from a secret the caller already holds; `origin` names it in messages.
     public init(source: Source, origin: String) {
+        self.init(source: source, origin: origin, endpoint: nil)
+    }
+
+    init(source: Source, origin: String, endpoint: String?) {
         self.source = source
         self.origin = origin
+        self.endpoint = endpoint
     }
 
     /// Reads a credentials file: `{"api_key": "<JWT>", "key_id": "…"}`.
@@ -89,6 +98,7 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
 
     /// The commons that issued the API key: its `iss` claim minus the `/user` suffix.
     public var issuerEndpoint: String? {
+        if let endpoint { return endpoint }
         guard case .apiKey(let key, _) = source, let issuer = JWT.claims(of: key)?.iss else { return nil }
         var endpoint = issuer
         while endpoint.hasSuffix("/") { endpoint.removeLast() }

@@ -8,6 +8,9 @@ package enum CredentialsLocator {
 
     package static func load(_ auth: String?) throws -> Credentials {
         if let auth, !auth.isEmpty {
+            if auth.hasPrefix(ClientProfile.scheme) {
+                return try ClientProfile.load(String(auth.dropFirst(ClientProfile.scheme.count)))
+            }
             if auth.hasPrefix(accessTokenScheme) {
                 let token = String(auth.dropFirst(accessTokenScheme.count))
                 guard !token.isEmpty else { throw CommonsError.credentialsMalformed(path: "--auth", reason: "empty access token") }
@@ -27,6 +30,7 @@ package enum CredentialsLocator {
     /// What the job may record of `--auth`: a file's path, never a token.
     package static func storablePath(_ auth: String?) -> String? {
         guard let auth, !auth.isEmpty, !auth.hasPrefix(accessTokenScheme) else { return nil }
+        if auth.hasPrefix(ClientProfile.scheme) { return auth }
         return resolvePath(auth)
     }
 
