@@ -27,6 +27,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The job database. Default: $GEN3_DB, else ./gen3-job.sqlite.")
     var db: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also append the log to this file: the lines -v shows (or more with -vv), with times; never a token or signature.",
+            valueName: "file"))
+    var logFile: String?
+
     @Flag(name: .short, help: "More logging on stderr: -v for retries and timings, -vv for every request (tokens are never logged).")
     var verbose: Int
 
@@ -45,6 +52,8 @@ struct GlobalOptions: ParsableArguments {
         merged.auth = auth ?? parent.auth ?? (profile ?? parent.profile).map { ClientProfile.scheme + $0 }
         merged.db = db ?? parent.db
         merged.verbose = max(verbose, parent.verbose)
+        merged.logFile = logFile ?? parent.logFile
+        merged.profile = profile ?? parent.profile
         return merged
     }
 }

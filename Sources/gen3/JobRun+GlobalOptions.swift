@@ -5,8 +5,9 @@ extension JobRun {
     convenience init(_ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil) throws {
         try self.init(
             databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, options: options,
-            workers: .processes(verbosity: globals.verbose), stop: RunStop(.signals), tokens: tokens,
-            hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose))
+            workers: .processes(verbosity: globals.verbose, logFile: globals.logFile.map(FilePaths.absolute)), stop: RunStop(.signals),
+            tokens: tokens,
+            hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile))
     }
 }
 

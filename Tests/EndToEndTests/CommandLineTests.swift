@@ -310,6 +310,29 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no profile [nope]; it has default, test"), missing.stderr)
     }
 
+    /// --log-file gets the -v lines with times, from every worker process, even when stderr is quiet.
+    func testTheLogFileHasTheVerboseLinesWithTimesAndNoSecrets() throws {
+        let job = try JobFixture(objects: 4)
+        job.commons.setFault(.status(503, at: .download), guid: job.commons.objects[0].guid, times: .times(1))
+        let log = job.directory.file("gen3.log")
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.gen3([
+            "--log-file", log, "run", "--workers", "2", "--no-progress", "--no-bulk-urls", "--retry-base-delay", "0.05",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stderr.contains("attempt 1 failed"), "stderr stays at its level: \(run.stderr)")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertTrue(text.contains("info \(job.commons.objects[0].guid) attempt 1 failed: fence: HTTP 503"), text)
+        let pids = Set(text.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst(2).first })
+        XCTAssertEqual(pids.count, 2, "both worker processes write to it: \(text)")
+        for line in text.split(separator: "\n") {
+            XCTAssertNotNil(ISO8601DateFormatter().date(from: String(line.prefix { $0 != " " })), "a line without its time: \(line)")
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: log)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        for secret in ["Bearer", "sig="] { XCTAssertFalse(text.contains(secret), secret) }
+    }
+
     func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)

@@ -16,7 +16,7 @@ final class WorkerInvocationTests: XCTestCase {
         options.http.maxRedirects = 2
         let invocation = WorkerInvocation(
             databasePath: "/jobs/a b.sqlite", endpoint: "https://commons.example.org",
-            options: options, verbosity: 2)
+            options: options, verbosity: 2, logFile: "/var/log/gen3 run.log")
         let arguments = invocation.arguments
         XCTAssertEqual(arguments.first, "worker")
         XCTAssertEqual(try WorkerInvocation(parsing: Array(arguments.dropFirst())), invocation)

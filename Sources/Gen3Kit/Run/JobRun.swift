@@ -21,7 +21,7 @@ package final class JobRun {
         case inProcess
         /// `options.workers` workers: one runs in this process, more run as processes of this
         /// binary, given `verbosity` (the count of `-v`) for their logging.
-        case processes(verbosity: Int)
+        case processes(verbosity: Int, logFile: String? = nil)
     }
 
     package let databasePath: String
@@ -138,10 +138,9 @@ package final class JobRun {
     }
 
     private var workerProcesses: WorkerProcesses? {
-        guard case .processes(let verbosity) = workers else { return nil }
+        guard case .processes(let verbosity, let logFile) = workers else { return nil }
         let invocation = WorkerInvocation(
-            databasePath: databasePath, endpoint: context.endpoint, options: options,
-            verbosity: verbosity)
+            databasePath: databasePath, endpoint: context.endpoint, options: options, verbosity: verbosity, logFile: logFile)
         return WorkerProcesses(
             executable: ProcessSpawner.currentExecutable, arguments: invocation.arguments,
             environment: WorkerInvocation.environment(auth: auth))

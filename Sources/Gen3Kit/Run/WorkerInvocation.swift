@@ -4,7 +4,7 @@ import Logging
 /// The worker-process protocol in one place: how `JobRun` starts a worker process of this same
 /// binary and how that process answers.
 ///
-/// - Arguments: `worker --db PATH --endpoint URL --verbosity N --options JSON` (`arguments`,
+/// - Arguments: `worker --db PATH --endpoint URL --verbosity N --options JSON [--log-file F]` (`arguments`,
 ///   parsed back by `init(parsing:)`); every `RunOptions` field crosses, not just those with flags.
 /// - Credentials: the `--auth` value may be a token (`accesstoken:///…`), so it travels in the
 ///   environment (`authVariable`, readable only by its owner), never in the arguments
@@ -27,8 +27,11 @@ package struct WorkerInvocation: Equatable, Sendable {
     package var options: RunOptions
     /// How many `-v` the parent was given.
     package var verbosity: Int
+    /// Where the parent's `--log-file` appends, if it has one.
+    package var logFile: String?
 
-    package init(databasePath: String, endpoint: String, options: RunOptions, verbosity: Int) {
+    package init(databasePath: String, endpoint: String, options: RunOptions, verbosity: Int, logFile: String? = nil) {
+        self.logFile = logFile
         self.databasePath = databasePath
         self.endpoint = endpoint
         self.options = options
@@ -41,6 +44,7 @@ package struct WorkerInvocation: Equatable, Sendable {
         encoder.outputFormatting = .sortedKeys
         let json = (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return [Self.subcommand, "--db", databasePath, "--endpoint", endpoint, "--verbosity", "\(verbosity)", "--options", json]
+            + (logFile.map { ["--log-file", $0] } ?? [])
     }
 
     /// Reads what `arguments` wrote (without the subcommand's name).
@@ -49,7 +53,7 @@ package struct WorkerInvocation: Equatable, Sendable {
         var index = arguments.startIndex
         while index < arguments.endIndex {
             let name = arguments[index]
-            guard ["--db", "--endpoint", "--verbosity", "--options"].contains(name), index + 1 < arguments.endIndex else {
+            guard ["--db", "--endpoint", "--verbosity", "--options", "--log-file"].contains(name), index + 1 < arguments.endIndex else {
                 throw RunError.badWorkerArguments("unexpected \(name.prefix(40))")
             }
             values[name] = arguments[index + 1]
@@ -66,7 +70,7 @@ package struct WorkerInvocation: Equatable, Sendable {
         }
         self.init(
             databasePath: database, endpoint: endpoint, options: options,
-            verbosity: values["--verbosity"].flatMap { Int($0) } ?? 0)
+            verbosity: values["--verbosity"].flatMap { Int($0) } ?? 0, logFile: values["--log-file"])
     }
 
     /// The environment entry that hands `auth` to a worker.

@@ -46,7 +46,8 @@ struct DownloadMultipleAsync: ParsableCommand {
         let context = try JobContext.resolve(
             settings: try store.settings() ?? JobSettings(downloadPath: downloadPath),
             endpointFlag: globals.endpoint, authFlag: globals.auth)
-        let tokens = try JobRun.verify(context, options: options, logger: Log.bootstrap(verbosity: globals.verbose))
+        let tokens = try JobRun.verify(
+            context, options: options, logger: Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile))
         let summary = try ManifestImporter(store: store).importManifest(
             path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
         if !output.quiet && (summary.added > 0 || summary.duplicates > 0) {

@@ -49,7 +49,7 @@ struct DownloadSingle: ParsableCommand {
     func run() throws {
         var globals = globals.merged(with: root.globals)
         let downloadPath = destination.jobInDownloadPath(&globals, database: "single.sqlite")
-        Log.bootstrap(verbosity: globals.verbose)
+        Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile)
         let store = try JobStore(path: globals.databasePath)
         let entry = ManifestEntry(guid: theGUID, line: 1)
         _ = try ManifestImporter(store: store).importEntries(

@@ -20,7 +20,7 @@ struct ImportManifest: ParsableCommand {
 
     func run() throws {
         let globals = globals.merged(with: root.globals)
-        Log.bootstrap(verbosity: globals.verbose)
+        Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile)
         let store = try JobStore(path: globals.databasePath)
         let downloadPath = try destination.downloadPath ?? store.settings()?.downloadPath ?? "."
         let summary = try ManifestImporter(store: store).importManifest(

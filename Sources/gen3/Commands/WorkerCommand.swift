@@ -11,6 +11,8 @@ struct WorkerCommand: ParsableCommand {
 
     func run() throws {
         let invocation = try WorkerInvocation(parsing: arguments)
-        throw ExitCode(invocation.run(hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: invocation.verbosity)))
+        throw ExitCode(
+            invocation.run(
+                hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: invocation.verbosity, logFile: invocation.logFile)))
     }
 }
