@@ -29,10 +29,11 @@ struct DestinationOptions: ParsableArguments {
 
     /// For the one-shot commands: the download path, and the job database inside it
     /// (`<download-path>/.gen3/<name>`) unless `--db` was given, so the same command resumes.
-    func jobInDownloadPath(_ globals: inout GlobalOptions, database name: String) -> String {
+    /// With `create` false nothing is made yet (the caller makes `.gen3` once the user agrees).
+    func jobInDownloadPath(_ globals: inout GlobalOptions, database name: String, create: Bool = true) -> String {
         let path = FilePaths.absolute(downloadPath ?? ".")
         if globals.db == nil {
-            FilePaths.makeDirectories(path + "/.gen3")
+            if create { FilePaths.makeDirectories(path + "/.gen3") }
             globals.db = path + "/.gen3/" + name
         }
         return path

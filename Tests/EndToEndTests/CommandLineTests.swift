@@ -52,8 +52,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(refused.status, 2, refused.stdout + refused.stderr)
         XCTAssertTrue(refused.stderr.contains("rejected the API key"), refused.stderr)
         XCTAssertFalse(refused.stdout.contains("imported"), refused.stdout)
-        let files = try Gen3Process.run(["--db", job.downloads + "/.gen3/jobs.sqlite", "sql", "--no-header", "SELECT count(*) FROM files"])
-        XCTAssertEqual(files.stdout, "0\n", files.stderr)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: job.downloads + "/.gen3/jobs.sqlite"), "nothing was imported, or even created")
         // The same command with the good key imports and downloads everything, asking for one token.
         let tokensBefore = job.commons.stats.tokensIssued
         let accepted = try sdkCommand(job, ["--no-prompt", "--no-progress"])
@@ -90,6 +90,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("--no-prompt"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("3 files to download") && refused.stderr.contains("free space"), refused.stderr)
         XCTAssertEqual(job.commons.stats.totalBytesServed, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: job.downloads), "a refusal left the download directory behind")
 
         // A pseudo-terminal through script(1): "n" cancels, "y" downloads.
         let command = [
@@ -101,8 +102,32 @@ final class CommandLineTests: XCTestCase {
             let shell = try Gen3Process.runShell("printf '\(answer)\\n' | script -qec \"\(command)\" /dev/null")
             XCTAssertEqual(shell.status, status, shell.stdout + shell.stderr)
             XCTAssertTrue(shell.stdout.contains("Continue? [y/N]"), shell.stdout)
+            if answer == "n" { XCTAssertFalse(FileManager.default.fileExists(atPath: job.downloads), "declining left something behind") }
         }
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+    }
+
+    /// --dry-run prints the plan and writes nothing, also when the import would stop on a clash.
+    func testDryRunPrintsThePlanAndWritesNothing() throws {
+        let job = try JobFixture(objects: 3)
+        let plan = try sdkCommand(job, ["--dry-run"])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertTrue(plan.stdout.contains("3 files to download") && plan.stdout.contains("to: \(job.downloads)"), plan.stdout)
+        XCTAssertTrue(plan.stdout.contains("free space there: "), plan.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: job.downloads))
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0)
+
+        let clashing = job.directory.file("clash.tsv")
+        let rows = job.commons.objects.map { "\($0.guid)\tsame.bin\t\($0.size)" }
+        try (["guid\tfile_name\tsize"] + rows).joined(separator: "\n").write(toFile: clashing, atomically: true, encoding: .utf8)
+        let clash = try Gen3Process.run(
+            [
+                "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple-async", "--manifest", clashing,
+                "--download-path", job.downloads, "--dry-run",
+            ], directory: job.directory.path)
+        XCTAssertEqual(clash.status, 0, clash.stderr)
+        XCTAssertTrue(clash.stdout.contains("the import would stop") && clash.stdout.contains("same.bin"), clash.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: job.downloads))
     }
 
     func testFilenameFormats() throws {

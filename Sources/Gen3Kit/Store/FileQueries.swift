@@ -3,6 +3,9 @@
 enum FileQueries {
     // MARK: - Settings
 
+    /// A consistent copy of the whole database in a new file (a plan's scratch job).
+    static let copyInto = "VACUUM INTO ?1"
+
     static let selectSettings = "SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1"
     static let saveSettings = """
         INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)

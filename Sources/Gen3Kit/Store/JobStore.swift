@@ -48,6 +48,11 @@ public final class JobStore {
         return statement
     }
 
+    /// Writes a consistent copy of the job to a new file at `path`.
+    package func copy(to path: String) throws {
+        try connection.prepare(FileQueries.copyInto).run(.text(path))
+    }
+
     // MARK: - Settings
 
     /// The job's settings, or nil before its first import.

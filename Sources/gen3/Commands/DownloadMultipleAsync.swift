@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gen3Kit
 
 /// `gen3 download-multiple-async`: the Gen3 SDK's one-shot command, as import + run on the same
@@ -22,6 +23,9 @@ struct DownloadMultipleAsync: ParsableCommand {
     @Flag(help: "Start without showing the plan and asking (required when stdin is not a terminal).")
     var noPrompt = false
 
+    @Flag(help: "Print the plan (files, size, destination, files already there, free space, name clashes) and stop: nothing is written.")
+    var dryRun = false
+
     @OptionGroup(title: "Run options") var flags: RunFlags
 
     @Option(
@@ -39,22 +43,30 @@ struct DownloadMultipleAsync: ParsableCommand {
         var options = flags.options
         if destination.rename { options.existingFiles = .rename }
         var globals = globals.merged(with: root.globals)
-        let downloadPath = destination.jobInDownloadPath(&globals, database: "jobs.sqlite")
-        let store = try JobStore(path: globals.databasePath)
+        let downloadPath = destination.jobInDownloadPath(&globals, database: "jobs.sqlite", create: false)
+        let existing = FilePaths.exists(globals.databasePath) ? try JobStore(path: globals.databasePath, create: false) : nil
         // The key is checked before the import, which takes seconds for a million GUIDs: a rejected
         // or expired key says so at once. The run goes on with the token it got.
         let context = try JobContext.resolve(
-            settings: try store.settings() ?? JobSettings(downloadPath: downloadPath),
+            settings: try existing?.settings() ?? JobSettings(downloadPath: downloadPath),
             endpointFlag: globals.endpoint, authFlag: globals.auth)
         let tokens = try JobRun.verify(
             context, options: options, logger: Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile))
-        let summary = try ManifestImporter(store: store).importManifest(
-            path: manifest, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
+        let importOptions = try destination.importOptions(downloadPath: downloadPath, globals: globals)
+        if dryRun || !noPrompt {
+            let plan = try ConfirmationPrompt.plan(manifest: manifest, databasePath: globals.databasePath, options: importOptions)
+            if dryRun {
+                print(plan.joined(separator: "\n"))
+                return
+            }
+            try ConfirmationPrompt.confirm(plan)
+        }
+        FilePaths.makeDirectories((globals.databasePath as NSString).deletingLastPathComponent)
+        let store = try existing ?? JobStore(path: globals.databasePath)
+        let summary = try ManifestImporter(store: store).importManifest(path: manifest, options: importOptions)
         if !output.quiet && (summary.added > 0 || summary.duplicates > 0) {
             print(ImportReport.text(summary, database: globals.databasePath, next: false))
         }
-        let job = try JobRun(globals, options: options, tokens: tokens)
-        if !noPrompt { try ConfirmationPrompt.confirm(store: job.store, settings: job.settings) }
-        throw ExitCode(try output.show(job))
+        throw ExitCode(try output.show(JobRun(globals, options: options, tokens: tokens)))
     }
 }
