@@ -19,7 +19,7 @@ struct Gen3Command: ParsableCommand {
         version: Gen3Version.current,
         subcommands: [
             ImportManifest.self, Run.self, Status.self, SQL.self, Retry.self, DownloadMultipleAsync.self,
-            DownloadSingle.self, WorkerCommand.self,
+            DownloadSingle.self, File.self, WorkerCommand.self,
         ]
     )
 

@@ -271,6 +271,17 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertEqual(FileManager.default.contents(atPath: elsewhere + "/" + single.fileName).map { MD5.hex([UInt8]($0)) }, single.md5)
 
+        // The SDK's own spelling of it: gen3 file download-single GUID --path DIR.
+        let viaFile = try Gen3Process.run(
+            [
+                "--endpoint", job.commons.endpoint, "--auth", job.credentials, "file", "download-single", job.commons.objects[2].guid,
+                "--path", elsewhere,
+            ], directory: job.directory.path)
+        XCTAssertEqual(viaFile.status, 0, viaFile.stderr)
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: elsewhere + "/" + job.commons.objects[2].fileName).map { MD5.hex([UInt8]($0)) },
+            job.commons.objects[2].md5)
+
         // GEN3_ENDPOINT is the endpoint when --endpoint is not given: here one where nothing listens.
         let nowhere = try Gen3Process.run(
             ["--auth", job.credentials, "download-single", single.guid, "--path", job.directory.file("nowhere")],
