@@ -21,6 +21,10 @@ public enum Fault: Sendable, Hashable {
     /// Fence: `403` with a JSON error that echoes the request's `Authorization` header, token and
     /// all, as a careless server might; a client must keep the token out of what it records.
     case echoAuthorization
+    /// Fence: the real answer (a presigned URL, or the bulk route's list when any of its GUIDs has
+    /// this fault) as valid JSON padded with a `padding` member to exactly `toBytes` bytes, for a
+    /// client that caps the answers it reads.
+    case paddedAnswer(toBytes: Int)
     /// Storage: `302 Found` to this location.
     case redirect(to: String)
     /// Storage: `n` bytes (zeros) more than asked for, with a Content-Length that counts them.
@@ -34,7 +38,7 @@ public enum Fault: Sendable, Hashable {
     public var route: Route {
         switch self {
         case .status(_, let route, _): return route
-        case .expiredURL, .presignedURL, .echoAuthorization: return .download
+        case .expiredURL, .presignedURL, .echoAuthorization, .paddedAnswer: return .download
         case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt: return .storage
         }
     }

@@ -41,7 +41,9 @@ struct Fence: Sendable {
             break
         }
         guard let object = state.store.object(guid: guid) else { return .error(404, "no such object: \(guid)") }
-        return .json(200, ["url": state.presignedURL(for: object, expired: fault == .expiredURL)])
+        let answer = ["url": state.presignedURL(for: object, expired: fault == .expiredURL)]
+        if case .paddedAnswer(let size)? = fault { return .padded(answer, to: size) }
+        return .json(200, answer)
     }
 
     /// `POST /user/data/download/bulk` with `{"guids": […]}`, answered as Fence does:
@@ -49,7 +51,8 @@ struct Fence: Sendable {
     ///
     /// A GUID with a ``Route/download`` status fault pending is listed as failed with that status
     /// and its fault is left for the client's one-GUID request, so a fault set for a GUID acts
-    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well.
+    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well, and a
+    /// `.paddedAnswer` pads the whole answer.
     func bulkPresignedURLs(_ request: HTTPRequest) -> HTTPResponse {
         state.recorder.update {
             $0.requests[.bulkDownload, default: 0] += 1
@@ -66,6 +69,7 @@ struct Fence: Sendable {
         }
         var urls: [[String: Any]] = []
         var failed: [Int: [String]] = [:]
+        var paddedSize: Int?
         for guid in guids {
             var url: String?
             var expired = false
@@ -76,6 +80,9 @@ struct Fence: Sendable {
             case .expiredURL?:
                 _ = state.takeFault(.download, guid: guid)
                 expired = true
+            case .paddedAnswer(let size)?:
+                _ = state.takeFault(.download, guid: guid)
+                paddedSize = max(paddedSize ?? 0, size)
             case .status(let status, _, _)?:
                 failed[status, default: []].append(guid)
                 continue
@@ -95,7 +102,9 @@ struct Fence: Sendable {
             urls.append(["drs_object_id": guid, "url": url ?? ""])
         }
         let failures = failed.keys.sorted().map { ["error_code": $0, "object_ids": failed[$0] ?? []] as [String: Any] }
-        return .json(200, ["urls": urls, "failed_guids": failures])
+        let answer: [String: Any] = ["urls": urls, "failed_guids": failures]
+        if let paddedSize { return .padded(answer, to: paddedSize) }
+        return .json(200, answer)
     }
 
     /// The 401 Fence answers a request without a valid access token, or nil.

@@ -20,6 +20,16 @@ struct HTTPResponse {
         return HTTPResponse(status: status, contentType: "application/json", body: Array(data), retryAfter: retryAfter)
     }
 
+    /// A 200 JSON answer of `object` with a `padding` member of `a`s making the body exactly `size`
+    /// bytes (or as small as it gets without padding, if that is larger).
+    static func padded(_ object: [String: Any], to size: Int) -> HTTPResponse {
+        var padded = object
+        padded["padding"] = ""
+        let bare = json(200, padded).body.count
+        padded["padding"] = String(repeating: "a", count: max(0, size - bare))
+        return json(200, padded)
+    }
+
     /// Fence's and indexd's error shape: `{"error": message}`.
     static func error(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
         json(status, ["error": message], retryAfter: retryAfter)

@@ -133,14 +133,42 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(job.downloadedFiles, [], "an oversized body reached the disk")
     }
 
-    func testAnOversizedAPIAnswerIsRefused() throws {
-        let job = try JobFixture(objects: 1)
-        job.commons.setFault(
-            .presignedURL("http://127.0.0.1/" + String(repeating: "a", count: 2 << 20)),
-            guid: job.commons.objects[0].guid, times: .always)
+    /// README: API answers are capped at 1 MiB before parsing. Fence's answers here are valid (their
+    /// URLs work), only long: one of exactly 1 MiB is read and its file downloaded; one a byte longer
+    /// is refused, saying why, and its file never reaches the storage host.
+    func testAFenceAnswerOverOneMiBIsRefusedOnTheOneFileRoute() throws {
+        let job = try JobFixture(objects: 2)
+        let (fits, over) = (job.commons.objects[0], job.commons.objects[1])
+        job.commons.setFault(.paddedAnswer(toBytes: 1_048_576), guid: fits.guid, times: .always)
+        job.commons.setFault(.paddedAnswer(toBytes: 1_048_577), guid: over.guid, times: .always)
         XCTAssertEqual(try job.importManifest().status, 0)
-        XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
-        XCTAssertEqual(try job.sql("SELECT count(*) FROM failures"), ["1"])
+        let run = try job.run(["--max-attempts", "2", "--no-bulk-urls"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertEqual(
+            try job.sql("SELECT guid, attempts, last_error FROM failures"),
+            ["\(over.guid)\t2\tfence: the commons' answer exceeded 1 MiB (gave up after 2 attempts)"])
+        XCTAssertEqual(job.md5(ofDownloaded: fits.fileName), fits.md5)
+        XCTAssertEqual(job.commons.stats.requests[.download], 3, "one answer for the file that fits, two for the other")
+        XCTAssertEqual(job.commons.stats.requests[.storage], 1, "the file whose answer was too long was fetched")
+    }
+
+    /// The bulk route's answer is capped too: padded past 1 MiB, it is refused (the files then ask
+    /// one at a time, and those answers are too long as well), and no URL in it is used.
+    func testABulkFenceAnswerOverOneMiBIsRefused() throws {
+        let job = try JobFixture(objects: 3)
+        for object in job.commons.objects {
+            job.commons.setFault(.paddedAnswer(toBytes: 1_048_577), guid: object.guid, times: .always)
+        }
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["--max-attempts", "2", "--workers", "1", "-v"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertGreaterThanOrEqual(job.commons.stats.requests[.bulkDownload] ?? 0, 1)
+        XCTAssertTrue(
+            run.stderr.contains("bulk presigned-URL request failed (the commons' answer exceeded 1 MiB)"),
+            "the bulk answer was not refused for its size: \(run.stderr)")
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM failures WHERE last_error LIKE '%answer exceeded 1 MiB%'"), ["3"])
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0, "a URL from an answer over the cap was used")
+        XCTAssertEqual(job.downloadedFiles, [])
     }
 
     func testSecretsStayOutOfTheDatabaseLogsReportAndWorkerArguments() throws {

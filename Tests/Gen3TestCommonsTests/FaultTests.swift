@@ -104,6 +104,28 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(redirect.headers["location"], "file:///etc/passwd")
     }
 
+    func testPaddedAnswersAreValidJSONOfTheGivenSizeOnBothFenceRoutes() throws {
+        let token = try client.accessToken()
+        commons.setFault(.paddedAnswer(toBytes: 1_048_577), guid: object.guid)
+        let single = try client.download(object.guid, token: token)
+        XCTAssertEqual(single.status, 200)
+        XCTAssertEqual(single.body.count, 1_048_577)
+        let url = try XCTUnwrap(single.json()["url"] as? String)
+        XCTAssertEqual(try Curl.run(url).body, commons.content(of: object.guid))
+
+        commons.setFault(.paddedAnswer(toBytes: 2_000_000), guid: object.guid)
+        let bulk = try Curl.run(
+            commons.endpoint + "/user/data/download/bulk",
+            [
+                "-X", "POST", "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
+                "--data-binary", "{\"guids\": [\"\(object.guid)\", \"\(commons.objects[1].guid)\"]}",
+            ])
+        XCTAssertEqual(bulk.status, 200)
+        XCTAssertEqual(bulk.body.count, 2_000_000)
+        XCTAssertEqual((try bulk.json()["urls"] as? [[String: Any]])?.count, 2)
+        XCTAssertEqual(commons.stats.faultsFired, 2)
+    }
+
     func testStallSendsHeadersThenNothing() throws {
         commons.setFault(.stall, guid: object.guid)
         let result = try Curl.run(try url(), ["--max-time", "1"])

@@ -134,6 +134,7 @@ final class PresignAhead {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
         let (_, receiver, tasks) = flights.remove(at: index)
         idleHandles.append(easy)
+        if receiver.exceededLimit { return failed(tasks, AttemptPolicy.oversizedReason) }
         if let error = easy.error(for: code) { return failed(tasks, "\(error.localizedDescription)") }
         let status = receiver.head.status
         switch status {
