@@ -12,6 +12,9 @@ public struct CommonsStats: Sendable, Equatable {
     public var authorizationHeadersAtStorage = 0
     /// Storage requests with a `Range` header.
     public var rangeRequests = 0
+    /// The first byte each ranged storage request asked for (`a` of `bytes=a-`), per GUID, in the
+    /// order they arrived: a client continuing a part file asks from the part file's size.
+    public var rangeStarts: [String: [Int]] = [:]
     /// Faults that acted on a request.
     public var faultsFired = 0
     /// Query strings Fence's download route received, in order (e.g. `protocol=s3`).
@@ -32,6 +35,7 @@ public struct CommonsStats: Sendable, Equatable {
             "total_bytes_served": totalBytesServed,
             "authorization_headers_at_storage": authorizationHeadersAtStorage,
             "range_requests": rangeRequests,
+            "range_starts": rangeStarts,
             "faults_fired": faultsFired,
             "download_queries": downloadQueries,
             "open_connections": openConnections,

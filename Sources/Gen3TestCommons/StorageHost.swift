@@ -21,6 +21,9 @@ struct StorageHost: HTTPResponder {
         else {
             return .response(.s3Error(404, code: "NoSuchKey", message: "The specified key does not exist."))
         }
+        if let start = rangeHeader.flatMap({ ByteRange.requestedStart(header: $0, size: object.size) }) {
+            state.recorder.update { $0.rangeStarts[object.guid, default: []].append(start) }
+        }
         guard let expires = request.parameters["expires"].flatMap({ Int($0) }),
             request.parameters["sig"] == state.urlSignature(index: index, expires: expires)
         else {
