@@ -2,6 +2,8 @@
 public struct CommonsStats: Sendable, Equatable {
     /// Access tokens Fence issued over HTTP.
     public var tokensIssued = 0
+    /// Each of those tokens, in the order issued: secrets a test can look for in what a client wrote.
+    public var accessTokens: [String] = []
     /// Requests received, per route (including refused ones).
     public var requests: [Route: Int] = [:]
     /// Body bytes the storage host wrote to the socket, per GUID (counted when each write completes,

@@ -17,7 +17,10 @@ struct Fence: Sendable {
         }
         guard key == state.acceptedAPIKey else { return .error(401, "invalid api key") }
         let token = state.issueAccessToken()
-        state.recorder.update { $0.tokensIssued += 1 }
+        state.recorder.update {
+            $0.tokensIssued += 1
+            $0.accessTokens.append(token)
+        }
         return .json(200, ["access_token": token])
     }
 

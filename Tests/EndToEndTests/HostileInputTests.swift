@@ -171,22 +171,89 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(job.downloadedFiles, [])
     }
 
-    func testSecretsStayOutOfTheDatabaseLogsReportAndWorkerArguments() throws {
+    private func apiKey(_ job: JobFixture) throws -> String {
+        let credentials = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials)))
+        return try XCTUnwrap((credentials as? [String: String])?["api_key"])
+    }
+
+    /// Fails unless every file in `paths` exists, and names any that holds one of `secrets`.
+    private func assertNoSecrets(
+        _ secrets: [String], in paths: [String], file: StaticString = #filePath, line: UInt = #line
+    ) {
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                XCTFail("\(path) was not written", file: file, line: line)
+                continue
+            }
+            for secret in secrets where data.range(of: Data(secret.utf8)) != nil {
+                XCTFail("a secret (\(secret.prefix(12))…) is in \(path)", file: file, line: line)
+            }
+        }
+    }
+
+    private func mode(_ path: String) -> Int? {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue
+    }
+
+    /// A run with a real credentials file: the API key and every access token the commons issued
+    /// (to the preflight check and to the workers) appear in nothing the run writes: stdout and
+    /// stderr at -vv, the report, the job database, its WAL (read while the run holds it open), the
+    /// workers' arguments. The database, WAL and shared-memory files are 0600 under umask 022.
+    func testSecretsStayOutOfEverythingARunWrites() throws {
         let job = try JobFixture(objects: 3)
-        let token = try AccessTokenProvider(endpoint: job.commons.endpoint, credentials: Credentials.load(path: job.credentials)).refresh()
-        let apiKey = try XCTUnwrap(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])[
-                "api_key"]!
+        // One body stalls until the faults are cleared: the run holds its database open meanwhile.
+        job.commons.setFault(.stall, guid: job.commons.objects[0].guid, times: .always)
+        let out = job.directory.file("out")
+        let err = job.directory.file("err")
+        let report = job.directory.file("report.json")
+        let database = job.downloads + "/.gen3/jobs.sqlite"
+        let previousUmask = umask(0o022)
+        let process = try Gen3Process.start(
+            [
+                "-vv", "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple-async",
+                "--manifest", job.manifest, "--download-path", job.downloads, "--no-prompt", "--num-processes", "2",
+                "--stall-timeout", "1", "--max-attempts", "1000", "--retry-base-delay", "0.05", "--retry-max-delay", "0.2",
+                "--report", report,
+            ],
+            stdout: out, stderr: err)
+        umask(previousUmask)
+        // Every file asked for, and the stalled one again: its first attempt's outcome is committed.
+        try job.commons.waitForRequests(route: .storage, count: 4)
+        for path in [database, database + "-wal", database + "-shm"] {
+            XCTAssertEqual(mode(path), 0o600, "\(path) is not 0600 while the run has it open")
+        }
+        let walWhileOpen = job.directory.file("wal-while-open")
+        XCTAssertNoThrow(try FileManager.default.copyItem(atPath: database + "-wal", toPath: walWhileOpen))
+        let workers = ChildProcesses.of(process.processIdentifier)
+        XCTAssertEqual(workers.count, 2)
+        var arguments = ""
+        for pid in workers { arguments += (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "" }
+        job.commons.clearFaults()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        XCTAssertTrue(((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("GET "), "-vv logged no requests")
+        let tokens = job.commons.stats.accessTokens
+        XCTAssertFalse(tokens.isEmpty, "the run asked for no access token")
+        let secrets = tokens + [try apiKey(job)]
+        for secret in secrets { XCTAssertFalse(arguments.contains(secret), "a secret is in a worker's arguments") }
+        assertNoSecrets(secrets, in: [out, err, report, database, walWhileOpen])
+    }
+
+    /// An `accesstoken:///` value reaches the workers through their environment, never their
+    /// arguments, and is written nowhere either.
+    func testAnAccessTokenGivenOnTheCommandLineStaysOutOfWorkerArgumentsAndFiles() throws {
+        let job = try JobFixture(objects: 3)
+        let token = job.commons.makeAccessToken()
         // Hold the transfers so the worker processes can be inspected while they run.
         job.commons.setFault(.stall, guid: nil, times: .times(3))
         let out = job.directory.file("out")
         let err = job.directory.file("err")
+        let report = job.directory.file("report.json")
         let process = try Gen3Process.start(
             [
                 "-vv", "--endpoint", job.commons.endpoint, "--auth", "accesstoken:///" + token,
                 "download-multiple-async", "--manifest", job.manifest, "--download-path", job.downloads,
-                "--no-prompt", "--stall-timeout", "1", "--num-processes", "2",
-                "--report", job.directory.file("report.json"),
+                "--no-prompt", "--stall-timeout", "1", "--num-processes", "2", "--report", report,
             ],
             stdout: out, stderr: err)
         try job.commons.waitForRequests(route: .storage, count: 1)
@@ -198,17 +265,8 @@ final class HostileInputTests: XCTestCase {
         }
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
-        let database = job.downloads + "/.gen3/jobs.sqlite"
-        for path in [out, err, job.directory.file("report.json"), database, database + "-wal"] {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            for secret in [token, apiKey] {
-                XCTAssertNil(data.range(of: Data(secret.utf8)), "a secret is in \(path)")
-            }
-        }
-        for path in [database, database + "-wal", database + "-shm"] where FileManager.default.fileExists(atPath: path) {
-            let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
-            XCTAssertEqual(mode?.intValue, 0o600, path)
-        }
+        XCTAssertEqual(job.commons.stats.tokensIssued, 0, "the given token is used, no other")
+        assertNoSecrets([token], in: [out, err, report, job.downloads + "/.gen3/jobs.sqlite"])
     }
 
     func testATokenEchoedByTheServerIsScrubbedFromTheRecordedError() throws {
