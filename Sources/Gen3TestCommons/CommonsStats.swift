@@ -21,6 +21,8 @@ public struct CommonsStats: Sendable, Equatable {
     public var faultsFired = 0
     /// Query strings Fence's download route received, in order (e.g. `protocol=s3`).
     public var downloadQueries: [String] = []
+    /// Connections either listener has accepted since the commons started.
+    public var connectionsAccepted = 0
     /// Connections to either listener that are open now. Counted down once the commons has seen the
     /// close, after everything it wrote on them is counted: 0 means no client can still receive.
     public var openConnections = 0
@@ -40,6 +42,7 @@ public struct CommonsStats: Sendable, Equatable {
             "range_starts": rangeStarts,
             "faults_fired": faultsFired,
             "download_queries": downloadQueries,
+            "connections_accepted": connectionsAccepted,
             "open_connections": openConnections,
         ]
     }

@@ -25,6 +25,10 @@ public enum Fault: Sendable, Hashable {
     /// this fault) as valid JSON padded with a `padding` member to exactly `toBytes` bytes, for a
     /// client that caps the answers it reads.
     case paddedAnswer(toBytes: Int)
+    /// Fence or indexd (`at` is ``Route/token``, ``Route/download`` (which includes the bulk route,
+    /// when any of its GUIDs has this fault) or ``Route/index``): `302 Found` to this location
+    /// instead of the answer, for a client that must follow no redirect with its token.
+    case apiRedirect(to: String, at: Route)
     /// Storage: `302 Found` to this location.
     case redirect(to: String)
     /// Storage: `n` bytes (zeros) more than asked for, with a Content-Length that counts them.
@@ -37,7 +41,7 @@ public enum Fault: Sendable, Hashable {
     /// The route the fault acts on.
     public var route: Route {
         switch self {
-        case .status(_, let route, _): return route
+        case .status(_, let route, _), .apiRedirect(_, let route): return route
         case .expiredURL, .presignedURL, .echoAuthorization, .paddedAnswer: return .download
         case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt: return .storage
         }

@@ -7,8 +7,10 @@ struct Fence: Sendable {
     /// `POST /user/credentials/cdis/access_token` with a credentials body `{"api_key", "key_id"}`.
     func accessToken(_ request: HTTPRequest) -> HTTPResponse {
         state.recorder.update { $0.requests[.token, default: 0] += 1 }
-        if case .status(let status, _, let retryAfter)? = state.takeFault(.token, guid: nil) {
-            return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        switch state.takeFault(.token, guid: nil) {
+        case .status(let status, _, let retryAfter)?: return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        case .apiRedirect(let location, _)?: return .redirect(to: location)
+        default: break
         }
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
             let key = body["api_key"] as? String
@@ -40,6 +42,8 @@ struct Fence: Sendable {
             return .json(200, ["url": url])
         case .echoAuthorization?:
             return .error(403, "access denied for Authorization: \(authorization)")
+        case .apiRedirect(let location, _)?:
+            return .redirect(to: location)
         default:
             break
         }
@@ -54,8 +58,8 @@ struct Fence: Sendable {
     ///
     /// A GUID with a ``Route/download`` status fault pending is listed as failed with that status
     /// and its fault is left for the client's one-GUID request, so a fault set for a GUID acts
-    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well, and a
-    /// `.paddedAnswer` pads the whole answer.
+    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well, a
+    /// `.paddedAnswer` pads the whole answer, and an `.apiRedirect` redirects it.
     func bulkPresignedURLs(_ request: HTTPRequest) -> HTTPResponse {
         state.recorder.update {
             $0.requests[.bulkDownload, default: 0] += 1
@@ -86,6 +90,9 @@ struct Fence: Sendable {
             case .paddedAnswer(let size)?:
                 _ = state.takeFault(.download, guid: guid)
                 paddedSize = max(paddedSize ?? 0, size)
+            case .apiRedirect(let location, _)?:
+                _ = state.takeFault(.download, guid: guid)
+                return .redirect(to: location)
             case .status(let status, _, _)?:
                 failed[status, default: []].append(guid)
                 continue

@@ -48,7 +48,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        state.recorder.update { $0.openConnections += 1 }
+        state.recorder.update {
+            $0.openConnections += 1
+            $0.connectionsAccepted += 1
+        }
         context.fireChannelActive()
     }
 

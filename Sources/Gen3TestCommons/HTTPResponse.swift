@@ -30,6 +30,13 @@ struct HTTPResponse {
         return json(200, padded)
     }
 
+    /// `302 Found` to `location`, with an empty body.
+    static func redirect(to location: String) -> HTTPResponse {
+        var response = HTTPResponse(status: 302, contentType: "text/plain", body: [])
+        response.headers.add(name: "Location", value: location)
+        return response
+    }
+
     /// Fence's and indexd's error shape: `{"error": message}`.
     static func error(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
         json(status, ["error": message], retryAfter: retryAfter)

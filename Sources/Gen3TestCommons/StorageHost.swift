@@ -39,10 +39,8 @@ struct StorageHost: HTTPResponder {
         switch fault {
         case .status(let status, _, let retryAfter)?:
             return .response(.s3Error(status, code: "InjectedFault", message: "injected fault: \(status)", retryAfter: retryAfter))
-        case .redirect(let location)?:
-            var response = HTTPResponse(status: 302, contentType: "text/plain", body: [])
-            response.headers.add(name: "Location", value: location)
-            return .response(response)
+        case .redirect(let location)?, .apiRedirect(let location, _)?:
+            return .response(.redirect(to: location))
         default:
             return body(of: object, rangeHeader: fault == .ignoreRange ? nil : rangeHeader, fault: fault)
         }

@@ -113,6 +113,61 @@ final class HostileInputTests: XCTestCase {
         XCTAssertNil(job.md5(ofDownloaded: job.commons.objects[0].fileName))
     }
 
+    /// README: at most 5 redirects. Each storage request for a file answers `302` back to the
+    /// file's own presigned URL, 5 times in a row for one file and 6 for the other, then the body.
+    func testFiveRedirectsAreFollowedAndASixthFailsTheFile() throws {
+        let job = try JobFixture(objects: 2)
+        let (five, six) = (job.commons.objects[0], job.commons.objects[1])
+        for (object, hops) in [(five, 5), (six, 6)] {
+            let url = try XCTUnwrap(job.commons.presignedURL(for: object.guid))
+            job.commons.setFault(.redirect(to: url), guid: object.guid, times: .times(hops))
+        }
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--max-attempts", "3"]).status, 1)
+        XCTAssertEqual(job.md5(ofDownloaded: five.fileName), five.md5, "5 redirects were not followed")
+        let failures = try job.sql("SELECT guid, attempts, last_error FROM failures")
+        XCTAssertEqual(failures.count, 1, "\(failures)")
+        XCTAssertTrue(failures.first?.hasPrefix("\(six.guid)\t1\t") ?? false, "\(failures)")
+        XCTAssertTrue(failures.first?.lowercased().contains("redirects") ?? false, "\(failures)")
+        XCTAssertNil(job.md5(ofDownloaded: six.fileName))
+        // 5 redirects and the body, then the 6 redirects the second file got before it stopped.
+        XCTAssertEqual(job.commons.stats.requests[.storage], 12)
+        XCTAssertEqual(job.commons.stats.faultsFired, 11)
+    }
+
+    /// README: Fence requests follow no redirect, so the bearer token goes only to the endpoint.
+    /// Fence answers `302` to another listener on loopback (one-file and bulk route alike), which
+    /// must see no connection at all; the files fail saying what Fence answered.
+    func testFenceRedirectsAreNotFollowed() throws {
+        let elsewhere = try TestCommons.start()
+        let job = try JobFixture(objects: 2)
+        for object in job.commons.objects {
+            job.commons.setFault(
+                .apiRedirect(to: elsewhere.endpoint + "/user/data/download/" + object.guid, at: .download), guid: object.guid,
+                times: .always)
+        }
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
+        XCTAssertGreaterThanOrEqual(job.commons.stats.requests[.bulkDownload] ?? 0, 1)
+        XCTAssertGreaterThanOrEqual(job.commons.stats.requests[.download] ?? 0, 2)
+        XCTAssertEqual(elsewhere.stats.connectionsAccepted, 0, "a Fence redirect was followed")
+        XCTAssertEqual(try job.sql("SELECT attempts, last_error FROM failures"), ["1\tfence: HTTP 302 ", "1\tfence: HTTP 302 "])
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0)
+    }
+
+    /// The token request follows none either: a `302` from the token endpoint stops the run.
+    func testATokenEndpointRedirectIsNotFollowed() throws {
+        let elsewhere = try TestCommons.start()
+        let job = try JobFixture(objects: 1)
+        job.commons.setFault(.apiRedirect(to: elsewhere.endpoint + "/user/credentials/cdis/access_token", at: .token), times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run()
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("302"), run.stderr)
+        XCTAssertEqual(elsewhere.stats.connectionsAccepted, 0, "the token request followed a redirect")
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0)
+    }
+
     func testTheBearerTokenNeverReachesTheStorageHost() throws {
         let job = try JobFixture(objects: 5)
         XCTAssertEqual(try job.importManifest().status, 0)

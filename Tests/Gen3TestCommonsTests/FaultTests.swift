@@ -126,6 +126,31 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(commons.stats.faultsFired, 2)
     }
 
+    func testAPIRedirectsOnEveryControlPlaneRoute() throws {
+        let token = try client.accessToken()
+        let accepted = commons.stats.connectionsAccepted
+        XCTAssertGreaterThanOrEqual(accepted, 1)
+        commons.setFault(.apiRedirect(to: "http://127.0.0.9:1/token", at: .token))
+        commons.setFault(.apiRedirect(to: "http://127.0.0.9:1/one", at: .download), guid: object.guid, times: .times(2))
+        commons.setFault(.apiRedirect(to: "http://127.0.0.9:1/index", at: .index), guid: object.guid)
+        let tokenAnswer = try Curl.run(
+            commons.endpoint + "/user/credentials/cdis/access_token", ["-X", "POST", "--data-binary", commons.credentialsJSON()])
+        let one = try client.download(object.guid, token: token)
+        let bulk = try Curl.run(
+            commons.endpoint + "/user/data/download/bulk",
+            [
+                "-X", "POST", "-H", "Authorization: Bearer \(token)", "--data-binary",
+                "{\"guids\": [\"\(commons.objects[1].guid)\", \"\(object.guid)\"]}",
+            ])
+        let index = try Curl.run(commons.endpoint + "/index/" + object.guid)
+        for (answer, location) in [(tokenAnswer, "token"), (one, "one"), (bulk, "one"), (index, "index")] {
+            XCTAssertEqual(answer.status, 302)
+            XCTAssertEqual(answer.headers["location"], "http://127.0.0.9:1/" + location)
+        }
+        XCTAssertEqual(commons.stats.faultsFired, 4)
+        XCTAssertEqual(commons.stats.connectionsAccepted, accepted + 4, "one connection per curl run")
+    }
+
     func testStallSendsHeadersThenNothing() throws {
         commons.setFault(.stall, guid: object.guid)
         let result = try Curl.run(try url(), ["--max-time", "1"])
