@@ -336,12 +336,4 @@ final class HostileInputTests: XCTestCase {
         let report = try String(contentsOfFile: job.directory.file("report.json"), encoding: .utf8)
         XCTAssertTrue(report.contains("Bearer [token]") && !report.contains("Bearer ey"), report)
     }
-
-    func testInsecureSaysWhatItTurnsOff() throws {
-        let job = try JobFixture(objects: 1)
-        XCTAssertEqual(try job.importManifest().status, 0)
-        let run = try job.run(["--insecure"])
-        XCTAssertEqual(run.status, 0)
-        XCTAssertTrue(run.stderr.contains("TLS certificates are NOT verified"), run.stderr)
-    }
 }
