@@ -33,6 +33,10 @@ public enum Fault: Sendable, Hashable {
     case redirect(to: String)
     /// Storage: `n` bytes (zeros) more than asked for, with a Content-Length that counts them.
     case extraBytes(Int)
+    /// Storage: an HTTP/1.0 answer without Content-Length whose body ends when the connection closes
+    /// (FIN) after `bytes` bytes: the object's from the range asked for, then zeros past its end, so
+    /// fewer, as many or more than the object has.
+    case closeDelimited(bytes: Int)
     /// Storage: `200` with the whole body even when a Range was asked for.
     case ignoreRange
     /// Storage: one byte of the body flipped, same length, so the md5 no longer matches.
@@ -43,7 +47,8 @@ public enum Fault: Sendable, Hashable {
         switch self {
         case .status(_, let route, _), .apiRedirect(_, let route): return route
         case .expiredURL, .presignedURL, .echoAuthorization, .paddedAnswer: return .download
-        case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt: return .storage
+        case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt, .closeDelimited:
+            return .storage
         }
     }
 }

@@ -67,20 +67,22 @@ struct StorageHost: HTTPResponder {
         }
         var length = range.count
         if case .extraBytes(let extra)? = fault { length += max(0, extra) }
-        headers.add(name: "Content-Length", value: "\(length)")
+        var closeDelimited = false
+        if case .closeDelimited = fault { closeDelimited = true } else { headers.add(name: "Content-Length", value: "\(length)") }
         var limit = length
         var ending = BodyPlan.Ending.complete
         var bytesPerSecond: Int?
         switch fault {
         case .resetAfter(let bytes)?: (limit, ending) = (min(length, max(0, bytes)), .reset)
         case .shortBody(let bytes)?: (limit, ending) = (min(length, max(0, bytes)), .close)
+        case .closeDelimited(let bytes)?: (limit, ending) = (max(0, bytes), .close)
         case .stall?: (limit, ending) = (0, .hang)
         case .trickle(let rate)?: bytesPerSecond = max(1, rate)
         default: break
         }
         let plan = BodyPlan(
             object: object, offset: range.lowerBound, limit: limit, ending: ending, bytesPerSecond: bytesPerSecond,
-            corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil)
+            corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil, closeDelimited: closeDelimited)
         return .streamed(HTTPResponseHead(version: .http1_1, status: status, headers: headers), plan)
     }
 }

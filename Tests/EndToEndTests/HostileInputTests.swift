@@ -16,7 +16,8 @@ final class HostileInputTests: XCTestCase {
         let job = try JobFixture(objects: 0)
         let names = [
             "../../escape", "/etc/passwd-copy", "a/../../b", "..", ".", "x\u{0}y", "bell\u{7}\u{1b}[31m",
-            String(repeating: "n", count: 10_000) + ".txt", ".bashrc", "C:\\Windows\\evil.dll",
+            String(repeating: "n", count: 10_000) + ".txt", ".bashrc", "C:\\Windows\\evil.dll", "invoice\u{202e}fdp.exe",
+            "mark\u{200f}x", "del\u{7f}x", "c1\u{85}\u{9b}x", "sneaky.part", String(repeating: "p", count: 195) + ".part",
         ]
         let objects = names.enumerated().map { index, name in
             job.commons.addObject(guid: "dg.TEST/hostile-\(index)", fileName: name, content: Array("file \(index)".utf8))
@@ -28,11 +29,16 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(strayFiles(job), [], "something was written outside the download path")
         let files = job.downloadedFiles
         XCTAssertEqual(files.count, names.count, "\(files)")
+        // README: no separators, no control or bidi characters, no leading dot, at most 200 bytes,
+        // never ending in `.part`.
+        let bidi: Set<UInt32> = [0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]
         for file in files {
             XCTAssertFalse(file.contains("/"), "\(file) is not directly inside the download path")
             XCTAssertFalse(file.hasPrefix("."), file)
-            XCTAssertLessThanOrEqual(file.utf8.count, 255)
-            XCTAssertFalse(file.unicodeScalars.contains { $0.value < 0x20 }, file)
+            XCTAssertLessThanOrEqual(file.utf8.count, 200, file)
+            XCTAssertFalse(file.hasSuffix(".part"), file)
+            XCTAssertFalse(file.unicodeScalars.contains { $0.value < 0x20 || (0x7f..<0xa0).contains($0.value) }, file.debugDescription)
+            XCTAssertFalse(file.unicodeScalars.contains { bidi.contains($0.value) }, file.debugDescription)
         }
         // The mapping from the untrusted name to the safe one is recorded.
         XCTAssertEqual(try job.sql("SELECT dest_name FROM files WHERE guid = 'dg.TEST/hostile-0'"), ["escape"])
@@ -186,6 +192,53 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(reasons.count, 1)
         XCTAssertTrue(reasons[0].contains("more than the expected \(object.size) bytes"), "\(reasons)")
         XCTAssertEqual(job.downloadedFiles, [], "an oversized body reached the disk")
+    }
+
+    /// The same for a file over 64 KiB, which goes to its part file as it arrives: cut at its size,
+    /// failed, and neither the final name nor a part file is left.
+    func testABodyLongerThanItsSizeIsCutOffAndFailsForAFileWrittenAsItArrives() throws {
+        let job = try JobFixture(objects: 1, minSize: 96 * 1024, maxSize: 128 * 1024)
+        let object = job.commons.objects[0]
+        job.commons.setFault(.extraBytes(5000), guid: object.guid, times: .always)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
+        let reasons = try job.sql("SELECT last_error FROM failures")
+        XCTAssertEqual(reasons.count, 1)
+        XCTAssertTrue(reasons.first?.contains("more than the expected \(object.size) bytes") ?? false, "\(reasons)")
+        XCTAssertEqual(job.downloadedFiles, [], "an oversized body reached the disk")
+    }
+
+    /// Bodies without a Content-Length, ended by the connection's close (HTTP/1.0): curl cannot tell
+    /// whether one was cut, so the file's size decides. A whole body is done; a short one is
+    /// continued from its end; a long one is cut and fails. Small (in memory) and large files alike.
+    func testCloseDelimitedBodiesAreCheckedAgainstTheFileSize() throws {
+        let job = try JobFixture(objects: 3, minSize: 96 * 1024, maxSize: 128 * 1024)
+        let (whole, short, long) = (job.commons.objects[0], job.commons.objects[1], job.commons.objects[2])
+        let small = job.commons.addObject(guid: "dg.TEST/small", fileName: "small.bin", content: Array(repeating: 7, count: 10_000))
+        let smallLong = job.commons.addObject(
+            guid: "dg.TEST/small-long", fileName: "small-long.bin", content: Array(repeating: 9, count: 10_000))
+        try job.commons.writeManifest(to: job.manifest)
+        for (object, bytes, times) in [
+            (whole, whole.size, FaultCount.times(1)), (short, short.size - 10_000, .times(1)), (long, long.size + 5000, .always),
+            (small, small.size, .times(1)), (smallLong, smallLong.size + 1, .always),
+        ] {
+            job.commons.setFault(.closeDelimited(bytes: bytes), guid: object.guid, times: times)
+        }
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--max-attempts", "2"]).status, 1)
+        for object in [whole, short, small] { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName) }
+        XCTAssertEqual(
+            try job.sql("SELECT guid, attempts FROM files WHERE state = 'done' ORDER BY guid"),
+            [
+                "\(whole.guid)\t1", "\(short.guid)\t2", "\(small.guid)\t1",
+            ].sorted())
+        XCTAssertEqual(job.commons.stats.rangeStarts[short.guid], [short.size - 10_000], "the short body was not continued")
+        let failed = try job.sql("SELECT guid, last_error FROM failures ORDER BY guid")
+        XCTAssertEqual(failed.count, 2, "\(failed)")
+        for (line, object) in zip(failed, [long, smallLong].sorted { $0.guid < $1.guid }) {
+            XCTAssertTrue(line.hasPrefix(object.guid + "\t") && line.contains("more than the expected \(object.size) bytes"), line)
+            XCTAssertNil(job.md5(ofDownloaded: object.fileName))
+        }
     }
 
     /// README: API answers are capped at 1 MiB before parsing. Fence's answers here are valid (their

@@ -151,6 +151,25 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(commons.stats.connectionsAccepted, accepted + 4, "one connection per curl run")
     }
 
+    func testCloseDelimitedBodiesHaveNoLengthAndEndWithTheConnection() throws {
+        let content = try XCTUnwrap(commons.content(of: object.guid))
+        for (bytes, expected) in [
+            (object.size, content), (1000, Array(content.prefix(1000))), (object.size + 10, content + [UInt8](repeating: 0, count: 10)),
+        ] {
+            commons.setFault(.closeDelimited(bytes: bytes), guid: object.guid)
+            let result = try Curl.run(try url())
+            XCTAssertEqual(result.exitCode, 0, "curl cannot tell a close-delimited body was cut")
+            XCTAssertEqual(result.status, 200)
+            XCTAssertNil(result.headers["content-length"])
+            XCTAssertNil(result.headers["transfer-encoding"])
+            XCTAssertEqual(result.body, expected)
+        }
+        commons.setFault(.closeDelimited(bytes: 500), guid: object.guid)
+        let ranged = try Curl.run(try url(), ["-H", "Range: bytes=100-"])
+        XCTAssertEqual(ranged.status, 206)
+        XCTAssertEqual(ranged.body, Array(content[100..<600]))
+    }
+
     func testStallSendsHeadersThenNothing() throws {
         commons.setFault(.stall, guid: object.guid)
         let result = try Curl.run(try url(), ["--max-time", "1"])
