@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what gen3-swift needs from Debian when it is missing: the system SQLite and libcurl
-# (with headers), the sqlite3 shell for users' queries, and curl. Sourced by the other scripts.
+# (with headers), the sqlite3 shell for users' queries, and curl; for the tests, python3 (the test
+# summary, and a self-signed HTTPS storage host) and openssl (its certificate). Sourced by the
+# other scripts.
 set -euo pipefail
 need=()
-for package in libsqlite3-dev libcurl4-openssl-dev libssl-dev sqlite3 curl pkg-config; do
+for package in libsqlite3-dev libcurl4-openssl-dev libssl-dev sqlite3 curl pkg-config python3 openssl; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 if ((${#need[@]})); then

@@ -35,9 +35,20 @@ gen3 run
 gen3 status
 gen3 sql "SELECT * FROM progress"
 
+# Every object served must be done and match its md5: a run that downloaded nothing must not pass.
+[ "$objects" -gt 0 ] || { echo "demo: OBJECTS must be at least 1" >&2; exit 1; }
 bad=0
+verified=0
 while IFS=$'\t' read -r name md5; do
-  [ "$(md5sum "$work/data/$name" | cut -d' ' -f1)" = "$md5" ] || { echo "md5 mismatch: $name" >&2; bad=1; }
+  if [ "$(md5sum "$work/data/$name" | cut -d' ' -f1)" = "$md5" ]; then
+    verified=$((verified + 1))
+  else
+    echo "md5 mismatch: $name" >&2
+    bad=1
+  fi
 done < <(gen3 sql --no-header "SELECT dest_name, expected_md5 FROM files WHERE state = 'done'")
-[ "$bad" = 0 ] && echo "demo: all $(ls "$work/data" | wc -l) files verified with md5sum"
+done_rows=$(gen3 sql --no-header "SELECT count(*) FROM files WHERE state = 'done'")
+[ "$done_rows" = "$objects" ] || { echo "demo: $done_rows of $objects files are done" >&2; bad=1; }
+[ "$verified" = "$objects" ] || { echo "demo: $verified of $objects files verified with md5sum" >&2; bad=1; }
+[ "$bad" = 0 ] && echo "demo: all $verified of $objects files done and verified with md5sum"
 exit $bad

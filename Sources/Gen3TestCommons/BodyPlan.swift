@@ -23,4 +23,6 @@ struct BodyPlan {
     let bytesPerSecond: Int?
     /// Position in the body of a byte to flip.
     let corruptAt: Int?
+    /// The head has no Content-Length and goes out as HTTP/1.0, so the close ends the body.
+    var closeDelimited = false
 }

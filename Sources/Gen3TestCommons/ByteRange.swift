@@ -35,4 +35,17 @@ enum ByteRange: Equatable {
         }
         self = first >= size ? .unsatisfiable : .satisfiable(first..<last + 1)
     }
+
+    /// The first byte a single-range `header` asks for, even past the end: `a` of `bytes=a-…`,
+    /// `size - n` of `bytes=-n`; nil when it is not one range of bytes.
+    static func requestedStart(header: String, size: Int) -> Int? {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard trimmed.lowercased().hasPrefix("bytes="), !trimmed.contains(",") else { return nil }
+        let bounds = trimmed.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard bounds.count == 2 else { return nil }
+        if bounds[0].isEmpty { return Int(bounds[1]).map { max(0, size - $0) } }
+        return Int(bounds[0])
+    }
 }

@@ -2,6 +2,8 @@
 public struct CommonsStats: Sendable, Equatable {
     /// Access tokens Fence issued over HTTP.
     public var tokensIssued = 0
+    /// Each of those tokens, in the order issued: secrets a test can look for in what a client wrote.
+    public var accessTokens: [String] = []
     /// Requests received, per route (including refused ones).
     public var requests: [Route: Int] = [:]
     /// Body bytes the storage host wrote to the socket, per GUID (counted when each write completes,
@@ -12,10 +14,15 @@ public struct CommonsStats: Sendable, Equatable {
     public var authorizationHeadersAtStorage = 0
     /// Storage requests with a `Range` header.
     public var rangeRequests = 0
+    /// The first byte each ranged storage request asked for (`a` of `bytes=a-`), per GUID, in the
+    /// order they arrived: a client continuing a part file asks from the part file's size.
+    public var rangeStarts: [String: [Int]] = [:]
     /// Faults that acted on a request.
     public var faultsFired = 0
     /// Query strings Fence's download route received, in order (e.g. `protocol=s3`).
     public var downloadQueries: [String] = []
+    /// Connections either listener has accepted since the commons started.
+    public var connectionsAccepted = 0
     /// Connections to either listener that are open now. Counted down once the commons has seen the
     /// close, after everything it wrote on them is counted: 0 means no client can still receive.
     public var openConnections = 0
@@ -32,8 +39,10 @@ public struct CommonsStats: Sendable, Equatable {
             "total_bytes_served": totalBytesServed,
             "authorization_headers_at_storage": authorizationHeadersAtStorage,
             "range_requests": rangeRequests,
+            "range_starts": rangeStarts,
             "faults_fired": faultsFired,
             "download_queries": downloadQueries,
+            "connections_accepted": connectionsAccepted,
             "open_connections": openConnections,
         ]
     }

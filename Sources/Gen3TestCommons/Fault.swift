@@ -21,10 +21,22 @@ public enum Fault: Sendable, Hashable {
     /// Fence: `403` with a JSON error that echoes the request's `Authorization` header, token and
     /// all, as a careless server might; a client must keep the token out of what it records.
     case echoAuthorization
+    /// Fence: the real answer (a presigned URL, or the bulk route's list when any of its GUIDs has
+    /// this fault) as valid JSON padded with a `padding` member to exactly `toBytes` bytes, for a
+    /// client that caps the answers it reads.
+    case paddedAnswer(toBytes: Int)
+    /// Fence or indexd (`at` is ``Route/token``, ``Route/download`` (which includes the bulk route,
+    /// when any of its GUIDs has this fault) or ``Route/index``): `302 Found` to this location
+    /// instead of the answer, for a client that must follow no redirect with its token.
+    case apiRedirect(to: String, at: Route)
     /// Storage: `302 Found` to this location.
     case redirect(to: String)
     /// Storage: `n` bytes (zeros) more than asked for, with a Content-Length that counts them.
     case extraBytes(Int)
+    /// Storage: an HTTP/1.0 answer without Content-Length whose body ends when the connection closes
+    /// (FIN) after `bytes` bytes: the object's from the range asked for, then zeros past its end, so
+    /// fewer, as many or more than the object has.
+    case closeDelimited(bytes: Int)
     /// Storage: `200` with the whole body even when a Range was asked for.
     case ignoreRange
     /// Storage: one byte of the body flipped, same length, so the md5 no longer matches.
@@ -33,9 +45,10 @@ public enum Fault: Sendable, Hashable {
     /// The route the fault acts on.
     public var route: Route {
         switch self {
-        case .status(_, let route, _): return route
-        case .expiredURL, .presignedURL, .echoAuthorization: return .download
-        case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt: return .storage
+        case .status(_, let route, _), .apiRedirect(_, let route): return route
+        case .expiredURL, .presignedURL, .echoAuthorization, .paddedAnswer: return .download
+        case .resetAfter, .shortBody, .trickle, .stall, .redirect, .extraBytes, .ignoreRange, .corrupt, .closeDelimited:
+            return .storage
         }
     }
 }

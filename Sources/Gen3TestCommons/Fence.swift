@@ -7,8 +7,10 @@ struct Fence: Sendable {
     /// `POST /user/credentials/cdis/access_token` with a credentials body `{"api_key", "key_id"}`.
     func accessToken(_ request: HTTPRequest) -> HTTPResponse {
         state.recorder.update { $0.requests[.token, default: 0] += 1 }
-        if case .status(let status, _, let retryAfter)? = state.takeFault(.token, guid: nil) {
-            return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        switch state.takeFault(.token, guid: nil) {
+        case .status(let status, _, let retryAfter)?: return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        case .apiRedirect(let location, _)?: return .redirect(to: location)
+        default: break
         }
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
             let key = body["api_key"] as? String
@@ -17,7 +19,10 @@ struct Fence: Sendable {
         }
         guard key == state.acceptedAPIKey else { return .error(401, "invalid api key") }
         let token = state.issueAccessToken()
-        state.recorder.update { $0.tokensIssued += 1 }
+        state.recorder.update {
+            $0.tokensIssued += 1
+            $0.accessTokens.append(token)
+        }
         return .json(200, ["access_token": token])
     }
 
@@ -37,11 +42,15 @@ struct Fence: Sendable {
             return .json(200, ["url": url])
         case .echoAuthorization?:
             return .error(403, "access denied for Authorization: \(authorization)")
+        case .apiRedirect(let location, _)?:
+            return .redirect(to: location)
         default:
             break
         }
         guard let object = state.store.object(guid: guid) else { return .error(404, "no such object: \(guid)") }
-        return .json(200, ["url": state.presignedURL(for: object, expired: fault == .expiredURL)])
+        let answer = ["url": state.presignedURL(for: object, expired: fault == .expiredURL)]
+        if case .paddedAnswer(let size)? = fault { return .padded(answer, to: size) }
+        return .json(200, answer)
     }
 
     /// `POST /user/data/download/bulk` with `{"guids": […]}`, answered as Fence does:
@@ -49,7 +58,8 @@ struct Fence: Sendable {
     ///
     /// A GUID with a ``Route/download`` status fault pending is listed as failed with that status
     /// and its fault is left for the client's one-GUID request, so a fault set for a GUID acts
-    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well.
+    /// wherever the client asks. URL faults (`.presignedURL`, `.expiredURL`) act here as well, a
+    /// `.paddedAnswer` pads the whole answer, and an `.apiRedirect` redirects it.
     func bulkPresignedURLs(_ request: HTTPRequest) -> HTTPResponse {
         state.recorder.update {
             $0.requests[.bulkDownload, default: 0] += 1
@@ -66,6 +76,7 @@ struct Fence: Sendable {
         }
         var urls: [[String: Any]] = []
         var failed: [Int: [String]] = [:]
+        var paddedSize: Int?
         for guid in guids {
             var url: String?
             var expired = false
@@ -76,6 +87,12 @@ struct Fence: Sendable {
             case .expiredURL?:
                 _ = state.takeFault(.download, guid: guid)
                 expired = true
+            case .paddedAnswer(let size)?:
+                _ = state.takeFault(.download, guid: guid)
+                paddedSize = max(paddedSize ?? 0, size)
+            case .apiRedirect(let location, _)?:
+                _ = state.takeFault(.download, guid: guid)
+                return .redirect(to: location)
             case .status(let status, _, _)?:
                 failed[status, default: []].append(guid)
                 continue
@@ -95,7 +112,9 @@ struct Fence: Sendable {
             urls.append(["drs_object_id": guid, "url": url ?? ""])
         }
         let failures = failed.keys.sorted().map { ["error_code": $0, "object_ids": failed[$0] ?? []] as [String: Any] }
-        return .json(200, ["urls": urls, "failed_guids": failures])
+        let answer: [String: Any] = ["urls": urls, "failed_guids": failures]
+        if let paddedSize { return .padded(answer, to: paddedSize) }
+        return .json(200, answer)
     }
 
     /// The 401 Fence answers a request without a valid access token, or nil.

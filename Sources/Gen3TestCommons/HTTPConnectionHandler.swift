@@ -48,7 +48,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        state.recorder.update { $0.openConnections += 1 }
+        state.recorder.update {
+            $0.openConnections += 1
+            $0.connectionsAccepted += 1
+        }
         context.fireChannelActive()
     }
 
@@ -85,8 +88,9 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         context: ChannelHandlerContext
     ) {
         var head = responseHead
-        head.version = request.version
-        Self.markConnection(&head, keepAlive: request.isKeepAlive)
+        // HTTP/1.1 without a length would be sent chunked; HTTP/1.0 is delimited by the close.
+        head.version = plan.closeDelimited ? .http1_0 : request.version
+        Self.markConnection(&head, keepAlive: request.isKeepAlive && !plan.closeDelimited)
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
         let streamer = BodyStreamer(
             context: context, plan: plan, store: state.store, recorder: state.recorder,

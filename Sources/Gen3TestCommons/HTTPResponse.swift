@@ -20,6 +20,23 @@ struct HTTPResponse {
         return HTTPResponse(status: status, contentType: "application/json", body: Array(data), retryAfter: retryAfter)
     }
 
+    /// A 200 JSON answer of `object` with a `padding` member of `a`s making the body exactly `size`
+    /// bytes (or as small as it gets without padding, if that is larger).
+    static func padded(_ object: [String: Any], to size: Int) -> HTTPResponse {
+        var padded = object
+        padded["padding"] = ""
+        let bare = json(200, padded).body.count
+        padded["padding"] = String(repeating: "a", count: max(0, size - bare))
+        return json(200, padded)
+    }
+
+    /// `302 Found` to `location`, with an empty body.
+    static func redirect(to location: String) -> HTTPResponse {
+        var response = HTTPResponse(status: 302, contentType: "text/plain", body: [])
+        response.headers.add(name: "Location", value: location)
+        return response
+    }
+
     /// Fence's and indexd's error shape: `{"error": message}`.
     static func error(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
         json(status, ["error": message], retryAfter: retryAfter)

@@ -5,8 +5,10 @@ struct Indexd: Sendable {
     /// `GET /index/{guid}`.
     func record(_ request: HTTPRequest, guid: String) -> HTTPResponse {
         state.recorder.update { $0.requests[.index, default: 0] += 1 }
-        if case .status(let status, _, let retryAfter)? = state.takeFault(.index, guid: guid) {
-            return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        switch state.takeFault(.index, guid: guid) {
+        case .status(let status, _, let retryAfter)?: return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
+        case .apiRedirect(let location, _)?: return .redirect(to: location)
+        default: break
         }
         guard let object = state.store.object(guid: guid) else { return .error(404, "no record found for \(guid)") }
         return .json(

@@ -21,6 +21,9 @@ struct StorageHost: HTTPResponder {
         else {
             return .response(.s3Error(404, code: "NoSuchKey", message: "The specified key does not exist."))
         }
+        if let start = rangeHeader.flatMap({ ByteRange.requestedStart(header: $0, size: object.size) }) {
+            state.recorder.update { $0.rangeStarts[object.guid, default: []].append(start) }
+        }
         guard let expires = request.parameters["expires"].flatMap({ Int($0) }),
             request.parameters["sig"] == state.urlSignature(index: index, expires: expires)
         else {
@@ -36,10 +39,8 @@ struct StorageHost: HTTPResponder {
         switch fault {
         case .status(let status, _, let retryAfter)?:
             return .response(.s3Error(status, code: "InjectedFault", message: "injected fault: \(status)", retryAfter: retryAfter))
-        case .redirect(let location)?:
-            var response = HTTPResponse(status: 302, contentType: "text/plain", body: [])
-            response.headers.add(name: "Location", value: location)
-            return .response(response)
+        case .redirect(let location)?, .apiRedirect(let location, _)?:
+            return .response(.redirect(to: location))
         default:
             return body(of: object, rangeHeader: fault == .ignoreRange ? nil : rangeHeader, fault: fault)
         }
@@ -66,20 +67,22 @@ struct StorageHost: HTTPResponder {
         }
         var length = range.count
         if case .extraBytes(let extra)? = fault { length += max(0, extra) }
-        headers.add(name: "Content-Length", value: "\(length)")
+        var closeDelimited = false
+        if case .closeDelimited = fault { closeDelimited = true } else { headers.add(name: "Content-Length", value: "\(length)") }
         var limit = length
         var ending = BodyPlan.Ending.complete
         var bytesPerSecond: Int?
         switch fault {
         case .resetAfter(let bytes)?: (limit, ending) = (min(length, max(0, bytes)), .reset)
         case .shortBody(let bytes)?: (limit, ending) = (min(length, max(0, bytes)), .close)
+        case .closeDelimited(let bytes)?: (limit, ending) = (max(0, bytes), .close)
         case .stall?: (limit, ending) = (0, .hang)
         case .trickle(let rate)?: bytesPerSecond = max(1, rate)
         default: break
         }
         let plan = BodyPlan(
             object: object, offset: range.lowerBound, limit: limit, ending: ending, bytesPerSecond: bytesPerSecond,
-            corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil)
+            corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil, closeDelimited: closeDelimited)
         return .streamed(HTTPResponseHead(version: .http1_1, status: status, headers: headers), plan)
     }
 }

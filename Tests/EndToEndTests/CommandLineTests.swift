@@ -78,7 +78,9 @@ final class CommandLineTests: XCTestCase {
         let apiKey = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])[
                 "api_key"]!
-        for secret in ["Bearer", "access_token", "sig=", apiKey] {
+        let tokens = job.commons.stats.accessTokens
+        XCTAssertFalse(tokens.isEmpty)
+        for secret in ["Bearer", "access_token", "sig=", apiKey] + tokens {
             XCTAssertFalse(run.stderr.contains(secret) || run.stdout.contains(secret), "\(secret) leaked into the output")
         }
     }

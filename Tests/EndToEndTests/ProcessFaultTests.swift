@@ -18,12 +18,26 @@ final class ProcessFaultTests: XCTestCase {
         XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
         XCTAssertTrue(run.stderr.contains(job.downloads) && run.stderr.contains("File too large"), run.stderr)
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"], "a row was failed for a full disk")
-        let partials = job.downloadedFiles.filter { $0.hasSuffix(".part") }
-        XCTAssertFalse(partials.isEmpty, "the partial file was not kept")
-        // With room again, the same command finishes, continuing the partial file.
+        // What each part file holds, measured on disk: the next run must ask for exactly the rest.
+        var kept: [String: Int] = [:]
+        for object in job.commons.objects {
+            let size = (try? FileManager.default.attributesOfItem(atPath: job.downloads + "/" + object.fileName + ".part"))?[.size]
+            kept[object.guid] = (size as? NSNumber)?.intValue ?? 0
+        }
+        XCTAssertTrue(kept.values.contains { $0 > 0 }, "the partial file was not kept: \(job.downloadedFiles)")
+        try job.commons.waitForConnectionsClosed()
+        let servedBefore = job.commons.stats.bytesServed
+        XCTAssertEqual(job.commons.stats.rangeStarts, [:])
+        // With room again, the same command finishes, continuing the partial files.
         XCTAssertEqual(try job.run().status, 0)
-        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
-        XCTAssertGreaterThanOrEqual(job.commons.stats.rangeRequests, 1)
+        for object in job.commons.objects {
+            XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5)
+            let part = kept[object.guid] ?? 0
+            XCTAssertEqual(job.commons.stats.rangeStarts[object.guid], part > 0 ? [part] : nil, "continued from the wrong byte")
+            XCTAssertEqual(
+                (job.commons.stats.bytesServed[object.guid] ?? 0) - (servedBefore[object.guid] ?? 0), object.size - part,
+                "bytes kept on disk were fetched again")
+        }
     }
 
     func testAServerThatIgnoresRangeMeansStartingOver() throws {

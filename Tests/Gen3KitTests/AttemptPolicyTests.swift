@@ -62,6 +62,13 @@ final class AttemptPolicyTests: XCTestCase {
         XCTAssertEqual(AttemptPolicy.fenceWithoutURL, .transient("fence answered without a url"))
     }
 
+    /// An answer over the 1 MiB cap: curl stops with a write error (23), the reason names the cap.
+    func testAnswersOverTheCap() {
+        let cut = Answer(curlError: CurlError(code: 23), status: 200, oversized: true)
+        XCTAssertEqual(AttemptPolicy.fence(cut, refreshedToken: false), .transient("fence: the commons' answer exceeded 1 MiB"))
+        XCTAssertEqual(AttemptPolicy.indexd(cut), .transient("indexd: the commons' answer exceeded 1 MiB"))
+    }
+
     func testStorageStatuses() {
         let whole = BodyState(written: 100, expectedSize: 100)
         let partial = BodyState(written: 40, expectedSize: 100)

@@ -104,6 +104,72 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(redirect.headers["location"], "file:///etc/passwd")
     }
 
+    func testPaddedAnswersAreValidJSONOfTheGivenSizeOnBothFenceRoutes() throws {
+        let token = try client.accessToken()
+        commons.setFault(.paddedAnswer(toBytes: 1_048_577), guid: object.guid)
+        let single = try client.download(object.guid, token: token)
+        XCTAssertEqual(single.status, 200)
+        XCTAssertEqual(single.body.count, 1_048_577)
+        let url = try XCTUnwrap(single.json()["url"] as? String)
+        XCTAssertEqual(try Curl.run(url).body, commons.content(of: object.guid))
+
+        commons.setFault(.paddedAnswer(toBytes: 2_000_000), guid: object.guid)
+        let bulk = try Curl.run(
+            commons.endpoint + "/user/data/download/bulk",
+            [
+                "-X", "POST", "-H", "Authorization: Bearer \(token)", "-H", "Content-Type: application/json",
+                "--data-binary", "{\"guids\": [\"\(object.guid)\", \"\(commons.objects[1].guid)\"]}",
+            ])
+        XCTAssertEqual(bulk.status, 200)
+        XCTAssertEqual(bulk.body.count, 2_000_000)
+        XCTAssertEqual((try bulk.json()["urls"] as? [[String: Any]])?.count, 2)
+        XCTAssertEqual(commons.stats.faultsFired, 2)
+    }
+
+    func testAPIRedirectsOnEveryControlPlaneRoute() throws {
+        let token = try client.accessToken()
+        let accepted = commons.stats.connectionsAccepted
+        XCTAssertGreaterThanOrEqual(accepted, 1)
+        commons.setFault(.apiRedirect(to: "http://127.0.0.9:1/token", at: .token))
+        commons.setFault(.apiRedirect(to: "http://127.0.0.9:1/one", at: .download), guid: object.guid, times: .times(2))
+        commons.setFault(.apiRedirect(to: "http://127.0.0.9:1/index", at: .index), guid: object.guid)
+        let tokenAnswer = try Curl.run(
+            commons.endpoint + "/user/credentials/cdis/access_token", ["-X", "POST", "--data-binary", commons.credentialsJSON()])
+        let one = try client.download(object.guid, token: token)
+        let bulk = try Curl.run(
+            commons.endpoint + "/user/data/download/bulk",
+            [
+                "-X", "POST", "-H", "Authorization: Bearer \(token)", "--data-binary",
+                "{\"guids\": [\"\(commons.objects[1].guid)\", \"\(object.guid)\"]}",
+            ])
+        let index = try Curl.run(commons.endpoint + "/index/" + object.guid)
+        for (answer, location) in [(tokenAnswer, "token"), (one, "one"), (bulk, "one"), (index, "index")] {
+            XCTAssertEqual(answer.status, 302)
+            XCTAssertEqual(answer.headers["location"], "http://127.0.0.9:1/" + location)
+        }
+        XCTAssertEqual(commons.stats.faultsFired, 4)
+        XCTAssertEqual(commons.stats.connectionsAccepted, accepted + 4, "one connection per curl run")
+    }
+
+    func testCloseDelimitedBodiesHaveNoLengthAndEndWithTheConnection() throws {
+        let content = try XCTUnwrap(commons.content(of: object.guid))
+        for (bytes, expected) in [
+            (object.size, content), (1000, Array(content.prefix(1000))), (object.size + 10, content + [UInt8](repeating: 0, count: 10)),
+        ] {
+            commons.setFault(.closeDelimited(bytes: bytes), guid: object.guid)
+            let result = try Curl.run(try url())
+            XCTAssertEqual(result.exitCode, 0, "curl cannot tell a close-delimited body was cut")
+            XCTAssertEqual(result.status, 200)
+            XCTAssertNil(result.headers["content-length"])
+            XCTAssertNil(result.headers["transfer-encoding"])
+            XCTAssertEqual(result.body, expected)
+        }
+        commons.setFault(.closeDelimited(bytes: 500), guid: object.guid)
+        let ranged = try Curl.run(try url(), ["-H", "Range: bytes=100-"])
+        XCTAssertEqual(ranged.status, 206)
+        XCTAssertEqual(ranged.body, Array(content[100..<600]))
+    }
+
     func testStallSendsHeadersThenNothing() throws {
         commons.setFault(.stall, guid: object.guid)
         let result = try Curl.run(try url(), ["--max-time", "1"])

@@ -23,13 +23,15 @@ final class FenceTests: XCTestCase {
         XCTAssertEqual(apiKey["aud"] as? [String], ["fence"])
         XCTAssertNotNil(credentials["key_id"] as? String)
 
-        let claims = try CommonsClient.claims(of: try client.accessToken())
+        let token = try client.accessToken()
+        let claims = try CommonsClient.claims(of: token)
         XCTAssertEqual(claims["iss"] as? String, commons.endpoint + "/user")
         let exp = try XCTUnwrap(claims["exp"] as? Int)
         let iat = try XCTUnwrap(claims["iat"] as? Int)
         XCTAssertEqual(exp - iat, 120)
         XCTAssertNotNil(claims["sub"])
         XCTAssertEqual(commons.stats.tokensIssued, 1)
+        XCTAssertEqual(commons.stats.accessTokens, [token])
         XCTAssertEqual(commons.stats.requests[.token], 1)
     }
 
@@ -40,6 +42,7 @@ final class FenceTests: XCTestCase {
         XCTAssertEqual(result.status, 401)
         XCTAssertEqual(try result.json()["error"] as? String, "invalid api key")
         XCTAssertEqual(commons.stats.tokensIssued, 0)
+        XCTAssertEqual(commons.stats.accessTokens, [])
     }
 
     func testPresignedURLServesTheObjectWithItsMD5() throws {

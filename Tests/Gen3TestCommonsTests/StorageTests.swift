@@ -35,6 +35,7 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(tail.headers["content-length"], "\(object.size - 9999)")
         XCTAssertEqual(tail.body, Array(content[9999...]))
         XCTAssertEqual(commons.stats.rangeRequests, 2)
+        XCTAssertEqual(commons.stats.rangeStarts, [object.guid: [1001, 9999]])
         XCTAssertEqual(commons.stats.bytesServed[object.guid], 4000 + object.size - 9999)
     }
 
@@ -43,6 +44,7 @@ final class StorageTests: XCTestCase {
         let result = try Curl.run(try url(object), ["-H", "Range: bytes=\(object.size)-"])
         XCTAssertEqual(result.status, 416)
         XCTAssertEqual(result.headers["content-range"], "bytes */\(object.size)")
+        XCTAssertEqual(commons.stats.rangeStarts, [object.guid: [object.size]], "a range past the end is recorded as asked")
     }
 
     func testTamperedAndExpiredURLsAre403() throws {

@@ -8,12 +8,15 @@ struct Answer: Equatable {
     var retryAfter: Double?
     /// The start of an error answer's body, with any token of ours cut out.
     var snippet: String
+    /// An API answer was cut off at `MemoryReceiver`'s cap instead of being read whole.
+    var oversized: Bool
 
-    init(curlError: CurlError? = nil, status: Int, retryAfter: Double? = nil, snippet: String = "") {
+    init(curlError: CurlError? = nil, status: Int, retryAfter: Double? = nil, snippet: String = "", oversized: Bool = false) {
         self.curlError = curlError
         self.status = status
         self.retryAfter = retryAfter
         self.snippet = snippet
+        self.oversized = oversized
     }
 }
 
@@ -61,6 +64,7 @@ enum Decision: Equatable {
 enum AttemptPolicy {
     /// indexd's answer to `GET /index/{guid}`.
     static func indexd(_ answer: Answer) -> Verdict {
+        if answer.oversized { return .transient("indexd: \(oversizedReason)") }
         if let error = answer.curlError { return .transient("indexd: \(error.localizedDescription)") }
         switch answer.status {
         case 200: return .proceed
@@ -70,11 +74,15 @@ enum AttemptPolicy {
         }
     }
 
+    /// Why an API answer over the cap is not read (curl reports only that our receiver stopped it).
+    static let oversizedReason = "the commons' answer exceeded \(MemoryReceiver.defaultLimit >> 20) MiB"
+
     /// An indexd 200 whose body is not a record.
     static let unreadableRecord = Verdict.transient("indexd answered something that is not a record")
 
     /// Fence's answer to a presigned-URL request; `refreshedToken`: this attempt already got a new token.
     static func fence(_ answer: Answer, refreshedToken: Bool) -> Verdict {
+        if answer.oversized { return .transient("fence: \(oversizedReason)") }
         if let error = answer.curlError { return .transient("fence: \(error.localizedDescription)") }
         switch answer.status {
         case 200: return .proceed

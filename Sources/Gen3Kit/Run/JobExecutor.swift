@@ -227,7 +227,7 @@ final class JobExecutor {
         guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
         let answer = Answer(
             curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
-            snippet: receiver.bodySnippet(maxLength: 120))
+            snippet: receiver.bodySnippet(maxLength: 120), oversized: receiver.exceededLimit)
         if let step = conclude(task, AttemptPolicy.indexd(answer), status: answer.status) { return step }
         guard let record = IndexRecord.parse(receiver.body) else {
             return conclude(task, AttemptPolicy.unreadableRecord, status: answer.status) ?? fail(task, "internal: no verdict")
@@ -267,7 +267,7 @@ final class JobExecutor {
         guard let receiver = easy.receiver as? MemoryReceiver else { return fail(task, "internal: wrong receiver") }
         let answer = Answer(
             curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
-            snippet: scrubbed(receiver.bodySnippet(maxLength: 4096), task))
+            snippet: scrubbed(receiver.bodySnippet(maxLength: 4096), task), oversized: receiver.exceededLimit)
         if let step = conclude(task, AttemptPolicy.fence(answer, refreshedToken: task.refreshedToken), status: answer.status) {
             return step
         }

@@ -139,6 +139,7 @@ final class PresignAhead {
             let elapsed = Int((Clock.monotonic() - started) * 1000)
             logger.debug("POST \(requests.endpoint)\(BulkPresign.path) (\(tasks.count) files) → \(outcome) in \(elapsed) ms")
         }
+        if receiver.exceededLimit { return failed(tasks, AttemptPolicy.oversizedReason) }
         if let error = easy.error(for: code) { return failed(tasks, "\(error.localizedDescription)") }
         let status = receiver.head.status
         switch status {

@@ -14,7 +14,8 @@ package enum SafeFileName {
         for scalar in lastComponent.unicodeScalars {
             switch scalar.value {
             case 0..<0x20, 0x7f, 0x80..<0xa0: scalars.append("_")
-            case 0x202a...0x202e, 0x2066...0x2069: scalars.append("_") // bidi overrides hide a real extension
+            // Bidi controls (overrides, isolates, marks) make a name read differently, hiding a real extension.
+            case 0x061c, 0x200e, 0x200f, 0x202a...0x202e, 0x2066...0x2069: scalars.append("_")
             default: scalars.append(scalar)
             }
         }
@@ -22,7 +23,7 @@ package enum SafeFileName {
         while result.hasPrefix(".") { result = "_" + result.dropFirst() }
         if result.allSatisfy({ $0 == "_" || $0 == "." }) { return nil }
         result = truncate(result, toBytes: maxBytes)
-        if result.hasSuffix(".part") { result += "_" }
+        if result.hasSuffix(".part") { result = truncate(result, toBytes: maxBytes - 1) + "_" }
         return result
     }
 
@@ -50,7 +51,10 @@ package enum SafeFileName {
             guard let fileName, let safe = sanitize(fileName) else { return fileName == nil ? nil : guidName }
             let (stem, ext) = split(safe)
             let suffix = guidName
-            return truncate(stem, toBytes: maxBytes - suffix.utf8.count - ext.utf8.count - 1) + "_" + suffix + ext
+            let room = maxBytes - suffix.utf8.count - ext.utf8.count - 1
+            // A GUID too long to leave room for the name: the GUID alone is the name.
+            guard room >= 1 else { return suffix }
+            return truncate(stem, toBytes: room) + "_" + suffix + ext
         }
     }
 

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Tools from the system (python3, openssl) some tests run as real processes.
+public enum Executables {
+    /// The first `name` on `PATH`; a tool that is missing fails the test that needs it, saying how
+    /// to get it, rather than skipping it.
+    public static func path(of name: String) throws -> String {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
+        }
+        throw ExecutablesError.missing(name)
+    }
+
+    /// Runs `path` with `arguments` to completion, its output kept.
+    public static func run(_ path: String, _ arguments: [String]) throws -> ProcessResult {
+        let scratch = TemporaryDirectory("gen3-tool")
+        let out = scratch.file("stdout")
+        let err = scratch.file("stderr")
+        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", signal: nil)
+    }
+}
+
+/// XCTest prints a thrown error with `String(describing:)`, so the description is the message.
+public enum ExecutablesError: LocalizedError, CustomStringConvertible {
+    case missing(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let name):
+            return "\(name) is not on PATH, and this test needs it: install it (scripts/bootstrap.sh does: apt-get install \(name))"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
