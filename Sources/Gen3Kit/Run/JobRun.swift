@@ -126,15 +126,17 @@ package final class JobRun {
         return try supervisor.run(onProgress: onProgress)
     }
 
-    /// Room kept free besides the files: the job database, part files' rounding, other writers.
-    static let freeSpaceMargin: Int64 = 64 << 20
+    /// Room kept free besides the files (the job database, blocks' rounding): 1 MiB plus 2% of what
+    /// is left to download.
+    static func freeSpaceMargin(for needed: Int64) -> Int64 { (1 << 20) + needed / 50 }
 
     /// Throws `notEnoughSpace` when `directory`'s file system (or, before it exists, its nearest
     /// existing parent's) has less free space than the files still to download need.
     package static func checkFreeSpace(for progress: JobProgress, in directory: String) throws {
         let needed = progress.bytesToDownload
         guard needed > 0, let free = FilePaths.freeSpace(nearest: directory) else { return }
-        if needed + freeSpaceMargin > free { throw RunError.notEnoughSpace(path: directory, needed: needed + freeSpaceMargin, free: free) }
+        let wanted = needed + freeSpaceMargin(for: needed)
+        if wanted > free { throw RunError.notEnoughSpace(path: directory, needed: wanted, free: free) }
     }
 
     private var workerProcesses: WorkerProcesses? {

@@ -82,6 +82,7 @@ package struct WorkerInvocation: Equatable, Sendable {
     /// worker on this job until nothing is left for it, reports a fatal message on the pipe, and
     /// returns the exit status.
     package func run(hooks: TestHooks? = nil, logger: Logger) -> Int32 {
+        if let status = hooks?.workerExit { return status }
         let auth = getenv(Self.authVariable).map { String(cString: $0) }
         unsetenv(Self.authVariable)
         let stop = RunStop(.signals)

@@ -9,18 +9,23 @@
 /// - `GEN3_TEST_KILL_AFTER_RENAMES=N`: right after its Nth rename, before the outcome is committed —
 ///   the window a crash-safe resume must cover;
 /// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once it has written N body bytes, mid-transfer;
+/// - `GEN3_TEST_WORKER_EXIT=N`: each worker process exits with status N as it starts, before it
+///   claims anything (a worker that keeps crashing, for the supervisor's restart cap);
 /// - `GEN3_TEST_URL_MAX_AGE=S`: seconds a bulk-fetched presigned URL may wait for a slot
 ///   (`PresignAhead`); a negative value makes every such URL too old, without a test having to wait.
 package final class TestHooks: @unchecked Sendable {
     let killAfterRenames: Int?
     let killAfterBytes: Int?
     let urlMaxAge: Double?
+    /// The status a worker process exits with as it starts.
+    package let workerExit: Int32?
     // Unchecked: `renames` is counted only on the renamer's thread and `bytes` only on the
     // transfer loop's.
     private var renames = 0
     private var bytes = 0
 
-    package init(killAfterRenames: Int? = nil, killAfterBytes: Int? = nil, urlMaxAge: Double? = nil) {
+    package init(killAfterRenames: Int? = nil, killAfterBytes: Int? = nil, urlMaxAge: Double? = nil, workerExit: Int32? = nil) {
+        self.workerExit = workerExit
         self.killAfterRenames = killAfterRenames
         self.killAfterBytes = killAfterBytes
         self.urlMaxAge = urlMaxAge
@@ -32,8 +37,10 @@ package final class TestHooks: @unchecked Sendable {
         let hooks = TestHooks(
             killAfterRenames: setting("GEN3_TEST_KILL_AFTER_RENAMES"),
             killAfterBytes: setting("GEN3_TEST_KILL_AFTER_BYTES"),
-            urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init))
-        return hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil ? nil : hooks
+            urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init),
+            workerExit: setting("GEN3_TEST_WORKER_EXIT").map(Int32.init))
+        let none = hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil && hooks.workerExit == nil
+        return none ? nil : hooks
     }
 
     /// Whether a crash point is set. The supervisor then leads its own process group, so the kill

@@ -1,0 +1,60 @@
+import Foundation
+import Gen3TestCommons
+import TestSupport
+import XCTest
+
+/// Limits the machine imposes: a file system that really fills up, a worker that keeps dying.
+final class ResourceLimitTests: XCTestCase {
+    /// A tmpfs of `megabytes` MiB mounted at `path` (tests run as root in CI); skipped, saying why,
+    /// where mounting is not allowed.
+    private func mountSmallFileSystem(at path: String, megabytes: Int) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let mount = try Gen3Process.runShell("mount -t tmpfs -o size=\(megabytes)m gen3-test '\(path)'")
+        if mount.status != 0 {
+            throw XCTSkip("cannot mount a small tmpfs here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines))): needs root")
+        }
+        addTeardownBlock { _ = try? Gen3Process.runShell("umount -l '\(path)'") }
+    }
+
+    /// ENOSPC, not a file size limit: small files (assembled in memory, written by the renamer) on a
+    /// file system that fills up, with two worker processes. The run stops with exit 2 and says
+    /// so; no file is failed for it; every file it finished is whole; with room again, the same
+    /// command finishes the rest.
+    func testAFileSystemThatFillsUpStopsTheRunAndLosesNothing() throws {
+        let job = try JobFixture(objects: 120, minSize: 30 * 1024, maxSize: 40 * 1024)
+        try mountSmallFileSystem(at: job.downloads, megabytes: 2)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["--workers", "2", "--no-progress", "--ignore-free-space"])
+        XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("No space left on device"), run.stderr)
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'failed'"), ["0"], "a file was failed for a full disk")
+        let done = try job.sql("SELECT dest_name FROM files WHERE state = 'done'")
+        XCTAssertLessThan(done.count, 120)
+        for name in done {
+            let object = try XCTUnwrap(job.commons.objects.first { $0.fileName == name })
+            XCTAssertEqual(job.md5(ofDownloaded: name), object.md5, "a file recorded done is not whole")
+        }
+        XCTAssertEqual(try Gen3Process.runShell("mount -o remount,size=16m '\(job.downloads)'").status, 0)
+        let again = try job.run(["--workers", "2", "--no-progress"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+    }
+
+    /// A worker process that exits with an error as it starts, every time: the supervisor starts a
+    /// replacement a bounded number of times, then stops the run with exit 2, and no row stays claimed.
+    func testWorkersThatKeepExitingStopTheRunAfterTheRestartCap() throws {
+        let job = try JobFixture(objects: 4)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["--workers", "2", "--no-progress", "-v"], environment: ["GEN3_TEST_WORKER_EXIT": "7"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("worker processes crashed 6 times; stopping"), run.stderr)
+        // Two first workers and six replacements, each seen ending: with its status, or (the last
+        // one, when the stop reaches it first) by the SIGTERM that stops the run.
+        let exits = run.stderr.components(separatedBy: "exited with status 7").count - 1
+        let stopped = run.stderr.components(separatedBy: "was killed by signal 15").count - 1
+        XCTAssertEqual(exits + stopped, 8, run.stderr)
+        XCTAssertGreaterThanOrEqual(exits, 7, run.stderr)
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t4"])
+        XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0)
+    }
+}
