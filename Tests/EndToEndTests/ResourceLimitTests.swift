@@ -40,6 +40,22 @@ final class ResourceLimitTests: XCTestCase {
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
     }
 
+    /// A low soft open-file limit with a high hard one (a common default: 1,024 soft) is raised by
+    /// the run itself: 100 would not fit the default 16 transfers, and the run succeeds anyway.
+    func testALowSoftOpenFileLimitIsRaised() throws {
+        let job = try JobFixture(objects: 30)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let arguments = [
+            Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+            "run", "--no-progress", "--workers", "2",
+        ]
+        let run = try Gen3Process.runShell(
+            "ulimit -Sn 100 && ulimit -Hn 4096 && [ \"$(ulimit -Sn)\" = 100 ] && exec " + arguments.map { "'\($0)'" }.joined(separator: " ")
+        )
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+    }
+
     /// A worker process that exits with an error as it starts, every time: the supervisor starts a
     /// replacement a bounded number of times, then stops the run with exit 2, and no row stays claimed.
     func testWorkersThatKeepExitingStopTheRunAfterTheRestartCap() throws {
