@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "Gen3TestCommonsTests",
-            dependencies: ["Gen3TestCommons", "gen3-test-commons", "Digest"]
+            dependencies: ["Gen3TestCommons", "gen3-test-commons", "Digest", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -5,8 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 swift build --build-tests
+# A deadlock fails the run instead of hanging it: the suite has 40 minutes (it takes a few), and
+# every process a test starts has a watchdog of its own (Tests/TestSupport/ProcessWatchdog.swift).
+# timeout signals the whole process group, so the parallel test processes stop too.
+suite_timeout=${GEN3_SUITE_TIMEOUT:-40m}
+rm -f .build/xunit*.xml
 status=0
-swift test --skip-build --parallel --disable-swift-testing --xunit-output .build/xunit.xml "$@" || status=$?
+timeout --kill-after=60 "$suite_timeout" swift test --skip-build --parallel --disable-swift-testing --xunit-output .build/xunit.xml "$@" ||
+  status=$?
 python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET
 cases = failed = 0
@@ -16,4 +22,5 @@ for path in glob.glob(".build/xunit*.xml"):
         failed += any(child.tag in ("failure", "error") for child in case)
 print(f"tests: {cases - failed} passed, {failed} failed")
 PY
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then echo "tests: the suite did not finish within $suite_timeout and was stopped" >&2; fi
 exit $status

@@ -98,8 +98,8 @@ final class CrashTests: XCTestCase {
         // whichever process is faster from here on.
         try job.commons.waitForRequests(route: .storage, count: 1)
         let survivor = try Gen3Process.start(Array(common), stdout: job.directory.file("b.out"), stderr: job.directory.file("b.err"))
-        victim.waitUntilExit()
-        survivor.waitUntilExit()
+        try victim.waitForExit()
+        try survivor.waitForExit()
         XCTAssertEqual(victim.terminationReason, .uncaughtSignal)
         XCTAssertEqual(survivor.terminationStatus, 0, (try? String(contentsOfFile: job.directory.file("b.err"), encoding: .utf8)) ?? "")
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done'"), ["80"])

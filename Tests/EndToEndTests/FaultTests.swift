@@ -153,7 +153,7 @@ final class FaultTests: XCTestCase {
         // Both transfers are in flight once the storage host has answered both stalled requests.
         try job.commons.waitForRequests(route: .storage, count: 2)
         process.terminate()
-        process.waitUntilExit()
+        try process.waitForExit()
         XCTAssertEqual(process.terminationStatus, 143, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"])

@@ -337,7 +337,7 @@ final class HostileInputTests: XCTestCase {
         var arguments = ""
         for pid in workers { arguments += (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "" }
         job.commons.clearFaults()
-        process.waitUntilExit()
+        try process.waitForExit()
         XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
         XCTAssertTrue(((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("GET "), "-vv logged no requests")
         let tokens = job.commons.stats.accessTokens
@@ -371,7 +371,7 @@ final class HostileInputTests: XCTestCase {
             let arguments = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
             XCTAssertFalse(arguments.contains(token), "the token is in the arguments of process \(pid)")
         }
-        process.waitUntilExit()
+        try process.waitForExit()
         XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
         XCTAssertEqual(job.commons.stats.tokensIssued, 0, "the given token is used, no other")
         assertNoSecrets([token], in: [out, err, report, job.downloads + "/.gen3/jobs.sqlite"])

@@ -61,7 +61,7 @@ final class ProcessFaultTests: XCTestCase {
         let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertEqual(workers.count, 2)
         for worker in workers { kill(worker, SIGKILL) }
-        process.waitUntilExit()
+        try process.waitForExit()
         let log = job.runErrors
         XCTAssertEqual(process.terminationStatus, 0, log)
         XCTAssertTrue(log.contains("killed by signal 9; released"), log)
@@ -87,7 +87,7 @@ extension ProcessFaultTests {
         let workers = ChildProcesses.of(process.processIdentifier)
         XCTAssertEqual(workers.count, 2)
         for pid in workers + [process.processIdentifier] { kill(pid, SIGINT) }
-        process.waitUntilExit()
+        try process.waitForExit()
         XCTAssertEqual(process.terminationStatus, 130, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"], "the worker did not stop gracefully")
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
@@ -98,7 +98,7 @@ extension ProcessFaultTests {
         let (job, process) = try startStalledRun(workers: 1)
         XCTAssertEqual(ChildProcesses.of(process.processIdentifier), [], "a single worker should not be a process of its own")
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        try process.waitForExit()
         XCTAssertEqual(process.terminationStatus, 130, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"])
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])

@@ -90,7 +90,7 @@ final class BackgroundWriterTests: XCTestCase {
     /// A part file large enough for the background writer still verifies, including a resumed prefix.
     func testLargeFileSinkHashesWhatItWrote() throws {
         let directory = TemporaryDirectory()
-        let size = Int(FileSinks.backgroundHashingThreshold) + 1000
+        let size = 8 << 20 + 1000
         let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 12) }
         let (first, firstOffset) = try FileSinks.open(finalPath: directory.file("big"), expectedSize: Int64(size))
         XCTAssertEqual(firstOffset, 0)

@@ -26,8 +26,8 @@ final class CompletionTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
 
-    /// Sizes of one file of each sink: in memory, part file, direct (background writer).
-    private let sizes: [Int64] = [1000, 100 << 10, FileSinks.backgroundHashingThreshold + 4096]
+    /// Sizes of one file of each sink: in memory (under 64 KiB), part file, direct (8 MiB or more, README).
+    private let sizes: [Int64] = [1000, 100 << 10, (8 << 20) + 4096]
 
     private func store(_ name: String) throws -> JobStore {
         let store = try JobStore(path: directory + "/\(name).sqlite")

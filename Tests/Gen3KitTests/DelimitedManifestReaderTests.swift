@@ -7,6 +7,8 @@ import XCTest
 final class DelimitedManifestReaderTests: XCTestCase {
     private var directory = URL(fileURLWithPath: "/nonexistent")
     private let md5 = "d41d8cd98f00b204e9800998ecf8427e"
+    /// README: "manifest values and lines [are capped] at 1 MiB".
+    private let oneMiB = 1 << 20
 
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gen3-delimited-manifest-\(UUID().uuidString)")
@@ -161,7 +163,7 @@ final class DelimitedManifestReaderTests: XCTestCase {
     }
 
     func testALineJustUnderTheLimit() throws {
-        let name = String(repeating: "n", count: ManifestFields.maxValueBytes - 3)
+        let name = String(repeating: "n", count: oneMiB - 3)
         XCTAssertEqual(try read("guid\tfile_name\na\t\(name)\n", "m.tsv").first?.fileName, name)
     }
 
@@ -211,12 +213,12 @@ final class DelimitedManifestReaderTests: XCTestCase {
     }
 
     func testLongLinesAreRefused() {
-        let huge = String(repeating: "x", count: ManifestFields.maxValueBytes + 10)
+        let huge = String(repeating: "x", count: oneMiB + 10)
         assertError("guid\n" + huge + "\n", "e.tsv", at: 2, contains: "a line longer than 1 MiB")
         assertError("guid,file_name\na,\"" + huge, "e.csv", at: 2, contains: "a line longer than 1 MiB (is a closing '\"' missing?)")
         assertError(huge, "e.csv", at: 1, contains: "a line longer than 1 MiB")
         assertError(
-            "guid,x\n" + String(repeating: ",", count: ManifestFields.maxValueBytes + 10), "e.csv", at: 2,
+            "guid,x\n" + String(repeating: ",", count: oneMiB + 10), "e.csv", at: 2,
             contains: "a line longer than 1 MiB")
     }
 

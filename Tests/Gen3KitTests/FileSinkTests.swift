@@ -6,16 +6,19 @@ import XCTest
 @testable import Gen3Kit
 
 final class FileSinkTests: XCTestCase {
+    /// README: "A file under 64 KiB is assembled in memory".
+    private let memoryLimit: Int64 = 64 << 10
+
     /// Below the memory limit a body stays in memory (nothing on disk until the renamer writes it);
     /// from the limit on it goes to the part file as it arrives, so a retry can continue it.
     func testSmallBodiesWaitInMemoryLargerOnesGoToThePartFile() throws {
         let directory = TemporaryDirectory()
-        let (small, smallOffset) = try FileSinks.open(finalPath: directory.file("small"), expectedSize: FileSinks.memoryLimit - 1)
+        let (small, smallOffset) = try FileSinks.open(finalPath: directory.file("small"), expectedSize: memoryLimit - 1)
         XCTAssertEqual(smallOffset, 0)
         XCTAssertTrue([UInt8](repeating: 7, count: 1000).withUnsafeBytes { small.write($0) })
         XCTAssertTrue(small.inMemory)
         XCTAssertFalse(FilePaths.exists(small.partPath))
-        let (large, largeOffset) = try FileSinks.open(finalPath: directory.file("large"), expectedSize: FileSinks.memoryLimit)
+        let (large, largeOffset) = try FileSinks.open(finalPath: directory.file("large"), expectedSize: memoryLimit)
         XCTAssertEqual(largeOffset, 0)
         XCTAssertTrue([UInt8](repeating: 7, count: 1000).withUnsafeBytes { large.write($0) })
         XCTAssertFalse(large.inMemory)
@@ -64,7 +67,7 @@ final class FileSinkTests: XCTestCase {
         for replaces in [false, true] {
             let directory = TemporaryDirectory()
             try "theirs".write(toFile: directory.file("f"), atomically: false, encoding: .utf8)
-            let size = FileSinks.memoryLimit + 10
+            let size = memoryLimit + 10
             let (sink, sinkOffset) = try FileSinks.open(finalPath: directory.file("f"), expectedSize: size, replacesExisting: replaces)
             XCTAssertEqual(sinkOffset, 0)
             XCTAssertTrue([UInt8](repeating: 7, count: Int(size)).withUnsafeBytes { sink.write($0) })

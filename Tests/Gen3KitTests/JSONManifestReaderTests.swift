@@ -7,6 +7,8 @@ import XCTest
 final class JSONManifestReaderTests: XCTestCase {
     private var directory = URL(fileURLWithPath: "/nonexistent")
     private let md5 = "d41d8cd98f00b204e9800998ecf8427e"
+    /// README: "manifest values and lines [are capped] at 1 MiB".
+    private let oneMiB = 1 << 20
 
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gen3-json-manifest-\(UUID().uuidString)")
@@ -164,10 +166,10 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testLimitsThatAreNotExceeded() throws {
-        let name = String(repeating: "a", count: ManifestFields.maxValueBytes)
+        let name = String(repeating: "a", count: oneMiB)
         XCTAssertEqual(
-            try read("[{\"object_id\": \"a\", \"file_name\": \"\(name)\"}]").first?.fileName?.utf8.count, ManifestFields.maxValueBytes)
-        let deepest = String(repeating: "[", count: JSONLexer.maxDepth) + String(repeating: "]", count: JSONLexer.maxDepth)
+            try read("[{\"object_id\": \"a\", \"file_name\": \"\(name)\"}]").first?.fileName?.utf8.count, oneMiB)
+        let deepest = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
         XCTAssertEqual(try read("[{\"x\": \(deepest), \"object_id\": \"a\"}]").count, 1)
     }
 
@@ -308,13 +310,13 @@ final class JSONManifestReaderTests: XCTestCase {
     }
 
     func testLimitsOnStringsAndNesting() {
-        let huge = String(repeating: "a", count: ManifestFields.maxValueBytes + 1)
+        let huge = String(repeating: "a", count: oneMiB + 1)
         assertError("[\n{\"object_id\": \"a\", \"file_name\": \"\(huge)\"}]", at: 2, column: 33, contains: "a string longer than 1 MiB")
         assertError("[{\"object_id\": \"a\", \"skipped\": \"\(huge)\"}]", at: 1, contains: "a string longer than 1 MiB")
         assertError("[{\"\(huge)\": 1}]", at: 1, column: 3, contains: "a string longer than 1 MiB")
-        let escaped = String(repeating: "\\n", count: ManifestFields.maxValueBytes / 2 + 1)
+        let escaped = String(repeating: "\\n", count: oneMiB / 2 + 1)
         assertError("[{\"object_id\": \"a\", \"file_name\": \"\(escaped)\"}]", at: 1, contains: "a string longer than 1 MiB")
-        let deep = String(repeating: "[", count: JSONLexer.maxDepth + 1)
+        let deep = String(repeating: "[", count: 512 + 1)
         assertError("[{\"object_id\": \"a\", \"x\": \(deep)}]", at: 1, contains: "nested deeper than 512 levels")
         let deepObjects = String(repeating: "{\"k\": ", count: 100_000)
         assertError("[{\"object_id\": \"a\", \"x\": \(deepObjects)}]", at: 1, contains: "nested deeper than 512 levels")

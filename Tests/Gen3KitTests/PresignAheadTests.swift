@@ -6,6 +6,9 @@ import XCTest
 /// How much the bulk presigner holds ahead of the transfers: a count of small files, but only a
 /// few large ones, which stay in the job table for any worker until they are about to start.
 final class PresignAheadTests: XCTestCase {
+    /// README: a worker holds files ahead "only up to 256 MiB of expected size".
+    private static let lookaheadBytes: Int64 = 256 << 20
+
     private func presigner() -> PresignAhead {
         let endpoint = "http://127.0.0.1:9"
         return PresignAhead(
@@ -29,7 +32,7 @@ final class PresignAheadTests: XCTestCase {
             added += 1
             ahead.add(task(Int64(added), size: 16 << 10))
         }
-        XCTAssertEqual(added, ahead.lookahead)
+        XCTAssertEqual(added, 128, "README: the next 32 files' URLs in one request, up to 4 requests out at once")
     }
 
     /// Large files stop at the byte budget, except for the files the free transfer slots will
@@ -44,7 +47,7 @@ final class PresignAheadTests: XCTestCase {
                 ahead.add(task(added, size: size))
             }
             // Bytes held stay below the budget until the file that reaches it.
-            XCTAssertEqual(added, max(Int64(freeSlots), (PresignAhead.lookaheadBytes + size - 1) / size))
+            XCTAssertEqual(added, max(Int64(freeSlots), (Self.lookaheadBytes + size - 1) / size))
             XCTAssertLessThan(Int(added), ahead.lookahead)
             XCTAssertEqual(ahead.heldBytes, added * size)
             // Handing everything back leaves room again.
@@ -66,7 +69,7 @@ final class PresignAheadTests: XCTestCase {
         guard case .nothing = ahead.dueRequest(freeSlots: 0) else {
             return XCTFail("one small file waits for a batch while a request is out")
         }
-        ahead.add(task(3, size: PresignAhead.lookaheadBytes))
+        ahead.add(task(3, size: Self.lookaheadBytes))
         XCTAssertFalse(ahead.hasRoom(freeSlots: 0))
         guard case .request(let second) = ahead.dueRequest(freeSlots: 0) else { return XCTFail("the bytes are full: ask for what waits") }
         XCTAssertEqual(ahead.abandon(second).map(\.file.id), [2, 3])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What one `curl` run got: its exit code, the status, the headers (names lowercased) and the body.
@@ -32,9 +33,11 @@ enum Curl {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        process.environment = Gen3Process.environment(home: directory.appendingPathComponent("home").path)
         try process.run()
+        let watchdog = ProcessWatchdog(process)
         let written = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        try watchdog.wait()
         var headers: [String: String] = [:]
         let headerText = (try? String(contentsOfFile: headerPath, encoding: .utf8)) ?? ""
         for line in headerText.components(separatedBy: "\r\n") {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The `gen3-test-commons` program as scripts use it.
@@ -22,7 +23,10 @@ final class ExecutableTests: XCTestCase {
         ]
         let output = Pipe()
         process.standardOutput = output
+        process.environment = Gen3Process.environment(home: directory + "/home")
         try process.run()
+        // Also ends the read below if the program never prints its line.
+        let watchdog = ProcessWatchdog(process)
 
         // The first line arrives once the server listens: a signal from the program, not a sleep.
         var printed = Data()
@@ -42,7 +46,7 @@ final class ExecutableTests: XCTestCase {
         XCTAssertEqual(token.status, 200, token.text)
 
         process.terminate()
-        process.waitUntilExit()
+        try watchdog.wait()
         XCTAssertEqual(process.terminationReason, .exit)
         XCTAssertEqual(process.terminationStatus, 0)
     }

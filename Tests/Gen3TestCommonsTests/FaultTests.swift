@@ -1,5 +1,6 @@
 import Digest
 import Gen3TestCommons
+import TestSupport
 import XCTest
 
 /// Each fault as a client sees it.
@@ -187,7 +188,7 @@ final class FaultTests: XCTestCase {
         try curl.run()
         try commons.waitForStats(timeout: 30) { $0.faultsFired == 1 }
         commons.stop()
-        curl.waitUntilExit()
+        try curl.waitForExit()
         XCTAssertEqual(curl.terminationStatus, 18, "curl: partial file, the server closed the connection")
     }
 

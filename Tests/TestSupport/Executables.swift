@@ -12,7 +12,7 @@ public enum Executables {
         throw ExecutablesError.missing(name)
     }
 
-    /// Runs `path` with `arguments` to completion, its output kept.
+    /// Runs `path` with `arguments` to completion (under a watchdog), its output kept.
     public static func run(_ path: String, _ arguments: [String]) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-tool")
         let out = scratch.file("stdout")
@@ -27,7 +27,7 @@ public enum Executables {
         process.standardError = FileHandle(forWritingAtPath: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        try process.waitForExit()
         return ProcessResult(
             status: process.terminationStatus,
             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",

@@ -24,7 +24,26 @@ public enum Gen3Process {
 
     public static var gen3Path: String { productsDirectory + "/gen3" }
 
-    /// Starts `gen3` with `arguments`; the caller waits (or kills) it.
+    /// Variables of the tests' own environment a spawned binary still gets: the search path, and the
+    /// sanitizers' and coverage's settings (a sanitized or instrumented build reads them).
+    private static let inherited = ["PATH", "TSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LLVM_PROFILE_FILE"]
+
+    /// The whole environment of a spawned binary: PATH, a `HOME` of its own (an empty directory at
+    /// `home`, so no `~/.gen3` of the machine's user is found), and `extra`; nothing else of the
+    /// tests' environment (no proxy variables, no `GEN3_*`), so the machine cannot change what a
+    /// test sees.
+    public static func environment(home: String, _ extra: [String: String] = [:]) -> [String: String] {
+        try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        var environment: [String: String] = ["HOME": home]
+        let own = ProcessInfo.processInfo.environment
+        for name in inherited { environment[name] = own[name] }
+        environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Starts `gen3` with `arguments` and the environment `environment(home:_:)` gives, its `HOME`
+    /// a directory next to `stdout`; the caller waits for it (`waitForExit()`) or kills it.
     public static func start(
         _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
         stdout: String, stderr: String, stdin: FileHandle? = nil
@@ -33,11 +52,7 @@ public enum Gen3Process {
         process.executableURL = URL(fileURLWithPath: gen3Path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        env["GEN3_API_KEY"] = nil
-        env["GEN3_DB"] = nil
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        process.environment = Self.environment(home: (stdout as NSString).deletingLastPathComponent + "/home", environment)
         guard FileManager.default.createFile(atPath: stdout, contents: nil), FileManager.default.createFile(atPath: stderr, contents: nil)
         else {
             throw CocoaError(.fileWriteUnknown)
@@ -46,10 +61,30 @@ public enum Gen3Process {
         process.standardError = FileHandle(forWritingAtPath: stderr)
         process.standardInput = stdin ?? FileHandle.nullDevice
         try process.run()
+        startedLock.withLock { started.append(process) }
         return process
     }
 
-    /// Runs a shell command line to completion (for script(1) and pipes).
+    private static let startedLock = NSLock()
+    // Guarded by `startedLock`: every process `start` made, until `stopStragglers` looks at them.
+    nonisolated(unsafe) private static var started: [Process] = []
+
+    /// Kills (with everything they started) the processes `start` made that are still running: a
+    /// test that failed or threw before it waited for one leaves nothing behind. `JobFixture`
+    /// calls it when it goes away.
+    public static func stopStragglers() {
+        let processes = startedLock.withLock {
+            defer { started.removeAll() }
+            return started
+        }
+        for process in processes where process.isRunning {
+            ProcessWatchdog.killTree(process.processIdentifier)
+            try? process.waitForExit(timeout: 0)
+        }
+    }
+
+    /// Runs a shell command line to completion (for ulimit, script(1) and pipes), with the same
+    /// environment and watchdog as `gen3` itself.
     public static func runShell(_ command: String) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-sh")
         let out = scratch.file("stdout")
@@ -60,25 +95,26 @@ public enum Gen3Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
+        process.environment = environment(home: scratch.file("home"))
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        try process.waitForExit()
         return ProcessResult(
             status: process.terminationStatus,
             stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", signal: nil)
     }
 
-    /// Runs `gen3` to completion.
+    /// Runs `gen3` to completion; past the watchdog's deadline it is killed and this throws.
     @discardableResult
     public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-out")
         let out = scratch.file("stdout")
         let err = scratch.file("stderr")
         let process = try start(arguments, directory: directory, environment: environment, stdout: out, stderr: err)
-        process.waitUntilExit()
+        try process.waitForExit()
         let signal = process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil
         return ProcessResult(
             status: process.terminationStatus,

@@ -26,7 +26,10 @@ public final class JobFixture {
         try commons.writeManifest(to: manifest)
     }
 
-    deinit { commons.stop() }
+    deinit {
+        Gen3Process.stopStragglers()
+        commons.stop()
+    }
 
     /// `gen3 --db <job> --endpoint <commons> --auth <credentials> <arguments>`.
     @discardableResult

@@ -35,11 +35,14 @@ public final class TLSObjectServer {
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
-        // The script prints its port once it listens: reading that line is the signal to go on.
+        // The script prints its port once it listens: reading that line is the signal to go on. A
+        // script that never does is killed by a watchdog, which ends the read.
+        let startup = ProcessWatchdog(process, timeout: 60)
         var line = Data()
         while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
             line += byte
         }
+        startup.disarm()
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             process.terminate()
             throw TLSObjectServerError.didNotStart(String(decoding: line, as: UTF8.self))
@@ -49,7 +52,7 @@ public final class TLSObjectServer {
 
     deinit {
         process.terminate()
-        process.waitUntilExit()
+        try? process.waitForExit(timeout: 60)
     }
 
     /// The paths of the GET requests answered so far (each logged before its answer is sent).
