@@ -16,6 +16,8 @@ int ccurl_setopt_ptr(ccurl_easy *easy, int option, const void *value) {
 int ccurl_setopt_data_cb(ccurl_easy *easy, int option, ccurl_data_cb callback) {
     return (int)curl_easy_setopt(easy, (CURLoption)option, callback);
 }
+int ccurl_easy_pause(ccurl_easy *easy, int bitmask) { return curl_easy_pause(easy, bitmask); }
+
 int ccurl_getinfo_long(ccurl_easy *easy, int info, long *out) {
     return (int)curl_easy_getinfo(easy, (CURLINFO)info, out);
 }
@@ -72,3 +74,6 @@ const int CCURLE_OK = CURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL = CURLE_UNSUPPORTED_
     CCURLE_PEER_FAILED_VERIFICATION = CURLE_PEER_FAILED_VERIFICATION,
     CCURLE_SSL_CACERT_BADFILE = CURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM = CURLE_SSL_CERTPROBLEM;
 const int CCURL_ERROR_SIZE = CURL_ERROR_SIZE;
+
+const size_t CCURL_WRITEFUNC_PAUSE = CURL_WRITEFUNC_PAUSE;
+const int CCURLPAUSE_CONT = CURLPAUSE_CONT;

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gen3Kit
 
 /// How the job is worked through: shared by `run`, `download-multiple-async` and the workers.
@@ -60,6 +61,12 @@ struct RunFlags: ParsableArguments {
     )
     var noBulkUrls = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Cap the whole run's download rate (all transfers and worker processes together), in bytes per second: 500K, 50M, 1G (K, M, G: 1024s).",
+            valueName: "rate"))
+    var limitRate: String?
+
     @Flag(help: "Start even when the download directory's file system has less free space than the files left need.")
     var ignoreFreeSpace = false
 
@@ -81,12 +88,31 @@ struct RunFlags: ParsableArguments {
         options.existingFiles = overwrite ? .overwrite : .refuse
         options.syncEachFile = syncEachFile
         options.checkFreeSpace = !ignoreFreeSpace
+        options.maxBytesPerSecond = limitRate.flatMap(Self.bytesPerSecond)
         options.bulkURLs = !noBulkUrls
         options.http.verifyTLS = !insecure
         return options
     }
 
+    /// `50M` as bytes per second (K, M, G, T: powers of 1024; a trailing B or /s is allowed).
+    static func bytesPerSecond(_ text: String) -> Int64? {
+        var value = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if value.hasSuffix("/S") { value.removeLast(2) }
+        if value.hasSuffix("IB") { value.removeLast(2) } else if value.hasSuffix("B") { value.removeLast() }
+        let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
+        var scale = 1.0
+        if let last = value.last, let unit = units[last] {
+            scale = unit
+            value.removeLast()
+        }
+        guard let number = Double(value), number > 0, number * scale >= 1 else { return nil }
+        return Int64(number * scale)
+    }
+
     func validate() throws {
+        if let limitRate, Self.bytesPerSecond(limitRate) == nil {
+            throw ValidationError("--limit-rate takes a rate such as 500K, 50M or 1G (bytes per second), not \(limitRate)")
+        }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }

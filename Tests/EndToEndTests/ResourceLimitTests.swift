@@ -56,6 +56,23 @@ final class ResourceLimitTests: XCTestCase {
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
     }
 
+    /// --limit-rate caps the whole run: 6 MiB at 2 MiB/s over two worker processes cannot go faster
+    /// than the cap plus 20% (asserted one way only: a slow machine only makes it slower).
+    func testTheRateCapHoldsForTheWholeRun() throws {
+        let job = try JobFixture(objects: 6, minSize: 1 << 20, maxSize: 1 << 20)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let started = Date()
+        let run = try job.run(["--workers", "2", "--no-progress", "--limit-rate", "2M"])
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rate = Double(6 << 20) / seconds
+        XCTAssertLessThanOrEqual(rate, 1.2 * Double(2 << 20), "\(Int(rate)) bytes/s over \(seconds) s")
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        let bad = try job.run(["--limit-rate", "fast"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--limit-rate takes a rate such as 500K, 50M or 1G"), bad.stderr)
+    }
+
     /// A worker process that exits with an error as it starts, every time: the supervisor starts a
     /// replacement a bounded number of times, then stops the run with exit 2, and no row stays claimed.
     func testWorkersThatKeepExitingStopTheRunAfterTheRestartCap() throws {

@@ -22,6 +22,8 @@ int ccurl_setopt_long(ccurl_easy *easy, int option, long value);
 int ccurl_setopt_ptr(ccurl_easy *easy, int option, const void *value);
 int ccurl_setopt_data_cb(ccurl_easy *easy, int option, ccurl_data_cb callback);
 int ccurl_getinfo_long(ccurl_easy *easy, int info, long *out);
+// curl_easy_pause: `bitmask` is CCURLPAUSE_CONT to let a paused transfer go on.
+int ccurl_easy_pause(ccurl_easy *easy, int bitmask);
 
 ccurl_slist *ccurl_slist_append(ccurl_slist *list, const char *value);
 void ccurl_slist_free_all(ccurl_slist *list);
@@ -51,6 +53,9 @@ extern const int CCURLINFO_RESPONSE_CODE;
 extern const int CCURLMOPT_MAX_HOST_CONNECTIONS, CCURLMOPT_MAX_TOTAL_CONNECTIONS, CCURLMOPT_MAXCONNECTS;
 extern const int CCURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL, CCURLE_URL_MALFORMAT, CCURLE_TOO_MANY_REDIRECTS,
     CCURLE_PEER_FAILED_VERIFICATION, CCURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM;
+// What a write callback returns to pause its transfer, and the bitmask that ends the pause.
+extern const size_t CCURL_WRITEFUNC_PAUSE;
+extern const int CCURLPAUSE_CONT;
 // CURL_ERROR_SIZE: how large the buffer behind CCURLOPT_ERRORBUFFER must be.
 extern const int CCURL_ERROR_SIZE;
 

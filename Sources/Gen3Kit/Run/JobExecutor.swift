@@ -31,6 +31,8 @@ final class JobExecutor {
     let options: RunOptions
     let hooks: TestHooks?
     let durability: Durability
+    /// This worker's share of `--limit-rate`, taken by every body it receives.
+    let limiter: RateLimiter?
     let logger: Logger
     /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
     private(set) var pauseUntil: Double = 0
@@ -43,6 +45,7 @@ final class JobExecutor {
     ) {
         self.hooks = hooks
         self.durability = durability
+        limiter = options.maxBytesPerSecond.map { RateLimiter(bytesPerSecond: $0 / Int64(max(1, options.workers))) }
         self.requests = requests
         self.tokens = tokens
         self.store = store
@@ -185,7 +188,7 @@ final class JobExecutor {
         guard let sink = task.sink else { return fail(task, "internal: no file open") }
         return make(task, "GET \(redactedURL(url))") {
             let easy = try storageHandles.take()
-            easy.receiver = DownloadReceiver(sink: sink, requestedFrom: task.resumeOffset)
+            easy.receiver = DownloadReceiver(sink: sink, requestedFrom: task.resumeOffset, limiter: limiter)
             try easy.set(CCURLOPT_URL, string: url)
             if task.resumeOffset > 0 {
                 try easy.set(CCURLOPT_RANGE, string: "\(task.resumeOffset)-")

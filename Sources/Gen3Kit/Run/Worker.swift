@@ -108,6 +108,7 @@ package final class Worker {
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase)
                 }
+                resumePaused()
                 collectDurable()
                 try completion.flushIfDue()
                 try heartbeat(now: now)
@@ -120,7 +121,7 @@ package final class Worker {
                     if try store.unfinishedCount() == 0 { break }
                     idle(now: now)
                 } else if !active.isEmpty || presigner.isAsking {
-                    multi.poll(timeoutMilliseconds: 200)
+                    multi.poll(timeoutMilliseconds: pollTimeout)
                 } else if now < executor.pauseUntil {
                     // Claimed rows wait out a Retry-After: nothing to poll for.
                     usleep(UInt32(min(0.1, executor.pauseUntil - now) * 1_000_000))
@@ -167,6 +168,18 @@ package final class Worker {
             apply(executor.start(task), to: task)
         }
         if stopReason == nil { askInBulk() }
+    }
+
+    /// Lets the transfers `--limit-rate` paused go on once the bucket has room.
+    private func resumePaused() {
+        guard let limiter = executor.limiter, limiter.hasRoom() else { return }
+        for (_, entry) in active where entry.easy.isPaused { entry.easy.resume() }
+    }
+
+    /// How long to wait for the network: less when paused transfers wait for the rate bucket.
+    private var pollTimeout: Int {
+        guard let limiter = executor.limiter, active.values.contains(where: { $0.easy.isPaused }) else { return 200 }
+        return Int(max(1, min(200, limiter.wait() * 1000)))
     }
 
     /// Transfers that could start now.

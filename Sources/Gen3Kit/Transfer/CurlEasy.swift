@@ -7,6 +7,8 @@ package final class CurlEasy {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: OpaquePointer?
     package var receiver: CurlReceiver?
+    /// The write callback paused the transfer (`resume` lets it go on).
+    package var isPaused = false
 
     package init() throws {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
@@ -110,6 +112,12 @@ package final class CurlEasy {
         return code
     }
 
+    /// Lets a paused transfer go on; libcurl may deliver its held bytes from inside this call.
+    package func resume() {
+        isPaused = false
+        _ = ccurl_easy_pause(handle, CCURLPAUSE_CONT)
+    }
+
     private func check(_ code: Int32) throws {
         if code != CCURLE_OK { throw CurlError(code: code, detail: "setting a curl option") }
     }
@@ -120,6 +128,10 @@ private let curlWriteCallback: ccurl_data_cb = { pointer, size, count, userdata 
     guard let userdata else { return 0 }
     let easy = Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue()
     guard let receiver = easy.receiver else { return total }
+    guard receiver.mayReceive(total) else {
+        easy.isPaused = true
+        return CCURL_WRITEFUNC_PAUSE
+    }
     return receiver.receiveBody(UnsafeRawBufferPointer(start: pointer, count: total)) ? total : 0
 }
 

@@ -3,4 +3,10 @@
 package protocol CurlReceiver: AnyObject {
     func receiveHeader(_ line: UnsafeRawBufferPointer)
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool
+    /// Whether `count` more body bytes may be taken now; false pauses the transfer (`--limit-rate`).
+    func mayReceive(_ count: Int) -> Bool
+}
+
+extension CurlReceiver {
+    package func mayReceive(_ count: Int) -> Bool { true }
 }

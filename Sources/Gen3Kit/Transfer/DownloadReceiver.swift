@@ -11,11 +11,16 @@ package final class DownloadReceiver: CurlReceiver {
     package private(set) var rangeMismatch = false
     private var decided = false
     private var accepting = false
+    /// The worker's `--limit-rate` bucket, if it has one.
+    let limiter: RateLimiter?
 
-    package init(sink: any FileSink, requestedFrom: Int64) {
+    package init(sink: any FileSink, requestedFrom: Int64, limiter: RateLimiter? = nil) {
         self.sink = sink
         self.requestedFrom = requestedFrom
+        self.limiter = limiter
     }
+
+    package func mayReceive(_ count: Int) -> Bool { limiter?.take(count) ?? true }
 
     package func receiveHeader(_ line: UnsafeRawBufferPointer) {
         head.consume(line)
