@@ -45,7 +45,13 @@ final class JobExecutor {
     ) {
         self.hooks = hooks
         self.durability = durability
-        limiter = options.maxBytesPerSecond.map { RateLimiter(bytesPerSecond: $0 / Int64(max(1, options.workers))) }
+        // Worker processes share one bucket in a file beside the job database; one worker keeps it
+        // in memory, as do several when that file cannot be made (each then takes an equal share).
+        limiter = options.maxBytesPerSecond.map { cap in
+            guard options.workers > 1 else { return RateLimiter(bytesPerSecond: cap) }
+            let shared = RateLimiter(bytesPerSecond: cap, sharedPath: store.connection.path + "-rate")
+            return shared.isShared ? shared : RateLimiter(bytesPerSecond: cap / Int64(options.workers))
+        }
         self.requests = requests
         self.tokens = tokens
         self.store = store

@@ -20,7 +20,7 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// (with the expected md5 it is simply `done`, flag or not).
     public var skipCompleted = false
     /// The whole run's download rate cap in bytes per second (`--limit-rate`), shared by all its
-    /// transfers; worker processes take an equal share each. nil: no cap.
+    /// transfers and worker processes (`RateLimiter`). nil: no cap.
     public var maxBytesPerSecond: Int64?
     /// Refuse to start when the download directory's file system has less free space than the
     /// files still to download need (`--ignore-free-space` turns this off).
