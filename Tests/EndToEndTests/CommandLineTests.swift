@@ -371,6 +371,35 @@ final class CommandLineTests: XCTestCase {
         for secret in ["Bearer", "sig="] { XCTAssertFalse(text.contains(secret), secret) }
     }
 
+    /// gen3-client's documented command lines, `gen3-client` replaced by `gen3`, equals signs and all.
+    func testGen3ClientsCommandLinesAsDocumented() throws {
+        let job = try JobFixture(objects: 3)
+        let home = job.directory.file("home")
+        try FileManager.default.createDirectory(atPath: home + "/.gen3", withIntermediateDirectories: true)
+        let key = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])
+        try "[demo]\nkey_id=\(key["key_id"] ?? "")\napi_key=\(key["api_key"] ?? "")\napi_endpoint=\(job.commons.endpoint)\n"
+            .write(toFile: home + "/.gen3/gen3_client_config.ini", atomically: true, encoding: .utf8)
+        let lines = [
+            [
+                "download-multiple", "--profile=demo", "--manifest=\(job.manifest)", "--download-path=\(job.downloads)", "--protocol=s3",
+                "--numparallel=2", "--skip-completed", "--no-prompt",
+            ],
+            [
+                "download-single", "--profile=demo", "--guid=\(job.commons.objects[0].guid)",
+                "--download-path=\(job.directory.file("one"))",
+                "--no-prompt",
+            ],
+        ]
+        for line in lines {
+            let run = try Gen3Process.run(line, directory: job.directory.path, environment: ["HOME": home])
+            XCTAssertEqual(run.status, 0, "\(line): \(run.stderr)")
+        }
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        let single = job.directory.file("one") + "/" + job.commons.objects[0].fileName
+        XCTAssertEqual(FileManager.default.contents(atPath: single).map { MD5.hex([UInt8]($0)) }, job.commons.objects[0].md5)
+    }
+
     func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)

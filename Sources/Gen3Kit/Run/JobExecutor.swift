@@ -103,7 +103,11 @@ final class JobExecutor {
         let decision = ExistingFileRule.decide(
             path: finalPath, entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
             claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted, policy: options.existingFiles
-        ) { FileHashing.sizeAndMD5(path: finalPath).map(\.md5) }
+        ) { [logger] in
+            logger.info(
+                "\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(FilePaths.fileSize(finalPath) ?? 0)))")
+            return FileHashing.sizeAndMD5(path: finalPath).map(\.md5)
+        }
         let size = task.file.expectedSize ?? 0
         switch decision {
         case .isTheFile(let md5):
