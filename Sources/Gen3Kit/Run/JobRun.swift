@@ -3,8 +3,9 @@ import Logging
 
 /// One run of a job, for every way of starting one: `gen3 run`, `download-multiple-async`,
 /// `download-single` and ``Gen3Commons/download(manifest:to:options:)``. It checks the key before
-/// any work, puts back the rows of workers that died, checks the download path and the open-file
-/// limit, runs one worker in this process or several as processes of this binary
+/// any work (waiting while the commons is busy), the free space, puts back the rows of workers that
+/// died, checks the download path and the open-file limit, runs one worker in this process or
+/// several as processes of this binary
 /// (`WorkerInvocation`), stops on a signal or a cancelled `Task` (`RunStop`), and reports progress.
 ///
 /// ```swift
@@ -20,7 +21,7 @@ package final class JobRun {
         /// program is not a binary that can run `gen3 worker`).
         case inProcess
         /// `options.workers` workers: one runs in this process, more run as processes of this
-        /// binary, given `verbosity` (the count of `-v`) for their logging.
+        /// binary, given `verbosity` (the count of `-v`) and `logFile` (`--log-file`) for their logging.
         case processes(verbosity: Int, logFile: String? = nil)
     }
 
