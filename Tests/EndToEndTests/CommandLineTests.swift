@@ -400,6 +400,27 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: single).map { MD5.hex([UInt8]($0)) }, job.commons.objects[0].md5)
     }
 
+    /// A GDC portal manifest imports and downloads as it is; a --db that is not a job database is
+    /// refused by name and left as it was.
+    func testAGDCManifestDownloadsAndAForeignDatabaseIsLeftAlone() throws {
+        let job = try JobFixture(objects: 2)
+        let gdc = job.directory.file("gdc_manifest.txt")
+        let rows = job.commons.objects.map { "\($0.guid)\t\($0.fileName)\t\($0.md5)\t\($0.size)\treleased" }
+        try (["id\tfilename\tmd5\tsize\tstate"] + rows).joined(separator: "\n").write(toFile: gdc, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try job.importManifest(gdc, extra: ["--format", "tsv"]).status, 0)
+        XCTAssertEqual(try job.run(["--no-progress"]).status, 0)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+
+        let notes = job.directory.file("notes.sqlite")
+        try "my notes, not a database\n".write(toFile: notes, atomically: true, encoding: .utf8)
+        for command in [["status"], ["run"], ["sql", "SELECT 1"]] {
+            let refused = try Gen3Process.run(["--db", notes] + command, directory: job.directory.path)
+            XCTAssertEqual(refused.status, 2, "\(command)")
+            XCTAssertTrue(refused.stderr.contains("not a gen3 job database: \(notes)"), refused.stderr)
+        }
+        XCTAssertEqual(try String(contentsOfFile: notes, encoding: .utf8), "my notes, not a database\n")
+    }
+
     func testSQLOnlyReadsUnlessToldAndRunsOneStatement() throws {
         let job = try JobFixture(objects: 2)
         XCTAssertEqual(try job.importManifest().status, 0)
