@@ -29,7 +29,10 @@ final class ObjectStore: Sendable {
         // Unchecked: each iteration writes its own element, and all are read after they finish.
         nonisolated(unsafe) let md5s = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
         md5s.initialize(repeating: "")
-        defer { md5s.deallocate() }
+        defer {
+            _ = md5s.deinitialize()
+            md5s.deallocate()
+        }
         DispatchQueue.concurrentPerform(iterations: count) { index in
             md5s[index] = Self.md5(generator, index: index, size: sizes[index])
         }
