@@ -14,24 +14,7 @@ public enum Executables {
 
     /// Runs `path` with `arguments` to completion (under a watchdog), its output kept.
     public static func run(_ path: String, _ arguments: [String]) throws -> ProcessResult {
-        let scratch = TemporaryDirectory("gen3-tool")
-        let out = scratch.file("stdout")
-        let err = scratch.file("stderr")
-        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: out)
-        process.standardError = FileHandle(forWritingAtPath: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try process.waitForExit()
-        return ProcessResult(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "", signal: nil)
+        try Gen3Process.runCaptured(path, arguments, environment: nil, in: TemporaryDirectory("gen3-tool"))
     }
 }
 

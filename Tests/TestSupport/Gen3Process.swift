@@ -87,15 +87,23 @@ public enum Gen3Process {
     /// environment and watchdog as `gen3` itself.
     public static func runShell(_ command: String) throws -> ProcessResult {
         let scratch = TemporaryDirectory("gen3-sh")
+        return try runCaptured("/bin/sh", ["-c", command], environment: environment(home: scratch.file("home")), in: scratch)
+    }
+
+    /// Runs `executable` to completion under the watchdog, with its output kept in `scratch`;
+    /// `environment` nil inherits the tests' own.
+    static func runCaptured(_ executable: String, _ arguments: [String], environment: [String: String]?, in scratch: TemporaryDirectory)
+        throws -> ProcessResult
+    {
         let out = scratch.file("stdout")
         let err = scratch.file("stderr")
         guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
             throw CocoaError(.fileWriteUnknown)
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.environment = environment(home: scratch.file("home"))
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         process.standardInput = FileHandle.nullDevice

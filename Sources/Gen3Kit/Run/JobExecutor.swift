@@ -104,8 +104,8 @@ final class JobExecutor {
             path: finalPath, entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
             claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted, policy: options.existingFiles
         ) { [logger] in
-            logger.info(
-                "\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(FilePaths.fileSize(finalPath) ?? 0)))")
+            // Asked only of a regular file of the expected size.
+            logger.info("\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(task.file.expectedSize ?? 0)))")
             return FileHashing.sizeAndMD5(path: finalPath).map(\.md5)
         }
         let size = task.file.expectedSize ?? 0
@@ -121,7 +121,7 @@ final class JobExecutor {
             return fail(task, reason)
         case .rename:
             guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
-            let setting = DestinationNamer.setting(store, fileID: task.file.id)
+            let setting = DestinationNamer.unlessTaken { [store] in try store.setDestName(fileID: task.file.id, to: $0) }
             let renamed: String?
             do {
                 renamed = try DestinationNamer.firstFreeAlternative(to: destName) { candidate in
@@ -255,14 +255,9 @@ final class JobExecutor {
         file.expectedMD5 = file.expectedMD5 ?? record.md5
         let wanted = file.destName ?? DestinationNamer.resolved(guid: file.guid, fileName: file.fileName, format: settings.filenameFormat)
         // The one clash rule applies to a name indexd supplies: another file of the job may have it.
-        let record = { (name: String) throws -> Bool in
-            do {
-                try self.store.resolveMetadata(
-                    fileID: file.id, fileName: file.fileName, destName: name, size: file.expectedSize, md5: file.expectedMD5)
-                return true
-            } catch let error as SQLiteError where error.isUniqueViolation {
-                return false
-            }
+        let record = DestinationNamer.unlessTaken { [store, file] name in
+            try store.resolveMetadata(
+                fileID: file.id, fileName: file.fileName, destName: name, size: file.expectedSize, md5: file.expectedMD5)
         }
         do {
             guard let name = try record(wanted) ? wanted : DestinationNamer.firstFreeAlternative(to: wanted, take: record) else {

@@ -114,7 +114,9 @@ package final class JobRun {
     /// `onProgress` is called a few times a second with the counts from the database.
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         try verifyCredentials()
-        if options.checkFreeSpace { try Self.checkFreeSpace(for: store.progress(), in: settings.downloadPath) }
+        // The counts read every row: read once for the free-space check and the first progress.
+        let counts = options.checkFreeSpace || onProgress != nil ? try store.progress() : nil
+        if options.checkFreeSpace, let counts { try Self.checkFreeSpace(for: counts, in: settings.downloadPath) }
         stop.arm()
         let supervisor = Supervisor(
             store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
@@ -124,7 +126,7 @@ package final class JobRun {
                 store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
                 credentials: context.credentials, options: options, tokens: tokens, stop: stop, hooks: hooks, logger: logger)
         }
-        return try supervisor.run(onProgress: onProgress)
+        return try supervisor.run(onProgress: onProgress, startingCounts: counts)
     }
 
     /// Room kept free besides the files (the job database, blocks' rounding): 1 MiB plus 2% of what

@@ -45,7 +45,9 @@ final class Supervisor {
 
     /// Runs the job until no work is left, a stop signal, or a fatal error (thrown).
     /// `onProgress` is called a few times a second with the counts from the database.
-    func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
+    /// `startingCounts`: the job's counts as the caller just read them, shown first instead of
+    /// reading them again.
+    func run(onProgress: ((JobProgress) -> Void)? = nil, startingCounts: JobProgress? = nil) throws -> RunResult {
         let settings = try store.requireSettings()
         store.limitPageCache()
         if hooks?.killsProcessGroup == true { setpgid(0, 0) }
@@ -56,7 +58,7 @@ final class Supervisor {
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
         let unfinished = try store.unfinishedCount()
         // The first counts, before any work: the rate a display shows is measured from them.
-        if unfinished > 0 { reportProgress(onProgress) }
+        if unfinished > 0 { reportProgress(onProgress, counts: startingCounts) }
         guard options.workers > 1, let processes else {
             if unfinished > 0 { try runInProcess(makeWorker(), onProgress: onProgress) }
             return try finish(onProgress: onProgress)
@@ -90,10 +92,10 @@ final class Supervisor {
 
     /// The counts read every row (a third of a second per million): polled at most twice a second,
     /// spending at most a tenth of this process's time on it.
-    private func reportProgress(_ onProgress: ((JobProgress) -> Void)?) {
+    private func reportProgress(_ onProgress: ((JobProgress) -> Void)?, counts: JobProgress? = nil) {
         let now = Clock.monotonic()
         guard let onProgress, now - lastProgress >= progressInterval else { return }
-        if let progress = try? store.progress() { onProgress(progress) }
+        if let progress = counts ?? (try? store.progress()) { onProgress(progress) }
         lastProgress = Clock.monotonic()
         progressInterval = max(0.5, (lastProgress - now) * 10)
     }

@@ -36,11 +36,12 @@ package enum DestinationNamer {
         return nil
     }
 
-    /// `take` for a row of `store`: gives file `fileID` the name unless another row has it.
-    static func setting(_ store: JobStore, fileID: Int64) -> (String) throws -> Bool {
+    /// `take` for a job's rows: `write` records a name for one row, and another row that has the
+    /// name already (the unique index refuses it) makes it taken.
+    static func unlessTaken(_ write: @escaping (String) throws -> Void) -> (String) throws -> Bool {
         { candidate in
             do {
-                try store.setDestName(fileID: fileID, to: candidate)
+                try write(candidate)
                 return true
             } catch let error as SQLiteError where error.isUniqueViolation {
                 return false
