@@ -20,11 +20,18 @@ struct DestinationOptions: ParsableArguments {
     @Option(name: .customLong("protocol"), help: "Storage protocol to ask Fence for (e.g. s3, gs). Default: the commons' choice.")
     var protocolName: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The DRS resolver asked which commons a GUID prefix (dg.4DFC/…) is in when the commons' metadata service does not know; 'none' asks none. Kept for the job's runs. Default: https://dataguids.org.",
+            valueName: "url"))
+    var drsResolver: String?
+
     func importOptions(downloadPath: String, globals: GlobalOptions) throws -> ImportOptions {
         ImportOptions(
             downloadPath: downloadPath, filenameFormat: filenameFormat, rename: rename,
             endpoint: try globals.endpoint.map(Endpoint.normalize),
-            credentialsPath: CredentialsLocator.storablePath(globals.auth), protocolName: protocolName)
+            credentialsPath: CredentialsLocator.storablePath(globals.auth), protocolName: protocolName,
+            drsResolver: try drsResolver.map(RunOptions.resolverURL))
     }
 
     /// For the one-shot commands: the download path, and the job database inside it

@@ -12,11 +12,19 @@ struct GlobalOptions: ParsableArguments {
     var endpoint: String?
 
     @Option(
-        name: .long,
+        name: .customLong("auth"),
         help: ArgumentHelp(
-            "Credentials: a credentials.json path, a name under ~/.gen3/ (prod → ~/.gen3/prod.json), or accesstoken:///<token>. Default: the job's, else $GEN3_API_KEY, else ~/.gen3/credentials.json.",
+            "Credentials: a credentials.json path, a name under ~/.gen3/ (prod → ~/.gen3/prod.json), accesstoken:///<token>, or idp://wts/<idp> inside a Gen3 Workspace. Default: the job's, else $GEN3_API_KEY, else ~/.gen3/credentials.json. Repeat as <commons>=<credentials> for the other commons a manifest's files are in (e.g. --auth https://nci-crdc.datacommons.io=crdc.json); a commons without one uses ~/.gen3/<host>.json.",
             valueName: "auth"))
-    var auth: String?
+    var authFlags: [String] = []
+
+    /// The job's own commons' credentials (the last `--auth` that names no commons, else `--profile`).
+    var auth: String? {
+        ((try? CommonsAuth(flags: authFlags))?.primary) ?? profile.map { ClientProfile.scheme + $0 }
+    }
+
+    /// The other commons' credentials, by origin.
+    var commonsAuth: [String: String] { (try? CommonsAuth(flags: authFlags))?.byCommons ?? [:] }
 
     @Option(
         name: .long,
@@ -44,12 +52,21 @@ struct GlobalOptions: ParsableArguments {
         return "gen3-job.sqlite"
     }
 
+    func validate() throws {
+        do {
+            _ = try CommonsAuth(flags: authFlags)
+        } catch {
+            throw ValidationError(error.localizedDescription)
+        }
+    }
+
     /// Merges the options given before the subcommand with those given after it.
     func merged(with parent: GlobalOptions) -> GlobalOptions {
         var merged = self
         merged.endpoint =
             endpoint ?? parent.endpoint ?? ProcessInfo.processInfo.environment["GEN3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-        merged.auth = auth ?? parent.auth ?? (profile ?? parent.profile).map { ClientProfile.scheme + $0 }
+        // Given after the subcommand wins, as the last of a repeated flag does.
+        merged.authFlags = parent.authFlags + authFlags
         merged.db = db ?? parent.db
         merged.verbose = max(verbose, parent.verbose)
         merged.logFile = logFile ?? parent.logFile

@@ -4,7 +4,8 @@ extension JobRun {
     /// The run the global options describe: the job at `--db`, workers as processes of this binary.
     convenience init(_ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil) throws {
         try self.init(
-            databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, options: options,
+            databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, commonsAuth: globals.commonsAuth,
+            options: options,
             workers: .processes(verbosity: globals.verbose, logFile: globals.logFile.map(FilePaths.absolute)), stop: RunStop(.signals),
             tokens: tokens,
             hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile))

@@ -73,6 +73,21 @@ struct RunFlags: ParsableArguments {
     @Flag(help: "Do not verify TLS certificates (prints a warning). Only for a test commons with a self-signed certificate.")
     var insecure = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The DRS resolver asked which commons a GUID prefix is in when the job's commons' metadata service does not know ('none': ask none). Default: the job's, else https://dataguids.org.",
+            valueName: "url"))
+    var drsResolver: String?
+
+    @Option(help: "Seconds a resolver's answer stays in the job's cache before it is asked again.")
+    var resolverCacheAge = RunOptions().resolverCacheAge
+
+    @Option(
+        help: ArgumentHelp(
+            "The Workspace Token Service for --auth idp://wts/<idp> inside a Gen3 Workspace. Default: the endpoint + /wts.",
+            valueName: "url"))
+    var wtsURL: String?
+
     var options: RunOptions {
         var options = RunOptions()
         options.workers = max(1, workers ?? RunOptions().workers)
@@ -91,6 +106,9 @@ struct RunFlags: ParsableArguments {
         options.maxBytesPerSecond = limitRate.flatMap(Self.bytesPerSecond)
         options.bulkURLs = !noBulkUrls
         options.http.verifyTLS = !insecure
+        options.drsResolver = drsResolver.map { (try? RunOptions.resolverURL($0)) ?? $0 }
+        options.resolverCacheAge = max(0, resolverCacheAge)
+        options.wtsURL = wtsURL.map { (try? Endpoint.normalize($0)) ?? $0 }
         return options
     }
 

@@ -90,7 +90,8 @@ final class MigrationsTests: XCTestCase {
         XCTAssertThrowsError(try connection.execute("UPDATE attempts SET outcome = 'skipped'"), "version 3 knows no skipped attempts")
 
         // Version 4 rebuilds `attempts` to allow 'skipped': the history survives, pointing where it did.
-        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [4])
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.all.filter { $0.version <= 4 }).migrate(connection) { upgrades.append([$0, $1]) }, [4])
         XCTAssertEqual(upgrades, [[2, 3], [3, 4]])
         let history = try connection.prepare("SELECT file_id, attempt, outcome FROM attempts ORDER BY id").rows { row in
             "\(row.int(0)) \(row.int(1)) \(row.string(2) ?? "")"
@@ -103,5 +104,23 @@ final class MigrationsTests: XCTestCase {
         }
         XCTAssertThrowsError(try connection.execute("UPDATE attempts SET outcome = 'maybe'"), "an outcome the check does not know")
         XCTAssertNotNil(try connection.prepare("SELECT name FROM sqlite_master WHERE name = 'attempts_file'").first { $0.string(0) } ?? nil)
+
+        // Version 5 adds each file's commons: existing rows are the job's endpoint's, by commons in
+        // the view, and the failures view names it.
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [5])
+        XCTAssertEqual(upgrades.last, [4, 5])
+        try connection.execute("UPDATE files SET state = 'failed' WHERE id = 9")
+        try connection.execute("UPDATE files SET commons = 'https://other.example.org' WHERE id = 9")
+        let byCommons = try connection.prepare("SELECT commons, state, files FROM commons ORDER BY commons").rows { row in
+            "\(row.string(0) ?? "") \(row.string(1) ?? "") \(row.int(2))"
+        }
+        XCTAssertEqual(byCommons, ["(the job's endpoint) failed 1", "https://other.example.org failed 1"])
+        let failed = try connection.prepare("SELECT guid, commons FROM failures ORDER BY guid").rows { row in
+            "\(row.string(0) ?? "") \(row.string(1) ?? "-")"
+        }
+        XCTAssertEqual(failed, ["dg.T/1 -", "dg.T/2 https://other.example.org"])
+        XCTAssertThrowsError(
+            try connection.execute("INSERT INTO resolver_cache VALUES ('dg.X', 'https://x.org', 'guess', 0)"),
+            "a source the check does not know")
     }
 }

@@ -10,19 +10,17 @@ final class PresignAheadTests: XCTestCase {
     private static let lookaheadBytes: Int64 = 256 << 20
 
     private func presigner() -> PresignAhead {
-        let endpoint = "http://127.0.0.1:9"
-        return PresignAhead(
-            enabled: true, maxConcurrentRequests: 16,
-            requests: CommonsRequests(endpoint: endpoint, http: HTTPOptions(), protocolName: nil),
-            tokens: AccessTokenProvider(endpoint: endpoint, credentials: Credentials(source: .accessToken("t"), origin: "test")),
-            logger: Logger(label: "test"))
+        PresignAhead(enabled: true, maxConcurrentRequests: 16, logger: Logger(label: "test"))
     }
 
-    private func task(_ id: Int64, size: Int64?) -> FileTask {
+    private let session = TestSession.make()
+
+    private func task(_ id: Int64, size: Int64?, session: CommonsSession? = nil) -> FileTask {
         FileTask(
             file: ClaimedFile(
                 id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: "f\(id)", expectedSize: size,
-                expectedMD5: nil, attempts: 0))
+                expectedMD5: nil, attempts: 0),
+            session: session ?? self.session)
     }
 
     func testSmallFilesFillTheLookaheadByCount() {
@@ -62,19 +60,39 @@ final class PresignAheadTests: XCTestCase {
     func testAFullByteBudgetSendsWhatWaits() throws {
         let ahead = presigner()
         ahead.add(task(1, size: 16 << 10))
-        guard case .request(let first) = ahead.dueRequest(freeSlots: 0) else {
+        guard case .request(let first) = ahead.dueRequest(freeSlots: 0, now: 0) else {
             return XCTFail("nothing else is coming: ask for the one file")
         }
         ahead.add(task(2, size: 16 << 10))
-        guard case .nothing = ahead.dueRequest(freeSlots: 0) else {
+        guard case .nothing = ahead.dueRequest(freeSlots: 0, now: 0) else {
             return XCTFail("one small file waits for a batch while a request is out")
         }
         ahead.add(task(3, size: Self.lookaheadBytes))
         XCTAssertFalse(ahead.hasRoom(freeSlots: 0))
-        guard case .request(let second) = ahead.dueRequest(freeSlots: 0) else { return XCTFail("the bytes are full: ask for what waits") }
+        guard case .request(let second) = ahead.dueRequest(freeSlots: 0, now: 0) else {
+            return XCTFail("the bytes are full: ask for what waits")
+        }
         XCTAssertEqual(ahead.abandon(second).map(\.file.id), [2, 3])
         XCTAssertEqual(ahead.abandon(first).map(\.file.id), [1])
         XCTAssertEqual(ahead.heldBytes, 0)
+        XCTAssertTrue(ahead.isEmpty)
+    }
+
+    /// A request goes to one commons with its files only; a paused commons' files wait while
+    /// another's are asked for.
+    func testEachRequestAsksOneCommonsAndAPausedOneWaits() throws {
+        let ahead = presigner()
+        let other = TestSession.make(endpoint: "http://127.0.0.2:9")
+        session.pauseUntil = 100
+        ahead.add(task(1, size: 1, session: session))
+        ahead.add(task(2, size: 1, session: other))
+        ahead.add(task(3, size: 1, session: session))
+        ahead.add(task(4, size: 1, session: other))
+        guard case .request(let first) = ahead.dueRequest(freeSlots: 0, now: 50) else { return XCTFail("the other commons is not paused") }
+        XCTAssertEqual(ahead.abandon(first).map(\.file.id), [2, 4])
+        guard case .nothing = ahead.dueRequest(freeSlots: 0, now: 50) else { return XCTFail("the paused commons' files wait") }
+        guard case .request(let second) = ahead.dueRequest(freeSlots: 0, now: 100) else { return XCTFail("the pause is over") }
+        XCTAssertEqual(ahead.abandon(second).map(\.file.id), [1, 3])
         XCTAssertTrue(ahead.isEmpty)
     }
 }

@@ -2,23 +2,31 @@ import CCurl
 import Foundation
 import Logging
 
-/// The access token shared by all transfers of one process: fetched from Fence with the API key,
-/// refreshed before it expires and after a 401. Never logged, never stored.
+/// The access token of one commons, shared by all transfers of one process: fetched from Fence with
+/// the API key (or from the Workspace Token Service), refreshed before it expires and after a 401.
+/// Never logged, never stored.
 package final class AccessTokenProvider {
     package let endpoint: String
     private let credentials: Credentials
     private let http: HTTPOptions
+    /// The Workspace Token Service's base URL, for `.workspaceToken` credentials.
+    private let wtsURL: String?
     private var token: String?
     private var expiry: Double = 0
     private var lifetime: Double = 0
+    /// Where the credentials came from, for messages (never the secret).
+    var credentialsOrigin: String { credentials.origin }
     /// Tokens fetched by this process (a test can count refreshes).
     package private(set) var fetches = 0
 
     /// Where each token request is logged at debug level (`-vv`): its URL, status and time, never the token.
     let logger: Logger?
 
-    package init(endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions(), logger: Logger? = nil) {
+    package init(
+        endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions(), wtsURL: String? = nil, logger: Logger? = nil
+    ) {
         self.logger = logger
+        self.wtsURL = wtsURL
         self.endpoint = endpoint
         self.credentials = credentials
         self.http = http
@@ -44,7 +52,7 @@ package final class AccessTokenProvider {
             expiry = JWT.expiry(of: fixed) ?? .greatestFiniteMagnitude
             lifetime = max(0, expiry - now)
             return fixed
-        case .apiKey:
+        case .apiKey, .workspaceToken:
             let fresh = try fetch()
             token = fresh
             expiry = JWT.expiry(of: fresh) ?? now + 600
@@ -54,51 +62,63 @@ package final class AccessTokenProvider {
         }
     }
 
+    /// Where tokens come from: Fence's token route (a POST of the API key), or the Workspace
+    /// Token Service's (a GET naming the identity provider).
+    private var tokenURL: String {
+        if case .workspaceToken(let idp) = credentials.source {
+            return (wtsURL ?? endpoint + "/wts") + "/token/?idp=" + Endpoint.pathEncoded(idp)
+        }
+        return endpoint + "/user/credentials/cdis/access_token"
+    }
+
     private func fetch() throws -> String {
         let easy = try CurlEasy()
         let receiver = MemoryReceiver()
         easy.receiver = receiver
         try easy.apply(http, followRedirects: false)
-        try easy.set(CCURLOPT_URL, string: endpoint + "/user/credentials/cdis/access_token")
+        let url = tokenURL
+        try easy.set(CCURLOPT_URL, string: url)
         try easy.setHeaders(["Content-Type: application/json", "Accept: application/json"])
-        try easy.setPostBody(credentials.tokenRequestBody ?? "{}")
+        // A new handle makes a GET; the WTS takes one, Fence's route a POST of the key.
+        if case .workspaceToken = credentials.source {} else { try easy.setPostBody(credentials.tokenRequestBody ?? "{}") }
         try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
         let started = Clock.monotonic()
         let log = { [logger, endpoint] (outcome: String) in
-            logger?.debug("token request to \(endpoint) → \(outcome) in \(Int((Clock.monotonic() - started) * 1000)) ms")
+            logger?.debug("token request for \(endpoint) → \(outcome) in \(Int((Clock.monotonic() - started) * 1000)) ms")
         }
         do {
             try easy.perform()
             log("HTTP \(receiver.head.status)")
         } catch let error as CurlError {
             log("curl \(error.code)")
-            throw CommonsError.tokenEndpointUnreachable(
-                url: endpoint + "/user/credentials/cdis/access_token", curlCode: error.code, detail: error.localizedDescription)
+            throw CommonsError.tokenEndpointUnreachable(url: url, curlCode: error.code, detail: error.localizedDescription)
         }
         let status = receiver.head.status
         if status == 401 || status == 403 {
             throw CommonsError.apiKeyRejected(status: status, detail: receiver.bodySnippet(maxLength: 200))
         }
         guard (200..<300).contains(status) else {
-            throw CommonsError.tokenEndpointStatus(
-                status: status, url: endpoint + "/user/credentials/cdis/access_token",
-                retryAfter: receiver.head.retryAfter)
+            throw CommonsError.tokenEndpointStatus(status: status, url: url, retryAfter: receiver.head.retryAfter)
         }
-        guard let answer = SmallJSON.decode(TokenAnswer.self, from: Data(receiver.body)), let token = answer.accessToken, !token.isEmpty
+        guard let answer = SmallJSON.decode(TokenAnswer.self, from: Data(receiver.body)), let token = answer.token, !token.isEmpty
         else {
-            throw CommonsError.tokenUnavailable(reason: "the answer had no access_token")
+            throw CommonsError.tokenUnavailable(reason: "the answer from \(url) had no token")
         }
         return token
     }
 }
 
-/// Fence's answer to a token request.
+/// A token route's answer: Fence's `{"access_token"}` or the WTS's `{"token"}`.
 private struct TokenAnswer: Decodable {
-    var accessToken: String?
+    var token: String?
 
-    enum CodingKeys: String, CodingKey { case accessToken = "access_token" }
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case token
+    }
 
     init(from decoder: any Decoder) throws {
-        accessToken = try decoder.container(keyedBy: CodingKeys.self).lenient(String.self, .accessToken)
+        let members = try decoder.container(keyedBy: CodingKeys.self)
+        token = members.lenient(String.self, .accessToken) ?? members.lenient(String.self, .token)
     }
 }

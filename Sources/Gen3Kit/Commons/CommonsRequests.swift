@@ -48,6 +48,18 @@ package struct CommonsRequests {
         return receiver
     }
 
+    /// `GET /ga4gh/drs/v1/objects/{id}`: name, size, md5 and access methods (`DRSObject`).
+    package func drsObject(id: String) throws -> (CurlEasy, MemoryReceiver) {
+        try request(url: endpoint + DRSPaths.objects + Endpoint.pathEncoded(id), headers: ["Accept: application/json"])
+    }
+
+    /// `GET /ga4gh/drs/v1/objects/{id}/access/{access_id}` with the bearer token: `{"url"}`.
+    package func drsAccess(id: String, accessID: String, token: String) throws -> (CurlEasy, MemoryReceiver) {
+        try request(
+            url: endpoint + DRSPaths.objects + Endpoint.pathEncoded(id) + "/access/" + Endpoint.pathEncoded(accessID),
+            headers: ["Authorization: Bearer " + token, "Accept: application/json"])
+    }
+
     /// `GET /index/{guid}`: name, size and md5 when the manifest lacked them.
     package func indexRecord(guid: String) throws -> (CurlEasy, MemoryReceiver) {
         try request(url: endpoint + "/index/" + Endpoint.pathEncoded(guid), headers: ["Accept: application/json"])
@@ -70,6 +82,11 @@ package struct CommonsRequests {
         guard case .object(let members)? = PlainJSON.read(body), case .string(let url)? = members["url"], !url.isEmpty else { return nil }
         return url
     }
+}
+
+/// The GA4GH DRS API's routes.
+enum DRSPaths {
+    static let objects = "/ga4gh/drs/v1/objects/"
 }
 
 /// A presigned URL with its query (the signature) removed, safe to log or record.

@@ -7,12 +7,16 @@ public struct Credentials: Sendable, CustomStringConvertible, CustomDebugStringC
     public enum Source: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
         case apiKey(apiKey: String, keyID: String?)
         case accessToken(String)
+        /// Inside a Gen3 Workspace: tokens from its Workspace Token Service for this identity
+        /// provider (`idp://wts/<idp>`), no secret held here at all.
+        case workspaceToken(idp: String)
 
         /// The kind of secret, never the secret.
         public var description: String {
             switch self {
             case .apiKey(_, let keyID): return "apiKey(key_id: \(keyID ?? "none"), api_key: [redacted])"
             case .accessToken: return "accessToken([redacted])"
+            case .workspaceToken(let idp): return "workspaceToken(idp: \(idp))"
             }
         }
         public var debugDescription: String { description }

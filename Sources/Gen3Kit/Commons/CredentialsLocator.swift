@@ -5,11 +5,20 @@ import Foundation
 /// else `~/.gen3/credentials.json`.
 package enum CredentialsLocator {
     package static let accessTokenScheme = "accesstoken:///"
+    /// `idp://wts/<idp>`: tokens from the Workspace Token Service (`Credentials.Source.workspaceToken`).
+    package static let workspaceTokenScheme = "idp://wts/"
 
     package static func load(_ auth: String?) throws -> Credentials {
         if let auth, !auth.isEmpty {
             if auth.hasPrefix(ClientProfile.scheme) {
                 return try ClientProfile.load(String(auth.dropFirst(ClientProfile.scheme.count)))
+            }
+            if auth.hasPrefix(workspaceTokenScheme) {
+                let idp = String(auth.dropFirst(workspaceTokenScheme.count))
+                guard !idp.isEmpty, !idp.contains("/") else {
+                    throw CommonsError.credentialsMalformed(path: auth, reason: "expected idp://wts/<identity provider>")
+                }
+                return Credentials(source: .workspaceToken(idp: idp), origin: "the Workspace Token Service (\(idp))")
             }
             if auth.hasPrefix(accessTokenScheme) {
                 let token = String(auth.dropFirst(accessTokenScheme.count))
@@ -30,7 +39,7 @@ package enum CredentialsLocator {
     /// What the job may record of `--auth`: a file's path, never a token.
     package static func storablePath(_ auth: String?) -> String? {
         guard let auth, !auth.isEmpty, !auth.hasPrefix(accessTokenScheme) else { return nil }
-        if auth.hasPrefix(ClientProfile.scheme) { return auth }
+        if auth.hasPrefix(ClientProfile.scheme) || auth.hasPrefix(workspaceTokenScheme) { return auth }
         return resolvePath(auth)
     }
 

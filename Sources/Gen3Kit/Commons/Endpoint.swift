@@ -12,6 +12,36 @@ package enum Endpoint {
         return text
     }
 
+    /// The origin of a commons (`scheme://host[:port]`, lowercased, no path): how the job stores and
+    /// compares the commons a file belongs to. A bare host gets https, except a loopback one, which
+    /// gets http: traffic that never leaves the machine needs no TLS (the test commons; a tunnel).
+    package static func origin(of value: String) throws -> String {
+        var text = value.trimmingSpaces()
+        if !text.contains("://") { text = (isLoopback(text) ? "http://" : "https://") + text }
+        let normalized = try normalize(text)
+        let schemeEnd = normalized.range(of: "://")!.upperBound
+        let authority = normalized[schemeEnd...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !authority.isEmpty else { throw CommonsError.badEndpoint(value) }
+        return (normalized[..<schemeEnd] + authority).lowercased()
+    }
+
+    /// Whether `origin` (or a bare `host[:port]`) names this machine: 127.0.0.0/8, `::1` or localhost.
+    package static func isLoopback(_ origin: String) -> Bool {
+        var host = Substring(origin)
+        if let scheme = host.range(of: "://") { host = host[scheme.upperBound...] }
+        host = host.prefix { $0 != "/" }
+        if host.hasPrefix("[") { return host.hasPrefix("[::1]") }
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        let lower = host.lowercased()
+        return lower == "localhost" || (lower.hasPrefix("127.") && lower.allSatisfy { $0 == "." || $0.isASCII && $0.isNumber })
+    }
+
+    /// Whether requests to `origin` may go out: https always; plain http only to this machine or
+    /// with `--insecure`.
+    package static func isAllowed(_ origin: String, insecure: Bool) -> Bool {
+        origin.hasPrefix("https://") || insecure || isLoopback(origin)
+    }
+
     /// The endpoint from a flag, else from the API key's issuer.
     package static func resolve(flag: String?, credentials: Credentials?) throws -> String {
         if let flag, !flag.isEmpty { return try normalize(flag) }

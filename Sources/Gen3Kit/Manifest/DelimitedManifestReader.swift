@@ -112,6 +112,7 @@ final class DelimitedManifestReader: ManifestReader {
                 case .fileName: entry.fileName = ManifestFields.fileName(value)
                 case .size: entry.size = try ManifestFields.size(value, name: columnNames[index])
                 case .md5: entry.md5 = try ManifestFields.md5(value, name: columnNames[index])
+                case .commonsURL: entry.commonsURL = try ManifestFields.commonsURL(value, name: columnNames[index])
                 }
             }
         } catch let problem as ManifestFields.Problem {

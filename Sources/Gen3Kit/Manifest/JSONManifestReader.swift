@@ -152,6 +152,7 @@ final class JSONManifestReader: ManifestReader {
                 case .fileName: entry.fileName = nil
                 case .md5: entry.md5 = nil
                 case .size: entry.size = nil
+                case .commonsURL: entry.commonsURL = nil
                 case .guid: break
                 }
                 return
@@ -163,6 +164,9 @@ final class JSONManifestReader: ManifestReader {
             case .fileName:
                 guard first == UInt8(ascii: "\"") else { throw wrongType("a string") }
                 entry.fileName = ManifestFields.fileName(try lexer.string(keep: true))
+            case .commonsURL:
+                guard first == UInt8(ascii: "\"") else { throw wrongType("a string") }
+                entry.commonsURL = try ManifestFields.commonsURL(try lexer.string(keep: true), name: "\(key)")
             case .md5:
                 guard first == UInt8(ascii: "\"") else { throw wrongType("a string of 32 hex digits") }
                 entry.md5 = try ManifestFields.md5(try lexer.string(keep: true), name: "\(key)")

@@ -9,7 +9,7 @@
 enum ManifestFields {
     /// What a key or column means to gen3.
     enum Field {
-        case guid, fileName, size, md5
+        case guid, fileName, size, md5, commonsURL
     }
 
     /// A bad value; the reader adds where it is.
@@ -37,6 +37,7 @@ enum ManifestFields {
         (.fileName, "file_name"), (.fileName, "filename"),
         (.size, "file_size"), (.size, "size"),
         (.md5, "md5sum"), (.md5, "md5"),
+        (.commonsURL, "commons_url"),
     ]
 
     /// The field a header names: case-insensitive, surrounding whitespace ignored.
@@ -47,6 +48,7 @@ enum ManifestFields {
         case "file_name", "filename": return .fileName
         case "size", "file_size": return .size
         case "md5", "md5sum": return .md5
+        case "commons_url": return .commonsURL
         default: return nil
         }
     }
@@ -57,6 +59,7 @@ enum ManifestFields {
         case .fileName: return "file name"
         case .size: return "size"
         case .md5: return "md5"
+        case .commonsURL: return "commons URL"
         }
     }
 
@@ -75,6 +78,17 @@ enum ManifestFields {
             throw Problem(reason: "the \(name()) \(quoted(text.utf8)) contains a control character")
         }
         return text
+    }
+
+    /// The commons a row names (`commons_url`), as the job stores it (`Endpoint.origin`); nil when
+    /// empty.
+    static func commonsURL(_ bytes: UnsafeBufferPointer<UInt8>, name: @autoclosure () -> String) throws -> String? {
+        let text = trimmed(String(decoding: bytes, as: UTF8.self))
+        if text.isEmpty { return nil }
+        guard let origin = try? Endpoint.origin(of: text) else {
+            throw Problem(reason: "the \(name()) \(quoted(text.utf8)) is not a commons address (https://host or a host name)")
+        }
+        return origin
     }
 
     /// A file name, verbatim; nil when empty.

@@ -1,8 +1,28 @@
 /// One file's attempt as it moves through the worker: metadata (if missing), presigned URL, body.
 final class FileTask {
-    enum Phase { case metadata, presign, download }
+    enum Phase {
+        /// The DRS object (name, size, md5, access methods), when the manifest lacked metadata.
+        case metadata
+        /// indexd's record, when the commons' DRS route does not know the id.
+        case indexRecord
+        /// A presigned URL from Fence's download route.
+        case presign
+        /// The DRS object, for its access methods (the commons has no Fence download route).
+        case accessMethods
+        /// A URL from the DRS access route.
+        case access
+        /// The body, from the storage host.
+        case download
+    }
 
     var file: ClaimedFile
+    /// The commons it is fetched from.
+    let session: CommonsSession
+    /// What that commons knows it by (`DRSIdentifier`): the GUID without a `drs://` wrapping.
+    let objectID: String
+    /// How its commons was decided when that took a resolver's answer (or found none): said
+    /// with the reason when the file fails.
+    var resolution: String?
     var phase: Phase = .presign
     let startedAt = Clock.now()
     var sink: (any FileSink)?
@@ -22,10 +42,17 @@ final class FileTask {
     var requestLabel = ""
     /// When it started (monotonic seconds).
     var requestStarted = 0.0
+    /// What the commons' DRS route said of the file, once asked.
+    var drs: DRSObject?
     /// The bearer token of this attempt's Fence request, only to scrub it from server text we keep.
     var bearer: String?
 
-    init(file: ClaimedFile) { self.file = file }
+    init(file: ClaimedFile, session: CommonsSession, resolution: String? = nil) {
+        self.file = file
+        self.session = session
+        self.resolution = resolution
+        objectID = DRSIdentifier(file.guid).objectID
+    }
 
     /// This attempt's number, 1-based.
     var attempt: Int { file.attempts + 1 }

@@ -24,8 +24,6 @@ final class JobExecutor {
         case fatal(String)
     }
 
-    let requests: CommonsRequests
-    let tokens: AccessTokenProvider
     let store: JobStore
     let settings: JobSettings
     let options: RunOptions
@@ -34,13 +32,11 @@ final class JobExecutor {
     /// This worker's share of `--limit-rate`, taken by every body it receives.
     let limiter: RateLimiter?
     let logger: Logger
-    /// When set, the worker should start no request before it (a 429 or 503 with Retry-After).
-    private(set) var pauseUntil: Double = 0
     /// Handles for storage hosts: they never carry the bearer token (see `CurlHandlePool`).
     private let storageHandles: CurlHandlePool
 
     init(
-        requests: CommonsRequests, tokens: AccessTokenProvider, store: JobStore, settings: JobSettings,
+        store: JobStore, settings: JobSettings,
         options: RunOptions, hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
     ) {
         self.hooks = hooks
@@ -52,8 +48,6 @@ final class JobExecutor {
             let shared = RateLimiter(bytesPerSecond: cap, sharedPath: store.connection.path + "-rate")
             return shared.isShared ? shared : RateLimiter(bytesPerSecond: cap / Int64(options.workers))
         }
-        self.requests = requests
-        self.tokens = tokens
         self.store = store
         self.settings = settings
         self.options = options
@@ -64,22 +58,25 @@ final class JobExecutor {
         }
     }
 
-    /// Takes back the handle of a request `handle` has dealt with; `phase` is the one it was made for.
-    func recycle(_ easy: CurlEasy, phase: FileTask.Phase) {
-        if phase == .download { storageHandles.give(easy) } else { requests.recycle(easy) }
+    /// Takes back the handle of a request `handle` has dealt with for `task`; `phase` is the one it
+    /// was made for.
+    func recycle(_ easy: CurlEasy, phase: FileTask.Phase, task: FileTask) {
+        if phase == .download { storageHandles.give(easy) } else { task.session.requests.recycle(easy) }
     }
 
     // MARK: - Start
 
     func start(_ task: FileTask) -> Step {
+        if let refusal = task.session.refusal { return fail(task, refusal) }
         if task.file.destName == nil || task.file.expectedSize == nil {
             task.phase = .metadata
-            return make(task, "GET \(requests.endpoint)/index/\(task.file.guid)") { try requests.indexRecord(guid: task.file.guid).0 }
+            let requests = task.session.requests
+            return make(task, "GET \(requests.endpoint)\(DRSPaths.objects)\(task.objectID)") { try requests.drsObject(id: task.objectID).0 }
         }
         return prepareDownload(task)
     }
 
-    private func prepareDownload(_ task: FileTask) -> Step {
+    func prepareDownload(_ task: FileTask) -> Step {
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
         let finalPath = FilePaths.join(settings.downloadPath, destName)
         let entry = FilePaths.entry(finalPath)
@@ -170,20 +167,37 @@ final class JobExecutor {
 
     private func presign(_ task: FileTask) -> Step {
         task.phase = .presign
-        if options.bulkURLs && !task.presignAlone { return .needsURL }
+        if options.bulkURLs && task.session.bulkEnabled && !task.presignAlone { return .needsURL }
+        if task.session.withoutFenceDownload { return presignViaDRS(task) }
+        let session = task.session
+        return withToken(task) { token in
+            make(task, "GET \(session.endpoint)/user/data/download/\(task.objectID)") {
+                try session.requests.presign(guid: task.objectID, token: token).0
+            }
+        }
+    }
+
+    /// `request` with the task's commons' token, or the step its absence leads to.
+    func withToken(_ task: FileTask, _ request: (String) -> Step) -> Step {
+        let session = task.session
+        if let refusal = session.refusal { return fail(task, refusal) }
+        guard let tokens = session.tokens else { return fail(task, "no credentials for \(session.endpoint)") }
         let token: String
         do {
             token = try tokens.current()
         } catch let error as CommonsError {
             if error.isTransient { return retry(task, error.localizedDescription) }
-            return .fatal(error.localizedDescription)
+            // The job's own key was checked before the run: it stops the run. Another commons'
+            // refusal stops only its own files.
+            if session.isPrimary { return .fatal(error.localizedDescription) }
+            session.refusal = "\(session.endpoint): \(error.localizedDescription)"
+            logger.error("\(session.refusal ?? "")")
+            return fail(task, session.refusal ?? "")
         } catch {
             return retry(task, "\(error)")
         }
         task.bearer = token
-        return make(task, "GET \(requests.endpoint)/user/data/download/\(task.file.guid)") {
-            try requests.presign(guid: task.file.guid, token: token).0
-        }
+        return request(token)
     }
 
     /// Fetches the body from `url`, a presigned URL from Fence.
@@ -210,7 +224,7 @@ final class JobExecutor {
         }
     }
 
-    private func make(_ task: FileTask, _ label: @autoclosure () -> String, _ build: () throws -> CurlEasy) -> Step {
+    func make(_ task: FileTask, _ label: @autoclosure () -> String, _ build: () throws -> CurlEasy) -> Step {
         if logger.logLevel <= .debug {
             task.requestLabel = label()
             task.requestStarted = Clock.monotonic()
@@ -230,8 +244,11 @@ final class JobExecutor {
             logger.debug("\(task.requestLabel) → \(outcome) in \(Int((Clock.monotonic() - task.requestStarted) * 1000)) ms")
         }
         switch task.phase {
-        case .metadata: return handleIndex(task, easy: easy, code: code)
+        case .metadata: return handleDRSObject(task, easy: easy, code: code)
+        case .indexRecord: return handleIndex(task, easy: easy, code: code)
         case .presign: return handlePresign(task, easy: easy, code: code)
+        case .accessMethods: return handleAccessMethods(task, easy: easy, code: code)
+        case .access: return handleAccess(task, easy: easy, code: code)
         case .download: return handleDownload(task, easy: easy, code: code)
         }
     }
@@ -248,7 +265,7 @@ final class JobExecutor {
         return resolve(task, record: record)
     }
 
-    private func resolve(_ task: FileTask, record: IndexRecord) -> Step {
+    func resolve(_ task: FileTask, record: IndexRecord) -> Step {
         var file = task.file
         file.fileName = file.fileName ?? record.fileName
         file.expectedSize = file.expectedSize ?? record.size
@@ -276,6 +293,14 @@ final class JobExecutor {
         let answer = Answer(
             curlError: easy.error(for: code), status: receiver.head.status, retryAfter: receiver.head.retryAfter,
             snippet: scrubbed(receiver.bodySnippet(maxLength: 4096), task), oversized: receiver.exceededLimit)
+        if FenceRoute.isMissing(status: answer.status, body: receiver.body) {
+            // A DRS server without Fence's routes: its access route gives the URLs.
+            if !task.session.withoutFenceDownload {
+                logger.info("\(task.session.endpoint) has no Fence download route; asking its DRS access route")
+            }
+            task.session.withoutFenceDownload = true
+            return presignViaDRS(task)
+        }
         if let step = conclude(task, AttemptPolicy.fence(answer, refreshedToken: task.refreshedToken), status: answer.status) {
             return step
         }
@@ -343,7 +368,7 @@ final class JobExecutor {
 
     /// Server text with this attempt's token cut out: a server that echoes the Authorization header
     /// back must not get the token into the job table or the report.
-    private func scrubbed(_ text: String, _ task: FileTask) -> String {
+    func scrubbed(_ text: String, _ task: FileTask) -> String {
         guard let bearer = task.bearer, bearer.count >= 8 else { return text }
         return text.replacingOccurrences(of: bearer, with: "[token]")
     }
@@ -352,7 +377,7 @@ final class JobExecutor {
 
     /// Carries out what `AttemptPolicy` decided about a verdict: nil when the file goes on
     /// (`.proceed`), else the step that ends or repeats this request.
-    private func conclude(_ task: FileTask, _ verdict: Verdict, status: Int?) -> Step? {
+    func conclude(_ task: FileTask, _ verdict: Verdict, status: Int?) -> Step? {
         let now = Clock.now()
         switch AttemptPolicy.schedule(verdict, attempt: task.attempt, policy: options.retry, now: now, jitter: .random(in: 0..<1)) {
         case .proceed:
@@ -360,16 +385,16 @@ final class JobExecutor {
         case .refreshToken:
             // Not counted as an attempt.
             task.refreshedToken = true
-            tokens.invalidate()
-            logger.info("fence answered 401 for \(task.file.guid); refreshing the access token")
+            task.session.tokens?.invalidate()
+            logger.info("fence at \(task.session.endpoint) answered 401 for \(task.file.guid); refreshing the access token")
             return presign(task)
         case .retry(let reason, let notBefore, let pause, let discardPart):
-            if let pause { pauseUntil = max(pauseUntil, pause) }
+            if let pause { task.session.pauseUntil = max(task.session.pauseUntil, pause) }
             settle(task, discardPart: discardPart)
             logger.info("\(task.file.guid) attempt \(task.attempt) failed: \(reason); retrying in \(Int((notBefore - now).rounded()))s")
             return .finished(record(task, .retry(notBefore: notBefore), reason, status))
         case .fail(let reason, let pause, let discardPart):
-            if let pause { pauseUntil = max(pauseUntil, pause) }
+            if let pause { task.session.pauseUntil = max(task.session.pauseUntil, pause) }
             settle(task, discardPart: discardPart)
             // An empty part file is clutter; a non-empty one is kept for `gen3 retry` to continue.
             if let sink = task.sink, sink.written == 0 { sink.discard() }
@@ -389,19 +414,29 @@ final class JobExecutor {
         conclude(task, AttemptPolicy.durability(error), status: status) ?? fail(task, error.localizedDescription)
     }
 
-    private func fail(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
+    func fail(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
         conclude(task, .permanent(message), status: status) ?? .fatal(message)
     }
 
-    private func retry(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
+    func retry(_ task: FileTask, _ message: String, status: Int? = nil) -> Step {
         conclude(task, .transient(message), status: status) ?? .fatal(message)
     }
 
     private func record(_ task: FileTask, _ outcome: AttemptRecord.Outcome, _ message: String, _ status: Int?) -> AttemptRecord {
         let onDisk = task.sink?.written ?? 0
+        // A file that fails for good says how its commons was decided: a wrong guess shows there.
+        let reason = outcome == .failed ? task.resolution.map { "\(message) (\($0))" } ?? message : message
         return AttemptRecord(
             fileID: task.file.id, outcome: outcome, startedAt: task.startedAt, httpStatus: status,
-            error: message, bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
+            error: reason, bytesReceived: max(0, onDisk - task.resumeOffset), bytesOnDisk: onDisk)
+    }
+
+    /// Hands a task back until `until`, without using up an attempt: its commons asked for a pause.
+    func deferred(_ task: FileTask, until: Double) -> AttemptRecord {
+        task.sink?.close()
+        return AttemptRecord(
+            fileID: task.file.id, outcome: .deferred(until: until), startedAt: task.startedAt,
+            error: "waiting until \(task.session.endpoint) takes requests again (Retry-After)")
     }
 
     /// Hands a task back without an outcome (shutdown, fatal error elsewhere): keeps its part file.

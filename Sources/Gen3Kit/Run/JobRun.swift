@@ -34,6 +34,8 @@ package final class JobRun {
     /// The credentials as the caller named them (a path, a name under ~/.gen3, a token URI), for
     /// worker processes to load; nil: the job's, else the defaults.
     private let auth: String?
+    /// Credentials for other commons than the job's own, by origin, as given (`CommonsAuth`).
+    private let commonsAuth: [String: String]
     private let workers: Workers
     private let hooks: TestHooks?
     private let logger: Logger
@@ -44,22 +46,23 @@ package final class JobRun {
     /// - Parameter tokens: a provider that has already fetched a token for these credentials
     ///   (`JobRun.verify`); the run goes on with it.
     package convenience init(
-        databasePath: String, endpoint: String?, auth: String?, options: RunOptions, workers: Workers,
-        stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger
+        databasePath: String, endpoint: String?, auth: String?, commonsAuth: [String: String] = [:], options: RunOptions,
+        workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger
     ) throws {
         let path = FilePaths.absolute(databasePath)
         let store = try JobStore(path: path, create: false)
         let settings = try store.requireSettings()
         let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
         self.init(
-            databasePath: path, store: store, settings: settings, context: context, auth: auth, options: options,
-            workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
+            databasePath: path, store: store, settings: settings, context: context, auth: auth, commonsAuth: commonsAuth,
+            options: options, workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
     }
 
     /// A run of an open job with its commons and credentials already settled.
     package init(
         databasePath: String, store: JobStore, settings: JobSettings, context: JobContext, auth: String?,
-        options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil,
+        commonsAuth: [String: String] = [:], options: RunOptions, workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil,
+        hooks: TestHooks? = nil,
         logger: Logger
     ) {
         self.hooks = hooks
@@ -68,6 +71,7 @@ package final class JobRun {
         self.settings = settings
         self.context = context
         self.auth = auth
+        self.commonsAuth = commonsAuth
         self.options = options
         self.workers = workers
         self.stop = stop
@@ -117,14 +121,17 @@ package final class JobRun {
         // The counts read every row: read once for the free-space check and the first progress.
         let counts = options.checkFreeSpace || onProgress != nil ? try store.progress() : nil
         if options.checkFreeSpace, let counts { try Self.checkFreeSpace(for: counts, in: settings.downloadPath) }
+        // Later runs find the other commons' credentials without the flags (paths only).
+        try store.saveCommonsCredentials(CommonsAuth(byCommons: commonsAuth).storable)
         stop.arm()
         let supervisor = Supervisor(
             store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
             logger: logger
-        ) { [databasePath, settings, context, options, tokens, stop, hooks, logger] in
+        ) { [databasePath, settings, context, options, tokens, stop, hooks, logger, commonsAuth] in
             try Worker(
                 store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
-                credentials: context.credentials, options: options, tokens: tokens, stop: stop, hooks: hooks, logger: logger)
+                credentials: context.credentials, options: options, auth: CommonsAuth(byCommons: commonsAuth), tokens: tokens,
+                stop: stop, hooks: hooks, logger: logger)
         }
         return try supervisor.run(onProgress: onProgress, startingCounts: counts)
     }
@@ -148,6 +155,6 @@ package final class JobRun {
             databasePath: databasePath, endpoint: context.endpoint, options: options, verbosity: verbosity, logFile: logFile)
         return WorkerProcesses(
             executable: ProcessSpawner.currentExecutable, arguments: invocation.arguments,
-            environment: WorkerInvocation.environment(auth: auth))
+            environment: WorkerInvocation.environment(auth: auth, commonsAuth: commonsAuth))
     }
 }

@@ -9,7 +9,8 @@ import Logging
 /// longer than `maxURLAge` for a free transfer slot, goes back to the worker to ask Fence on its own
 /// (`JobExecutor.presignOne`), which gives the one-file route's reasons, retries and token refresh.
 /// A commons without the bulk route (older Fence answers 405) is asked one file at a time from
-/// then on.
+/// then on. Each request goes to one commons (the files' `CommonsSession`) with its token; a
+/// commons that is paused (Retry-After) is skipped while the others are asked.
 final class PresignAhead {
     /// A URL older than this is not used: presigned URLs last an hour by default, but a commons
     /// may sign shorter ones, and a file that waited this long behind large transfers can spare a
@@ -32,15 +33,15 @@ final class PresignAhead {
         case alone([FileTask])
     }
 
-    private(set) var enabled: Bool
+    /// Whether the run asks in bulk at all (`--no-bulk-urls` turns it off); each commons may still
+    /// turn it down (`CommonsSession.bulkEnabled`).
+    let enabled: Bool
     /// Files held here at most: waiting, asked for, or with a URL.
     let lookahead: Int
-    private let requests: CommonsRequests
-    private let tokens: AccessTokenProvider
     private let logger: Logger
     private var waiting: [FileTask] = []
     private var ready = FIFO<(task: FileTask, url: String, at: Double)>()
-    private var flights: [(easy: CurlEasy, receiver: MemoryReceiver, tasks: [FileTask], started: Double)] = []
+    private var flights: [Flight] = []
     private var idleHandles: [CurlEasy] = []
     /// Files that make a bulk request worth sending while others are out.
     private let batch: Int
@@ -49,18 +50,21 @@ final class PresignAhead {
     private(set) var answered = 0
     private(set) var urlsReceived = 0
 
-    init(
-        enabled: Bool, maxConcurrentRequests: Int, requests: CommonsRequests, tokens: AccessTokenProvider,
-        maxURLAge: Double = 60, logger: Logger
-    ) {
+    private struct Flight {
+        let easy: CurlEasy
+        let receiver: MemoryReceiver
+        let tasks: [FileTask]
+        let session: CommonsSession
+        let started: Double
+    }
+
+    init(enabled: Bool, maxConcurrentRequests: Int, maxURLAge: Double = 60, logger: Logger) {
         self.maxURLAge = maxURLAge
         self.enabled = enabled
         // Twice the transfers: a slow Fence's answer then covers the slots that free up while the
         // next request is out (BENCHMARKS.md, the slow-Fence section).
         batch = min(2 * max(1, maxConcurrentRequests), BulkPresign.maxGUIDs)
         lookahead = Self.maxInFlight * batch
-        self.requests = requests
-        self.tokens = tokens
         self.logger = logger
     }
 
@@ -103,18 +107,24 @@ final class PresignAhead {
     }
 
     /// A bulk request when one is worth making: a batch of files waits, no more files are coming
-    /// (their bytes fill the look-ahead), or nothing else is coming for the transfers to start.
-    func dueRequest(freeSlots: Int) -> Due {
+    /// (their bytes fill the look-ahead), or nothing else is coming for the transfers to start. It
+    /// asks for the files of the first commons in line that is not paused.
+    func dueRequest(freeSlots: Int, now: Double) -> Due {
         guard enabled, flights.count < Self.maxInFlight, !waiting.isEmpty else { return .nothing }
         guard waiting.count >= batch || bytesFull(freeSlots: freeSlots) || (readyCount == 0 && flights.isEmpty) else { return .nothing }
-        let count = min(waiting.count, BulkPresign.maxGUIDs)
-        let tasks = Array(waiting.prefix(count))
-        waiting.removeFirst(count)
+        guard let session = waiting.first(where: { !$0.session.isPaused(now: now) })?.session else { return .nothing }
+        var tasks: [FileTask] = []
+        waiting.removeAll { task in
+            guard tasks.count < BulkPresign.maxGUIDs, task.session === session else { return false }
+            tasks.append(task)
+            return true
+        }
+        guard session.bulkEnabled, let tokens = session.tokens else { return .alone(tasks) }
         do {
             let token = try tokens.current()
-            let easy = try idleHandles.popLast() ?? requests.makeBulkHandle()
-            let receiver = try requests.bulkPresign(easy, guids: tasks.map(\.file.guid), token: token)
-            flights.append((easy, receiver, tasks, Clock.monotonic()))
+            let easy = try idleHandles.popLast() ?? session.requests.makeBulkHandle()
+            let receiver = try session.requests.bulkPresign(easy, guids: tasks.map(\.objectID), token: token)
+            flights.append(Flight(easy: easy, receiver: receiver, tasks: tasks, session: session, started: Clock.monotonic()))
             return .request(easy)
         } catch {
             // The one-file route reports a missing token or key the way it always has.
@@ -132,58 +142,65 @@ final class PresignAhead {
     /// Reads the answer to `easy`'s request; returns the files that must ask on their own.
     func finish(_ easy: CurlEasy, code: Int32) -> [FileTask] {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
-        let (_, receiver, tasks, started) = flights.remove(at: index)
+        let flight = flights.remove(at: index)
+        let (receiver, tasks, session) = (flight.receiver, flight.tasks, flight.session)
         idleHandles.append(easy)
         if logger.logLevel <= .debug {
             let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(receiver.head.status)"
-            let elapsed = Int((Clock.monotonic() - started) * 1000)
-            logger.debug("POST \(requests.endpoint)\(BulkPresign.path) (\(tasks.count) files) → \(outcome) in \(elapsed) ms")
+            let elapsed = Int((Clock.monotonic() - flight.started) * 1000)
+            logger.debug("POST \(session.endpoint)\(BulkPresign.path) (\(tasks.count) files) → \(outcome) in \(elapsed) ms")
         }
-        if receiver.exceededLimit { return failed(tasks, AttemptPolicy.oversizedReason) }
-        if let error = easy.error(for: code) { return failed(tasks, "\(error.localizedDescription)") }
+        if receiver.exceededLimit { return failed(tasks, session, AttemptPolicy.oversizedReason) }
+        if let error = easy.error(for: code) { return failed(tasks, session, "\(error.localizedDescription)") }
         let status = receiver.head.status
         switch status {
         case 200:
             guard let urls = BulkPresign.urls(from: receiver.body) else {
-                return giveUp(tasks, "answered something that is not a list of URLs")
+                return giveUp(tasks, session, "answered something that is not a list of URLs")
             }
-            failuresInARow = 0
+            session.bulkFailuresInARow = 0
             answered += 1
             urlsReceived += urls.count
             let now = Clock.now()
             var alone: [FileTask] = []
             for task in tasks {
-                if let url = urls[task.file.guid] { ready.append((task, url, now)) } else { alone.append(task) }
+                if let url = urls[task.objectID] { ready.append((task, url, now)) } else { alone.append(task) }
             }
             return alone
         case 401:
             // The one-file requests refresh the token; the next bulk request uses the new one.
             return tasks
         case 429, 500...599:
-            return failed(tasks, "HTTP \(status)")
+            return failed(tasks, session, "HTTP \(status)")
         default:
             // 404 or 405: a Fence without the route. Anything else it refuses, it refuses every time.
-            return giveUp(tasks, "HTTP \(status)")
+            return giveUp(tasks, session, "HTTP \(status)")
         }
     }
 
-    private func failed(_ tasks: [FileTask], _ reason: String) -> [FileTask] {
-        failuresInARow += 1
-        guard failuresInARow >= Self.failuresToGiveUp else {
-            logger.info("bulk presigned-URL request failed (\(reason)); asking for those \(tasks.count) files one at a time")
+    private func failed(_ tasks: [FileTask], _ session: CommonsSession, _ reason: String) -> [FileTask] {
+        session.bulkFailuresInARow += 1
+        guard session.bulkFailuresInARow >= Self.failuresToGiveUp else {
+            logger.info(
+                "bulk presigned-URL request to \(session.endpoint) failed (\(reason)); asking for those \(tasks.count) files one at a time")
             return tasks
         }
-        return giveUp(tasks, "\(reason), \(failuresInARow) times in a row")
+        return giveUp(tasks, session, "\(reason), \(session.bulkFailuresInARow) times in a row")
     }
 
-    private func giveUp(_ tasks: [FileTask], _ reason: String) -> [FileTask] {
+    private func giveUp(_ tasks: [FileTask], _ session: CommonsSession, _ reason: String) -> [FileTask] {
         // Other requests may still be out; the first refusal is the one worth saying.
-        if enabled {
-            logger.info("the commons refused a bulk presigned-URL request (\(reason)); asking for one URL per file from now on")
+        if session.bulkEnabled {
+            logger.info(
+                "\(session.endpoint) refused a bulk presigned-URL request (\(reason)); asking it for one URL per file from now on")
         }
-        enabled = false
-        let rest = waiting
-        waiting.removeAll()
+        session.bulkEnabled = false
+        var rest: [FileTask] = []
+        waiting.removeAll { task in
+            guard task.session === session else { return false }
+            rest.append(task)
+            return true
+        }
         return tasks + rest
     }
 

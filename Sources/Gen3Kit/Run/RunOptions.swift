@@ -40,11 +40,34 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// /user/data/download/bulk`) when the commons has that route; off, or on a commons without it,
     /// each file gets its own request.
     public var bulkURLs = true
+    /// The DRS resolver asked which commons a GUID prefix belongs to when the job's commons'
+    /// aggregate metadata service does not know it (`CommonsResolver`); nil: the job's (given at
+    /// import), else `defaultResolver`; `none` asks none.
+    public var drsResolver: String?
+    /// Seconds a resolver's answer stays good in the job's `resolver_cache` (2 days, as the Gen3 SDK).
+    public var resolverCacheAge: Double = 2 * 24 * 3600
+    /// The Workspace Token Service's base URL for `idp://wts/<idp>` credentials; nil: the job's
+    /// endpoint + `/wts`.
+    public var wtsURL: String?
     /// Timeouts, redirects and TLS for every request.
     public var http = HTTPOptions()
 
     /// The defaults `gen3 run --help` shows.
     public init() {}
+
+    /// The resolver runs ask when neither the run nor the job names one.
+    public static let defaultResolver = "https://dataguids.org"
+
+    /// A `--drs-resolver` value as the job keeps it: `none`, or an http(s) URL without a trailing slash.
+    public static func resolverURL(_ value: String) throws -> String {
+        value.lowercased() == "none" ? "none" : try Endpoint.normalize(value)
+    }
+
+    /// The resolver a run asks: its own, else the job's, else `defaultResolver`; nil for `none`.
+    func resolver(settings: JobSettings) -> String? {
+        let chosen = drsResolver ?? settings.drsResolver ?? Self.defaultResolver
+        return chosen == "none" ? nil : chosen
+    }
 }
 
 /// Exponential backoff with jitter, up to a number of attempts.

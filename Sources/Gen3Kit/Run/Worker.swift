@@ -44,6 +44,8 @@ package final class Worker {
     let stop: RunStop
     let logger: Logger
     private let producer: Producer
+    private let sessions: CommonsSessions
+    private let resolver: CommonsResolver
     private let executor: JobExecutor
     private let presigner: PresignAhead
     private let completion: Completion
@@ -54,10 +56,11 @@ package final class Worker {
     private var nextProgress: Double = 0
 
     /// `tokens`, when given, is the provider of a token this process already has for these
-    /// credentials and endpoint (`JobRun.verify`); the worker takes it over.
+    /// credentials and endpoint (`JobRun.verify`); the worker takes it over. `auth` finds the
+    /// credentials of the other commons the job's files are in.
     package init(
         store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
-        owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
+        auth: CommonsAuth = CommonsAuth(), owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
         hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
     ) throws {
         let maxAwaitingSync = try OpenFileLimit.awaitingSync(
@@ -68,15 +71,18 @@ package final class Worker {
         self.owner = owner
         self.stop = stop
         self.logger = logger
-        let tokens = tokens ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http, logger: logger)
-        let requests = CommonsRequests(endpoint: endpoint, http: options.http, protocolName: settings.protocolName)
+        var auth = auth
+        for (commons, path) in try store.commonsCredentials() where auth.byCommons[commons] == nil { auth.byCommons[commons] = path }
+        sessions = CommonsSessions(
+            endpoint: endpoint, credentials: credentials, tokens: tokens, auth: auth, options: options,
+            protocolName: settings.protocolName, logger: logger)
+        resolver = CommonsResolver(
+            store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options, logger: logger)
         producer = Producer(store: store, owner: owner, options: options, logger: logger)
-        executor = JobExecutor(
-            requests: requests, tokens: tokens, store: store, settings: settings, options: options,
-            hooks: hooks, durability: durability, logger: logger)
+        executor = JobExecutor(store: store, settings: settings, options: options, hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(
             enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
-            requests: requests, tokens: tokens, maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
+            maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
         completion = try Completion(
@@ -106,8 +112,9 @@ package final class Worker {
                     guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
                     let phase = entry.task.phase
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
-                    executor.recycle(easy, phase: phase)
+                    executor.recycle(easy, phase: phase, task: entry.task)
                 }
+                try resolver.flush()
                 resumePaused()
                 collectDurable()
                 try completion.flushIfDue()
@@ -122,13 +129,14 @@ package final class Worker {
                     idle(now: now)
                 } else if !active.isEmpty || presigner.isAsking {
                     multi.poll(timeoutMilliseconds: pollTimeout)
-                } else if now < executor.pauseUntil {
-                    // Claimed rows wait out a Retry-After: nothing to poll for.
-                    usleep(UInt32(min(0.1, executor.pauseUntil - now) * 1_000_000))
+                } else if !presigner.isEmpty {
+                    // Files wait here for a commons' Retry-After to end: nothing to poll for.
+                    usleep(20_000)
                 }
             }
             try releaseEverything()
             try completion.flush()
+            try resolver.flush()
         } catch {
             logger.error("job database error: \(error)")
             try? releaseEverything()
@@ -146,28 +154,50 @@ package final class Worker {
         return stop.requested ? .stopped : .finished
     }
 
-    /// Whether new work may start: not stopping, no Retry-After pause.
-    private func mayStart(now: Double) -> Bool { stopReason == nil && now >= executor.pauseUntil }
+    /// Whether new work may start: not stopping.
+    private var mayStart: Bool { stopReason == nil }
 
     private func startTransfers(now: Double) throws {
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
-        while active.count < options.maxConcurrentRequests && mayStart(now: now) && !completion.isFull {
+        while active.count < options.maxConcurrentRequests && mayStart && !completion.isFull {
             if let ready = presigner.takeReady(now: now) {
-                let step = ready.url.map { executor.startDownload(ready.task, url: $0) } ?? executor.presignOne(ready.task)
-                apply(step, to: ready.task)
+                if let url = ready.url {
+                    apply(executor.startDownload(ready.task, url: url), to: ready.task)
+                } else {
+                    presignAlone(ready.task, now: now)
+                }
                 continue
             }
             // Files wait for the bulk answers already out.
             guard presigner.hasRoom(freeSlots: freeSlots), let file = try producer.next(now: now) else { break }
-            let task = FileTask(file: file)
-            apply(executor.start(task), to: task)
+            begin(file, now: now)
         }
         // The next files ask for their URLs while the transfers before them run.
-        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart(now: now), let file = try producer.next(now: now) {
-            let task = FileTask(file: file)
-            apply(executor.start(task), to: task)
+        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart, let file = try producer.next(now: now) {
+            begin(file, now: now)
         }
-        if stopReason == nil { askInBulk() }
+        if stopReason == nil { askInBulk(now: now) }
+    }
+
+    /// A claimed file's first step, once its commons is decided; a file of a commons that asked for
+    /// a pause goes back to the table until the pause ends, and the others go on.
+    private func begin(_ file: ClaimedFile, now: Double) {
+        let decision = resolver.decide(file, now: now)
+        let task = FileTask(file: file, session: sessions.session(for: decision.commons), resolution: decision.note)
+        if task.session.isPaused(now: now) {
+            completion.record(executor.deferred(task, until: task.session.pauseUntil))
+            return
+        }
+        apply(executor.start(task), to: task)
+    }
+
+    /// A file asks Fence for its URL on its own, unless its commons is paused.
+    private func presignAlone(_ task: FileTask, now: Double = Clock.now()) {
+        if task.session.isPaused(now: now) {
+            completion.record(executor.deferred(task, until: task.session.pauseUntil))
+        } else {
+            apply(executor.presignOne(task), to: task)
+        }
     }
 
     /// Lets the transfers `--limit-rate` paused go on once the bucket has room.
@@ -185,9 +215,9 @@ package final class Worker {
     /// Transfers that could start now.
     private var freeSlots: Int { options.maxConcurrentRequests - active.count }
 
-    private func askInBulk() {
+    private func askInBulk(now: Double) {
         while true {
-            switch presigner.dueRequest(freeSlots: freeSlots) {
+            switch presigner.dueRequest(freeSlots: freeSlots, now: now) {
             case .nothing:
                 return
             case .request(let easy):
@@ -206,7 +236,8 @@ package final class Worker {
 
     /// Files the bulk request did not get URLs for ask Fence one at a time.
     private func askAlone(_ tasks: [FileTask]) {
-        for task in tasks { apply(executor.presignOne(task), to: task) }
+        let now = Clock.now()
+        for task in tasks { presignAlone(task, now: now) }
     }
 
     private func apply(_ step: JobExecutor.Step, to task: FileTask) {
@@ -220,7 +251,7 @@ package final class Worker {
             }
         case .needsURL:
             // The commons may have turned bulk requests down since the run began.
-            if presigner.enabled { presigner.add(task) } else { apply(executor.presignOne(task), to: task) }
+            if presigner.enabled && task.session.bulkEnabled { presigner.add(task) } else { presignAlone(task) }
         case .finished(let record):
             completion.record(record)
         case .verified(let record):
@@ -240,7 +271,6 @@ package final class Worker {
     private func idle(now: Double) {
         var wake = now + 0.1
         if let due = (try? store.earliestPending()) ?? nil { wake = min(wake, max(due, now + 0.01)) }
-        wake = max(wake, executor.pauseUntil)
         producer.claimSoon()
         usleep(UInt32(min(0.1, max(0.001, wake - now)) * 1_000_000))
     }

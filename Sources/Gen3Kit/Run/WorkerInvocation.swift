@@ -73,9 +73,14 @@ package struct WorkerInvocation: Equatable, Sendable {
             verbosity: values["--verbosity"].flatMap { Int($0) } ?? 0, logFile: values["--log-file"])
     }
 
-    /// The environment entry that hands `auth` to a worker.
-    package static func environment(auth: String?) -> [String: String] {
-        auth.map { [authVariable: $0] } ?? [:]
+    /// Where the parent puts the other commons' `--auth` values (a JSON object, origin → value).
+    package static let commonsAuthVariable = "GEN3_WORKER_COMMONS_AUTH"
+
+    /// The environment entries that hand `auth` and `commonsAuth` to a worker.
+    package static func environment(auth: String?, commonsAuth: [String: String] = [:]) -> [String: String] {
+        var environment = auth.map { [authVariable: $0] } ?? [:]
+        if !commonsAuth.isEmpty, let json = SmallJSON.encode(commonsAuth) { environment[commonsAuthVariable] = json }
+        return environment
     }
 
     /// The worker process's whole life: takes the credentials out of the environment, runs one
@@ -84,7 +89,11 @@ package struct WorkerInvocation: Equatable, Sendable {
     package func run(hooks: TestHooks? = nil, logger: Logger) -> Int32 {
         if let status = hooks?.workerExit { return status }
         let auth = getenv(Self.authVariable).map { String(cString: $0) }
+        let commonsAuth = getenv(Self.commonsAuthVariable).flatMap { value in
+            SmallJSON.decode([String: String].self, from: Data(String(cString: value).utf8))
+        }
         unsetenv(Self.authVariable)
+        unsetenv(Self.commonsAuthVariable)
         let stop = RunStop(.signals)
         stop.arm()
         let exit: Worker.Exit
@@ -94,7 +103,8 @@ package struct WorkerInvocation: Equatable, Sendable {
             let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
             let worker = try Worker(
                 store: store, settings: settings, endpoint: context.endpoint,
-                credentials: context.credentials, options: options, stop: stop, hooks: hooks, logger: logger)
+                credentials: context.credentials, options: options, auth: CommonsAuth(byCommons: commonsAuth ?? [:]), stop: stop,
+                hooks: hooks, logger: logger)
             exit = worker.run()
         } catch {
             exit = .fatal(error.localizedDescription)

@@ -26,6 +26,9 @@ package struct AttemptRecord: Sendable {
         case failed
         /// Hand the row back without using up an attempt (shutdown, disk full, lost lease).
         case released
+        /// Hand the row back without using up an attempt, due again at `until` (its commons asked
+        /// for a pause with Retry-After).
+        case deferred(until: Double)
     }
 
     /// The value `attempts.outcome` gets: `AttemptOutcome`.
@@ -35,7 +38,7 @@ package struct AttemptRecord: Sendable {
         case .skipped: return .skipped
         case .retry: return .retry
         case .failed: return .failed
-        case .released: return .released
+        case .released, .deferred: return .released
         }
     }
 

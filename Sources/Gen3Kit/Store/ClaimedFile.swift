@@ -11,4 +11,7 @@ package struct ClaimedFile: Equatable, Sendable {
     /// Whether any worker held this row before (a crash, a stop or a retry): only then can a file
     /// or part file of ours be at its destination already. A first claim skips those lookups.
     package var claimedBefore = true
+    /// The commons it is fetched from (`scheme://host[:port]`); nil until decided, or when it is the
+    /// job's endpoint.
+    package var commons: String?
 }

@@ -74,7 +74,7 @@ extension ManifestImporter {
     private struct PreparedBatch {
         var rows = 0
         var withoutMetadata = 0
-        var values = ParameterBuffer(capacity: ManifestImporter.batchRows * 5 + 2)
+        var values = ParameterBuffer(capacity: ManifestImporter.batchRows * FileQueries.rowParameters + 2)
     }
 
     /// Batches of `reader`'s entries, destinations decided and parameters laid out: done on the

@@ -6,39 +6,43 @@ enum FileQueries {
     /// A consistent copy of the whole database in a new file (a plan's scratch job).
     static let copyInto = "VACUUM INTO ?1"
 
-    static let selectSettings = "SELECT endpoint, credentials_path, download_path, filename_format, protocol FROM job_settings WHERE id = 1"
+    static let selectSettings =
+        "SELECT endpoint, credentials_path, download_path, filename_format, protocol, drs_resolver FROM job_settings WHERE id = 1"
     static let saveSettings = """
-        INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, created_at, updated_at)
-        VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?6)
+        INSERT INTO job_settings (id, endpoint, credentials_path, download_path, filename_format, protocol, drs_resolver,
+                                  created_at, updated_at)
+        VALUES (1, ?1, ?2, ?3, ?4, ?5, ?7, ?6, ?6)
         ON CONFLICT (id) DO UPDATE SET endpoint = ?1, credentials_path = ?2, download_path = ?3,
-            filename_format = ?4, protocol = ?5, updated_at = ?6
+            filename_format = ?4, protocol = ?5, drs_resolver = ?7, updated_at = ?6
         """
 
     // MARK: - Import
 
     static let insertFile = """
-        INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, import_id, created_at, updated_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+        INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
         ON CONFLICT (guid) DO NOTHING
         """
     /// `insertFile` for `rows` rows at once: a statement per row costs more than the row itself
-    /// when a manifest holds a million of them. Parameters 5r+1…5r+5 are row r's guid, file name,
-    /// destination, size and md5; the two after the last row's are the import's id and time, the
+    /// when a manifest holds a million of them. Parameters 6r+1…6r+6 are row r's guid, file name,
+    /// destination, size, md5 and commons; the two after the last row's are the import's id and time, the
     /// same for every row. Without `skipKnownGUIDs` a GUID already in the table is an error (and
     /// needs no unique index on guid).
     static func insertFiles(rows: Int, skipKnownGUIDs: Bool = true) -> String {
-        let importID = "?\(rows * 5 + 1)"
-        let now = "?\(rows * 5 + 2)"
+        let importID = "?\(rows * rowParameters + 1)"
+        let now = "?\(rows * rowParameters + 2)"
         let values = (0..<rows).map { row in
-            let p = (1...5).map { "?\(row * 5 + $0)" }
-            return "(\(p[0]), \(p[1]), \(p[2]), \(p[3]), \(p[4]), \(importID), \(now), \(now))"
+            let p = (1...rowParameters).map { "?\(row * rowParameters + $0)" }
+            return "(\(p.joined(separator: ", ")), \(importID), \(now), \(now))"
         }
         return """
-            INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, import_id, created_at, updated_at)
+            INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
             VALUES \(values.joined(separator: ", "))
             \(skipKnownGUIDs ? "ON CONFLICT (guid) DO NOTHING" : "")
             """
     }
+    /// Parameters per row of `insertFiles`.
+    static let rowParameters = 6
     /// How many of `rows` GUIDs (?1…?rows, repeats counted as often as they come) have a row from
     /// import ?(rows+1).
     static func countFromImport(rows: Int) -> String {
@@ -81,7 +85,7 @@ enum FileQueries {
                       LIMIT ?4))
             WHERE before < ?5)
         RETURNING id, guid, file_name, dest_name, expected_size, expected_md5, attempts,
-                  attempts > 0 OR started_at IS NOT ?3
+                  attempts > 0 OR started_at IS NOT ?3, commons
         """
     /// The rescuer: rows whose lease ran out go back to pending for any worker.
     static let rescueExpired = """
@@ -148,6 +152,12 @@ enum FileQueries {
     static let completeReleased = """
         UPDATE files
         SET state = 'pending', bytes_done = ?3, last_error = coalesce(?4, last_error),
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = ?5
+        WHERE id = ?1 AND state = 'claimed' AND lease_owner = ?2
+        """
+    static let completeDeferred = """
+        UPDATE files
+        SET state = 'pending', bytes_done = ?3, last_error = ?4, next_attempt_at = max(next_attempt_at, ?6),
             lease_owner = NULL, lease_expires_at = NULL, updated_at = ?5
         WHERE id = ?1 AND state = 'claimed' AND lease_owner = ?2
         """

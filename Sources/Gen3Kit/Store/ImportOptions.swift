@@ -8,11 +8,14 @@ package struct ImportOptions: Sendable {
     package var endpoint: String?
     package var credentialsPath: String?
     package var protocolName: String?
+    /// The DRS resolver runs use unless they name one (`RunOptions.drsResolver`).
+    package var drsResolver: String?
 
     package init(
         downloadPath: String, filenameFormat: FilenameFormat = .original, rename: Bool = false,
-        endpoint: String? = nil, credentialsPath: String? = nil, protocolName: String? = nil
+        endpoint: String? = nil, credentialsPath: String? = nil, protocolName: String? = nil, drsResolver: String? = nil
     ) {
+        self.drsResolver = drsResolver
         self.downloadPath = downloadPath
         self.filenameFormat = filenameFormat
         self.rename = rename

@@ -10,12 +10,15 @@ public struct JobSettings: Equatable, Sendable {
     public var filenameFormat: FilenameFormat
     /// The storage protocol asked of Fence (`s3`, `gs`, …), when one was.
     public var protocolName: String?
+    /// The DRS resolver given at import (`--drs-resolver`), when one was.
+    public var drsResolver: String?
 
     /// Settings for a new job.
     public init(
         endpoint: String? = nil, credentialsPath: String? = nil, downloadPath: String,
-        filenameFormat: FilenameFormat = .original, protocolName: String? = nil
+        filenameFormat: FilenameFormat = .original, protocolName: String? = nil, drsResolver: String? = nil
     ) {
+        self.drsResolver = drsResolver
         self.endpoint = endpoint
         self.credentialsPath = credentialsPath
         self.downloadPath = downloadPath

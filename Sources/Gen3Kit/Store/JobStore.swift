@@ -62,7 +62,7 @@ public final class JobStore {
                 JobSettings(
                     endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
                     filenameFormat: FilenameFormat(rawValue: row.string(3) ?? "") ?? .original,
-                    protocolName: row.string(4))
+                    protocolName: row.string(4), drsResolver: row.string(5))
             }
     }
 
@@ -76,7 +76,7 @@ public final class JobStore {
         let now = Clock.now()
         try statement(FileQueries.saveSettings).run(
             SQLValue(settings.endpoint), SQLValue(settings.credentialsPath), .text(settings.downloadPath),
-            .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now))
+            .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now), SQLValue(settings.drsResolver))
     }
 
     /// Whether the job has any file yet (false before its first import).
@@ -101,7 +101,7 @@ public final class JobStore {
                 ClaimedFile(
                     id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
                     expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
-                    claimedBefore: row.int(7) != 0)
+                    claimedBefore: row.int(7) != 0, commons: row.string(8))
             }
         }
     }
@@ -217,6 +217,10 @@ public final class JobStore {
             try statement(FileQueries.completeReleased).run(
                 id, .text(owner.description), .integer(record.bytesOnDisk),
                 SQLValue(record.error), .real(record.finishedAt))
+        case .deferred(let until):
+            try statement(FileQueries.completeDeferred).run(
+                id, .text(owner.description), .integer(record.bytesOnDisk),
+                SQLValue(record.error), .real(record.finishedAt), .real(until))
         }
         guard connection.changes > 0 else { return }
         try statement(FileQueries.insertAttempt).run(

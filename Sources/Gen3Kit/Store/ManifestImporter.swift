@@ -86,7 +86,7 @@ package struct ManifestImporter {
         let countFromThisImport = try store.statement(FileQueries.countFromImport(rows: Self.batchRows))
         var batch: [(entry: ManifestEntry, dest: String?)] = []
         batch.reserveCapacity(Self.batchRows)
-        var values = ParameterBuffer(capacity: Self.batchRows * 5 + 2)
+        var values = ParameterBuffer(capacity: Self.batchRows * FileQueries.rowParameters + 2)
 
         func insertOne(_ entry: ManifestEntry, wanted: String?) throws {
             var dest = wanted
@@ -94,7 +94,8 @@ package struct ManifestImporter {
                 do {
                     let changed = try insert.run(
                         .text(entry.guid), SQLValue(entry.fileName), SQLValue(dest),
-                        SQLValue(entry.size), SQLValue(entry.md5), .integer(importID), .real(now))
+                        SQLValue(entry.size), SQLValue(entry.md5), SQLValue(Self.commons(of: entry)), .integer(importID),
+                        .real(now))
                     if changed == 1 {
                         summary.added += 1
                     } else if try existingImport(of: entry.guid) == importID {
@@ -188,6 +189,13 @@ package struct ManifestImporter {
         values.append(dest)
         values.append(entry.size)
         values.append(entry.md5)
+        values.append(commons(of: entry))
+    }
+
+    /// The commons the manifest says a file is in: its `commons_url`, else the host of a
+    /// `drs://host/…` URI; nil leaves it to the workers (`CommonsResolver`).
+    static func commons(of entry: ManifestEntry) -> String? {
+        entry.commonsURL ?? DRSIdentifier.host(of: entry.guid)
     }
 
     private func existingImport(of guid: String) throws -> Int64? {
@@ -198,7 +206,7 @@ package struct ManifestImporter {
         var settings = JobSettings(
             endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
             downloadPath: downloadPath, filenameFormat: options.filenameFormat,
-            protocolName: options.protocolName)
+            protocolName: options.protocolName, drsResolver: options.drsResolver)
         if let existing = try store.settings() {
             guard existing.downloadPath == downloadPath else {
                 throw StoreError.downloadPathMismatch(existing: existing.downloadPath, requested: downloadPath)
@@ -206,6 +214,7 @@ package struct ManifestImporter {
             settings.endpoint = settings.endpoint ?? existing.endpoint
             settings.credentialsPath = settings.credentialsPath ?? existing.credentialsPath
             settings.protocolName = settings.protocolName ?? existing.protocolName
+            settings.drsResolver = settings.drsResolver ?? existing.drsResolver
         }
         try store.saveSettings(settings)
     }

@@ -5,7 +5,11 @@ import Gen3Kit
 struct ImportManifest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add a manifest's files to the job (only new GUIDs; finished files are never reset).",
-        discussion: "Reads Gen3 portal JSON, or TSV/CSV with a header (guid/object_id, file_name, size, md5). Streams: any size.")
+        discussion: """
+            Reads Gen3 portal JSON, or TSV/CSV with a header (guid/object_id, file_name, size, md5, commons_url). Streams: any size. \
+            A file's commons is its commons_url, else the host of a drs://host/… id; a prefixed id (dg.4DFC/…, drs://dg.4DFC:…) \
+            is resolved when it is downloaded, and a bare GUID goes to --endpoint.
+            """)
 
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions
@@ -25,6 +29,7 @@ struct ImportManifest: ParsableCommand {
         let downloadPath = try destination.downloadPath ?? store.settings()?.downloadPath ?? "."
         let summary = try ManifestImporter(store: store).importManifest(
             path: manifest, format: format, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
+        try store.saveCommonsCredentials(CommonsAuth(byCommons: globals.commonsAuth).storable)
         print(ImportReport.text(summary, database: globals.databasePath))
     }
 }

@@ -34,6 +34,7 @@ struct Status: ParsableCommand {
             } else {
                 print("job: \(FilePaths.absolute(globals.databasePath)) → \(settings.downloadPath)")
                 print(RunSummary.table(progress))
+                if let lines = CommonsSummary.lines(try store.countsByCommons()) { print(lines) }
                 let failures = try store.failures(limit: 20)
                 if !failures.isEmpty {
                     print(RunSummary.failureLines(failures, total: progress.count(.failed), database: globals.databasePath))
@@ -84,5 +85,19 @@ enum StatusJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(snapshot), as: UTF8.self)
+    }
+}
+
+/// `gen3 status`'s files by commons, when the job's files are in more than one.
+enum CommonsSummary {
+    static func lines(_ counts: [(commons: String, state: String, files: Int, bytes: Int64, done: Int64)]) -> String? {
+        let byCommons = Dictionary(grouping: counts, by: \.commons)
+        guard byCommons.count > 1 else { return nil }
+        var lines = ["by commons (gen3 sql \"SELECT * FROM commons\"):"]
+        for commons in byCommons.keys.sorted() {
+            let states = (byCommons[commons] ?? []).sorted { $0.state < $1.state }.map { "\($0.files) \($0.state)" }
+            lines.append("  \(commons): \(states.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
     }
 }

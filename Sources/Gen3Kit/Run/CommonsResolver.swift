@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+
+/// Decides which commons a file is fetched from when the manifest did not say (a `commons_url`, a
+/// `drs://host/…` URI: those are set at import). A prefixed GUID (`dg.4DFC/<uuid>`) is looked up,
+/// each step's answer cached: in this worker's memory; in the job's `resolver_cache` (answers
+/// younger than `RunOptions.resolverCacheAge`); the job's commons' aggregate metadata service
+/// (`GET {endpoint}/mds/aggregate/info/{prefix}` → `{"host"}`); the DRS resolver's list of
+/// commons (`GET {resolver}/index/_dist`, entries with `hints`, regular expressions of the GUIDs
+/// each commons holds); the resolver's index (`GET {resolver}/index/{guid}` →
+/// `from_index_service.host`). A bare GUID, or one none of them knows, goes to the job's endpoint.
+final class CommonsResolver {
+    /// A file's commons: nil for the job's endpoint; `note` says what was tried when nothing knew
+    /// the file's prefix (kept with the reason if the file fails).
+    struct Decision {
+        var commons: String?
+        var note: String?
+    }
+
+    let store: JobStore
+    let endpoint: String
+    /// The DRS resolver's base URL; nil asks none.
+    let resolverURL: String?
+    let options: RunOptions
+    let logger: Logger
+    /// Answers for prefixes (and for single GUIDs the resolver's index knew) in this worker.
+    private var known: [String: Decision] = [:]
+    /// The resolver's `_dist` list, fetched at most once per worker.
+    private var distribution: [(commons: String, hints: [NSRegularExpression])]?
+    private var distributionProblem: String?
+    /// Decisions to record in the job table (`flush`).
+    private var unrecorded: [(fileID: Int64, commons: String)] = []
+
+    init(store: JobStore, endpoint: String, resolverURL: String?, options: RunOptions, logger: Logger) {
+        self.resolverURL = resolverURL
+        self.store = store
+        self.endpoint = endpoint
+        self.options = options
+        self.logger = logger
+    }
+
+    /// The commons of `file`; asks the resolvers (blocking, once per prefix) when nothing cached knows.
+    func decide(_ file: ClaimedFile, now: Double = Clock.now()) -> Decision {
+        if let commons = file.commons { return Decision(commons: commons) }
+        let id = DRSIdentifier(file.guid)
+        guard let prefix = id.prefix else { return Decision() }
+        if let decision = known[prefix] ?? known[id.objectID] { return record(decision, file) }
+        if let cached = cached(prefix, now: now) ?? cached(id.objectID, now: now) {
+            known[cached.key] = cached.decision
+            return record(cached.decision, file)
+        }
+        let (decision, key) = ask(prefix: prefix, objectID: id.objectID, now: now)
+        known[key] = decision
+        return record(decision, file)
+    }
+
+    /// Writes this worker's new decisions into `files.commons`, in one transaction.
+    func flush() throws {
+        guard !unrecorded.isEmpty else { return }
+        try store.setCommons(unrecorded)
+        unrecorded.removeAll(keepingCapacity: true)
+    }
+
+    private func record(_ decision: Decision, _ file: ClaimedFile) -> Decision {
+        if let commons = decision.commons { unrecorded.append((file.id, commons)) }
+        return decision
+    }
+
+    private func cached(_ key: String, now: Double) -> (key: String, decision: Decision)? {
+        guard let entry = try? store.resolverCacheEntry(key: key), entry.resolvedAt >= now - options.resolverCacheAge else { return nil }
+        return (key, Decision(commons: entry.commons))
+    }
+
+    /// The steps after the caches; returns the decision and the key it holds for (the prefix, or
+    /// the one GUID the resolver's index answered for).
+    private func ask(prefix: String, objectID: String, now: Double) -> (Decision, String) {
+        var tried: [String] = []
+        let mds = endpoint + "/mds/aggregate/info/" + Endpoint.pathEncoded(prefix)
+        let answer = BlockingGet.fetch(mds, http: options.http)
+        if answer.status == 200, let host = SmallJSON.decode(HostAnswer.self, from: Data(answer.body))?.host,
+            let commons = try? Endpoint.origin(of: host)
+        {
+            return (remember(prefix, commons, source: "mds", now: now, how: "the metadata service at \(endpoint)"), prefix)
+        }
+        tried.append("\(mds): \(answer.summary)")
+        if let resolver = resolverURL {
+            if let commons = fromDistribution(resolver, objectID: objectID) {
+                return (remember(prefix, commons, source: "resolver_dist", now: now, how: "\(resolver)/index/_dist"), prefix)
+            }
+            tried.append("\(resolver)/index/_dist: \(distributionProblem ?? "no hint matches")")
+            let index = resolver + "/index/" + Endpoint.pathEncoded(objectID)
+            let answer = BlockingGet.fetch(index, http: options.http)
+            if answer.status == 200, let host = SmallJSON.decode(IndexAnswer.self, from: Data(answer.body))?.host,
+                let commons = try? Endpoint.origin(of: host)
+            {
+                return (remember(objectID, commons, source: "resolver_index", now: now, how: index), objectID)
+            }
+            tried.append("\(index): \(answer.summary)")
+        }
+        let note = "no resolver knows \(prefix), so it was asked of the job's endpoint; tried \(tried.joined(separator: "; "))"
+        logger.info("\(note)")
+        return (Decision(commons: nil, note: note), prefix)
+    }
+
+    private func remember(_ key: String, _ commons: String, source: String, now: Double, how: String) -> Decision {
+        do {
+            try store.saveResolverCacheEntry(key: key, commons: commons, source: source, now: now)
+        } catch {
+            logger.warning("could not cache \(key) → \(commons) in the job: \(error)")
+        }
+        logger.info("\(key) is in \(commons) (from \(how))")
+        return Decision(commons: commons)
+    }
+
+    private func fromDistribution(_ resolver: String, objectID: String) -> String? {
+        if distribution == nil && distributionProblem == nil { loadDistribution(resolver) }
+        let range = NSRange(objectID.startIndex..., in: objectID)
+        return distribution?.first { entry in
+            entry.hints.contains { $0.firstMatch(in: objectID, range: range) != nil }
+        }?.commons
+    }
+
+    private func loadDistribution(_ resolver: String) {
+        let answer = BlockingGet.fetch(resolver + "/index/_dist", http: options.http)
+        guard answer.status == 200, let entries = SmallJSON.decode([DistributionEntry].self, from: Data(answer.body)) else {
+            distributionProblem = answer.status == 200 ? "not a list of commons" : answer.summary
+            return
+        }
+        distribution = entries.compactMap { entry in
+            guard let host = entry.host, let commons = try? Endpoint.origin(of: host) else { return nil }
+            // A hint is a regular expression the resolver's operators wrote; one that does not
+            // compile matches nothing.
+            return (commons, entry.hints.compactMap { try? NSRegularExpression(pattern: "^(?:\($0))") })
+        }
+    }
+
+    /// `{"host": "…"}` from the metadata service.
+    private struct HostAnswer: Decodable {
+        var host: String?
+    }
+
+    /// `{"from_index_service": {"host": "…"}, …}` from the resolver's index.
+    private struct IndexAnswer: Decodable {
+        var host: String?
+
+        enum CodingKeys: String, CodingKey { case fromIndexService = "from_index_service" }
+        enum ServiceKeys: String, CodingKey { case host }
+
+        init(from decoder: any Decoder) throws {
+            let members = try decoder.container(keyedBy: CodingKeys.self)
+            host = (try? members.nestedContainer(keyedBy: ServiceKeys.self, forKey: .fromIndexService))?.lenient(String.self, .host)
+        }
+    }
+
+    /// One commons in `_dist`.
+    private struct DistributionEntry: Decodable {
+        var host: String?
+        var hints: [String]
+
+        enum CodingKeys: String, CodingKey { case host, hints }
+
+        init(from decoder: any Decoder) throws {
+            let members = try decoder.container(keyedBy: CodingKeys.self)
+            host = members.lenient(String.self, .host)
+            hints = members.lenient([String].self, .hints) ?? []
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// What the job records of its commons: each file's (`files.commons`), the resolvers' answers
+/// (`resolver_cache`) and the credentials given per commons (`commons_credentials`).
+extension JobStore {
+    /// A `resolver_cache` row.
+    package struct ResolverCacheEntry: Equatable, Sendable {
+        package var commons: String
+        package var source: String
+        package var resolvedAt: Double
+    }
+
+    /// Records the commons decided for files, in one transaction.
+    package func setCommons(_ decisions: [(fileID: Int64, commons: String)]) throws {
+        try connection.transaction(.immediate) {
+            let update = try statement(CommonsQueries.setCommons)
+            for (fileID, commons) in decisions { try update.run(.integer(fileID), .text(commons)) }
+        }
+    }
+
+    package func resolverCacheEntry(key: String) throws -> ResolverCacheEntry? {
+        try statement(CommonsQueries.selectResolverCache).first(.text(key)) { row in
+            ResolverCacheEntry(commons: row.string(0) ?? "", source: row.string(1) ?? "", resolvedAt: row.double(2))
+        }
+    }
+
+    package func saveResolverCacheEntry(key: String, commons: String, source: String, now: Double = Clock.now()) throws {
+        try statement(CommonsQueries.saveResolverCache).run(.text(key), .text(commons), .text(source), .real(now))
+    }
+
+    /// The credentials recorded per commons (paths and references, never secrets).
+    package func commonsCredentials() throws -> [String: String] {
+        var found: [String: String] = [:]
+        try statement(CommonsQueries.selectCredentials).forEachRow { row in
+            if let commons = row.string(0), let path = row.string(1) { found[commons] = path }
+        }
+        return found
+    }
+
+    package func saveCommonsCredentials(_ paths: [String: String]) throws {
+        guard !paths.isEmpty else { return }
+        try connection.transaction(.immediate) {
+            let save = try statement(CommonsQueries.saveCredentials)
+            for (commons, path) in paths { try save.run(.text(commons), .text(path)) }
+        }
+    }
+
+    /// Files and bytes per commons and state (the `commons` view).
+    package func countsByCommons() throws -> [(commons: String, state: String, files: Int, bytes: Int64, done: Int64)] {
+        try statement(CommonsQueries.countsByCommons).rows { row in
+            (row.string(0) ?? "", row.string(1) ?? "", row.int(2), row.int64(3), row.int64(4))
+        }
+    }
+}
+
+/// The statements of `JobStore+Commons`, by name.
+enum CommonsQueries {
+    static let setCommons = "UPDATE files SET commons = ?2 WHERE id = ?1 AND commons IS NULL"
+    static let selectResolverCache = "SELECT commons, source, resolved_at FROM resolver_cache WHERE key = ?1"
+    static let saveResolverCache = """
+        INSERT INTO resolver_cache (key, commons, source, resolved_at) VALUES (?1, ?2, ?3, ?4)
+        ON CONFLICT (key) DO UPDATE SET commons = ?2, source = ?3, resolved_at = ?4
+        """
+    static let selectCredentials = "SELECT commons, credentials_path FROM commons_credentials ORDER BY commons"
+    static let saveCredentials = """
+        INSERT INTO commons_credentials (commons, credentials_path) VALUES (?1, ?2)
+        ON CONFLICT (commons) DO UPDATE SET credentials_path = ?2
+        """
+    static let countsByCommons = "SELECT commons, state, files, expected_bytes, bytes_done FROM commons ORDER BY commons, state"
+}
