@@ -42,6 +42,11 @@ struct HTTPResponse {
         json(status, ["error": message], retryAfter: retryAfter)
     }
 
+    /// The GA4GH DRS error shape, which indexd's DRS routes answer: `{"msg": message, "status_code": status}`.
+    static func drsError(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
+        json(status, ["msg": message, "status_code": status], retryAfter: retryAfter)
+    }
+
     /// An S3-style XML error, as a storage bucket answers.
     static func s3Error(_ status: Int, code: String, message: String, retryAfter: Int? = nil) -> HTTPResponse {
         let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(message)</Message></Error>"

@@ -60,6 +60,20 @@ public final class TestCommons: Sendable {
     /// `http://host:port` of the storage host presigned URLs point at.
     public var storageEndpoint: String { state.storageEndpoint }
 
+    /// `host:port` of the control plane, without the scheme: the host this commons is named by in a
+    /// `drs://host:port/<did>` URI, a manifest's `commons_url`, the aggregate MDS's answers and a
+    /// federation's credentials file names (a real commons is named by its bare host name).
+    public var authority: String { state.authority }
+
+    // MARK: - Aggregate metadata
+
+    /// What `GET /mds/aggregate/info/{prefix}` answers: `{"host": hosts[prefix]}`, 404 for a prefix
+    /// not in `hosts`. Empty until set.
+    public var aggregateHosts: [String: String] { state.aggregateHosts }
+
+    /// Replaces ``aggregateHosts``, e.g. with `["dg.TEST2": other.authority]`.
+    public func setAggregateHosts(_ hosts: [String: String]) { state.aggregateHosts = hosts }
+
     // MARK: - Objects
 
     /// Every object served: the generated ones, then those added with ``addObject(guid:fileName:content:)``.
