@@ -2,7 +2,11 @@
 public struct CommonsStats: Sendable, Equatable {
     /// Access tokens Fence issued over HTTP.
     public var tokensIssued = 0
-    /// Each of those tokens, in the order issued: secrets a test can look for in what a client wrote.
+    /// Access tokens of this commons a federation's Workspace Token Service handed out
+    /// (`GET /wts/token/?idp=…`).
+    public var wtsTokensIssued = 0
+    /// Each token issued over HTTP, by Fence or the WTS, in the order issued: secrets a test can
+    /// look for in what a client wrote.
     public var accessTokens: [String] = []
     /// Requests received, per route (including refused ones).
     public var requests: [Route: Int] = [:]
@@ -42,6 +46,7 @@ public struct CommonsStats: Sendable, Equatable {
     var jsonObject: [String: Any] {
         [
             "tokens_issued": tokensIssued,
+            "wts_tokens_issued": wtsTokensIssued,
             "requests": Dictionary(uniqueKeysWithValues: Route.allCases.map { ($0.rawValue, requests[$0] ?? 0) }),
             "bytes_served": bytesServed,
             "total_bytes_served": totalBytesServed,

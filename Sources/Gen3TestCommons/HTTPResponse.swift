@@ -14,8 +14,8 @@ struct HTTPResponse {
         if let retryAfter { headers.add(name: "Retry-After", value: "\(retryAfter)") }
     }
 
-    /// A JSON body (sorted keys, `/` unescaped so URLs read as they are).
-    static func json(_ status: Int, _ object: [String: Any], retryAfter: Int? = nil) -> HTTPResponse {
+    /// A JSON body, an object or a list (sorted keys, `/` unescaped so URLs read as they are).
+    static func json(_ status: Int, _ object: Any, retryAfter: Int? = nil) -> HTTPResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return HTTPResponse(status: status, contentType: "application/json", body: Array(data), retryAfter: retryAfter)
     }
