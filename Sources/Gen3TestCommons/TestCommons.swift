@@ -1,8 +1,10 @@
 import Foundation
 
 /// A loopback stand-in for a Gen3 data commons: Fence (API key → access token, GUID → presigned
-/// URL) and indexd on one listener, a storage host serving the presigned URLs on another, both
-/// HTTP/1.1 with keep-alive, serving deterministic objects and misbehaving on demand.
+/// URL, also through the GA4GH DRS access route), indexd (records and DRS objects) and an aggregate
+/// MDS lookup on one listener, a storage host serving the presigned URLs on another, both HTTP/1.1
+/// with keep-alive, serving deterministic objects and misbehaving on demand. ``TestFederation``
+/// runs several side by side.
 ///
 /// ```swift
 /// let commons = try TestCommons.start()

@@ -10,7 +10,7 @@ import NIOConcurrencyHelpers
 /// - `GET /wts/token/?idp=commons<n>` (with or without the `/`): `{"token": "<access token>"}`, a
 ///   fresh access token of that commons lasting its `tokenLifetime`, counted in its
 ///   ``CommonsStats/wtsTokensIssued``; `idp=default` or no idp gives the hub's; another idp is a
-///   400 `{"error": …}`.
+///   400 `{"error": …}`. The real service's `expires` parameter is ignored.
 /// - `GET /_stats`: the federation's service counters (``TestFederation/serviceStats``).
 struct WorkspaceTokenService: HTTPResponder {
     let federation: FederationState

@@ -154,6 +154,12 @@ final class FederationTests: XCTestCase {
         XCTAssertEqual(federation.serviceStats.requests[.wtsProviders], 2)
         XCTAssertEqual(federation.serviceStats.requests[.wtsToken], 6)
         XCTAssertEqual(federation.misdirectedAuthorizations, 0)
+        for endpoint in [federation.wtsEndpoint, federation.resolverEndpoint] {
+            let stats = try Curl.run(endpoint + "/_stats").json()
+            XCTAssertEqual((stats["requests"] as? [String: Int])?["wts_token"], 6)
+        }
+        let hubStats = try Curl.run(federation.hub.endpoint + "/_stats").json()
+        XCTAssertEqual(hubStats["wts_tokens_issued"] as? Int, 2, "its own idp and the default")
 
         federation.setServiceFault(.status(502, at: .wtsToken))
         XCTAssertEqual(try Curl.run(federation.wtsEndpoint + "/wts/token/?idp=commons2").status, 502)
