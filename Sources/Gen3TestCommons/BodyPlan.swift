@@ -13,6 +13,8 @@ struct BodyPlan {
         case hang
     }
 
+    /// Where the object's bytes come from.
+    let store: ObjectStore
     let object: TestObject
     /// Offset in the object of the first body byte.
     let offset: Int

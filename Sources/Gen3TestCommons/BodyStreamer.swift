@@ -12,7 +12,6 @@ final class BodyStreamer {
 
     private let context: ChannelHandlerContext
     private let plan: BodyPlan
-    private let store: ObjectStore
     private let recorder: StatsRecorder
     private let keepAlive: Bool
     private var sent = 0
@@ -22,10 +21,9 @@ final class BodyStreamer {
     /// Called once the response has ended normally (the connection may carry another request).
     var onComplete: () -> Void = {}
 
-    init(context: ChannelHandlerContext, plan: BodyPlan, store: ObjectStore, recorder: StatsRecorder, keepAlive: Bool) {
+    init(context: ChannelHandlerContext, plan: BodyPlan, recorder: StatsRecorder, keepAlive: Bool) {
         self.context = context
         self.plan = plan
-        self.store = store
         self.recorder = recorder
         self.keepAlive = keepAlive
     }
@@ -70,7 +68,7 @@ final class BodyStreamer {
 
     private func writeChunk(_ count: Int) {
         var buffer = context.channel.allocator.buffer(capacity: count)
-        store.write(plan.object, offset: plan.offset + sent, count: count, into: &buffer)
+        plan.store.write(plan.object, offset: plan.offset + sent, count: count, into: &buffer)
         if let position = plan.corruptAt, (sent..<sent + count).contains(position) {
             let index = buffer.readerIndex + position - sent
             buffer.setInteger(buffer.getInteger(at: index, as: UInt8.self)! ^ 0xff, at: index)

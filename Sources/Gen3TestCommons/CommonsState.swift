@@ -17,6 +17,7 @@ final class CommonsState: Sendable {
     let recorder = StatsRecorder()
     let signer: TestJWT
     private let addresses = NIOLockedValueBox(Addresses())
+    private let aggregate = NIOLockedValueBox<[String: String]>([:])
 
     init(configuration: TestCommonsConfiguration) {
         self.configuration = configuration
@@ -37,6 +38,12 @@ final class CommonsState: Sendable {
         addresses.withLockedValue { $0 = Addresses(endpoint: endpoint, storageEndpoint: storageEndpoint, apiKey: key) }
     }
 
+    /// What the aggregate MDS answers: the host of each prefix it knows.
+    var aggregateHosts: [String: String] {
+        get { aggregate.withLockedValue { $0 } }
+        set { aggregate.withLockedValue { $0 = newValue } }
+    }
+
     /// The fault for this request, counted as fired.
     func takeFault(_ route: Route, guid: String?) -> Fault? {
         let fault = faults.take(route: route, guid: guid)
@@ -48,6 +55,27 @@ final class CommonsState: Sendable {
     func peekFault(_ route: Route, guid: String?) -> Fault? { faults.peek(route: route, guid: guid) }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }
+
+    // MARK: - Records
+
+    /// The creation and update date of every record, in indexd's format: fixed, so answers repeat.
+    static let recordDate = "2024-01-02T03:04:05.678901"
+
+    /// `host:port` of the control plane: the host a `drs://host:port/<did>` URI, a manifest's
+    /// `commons_url` and the aggregate MDS name this commons by.
+    var authority: String {
+        let endpoint = endpoint
+        return endpoint.hasPrefix("http://") ? String(endpoint.dropFirst("http://".count)) : endpoint
+    }
+
+    /// The `s3://` URL indexd lists for `object`, which DRS gives as its S3 access URL.
+    func bucketURL(of object: TestObject) -> String { "s3://gen3-test-bucket/\(object.index)/\(object.fileName)" }
+
+    /// The compact DRS URI indexd answers as `self_uri`, `drs://<prefix>:<uuid>`; for a GUID
+    /// without a prefix, the hostname form `drs://<host:port>/<guid>`.
+    func selfURI(of object: TestObject) -> String {
+        object.prefix.isEmpty ? "drs://\(authority)/\(object.guid)" : "drs://\(object.prefix):\(object.uuid)"
+    }
 
     // MARK: - API keys and access tokens
 

@@ -61,8 +61,8 @@ struct ContentGenerator: Sendable {
         }
     }
 
-    /// A GUID from (seed, index): `dg.TEST/` and a version-4-shaped UUID.
-    func guid(index: Int) -> String {
+    /// A GUID from (seed, index): `<prefix>/` and a version-4-shaped UUID.
+    func guid(index: Int, prefix: String) -> String {
         let key = key(index)
         var bytes: [UInt8] = []
         for half in [Self.mix(key ^ 0x6775_6964_0000_0001), Self.mix(key ^ 0x6775_6964_0000_0002)] {
@@ -72,7 +72,7 @@ struct ContentGenerator: Sendable {
         bytes[8] = bytes[8] & 0x3f | 0x80
         let hex = Array(Hex.lowercase(bytes))
         let groups = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(hex[$0]) }
-        return "dg.TEST/" + groups.joined(separator: "-")
+        return prefix + "/" + groups.joined(separator: "-")
     }
 
     /// A size in `minimum...maximum` from (seed, index).

@@ -1,32 +1,65 @@
-/// The control-plane listener: routes requests to ``Fence``, ``Indexd`` and `GET /_stats`.
+/// The control-plane listener: routes requests to ``Fence``, ``Indexd``, ``DRSObjects``,
+/// ``AggregateMetadata`` and `GET /_stats`.
 struct ControlPlane: HTTPResponder {
     let state: CommonsState
 
-    func reply(to request: HTTPRequest) -> Reply {
+    func reply(to request: HTTPRequest) -> Reply { .response(response(to: request)) }
+
+    private func response(to request: HTTPRequest) -> HTTPResponse {
         let fence = Fence(state: state)
         if request.path == "/user/credentials/cdis/access_token" {
-            guard request.method == .POST else { return .response(.error(405, "use POST")) }
-            return .response(fence.accessToken(request))
+            guard request.method == .POST else { return .error(405, "use POST") }
+            return fence.accessToken(request)
         }
         if request.path == "/user/data/download/bulk", request.method == .POST {
+            guard state.configuration.fenceDownloadRoute else {
+                state.recorder.update { $0.requests[.bulkDownload, default: 0] += 1 }
+                return noRoute(request)
+            }
             guard state.configuration.bulkPresignedURLs else {
                 // An older Fence: the one-file route, which takes only GET.
                 state.recorder.update { $0.requests[.bulkDownload, default: 0] += 1 }
-                return .response(.error(405, "use GET"))
+                return .error(405, "use GET")
             }
-            return .response(fence.bulkPresignedURLs(request))
+            return fence.bulkPresignedURLs(request)
         }
         if let guid = request.pathRemainder(after: "/user/data/download/") {
-            guard request.method == .GET else { return .response(.error(405, "use GET")) }
-            return .response(fence.presignedURL(request, guid: guid))
+            guard state.configuration.fenceDownloadRoute else {
+                state.recorder.update { $0.requests[.download, default: 0] += 1 }
+                return noRoute(request)
+            }
+            guard request.method == .GET else { return .error(405, "use GET") }
+            return fence.presignedURL(request, guid: guid)
         }
-        if let guid = request.pathRemainder(after: "/index/") {
-            guard request.method == .GET else { return .response(.error(405, "use GET")) }
-            return .response(Indexd(state: state).record(request, guid: guid))
+        if let rest = request.rawPathRemainder(after: "/ga4gh/drs/v1/objects/") {
+            guard request.method == .GET else { return .drsError(405, "use GET") }
+            // Split before decoding: an encoded did holds `%2F`, never the raw `/access/`.
+            if let access = rest.range(of: "/access/", options: .backwards) {
+                return fence.drsAccess(
+                    request, did: HTTPRequest.decoded(rest[..<access.lowerBound]),
+                    accessID: HTTPRequest.decoded(rest[access.upperBound...]))
+            }
+            return DRSObjects(state: state).object(request, did: HTTPRequest.decoded(rest))
+        }
+        if let prefix = request.pathRemainder(after: "/mds/aggregate/info/") {
+            guard request.method == .GET else { return .error(405, "use GET") }
+            return AggregateMetadata(state: state).info(request, prefix: prefix)
         }
         if request.path == "/_stats", request.method == .GET {
-            return .response(.json(200, state.recorder.snapshot.jsonObject))
+            return .json(200, state.recorder.snapshot.jsonObject)
         }
-        return .response(.error(404, "no route for \(request.method) \(request.path)"))
+        if let did = request.pathRemainder(after: "/index/") {
+            guard request.method == .GET else { return .error(405, "use GET") }
+            return Indexd(state: state).record(request, did: did)
+        }
+        // indexd's alias route, `GET /{did}`, takes every other single-segment-or-more GET.
+        if request.method == .GET, let did = request.pathRemainder(after: "/") {
+            return Indexd(state: state).record(request, did: did)
+        }
+        return noRoute(request)
+    }
+
+    private func noRoute(_ request: HTTPRequest) -> HTTPResponse {
+        .error(404, "no route for \(request.method) \(request.path)")
     }
 }

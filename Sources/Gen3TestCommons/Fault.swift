@@ -14,7 +14,8 @@ public enum Fault: Sendable, Hashable {
     case trickle(bytesPerSecond: Int)
     /// Storage: headers, then nothing until the client goes away.
     case stall
-    /// Fence: a presigned URL whose expiry has already passed (storage then answers 403).
+    /// Fence (its download, bulk and DRS access routes): a presigned URL whose expiry has already
+    /// passed (storage then answers 403).
     case expiredURL
     /// Fence: this exact string as the presigned URL, e.g. `file:///etc/passwd`.
     case presignedURL(String)
@@ -25,9 +26,10 @@ public enum Fault: Sendable, Hashable {
     /// this fault) as valid JSON padded with a `padding` member to exactly `toBytes` bytes, for a
     /// client that caps the answers it reads.
     case paddedAnswer(toBytes: Int)
-    /// Fence or indexd (`at` is ``Route/token``, ``Route/download`` (which includes the bulk route,
-    /// when any of its GUIDs has this fault) or ``Route/index``): `302 Found` to this location
-    /// instead of the answer, for a client that must follow no redirect with its token.
+    /// Any route but storage's (e.g. ``Route/token``, ``Route/download`` (which includes the bulk
+    /// route, when any of its GUIDs has this fault, and the DRS access route), ``Route/index``,
+    /// ``Route/drsObject``, ``Route/drsAccess``): `302 Found` to this location instead of the
+    /// answer, for a client that must follow no redirect with its token.
     case apiRedirect(to: String, at: Route)
     /// Storage: `302 Found` to this location.
     case redirect(to: String)

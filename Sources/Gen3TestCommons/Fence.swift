@@ -1,6 +1,8 @@
 import Foundation
 
-/// Fence's routes: API key → access token, GUID → presigned URL, and GUIDs → presigned URLs.
+/// Fence's routes: API key → access token, GUID → presigned URL, and GUIDs → presigned URLs (the
+/// DRS access route is in `Fence+DRSAccess.swift`). A GUID may be a bare UUID, resolved as indexd
+/// resolves it; faults are looked up under the full GUID.
 struct Fence: Sendable {
     let state: CommonsState
 
@@ -32,9 +34,10 @@ struct Fence: Sendable {
             $0.requests[.download, default: 0] += 1
             if let query = request.query { $0.downloadQueries.append(query) }
         }
-        if let refusal = refusedBearer(request) { return refusal }
+        if let refusal = bearerRefusal(request) { return .error(401, refusal) }
         let authorization = request.header("Authorization") ?? ""
-        let fault = state.takeFault(.download, guid: guid)
+        let object = state.store.object(did: guid)
+        let fault = state.takeFault(.download, guid: object?.guid ?? guid)
         switch fault {
         case .status(let status, _, let retryAfter)?:
             return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
@@ -47,7 +50,7 @@ struct Fence: Sendable {
         default:
             break
         }
-        guard let object = state.store.object(guid: guid) else { return .error(404, "no such object: \(guid)") }
+        guard let object else { return .error(404, "no such object: \(guid)") }
         let answer = ["url": state.presignedURL(for: object, expired: fault == .expiredURL)]
         if case .paddedAnswer(let size)? = fault { return .padded(answer, to: size) }
         return .json(200, answer)
@@ -65,7 +68,7 @@ struct Fence: Sendable {
             $0.requests[.bulkDownload, default: 0] += 1
             if let query = request.query { $0.downloadQueries.append(query) }
         }
-        if let refusal = refusedBearer(request) { return refusal }
+        if let refusal = bearerRefusal(request) { return .error(401, refusal) }
         if case .status(let status, _, let retryAfter)? = state.takeFault(.bulkDownload, guid: nil) {
             return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
         }
@@ -80,18 +83,20 @@ struct Fence: Sendable {
         for guid in guids {
             var url: String?
             var expired = false
-            switch state.peekFault(.download, guid: guid) {
+            let object = state.store.object(did: guid)
+            let key = object?.guid ?? guid
+            switch state.peekFault(.download, guid: key) {
             case .presignedURL(let hostile)?:
-                _ = state.takeFault(.download, guid: guid)
+                _ = state.takeFault(.download, guid: key)
                 url = hostile
             case .expiredURL?:
-                _ = state.takeFault(.download, guid: guid)
+                _ = state.takeFault(.download, guid: key)
                 expired = true
             case .paddedAnswer(let size)?:
-                _ = state.takeFault(.download, guid: guid)
+                _ = state.takeFault(.download, guid: key)
                 paddedSize = max(paddedSize ?? 0, size)
             case .apiRedirect(let location, _)?:
-                _ = state.takeFault(.download, guid: guid)
+                _ = state.takeFault(.download, guid: key)
                 return .redirect(to: location)
             case .status(let status, _, _)?:
                 failed[status, default: []].append(guid)
@@ -103,7 +108,7 @@ struct Fence: Sendable {
                 break
             }
             if url == nil {
-                guard let object = state.store.object(guid: guid) else {
+                guard let object else {
                     failed[404, default: []].append(guid)
                     continue
                 }
@@ -117,14 +122,12 @@ struct Fence: Sendable {
         return .json(200, answer)
     }
 
-    /// The 401 Fence answers a request without a valid access token, or nil.
-    private func refusedBearer(_ request: HTTPRequest) -> HTTPResponse? {
+    /// Why Fence answers 401 to a request without a valid access token of this commons, or nil.
+    func bearerRefusal(_ request: HTTPRequest) -> String? {
         let authorization = request.header("Authorization") ?? ""
-        guard authorization.lowercased().hasPrefix("bearer ") else {
-            return .error(401, "missing Authorization: Bearer <access token>")
-        }
+        guard authorization.lowercased().hasPrefix("bearer ") else { return "missing Authorization: Bearer <access token>" }
         guard state.isValidAccessToken(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
-            return .error(401, "access token is invalid or expired")
+            return "access token is invalid or expired"
         }
         return nil
     }

@@ -12,14 +12,19 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private static let maximumBodySize = 1 << 20
 
     private let responder: any HTTPResponder
-    private let state: CommonsState
+    private let recorder: StatsRecorder
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var streamer: BodyStreamer?
+    /// The address the listener was bound to, as configured (a name or an address).
+    private let host: String
+    /// `http://host:port` of the listener that accepted this connection, as its endpoint reads.
+    private var listener = ""
 
-    init(responder: any HTTPResponder, state: CommonsState) {
+    init(responder: any HTTPResponder, recorder: StatsRecorder, host: String) {
         self.responder = responder
-        self.state = state
+        self.recorder = recorder
+        self.host = host
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -35,6 +40,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             head = nil
             let request = HTTPRequest(head: requestHead, body: body)
             body = []
+            if let authorization = request.header("Authorization") {
+                let issuer = TestJWT.unverifiedIssuer(ofAuthorization: authorization) ?? ""
+                recorder.update { $0.authorizations[listener, default: [:]][issuer, default: 0] += 1 }
+            }
             switch responder.reply(to: request) {
             case .response(let response): send(response, for: requestHead, context: context)
             case .streamed(let responseHead, let plan): stream(responseHead, plan, for: requestHead, context: context)
@@ -48,7 +57,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        state.recorder.update {
+        listener = ListenerGroup.url(host, port: context.channel.localAddress?.port ?? 0)
+        recorder.update {
             $0.openConnections += 1
             $0.connectionsAccepted += 1
         }
@@ -58,7 +68,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     func channelInactive(context: ChannelHandlerContext) {
         streamer?.cancel()
         streamer = nil
-        state.recorder.update { $0.openConnections -= 1 }
+        recorder.update { $0.openConnections -= 1 }
         context.fireChannelInactive()
     }
 
@@ -92,9 +102,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         head.version = plan.closeDelimited ? .http1_0 : request.version
         Self.markConnection(&head, keepAlive: request.isKeepAlive && !plan.closeDelimited)
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
-        let streamer = BodyStreamer(
-            context: context, plan: plan, store: state.store, recorder: state.recorder,
-            keepAlive: request.isKeepAlive)
+        let streamer = BodyStreamer(context: context, plan: plan, recorder: recorder, keepAlive: request.isKeepAlive)
         self.streamer = streamer
         streamer.onComplete = { [weak self, weak streamer] in
             if let self, self.streamer === streamer { self.streamer = nil }

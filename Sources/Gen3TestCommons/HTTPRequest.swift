@@ -41,8 +41,18 @@ struct HTTPRequest {
     /// The rest of the path after `prefix`, percent-decoded (a GUID may arrive as `dg.TEST%2F…`),
     /// or nil when the path does not start with `prefix` or nothing follows it.
     func pathRemainder(after prefix: String) -> String? {
+        rawPathRemainder(after: prefix).map(Self.decoded)
+    }
+
+    /// The rest of the path after `prefix` as sent, still percent-encoded, for routes that split it
+    /// at a `/` before decoding; nil when the path does not start with `prefix` or nothing follows it.
+    func rawPathRemainder(after prefix: String) -> String? {
         guard path.hasPrefix(prefix), path.count > prefix.count else { return nil }
-        let rest = String(path.dropFirst(prefix.count))
-        return rest.removingPercentEncoding ?? rest
+        return String(path.dropFirst(prefix.count))
+    }
+
+    /// `text` percent-decoded, or as it is when it is not valid percent-encoding.
+    static func decoded<Text: StringProtocol>(_ text: Text) -> String {
+        text.removingPercentEncoding ?? String(text)
     }
 }

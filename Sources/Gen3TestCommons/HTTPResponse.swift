@@ -14,8 +14,8 @@ struct HTTPResponse {
         if let retryAfter { headers.add(name: "Retry-After", value: "\(retryAfter)") }
     }
 
-    /// A JSON body (sorted keys, `/` unescaped so URLs read as they are).
-    static func json(_ status: Int, _ object: [String: Any], retryAfter: Int? = nil) -> HTTPResponse {
+    /// A JSON body, an object or a list (sorted keys, `/` unescaped so URLs read as they are).
+    static func json(_ status: Int, _ object: Any, retryAfter: Int? = nil) -> HTTPResponse {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return HTTPResponse(status: status, contentType: "application/json", body: Array(data), retryAfter: retryAfter)
     }
@@ -40,6 +40,11 @@ struct HTTPResponse {
     /// Fence's and indexd's error shape: `{"error": message}`.
     static func error(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
         json(status, ["error": message], retryAfter: retryAfter)
+    }
+
+    /// The GA4GH DRS error shape, which indexd's DRS routes answer: `{"msg": message, "status_code": status}`.
+    static func drsError(_ status: Int, _ message: String, retryAfter: Int? = nil) -> HTTPResponse {
+        json(status, ["msg": message, "status_code": status], retryAfter: retryAfter)
     }
 
     /// An S3-style XML error, as a storage bucket answers.

@@ -13,6 +13,8 @@ final class ObjectStore: Sendable {
     }
 
     let generator: ContentGenerator
+    /// The prefix a bare UUID is looked up under.
+    let prefix: String
     private let generated: [TestObject]
     private let generatedByGUID: [String: Int]
     private let added = NIOLockedValueBox(Added())
@@ -38,11 +40,13 @@ final class ObjectStore: Sendable {
         }
         generated = (0..<count).map { index in
             TestObject(
-                index: index, guid: generator.guid(index: index), fileName: "file-\(index).bin", size: sizes[index],
+                index: index, guid: generator.guid(index: index, prefix: configuration.guidPrefix), fileName: "file-\(index).bin",
+                size: sizes[index],
                 md5: md5s[index])
         }
         generatedByGUID = Dictionary(generated.map { ($0.guid, $0.index) }, uniquingKeysWith: { first, _ in first })
         self.generator = generator
+        prefix = configuration.guidPrefix
     }
 
     private static func md5(_ generator: ContentGenerator, index: Int, size: Int) -> String {
@@ -68,6 +72,15 @@ final class ObjectStore: Sendable {
             return found
         }
         return generatedByGUID[guid].map { generated[$0] }
+    }
+
+    /// The object a DRS id names, as indexd resolves it: the exact GUID (`dg.TEST/<uuid>`), or a
+    /// bare UUID (no `/`) under this commons' prefix. Anything else, a trailing `/` included, is
+    /// unknown.
+    func object(did: String) -> TestObject? {
+        if let object = object(guid: did) { return object }
+        guard !did.isEmpty, !did.contains("/") else { return nil }
+        return object(guid: prefix + "/" + did)
     }
 
     /// The object at `index` of ``all``.

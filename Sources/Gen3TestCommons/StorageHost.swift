@@ -81,7 +81,7 @@ struct StorageHost: HTTPResponder {
         default: break
         }
         let plan = BodyPlan(
-            object: object, offset: range.lowerBound, limit: limit, ending: ending, bytesPerSecond: bytesPerSecond,
+            store: state.store, object: object, offset: range.lowerBound, limit: limit, ending: ending, bytesPerSecond: bytesPerSecond,
             corruptAt: fault == .corrupt && length > 0 ? length / 2 : nil, closeDelimited: closeDelimited)
         return .streamed(HTTPResponseHead(version: .http1_1, status: status, headers: headers), plan)
     }

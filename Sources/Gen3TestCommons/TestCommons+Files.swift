@@ -29,8 +29,8 @@ extension TestCommons {
         guids: [String]? = nil
     ) throws {
         let rows: [ManifestFileWriter.Row] =
-            guids.map { $0.map { ($0, state.store.object(guid: $0)) } }
-            ?? objects.map { ($0.guid, $0) }
+            guids.map { $0.map { ManifestFileWriter.Row(guid: $0, object: state.store.object(guid: $0)) } }
+            ?? objects.map { ManifestFileWriter.Row(guid: $0.guid, object: $0) }
         try ManifestFileWriter.write(rows, to: path, format: format, includeMetadata: includeMetadata)
     }
 }

@@ -1,12 +1,10 @@
 import Foundation
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 
 /// A loopback stand-in for a Gen3 data commons: Fence (API key → access token, GUID → presigned
-/// URL) and indexd on one listener, a storage host serving the presigned URLs on another, both
-/// HTTP/1.1 with keep-alive, serving deterministic objects and misbehaving on demand.
+/// URL, also through the GA4GH DRS access route), indexd (records and DRS objects) and an aggregate
+/// MDS lookup on one listener, a storage host serving the presigned URLs on another, both HTTP/1.1
+/// with keep-alive, serving deterministic objects and misbehaving on demand. ``TestFederation``
+/// runs several side by side.
 ///
 /// ```swift
 /// let commons = try TestCommons.start()
@@ -18,18 +16,17 @@ import NIOPosix
 /// ```
 ///
 /// Every method is thread-safe. The commons stops on ``stop()`` or when released.
-public final class TestCommons: @unchecked Sendable {
+public final class TestCommons: Sendable {
     /// What it was started with.
     public let configuration: TestCommonsConfiguration
     let state: CommonsState
-    private let group: MultiThreadedEventLoopGroup
-    private let listeners = NIOLockedValueBox<[Channel]?>([])
+    private let listeners: ListenerGroup
 
     private init(configuration: TestCommonsConfiguration) {
         self.configuration = configuration
         state = CommonsState(configuration: configuration)
         // Two threads: one per listener's worth of work on the two-core machines this runs on.
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        listeners = ListenerGroup(threads: 2)
     }
 
     /// Generates the objects, then binds both listeners; returns once they accept connections.
@@ -37,16 +34,13 @@ public final class TestCommons: @unchecked Sendable {
         try configuration.validate()
         let commons = TestCommons(configuration: configuration)
         do {
-            let api = try commons.listen(
+            let endpoint = try commons.listeners.listen(
                 host: configuration.host, port: configuration.port,
-                responder: ControlPlane(state: commons.state))
-            commons.listeners.withLockedValue { $0?.append(api) }
-            let storage = try commons.listen(
+                responder: ControlPlane(state: commons.state), recorder: commons.state.recorder)
+            let storageEndpoint = try commons.listeners.listen(
                 host: configuration.storageHost, port: configuration.storagePort,
-                responder: StorageHost(state: commons.state))
-            commons.listeners.withLockedValue { $0?.append(storage) }
-            commons.state.listening(
-                endpoint: Self.url(configuration.host, api), storageEndpoint: Self.url(configuration.storageHost, storage))
+                responder: StorageHost(state: commons.state), recorder: commons.state.recorder)
+            commons.state.listening(endpoint: endpoint, storageEndpoint: storageEndpoint)
         } catch {
             commons.stop()
             throw error
@@ -56,45 +50,9 @@ public final class TestCommons: @unchecked Sendable {
 
     deinit { stop() }
 
-    private func listen(host: String, port: Int, responder: any HTTPResponder) throws -> Channel {
-        let state = state
-        return try ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(responder: responder, state: state))
-                }
-            }
-            .bind(host: host, port: port).wait()
-    }
-
-    private static func url(_ host: String, _ channel: Channel) -> String {
-        let port = channel.localAddress?.port ?? 0
-        return host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
-    }
-
     /// Closes the listeners and the open connections and stops the event loops. Idempotent; also
     /// done when the commons is released.
-    public func stop() {
-        guard
-            let channels = listeners.withLockedValue({ channels -> [Channel]? in
-                defer { channels = nil }
-                return channels
-            })
-        else { return }
-        if MultiThreadedEventLoopGroup.currentEventLoop != nil {
-            // On one of our own event loops: waiting there would deadlock, so let it wind down alone.
-            for channel in channels { channel.close(promise: nil) }
-            group.shutdownGracefully { _ in }
-            return
-        }
-        for channel in channels { try? channel.close().wait() }
-        try? group.syncShutdownGracefully()
-    }
+    public func stop() { listeners.stop() }
 
     // MARK: - Addresses
 
@@ -103,6 +61,20 @@ public final class TestCommons: @unchecked Sendable {
 
     /// `http://host:port` of the storage host presigned URLs point at.
     public var storageEndpoint: String { state.storageEndpoint }
+
+    /// `host:port` of the control plane, without the scheme: the host this commons is named by in a
+    /// `drs://host:port/<did>` URI, a manifest's `commons_url`, the aggregate MDS's answers and a
+    /// federation's credentials file names (a real commons is named by its bare host name).
+    public var authority: String { state.authority }
+
+    // MARK: - Aggregate metadata
+
+    /// What `GET /mds/aggregate/info/{prefix}` answers: `{"host": hosts[prefix]}`, 404 for a prefix
+    /// not in `hosts`. Empty until set.
+    public var aggregateHosts: [String: String] { state.aggregateHosts }
+
+    /// Replaces ``aggregateHosts``, e.g. with `["dg.TEST2": other.authority]`.
+    public func setAggregateHosts(_ hosts: [String: String]) { state.aggregateHosts = hosts }
 
     // MARK: - Objects
 

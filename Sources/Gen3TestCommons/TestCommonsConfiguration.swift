@@ -35,8 +35,16 @@ public struct TestCommonsConfiguration: Sendable {
     /// Whether Fence answers `POST /user/data/download/bulk` (Fence releases since mid-2026); when
     /// false it refuses it as older releases do (405), so clients fall back to one URL per request.
     public var bulkPresignedURLs = true
-    /// Secret behind the accepted API key, the access tokens and the presigned URLs' signatures.
+    /// Whether Fence's download routes (`GET /user/data/download/{guid}` and the bulk route) exist;
+    /// when false both answer 404 as on a commons without them, so clients must get URLs through
+    /// the DRS access route, `GET /ga4gh/drs/v1/objects/{id}/access/{access_id}`.
+    public var fenceDownloadRoute = true
+    /// Secret behind the accepted API key, the access tokens and the presigned URLs' signatures;
+    /// commons with different secrets refuse each other's keys and tokens.
     public var apiKeySecret = "test-secret"
+    /// The prefix of the generated GUIDs (`<prefix>/<uuid>`), which names the commons as a
+    /// registered DRS prefix (`dg.4DFC`) does. Neither empty nor containing `/` or `:`.
+    public var guidPrefix = "dg.TEST"
 
     /// The defaults: 50 objects of 1 KiB to 256 KiB on 127.0.0.1, ephemeral ports.
     public init() {}
@@ -49,6 +57,9 @@ public struct TestCommonsConfiguration: Sendable {
         }
         guard (0...objectCount).contains(emptyObjectCount) else {
             throw TestCommonsError.invalidConfiguration("emptyObjectCount must be within 0...objectCount")
+        }
+        guard !guidPrefix.isEmpty, !guidPrefix.contains("/"), !guidPrefix.contains(":") else {
+            throw TestCommonsError.invalidConfiguration("guidPrefix must be non-empty, without '/' or ':', got \"\(guidPrefix)\"")
         }
         guard (0...65535).contains(port), (0...65535).contains(storagePort) else {
             throw TestCommonsError.invalidConfiguration("ports must be within 0...65535")

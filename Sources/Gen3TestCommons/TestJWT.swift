@@ -16,6 +16,17 @@ struct TestJWT: Sendable {
         return signed + "." + signature(signed)
     }
 
+    /// The `iss` claim of the bearer token in an `Authorization` header value, read without checking
+    /// the signature (whoever signed it), or nil when the header carries no JWT.
+    static func unverifiedIssuer(ofAuthorization authorization: String) -> String? {
+        let token = authorization.split(separator: " ", maxSplits: 1).last.map(String.init) ?? ""
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let payload = base64urlDecoded(String(parts[1])),
+            let claims = try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
+        else { return nil }
+        return claims["iss"] as? String
+    }
+
     /// The claims of a token this key signed, or nil for anything else.
     func claims(of token: String) -> [String: Any]? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)

@@ -10,4 +10,10 @@ public struct TestObject: Sendable, Hashable {
     public let size: Int
     /// md5 of the content, lowercase hex.
     public let md5: String
+
+    /// The GUID's prefix, e.g. `dg.TEST` (empty when the GUID has no `/`).
+    public var prefix: String { guid.firstIndex(of: "/").map { String(guid[..<$0]) } ?? "" }
+
+    /// The GUID without its prefix: what follows the first `/` (the UUID of a generated object).
+    public var uuid: String { guid.firstIndex(of: "/").map { String(guid[guid.index(after: $0)...]) } ?? guid }
 }

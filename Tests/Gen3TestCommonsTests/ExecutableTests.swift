@@ -28,14 +28,7 @@ final class ExecutableTests: XCTestCase {
         // Also ends the read below if the program never prints its line.
         let watchdog = ProcessWatchdog(process)
 
-        // The first line arrives once the server listens: a signal from the program, not a sleep.
-        var printed = Data()
-        while !printed.contains(UInt8(ascii: "\n")) {
-            let more = output.fileHandleForReading.availableData
-            if more.isEmpty { break }
-            printed += more
-        }
-        let line = String(decoding: printed, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let line = Self.firstLine(of: output)
         let endpoint = try String(contentsOfFile: directory + "/endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(line, "gen3-test-commons listening on \(endpoint)")
         XCTAssertEqual(try String(contentsOfFile: directory + "/m.tsv", encoding: .utf8).split(separator: "\n").count, 5)
@@ -49,5 +42,65 @@ final class ExecutableTests: XCTestCase {
         try watchdog.wait()
         XCTAssertEqual(process.terminationReason, .exit)
         XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    func testFederationServesEveryCommonsWritesItsFilesAndExitsZero() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("commons-exe-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--federation", "3", "--objects", "4", "--write-manifest", directory + "/m.json",
+            "--write-credentials", directory + "/keys", "--ready-file", directory + "/ready",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.environment = Gen3Process.environment(home: directory + "/home")
+        try process.run()
+        let watchdog = ProcessWatchdog(process)
+
+        let line = Self.firstLine(of: output)
+        let ready = try String(contentsOfFile: directory + "/ready", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(line, "gen3-test-commons listening on \(ready[0])")
+        XCTAssertEqual(ready.count, 6, ready.joined(separator: "\n"))
+        let fields = ready.dropFirst().map { $0.split(separator: " ").map(String.init) }
+        let resolver = try XCTUnwrap(fields.first { $0.first == "resolver" }?.last)
+        let wts = try XCTUnwrap(fields.first { $0.first == "wts" }?.last)
+        let commons = fields.filter { $0.first == "commons" }
+        XCTAssertEqual(commons.map { $0[1] }, ["dg.TEST1", "dg.TEST2", "dg.TEST3"])
+        XCTAssertEqual(commons[0][2], ready[0], "the hub comes first")
+
+        let rows = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/m.json"))) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 12)
+        XCTAssertTrue(rows.contains { $0["commons_url"] != nil })
+        let dist = try Curl.run(resolver + "/index/_dist")
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(dist.body)) as? [Any])?.count, 4)
+        XCTAssertEqual(try Curl.run(wts + "/wts/token/?idp=commons3").status, 200)
+        for entry in commons {
+            let endpoint = entry[2]
+            let key = directory + "/keys/" + endpoint.replacingOccurrences(of: "http://", with: "") + ".json"
+            let token = try Curl.run(
+                endpoint + "/user/credentials/cdis/access_token", ["-X", "POST", "--data-binary", "@" + key])
+            XCTAssertEqual(token.status, 200, "\(key): \(token.text)")
+        }
+
+        process.terminate()
+        try watchdog.wait()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// The program's first line of output, which it prints once it listens: a signal from the
+    /// program, not a sleep.
+    private static func firstLine(of output: Pipe) -> String {
+        var printed = Data()
+        while !printed.contains(UInt8(ascii: "\n")) {
+            let more = output.fileHandleForReading.availableData
+            if more.isEmpty { break }
+            printed += more
+        }
+        return String(decoding: printed, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
     }
 }
