@@ -59,7 +59,9 @@ struct ControlPlane: HTTPResponder {
         return noRoute(request)
     }
 
+    /// What a web server in front of a service without the route answers: its own page, not the
+    /// service's JSON (a client tells a missing Fence route from Fence's refusal this way).
     private func noRoute(_ request: HTTPRequest) -> HTTPResponse {
-        .error(404, "no route for \(request.method) \(request.path)")
+        HTTPResponse(status: 404, contentType: "text/plain", body: Array("404 page not found\n".utf8))
     }
 }

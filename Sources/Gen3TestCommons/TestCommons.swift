@@ -41,6 +41,8 @@ public final class TestCommons: Sendable {
                 host: configuration.storageHost, port: configuration.storagePort,
                 responder: StorageHost(state: commons.state), recorder: commons.state.recorder)
             commons.state.listening(endpoint: endpoint, storageEndpoint: storageEndpoint)
+            // A commons' aggregate MDS knows its own prefix; a federation's hub is told the others.
+            commons.setAggregateHosts([configuration.guidPrefix: commons.authority])
         } catch {
             commons.stop()
             throw error

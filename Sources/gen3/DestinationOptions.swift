@@ -20,13 +20,7 @@ struct DestinationOptions: ParsableArguments {
     @Option(name: .customLong("protocol"), help: "Storage protocol to ask Fence for (e.g. s3, gs). Default: the commons' choice.")
     var protocolName: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "The DRS resolver asked which commons a GUID prefix (dg.4DFC/…) is in when the commons' metadata service does not know; 'none' asks none. Kept for the job's runs. Default: https://dataguids.org.",
-            valueName: "url"))
-    var drsResolver: String?
-
-    func importOptions(downloadPath: String, globals: GlobalOptions) throws -> ImportOptions {
+    func importOptions(downloadPath: String, globals: GlobalOptions, drsResolver: String? = nil) throws -> ImportOptions {
         ImportOptions(
             downloadPath: downloadPath, filenameFormat: filenameFormat, rename: rename,
             endpoint: try globals.endpoint.map(Endpoint.normalize),

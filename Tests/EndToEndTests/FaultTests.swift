@@ -114,16 +114,23 @@ final class FaultTests: XCTestCase {
             ["\(objects[0].guid)\t1\t403", "\(objects[1].guid)\t1\t404"].sorted())
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done'"), ["2"])
 
-        // indexd: only asked when the manifest lacks metadata.
-        let bare = try JobFixture(objects: 2, minSize: 1024, maxSize: 4096)
+        // The metadata routes: only asked when the manifest lacks metadata. The DRS route first;
+        // indexd's record when that route does not know the id; unknown to both, the file fails.
+        let bare = try JobFixture(objects: 3, minSize: 1024, maxSize: 4096)
         try ("guid\n" + bare.commons.objects.map(\.guid).joined(separator: "\n") + "\n").write(
             toFile: bare.directory.file("bare.tsv"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try bare.importManifest(bare.directory.file("bare.tsv")).status, 0)
-        bare.commons.setFault(.status(404, at: .index), guid: bare.commons.objects[0].guid, times: .always)
+        let (unknown, onlyInIndexd) = (bare.commons.objects[0].guid, bare.commons.objects[1].guid)
+        bare.commons.setFault(.status(404, at: .drsObject), guid: unknown, times: .always)
+        bare.commons.setFault(.status(404, at: .index), guid: unknown, times: .always)
+        bare.commons.setFault(.status(404, at: .drsObject), guid: onlyInIndexd, times: .always)
         XCTAssertEqual(try bare.run().status, 1)
-        let failed = try bare.sql("SELECT attempts, last_error FROM failures")
+        let failed = try bare.sql("SELECT guid, attempts, last_error FROM failures")
         XCTAssertEqual(failed.count, 1)
-        XCTAssertTrue(failed[0].hasPrefix("1\tindexd has no record"), "\(failed)")
+        XCTAssertTrue(failed[0].hasPrefix("\(unknown)\t1\tindexd has no record"), "\(failed)")
+        XCTAssertEqual(bare.commons.stats.requests[.drsObject], 3)
+        XCTAssertEqual(bare.commons.stats.requests[.index], 2, "indexd is asked only of the ids the DRS route did not know")
+        XCTAssertEqual(bare.md5(ofDownloaded: bare.commons.objects[1].fileName), bare.commons.objects[1].md5)
     }
 
     func testAStalledTransferIsRetried() throws {

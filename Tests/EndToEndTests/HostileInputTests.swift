@@ -272,7 +272,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertGreaterThanOrEqual(job.commons.stats.requests[.bulkDownload] ?? 0, 1)
         XCTAssertTrue(
-            run.stderr.contains("bulk presigned-URL request failed (the commons' answer exceeded 1 MiB)"),
+            run.stderr.contains("bulk presigned-URL request to \(job.commons.endpoint) failed (the commons' answer exceeded 1 MiB)"),
             "the bulk answer was not refused for its size: \(run.stderr)")
         XCTAssertEqual(try job.sql("SELECT count(*) FROM failures WHERE last_error LIKE '%answer exceeded 1 MiB%'"), ["3"])
         XCTAssertEqual(job.commons.stats.requests[.storage] ?? 0, 0, "a URL from an answer over the cap was used")

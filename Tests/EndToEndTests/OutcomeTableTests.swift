@@ -20,10 +20,10 @@ final class OutcomeTableTests: XCTestCase {
     func testEveryAnswerLeadsWhereThePolicySays() throws {
         let rows = [
             Row(
-                name: "indexd 403", fault: .status(403, at: .index), times: .always, viaIndexd: true, state: "failed", attempts: 1,
+                name: "DRS object 403", fault: .status(403, at: .drsObject), times: .always, viaIndexd: true, state: "failed", attempts: 1,
                 reason: "indexd has no record of this GUID (HTTP 403)"),
-            Row(name: "indexd 429", fault: .status(429, at: .index, retryAfter: 1), viaIndexd: true, state: "done", attempts: 2),
-            Row(name: "indexd 503", fault: .status(503, at: .index), viaIndexd: true, state: "done", attempts: 2),
+            Row(name: "DRS object 429", fault: .status(429, at: .drsObject, retryAfter: 1), viaIndexd: true, state: "done", attempts: 2),
+            Row(name: "DRS object 503", fault: .status(503, at: .drsObject), viaIndexd: true, state: "done", attempts: 2),
             Row(name: "fence 429 with Retry-After", fault: .status(429, at: .download, retryAfter: 1), state: "done", attempts: 2),
             Row(name: "fence 503", fault: .status(503, at: .download), state: "done", attempts: 2),
             Row(name: "fence 401 once", fault: .status(401, at: .download), state: "done", attempts: 1),

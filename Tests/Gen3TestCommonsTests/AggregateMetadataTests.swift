@@ -9,7 +9,9 @@ final class AggregateMetadataTests: XCTestCase {
         let commons = try TestCommons.start(configuration)
         defer { commons.stop() }
         let info = commons.endpoint + "/mds/aggregate/info/"
-        XCTAssertEqual(try Curl.run(info + "dg.TEST").status, 404, "nothing is known until set")
+        XCTAssertEqual(try Curl.run(info + "dg.TEST").json() as? [String: String], ["host": commons.authority], "its own prefix")
+        commons.setAggregateHosts([:])
+        XCTAssertEqual(try Curl.run(info + "dg.TEST").status, 404, "nothing is known once cleared")
 
         commons.setAggregateHosts(["dg.TEST": commons.authority, "dg.FAR": "127.0.0.1:9"])
         XCTAssertEqual(commons.aggregateHosts["dg.FAR"], "127.0.0.1:9")
@@ -27,6 +29,6 @@ final class AggregateMetadataTests: XCTestCase {
 
         commons.setFault(.status(502, at: .aggregateInfo))
         XCTAssertEqual(try Curl.run(info + "dg.TEST").status, 502)
-        XCTAssertEqual(commons.stats.requests[.aggregateInfo], 5)
+        XCTAssertEqual(commons.stats.requests[.aggregateInfo], 6)
     }
 }

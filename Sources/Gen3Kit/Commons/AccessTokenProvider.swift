@@ -84,7 +84,7 @@ package final class AccessTokenProvider {
         try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
         let started = Clock.monotonic()
         let log = { [logger, endpoint] (outcome: String) in
-            logger?.debug("token request for \(endpoint) → \(outcome) in \(Int((Clock.monotonic() - started) * 1000)) ms")
+            logger?.debug("token request to \(endpoint) → \(outcome) in \(Int((Clock.monotonic() - started) * 1000)) ms")
         }
         do {
             try easy.perform()

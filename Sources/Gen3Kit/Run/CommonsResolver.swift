@@ -28,6 +28,9 @@ final class CommonsResolver {
     /// The resolver's `_dist` list, fetched at most once per worker.
     private var distribution: [(commons: String, hints: [NSRegularExpression])]?
     private var distributionProblem: String?
+    /// Prefixes neither the metadata service nor `_dist` knows, with what they answered: each GUID
+    /// of theirs goes straight to the resolver's index.
+    private var unknownPrefixes: [String: [String]] = [:]
     /// Decisions to record in the job table (`flush`).
     private var unrecorded: [(fileID: Int64, commons: String)] = []
 
@@ -74,20 +77,25 @@ final class CommonsResolver {
     /// The steps after the caches; returns the decision and the key it holds for (the prefix, or
     /// the one GUID the resolver's index answered for).
     private func ask(prefix: String, objectID: String, now: Double) -> (Decision, String) {
-        var tried: [String] = []
-        let mds = endpoint + "/mds/aggregate/info/" + Endpoint.pathEncoded(prefix)
-        let answer = BlockingGet.fetch(mds, http: options.http)
-        if answer.status == 200, let host = SmallJSON.decode(HostAnswer.self, from: Data(answer.body))?.host,
-            let commons = try? Endpoint.origin(of: host)
-        {
-            return (remember(prefix, commons, source: "mds", now: now, how: "the metadata service at \(endpoint)"), prefix)
-        }
-        tried.append("\(mds): \(answer.summary)")
-        if let resolver = resolverURL {
-            if let commons = fromDistribution(resolver, objectID: objectID) {
-                return (remember(prefix, commons, source: "resolver_dist", now: now, how: "\(resolver)/index/_dist"), prefix)
+        var tried = unknownPrefixes[prefix] ?? []
+        if tried.isEmpty {
+            let mds = endpoint + "/mds/aggregate/info/" + Endpoint.pathEncoded(prefix)
+            let answer = BlockingGet.fetch(mds, http: options.http)
+            if answer.status == 200, let host = SmallJSON.decode(HostAnswer.self, from: Data(answer.body))?.host,
+                let commons = try? Endpoint.origin(of: host)
+            {
+                return (remember(prefix, commons, source: "mds", now: now, how: "the metadata service at \(endpoint)"), prefix)
             }
-            tried.append("\(resolver)/index/_dist: \(distributionProblem ?? "no hint matches")")
+            tried.append("\(mds): \(answer.summary)")
+            if let resolver = resolverURL {
+                if let commons = fromDistribution(resolver, objectID: objectID) {
+                    return (remember(prefix, commons, source: "resolver_dist", now: now, how: "\(resolver)/index/_dist"), prefix)
+                }
+                tried.append("\(resolver)/index/_dist: \(distributionProblem ?? "no hint matches")")
+            }
+            unknownPrefixes[prefix] = tried
+        }
+        if let resolver = resolverURL {
             let index = resolver + "/index/" + Endpoint.pathEncoded(objectID)
             let answer = BlockingGet.fetch(index, http: options.http)
             if answer.status == 200, let host = SmallJSON.decode(IndexAnswer.self, from: Data(answer.body))?.host,

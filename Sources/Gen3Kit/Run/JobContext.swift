@@ -17,8 +17,8 @@ package struct JobContext {
     /// Fetches one access token to prove the key works before any worker starts. The provider
     /// holds it: a worker in this process goes on with it instead of asking Fence again.
     @discardableResult
-    package func verify(http: HTTPOptions, logger: Logger? = nil) throws -> AccessTokenProvider {
-        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http, logger: logger)
+    package func verify(http: HTTPOptions, wtsURL: String? = nil, logger: Logger? = nil) throws -> AccessTokenProvider {
+        let tokens = AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: http, wtsURL: wtsURL, logger: logger)
         try tokens.refresh()
         return tokens
     }

@@ -94,7 +94,7 @@ package final class JobRun {
         var attempt = 1
         while true {
             do {
-                return try context.verify(http: options.http, logger: logger)
+                return try context.verify(http: options.http, wtsURL: options.wtsURL, logger: logger)
             } catch let error as CommonsError where error.isWorthWaitingFor && attempt < options.retry.maxAttempts {
                 let wait = max(options.retry.delay(afterAttempt: attempt), error.retryAfter ?? 0)
                 logger.warning(

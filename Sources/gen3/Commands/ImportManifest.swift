@@ -22,13 +22,20 @@ struct ImportManifest: ParsableCommand {
 
     @OptionGroup(title: "Destination") var destination: DestinationOptions
 
+    @Option(
+        help: ArgumentHelp(
+            "The DRS resolver runs ask which commons a GUID prefix (dg.4DFC/…) is in when the commons' metadata service does not know ('none': ask none); kept with the job. Default: https://dataguids.org.",
+            valueName: "url"))
+    var drsResolver: String?
+
     func run() throws {
         let globals = globals.merged(with: root.globals)
         Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile)
         let store = try JobStore(path: globals.databasePath)
         let downloadPath = try destination.downloadPath ?? store.settings()?.downloadPath ?? "."
         let summary = try ManifestImporter(store: store).importManifest(
-            path: manifest, format: format, options: destination.importOptions(downloadPath: downloadPath, globals: globals))
+            path: manifest, format: format,
+            options: destination.importOptions(downloadPath: downloadPath, globals: globals, drsResolver: drsResolver))
         try store.saveCommonsCredentials(CommonsAuth(byCommons: globals.commonsAuth).storable)
         print(ImportReport.text(summary, database: globals.databasePath))
     }
