@@ -121,8 +121,14 @@ package final class JobRun {
         // The counts read every row: read once for the free-space check and the first progress.
         let counts = options.checkFreeSpace || onProgress != nil ? try store.progress() : nil
         if options.checkFreeSpace, let counts { try Self.checkFreeSpace(for: counts, in: settings.downloadPath) }
-        // Later runs find the other commons' credentials without the flags (paths only).
+        // Later runs find the other commons' credentials without the flags (paths only), and the
+        // job's views name its endpoint even when the API key's issuer gave it.
         try store.saveCommonsCredentials(CommonsAuth(byCommons: commonsAuth).storable)
+        if settings.endpoint == nil {
+            var named = settings
+            named.endpoint = context.endpoint
+            try store.saveSettings(named)
+        }
         stop.arm()
         let supervisor = Supervisor(
             store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
