@@ -31,10 +31,17 @@ final class CommonsResolver {
     /// Prefixes neither the metadata service nor `_dist` knows, with what they answered: each GUID
     /// of theirs goes straight to the resolver's index.
     private var unknownPrefixes: [String: [String]] = [:]
+    /// Why the resolver's index is not asked any more (it did not answer, or failed): each GUID
+    /// asked of it would hold up the worker for as long again.
+    private var indexUnavailable: String?
     /// Decisions to record in the job table (`flush`).
     private var unrecorded: [(fileID: Int64, commons: String)] = []
+    /// The job's endpoint as an origin: a file decided to be there needs no record (NULL says so,
+    /// and the cache gives the same answer to a run with another endpoint).
+    private let primaryOrigin: String?
 
     init(store: JobStore, endpoint: String, resolverURL: String?, options: RunOptions, logger: Logger) {
+        primaryOrigin = try? Endpoint.origin(of: endpoint)
         self.resolverURL = resolverURL
         self.store = store
         self.endpoint = endpoint
@@ -65,7 +72,7 @@ final class CommonsResolver {
     }
 
     private func record(_ decision: Decision, _ file: ClaimedFile) -> Decision {
-        if let commons = decision.commons { unrecorded.append((file.id, commons)) }
+        if let commons = decision.commons, commons != primaryOrigin { unrecorded.append((file.id, commons)) }
         return decision
     }
 
@@ -95,7 +102,9 @@ final class CommonsResolver {
             }
             unknownPrefixes[prefix] = tried
         }
-        if let resolver = resolverURL {
+        if let resolver = resolverURL, let unavailable = indexUnavailable {
+            tried.append("\(resolver)/index: \(unavailable)")
+        } else if let resolver = resolverURL {
             let index = resolver + "/index/" + Endpoint.pathEncoded(objectID)
             let answer = BlockingGet.fetch(index, http: options.http)
             if answer.status == 200, let host = SmallJSON.decode(IndexAnswer.self, from: Data(answer.body))?.host,
@@ -104,6 +113,7 @@ final class CommonsResolver {
                 return (remember(objectID, commons, source: "resolver_index", now: now, how: index), objectID)
             }
             tried.append("\(index): \(answer.summary)")
+            if answer.status == 0 || answer.status >= 500 { indexUnavailable = "\(answer.summary) earlier in this run" }
         }
         let note = "no resolver knows \(prefix), so it was asked of the job's endpoint; tried \(tried.joined(separator: "; "))"
         logger.info("\(note)")

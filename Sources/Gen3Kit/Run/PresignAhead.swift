@@ -132,6 +132,18 @@ final class PresignAhead {
         }
     }
 
+    /// The files waiting for a bulk request whose commons is paused (Retry-After): handed back to
+    /// the job until the pause ends, so they do not fill the look-ahead the other commons need.
+    func takePaused(now: Double) -> [FileTask] {
+        var paused: [FileTask] = []
+        waiting.removeAll { task in
+            guard task.session.isPaused(now: now) else { return false }
+            paused.append(task)
+            return true
+        }
+        return paused
+    }
+
     /// The multi handle would not take `easy`'s request: its files ask on their own.
     func abandon(_ easy: CurlEasy) -> [FileTask] {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }

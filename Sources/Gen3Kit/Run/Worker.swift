@@ -129,9 +129,6 @@ package final class Worker {
                     idle(now: now)
                 } else if !active.isEmpty || presigner.isAsking {
                     multi.poll(timeoutMilliseconds: pollTimeout)
-                } else if !presigner.isEmpty {
-                    // Files wait here for a commons' Retry-After to end: nothing to poll for.
-                    usleep(20_000)
                 }
             }
             try releaseEverything()
@@ -176,6 +173,7 @@ package final class Worker {
         while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart, let file = try producer.next(now: now) {
             begin(file, now: now)
         }
+        for task in presigner.takePaused(now: now) { completion.record(executor.deferred(task, until: task.session.pauseUntil)) }
         if stopReason == nil { askInBulk(now: now) }
     }
 
