@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "Gen3KitTests",
-            dependencies: ["Gen3Kit", "TestSupport", "Digest", "CLinux"]
+            dependencies: ["Gen3Kit", "TestSupport", "Digest", "CLinux", "CSQLite"]
         ),
         .testTarget(
             name: "Gen3TestCommonsTests",

@@ -21,17 +21,18 @@ final class CrashTests: XCTestCase {
         ]
         let arguments = ["--workers", "\(workers)", "--max-concurrent-requests", "\(concurrency)", "--no-progress"]
         var kills = 0
+        var continued = 0
         for environment in killPoints {
-            let before = try DurableState(job)
+            let before = try DiskState(job)
             let run = try job.run(arguments, environment: environment)
             if run.signal == SIGKILL || run.status == SIGKILL { kills += 1 }
-            before.assertNothingFetchedTwice(since: job)
+            XCTAssertEqual(try before.refetched(since: job, continued: &continued), [])
         }
         XCTAssertGreaterThanOrEqual(kills, 3, "the crash hooks did not fire")
-        let before = try DurableState(job)
+        let before = try DiskState(job)
         let final = try job.run(arguments)
         XCTAssertEqual(final.status, 0, final.stdout + final.stderr)
-        before.assertNothingFetchedTwice(since: job)
+        XCTAssertEqual(try before.refetched(since: job, continued: &continued), [])
 
         for object in job.commons.objects {
             XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName)
@@ -41,45 +42,6 @@ final class CrashTests: XCTestCase {
         let served = job.commons.stats.totalBytesServed
         let resent = Double(served - dataset) / Double(dataset) * 100
         print(String(format: "crash test: %d kills, %d bytes served for a %d-byte dataset: %.2f%% re-sent", kills, served, dataset, resent))
-    }
-
-    /// What was on disk before a run, to check what that run fetched against. A kill loses what was
-    /// only in memory (bodies in flight, small bodies queued for their sync), and those are fetched
-    /// again: how many depends on where the kill lands. What was on disk never is: a file at its
-    /// final name is verified in place, and a part file is continued from its end.
-    private struct DurableState {
-        let served: [String: Int]
-        let finished: Set<String>
-        let parts: [String: Int]
-
-        /// Waits for the connections of a killed run to close first: its orphaned workers may still be
-        /// dying, and bytes the commons writes to them until then belong to that run.
-        init(_ job: JobFixture) throws {
-            try job.commons.waitForConnectionsClosed()
-            served = job.commons.stats.bytesServed
-            let names = job.downloadedFiles
-            finished = Set(names.filter { !$0.hasSuffix(".part") })
-            parts = Dictionary(
-                uniqueKeysWithValues: names.filter { $0.hasSuffix(".part") }.map { name in
-                    (String(name.dropLast(".part".count)), Int(FilePaths.fileSize(job.downloads + "/" + name) ?? 0))
-                })
-        }
-
-        func assertNothingFetchedTwice(since job: JobFixture, file: StaticString = #filePath, line: UInt = #line) {
-            let now = job.commons.stats.bytesServed
-            for object in job.commons.objects {
-                let fetched = (now[object.guid] ?? 0) - (served[object.guid] ?? 0)
-                if finished.contains(object.fileName) {
-                    XCTAssertEqual(fetched, 0, "\(object.fileName) was at its final name and was fetched again", file: file, line: line)
-                } else {
-                    let kept = parts[object.fileName] ?? 0
-                    XCTAssertLessThanOrEqual(
-                        fetched, object.size - kept,
-                        "\(object.fileName): \(kept) bytes in its part file, \(fetched) of \(object.size) fetched",
-                        file: file, line: line)
-                }
-            }
-        }
     }
 
     func testTwoSupervisorsOnOneDatabaseOneKilled() throws {

@@ -56,6 +56,63 @@ final class ResourceLimitTests: XCTestCase {
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
     }
 
+    /// The open-file limit of the running worker processes lowered under what they already hold
+    /// (`prlimit`, as an administrator could): whatever they open next fails with EMFILE. Small
+    /// files are assembled in memory, so the first thing to fail is a connection's socket.
+    func testRunningOutOfSocketsMidRunStopsTheRunAndLosesNothing() throws {
+        try assertRunningOutOfOpenFilesStopsTheRun(objects: 40, minSize: 2 * 1024, maxSize: 60 * 1024)
+    }
+
+    /// As above with larger files: the first thing to fail is a part file opened for a retry.
+    func testRunningOutOfFilesForPartsMidRunStopsTheRunAndLosesNothing() throws {
+        try assertRunningOutOfOpenFilesStopsTheRun(objects: 40, minSize: 100 * 1024, maxSize: 200 * 1024)
+    }
+
+    /// The run stops with exit 2 and a message naming the open-file limit; no file is failed for it
+    /// and none is left claimed; with the limit back, the same command finishes every file.
+    private func assertRunningOutOfOpenFilesStopsTheRun(
+        objects: Int, minSize: Int, maxSize: Int, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
+            throw XCTSkip("needs prlimit (util-linux) to lower a running process's open-file limit")
+        }
+        let job = try JobFixture(objects: objects, minSize: minSize, maxSize: maxSize)
+        XCTAssertEqual(try job.importManifest().status, 0, file: file, line: line)
+        // Every body trickles below the stall limit: each transfer is cut after a second and its
+        // file retried, so the workers keep opening sockets and part files, and no file finishes
+        // or runs out of attempts before the limit drops, however long the test takes to get there.
+        job.commons.setFault(.trickle(bytesPerSecond: 100), guid: nil, times: .always)
+        let run = try job.startRun([
+            "--workers", "2", "--max-concurrent-requests", "4", "--stall-timeout", "1", "--max-attempts", "50",
+            "--retry-base-delay", "0.05", "--retry-max-delay", "0.1",
+        ])
+        // Bodies flowing, and an access token asked for by the run and by each worker process, which
+        // a worker does once it has opened its database and files: lowered before that, the limit
+        // would stop a worker's start instead of a running one.
+        try job.commons.waitForStats("both workers fetching bodies") { ($0.requests[.token] ?? 0) >= 3 && $0.totalBytesServed > 0 }
+        let workers = ChildProcesses.of(run.processIdentifier)
+        XCTAssertEqual(workers.count, 2, file: file, line: line)
+        for worker in workers {
+            // Below every descriptor a worker holds but its standard streams and report pipe, so
+            // no descriptor it closes frees room for the next open.
+            let lowered = try Gen3Process.runShell("prlimit --pid \(worker) --nofile=4:4")
+            XCTAssertEqual(lowered.status, 0, lowered.stderr, file: file, line: line)
+        }
+        try run.waitForExit()
+        let log = job.runErrors
+        XCTAssertEqual(run.terminationStatus, 2, log, file: file, line: line)
+        XCTAssertTrue(log.contains("Too many open files") && log.contains("open-file limit (ulimit -n)"), log, file: file, line: line)
+        XCTAssertEqual(
+            try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t\(objects)"],
+            "a file was failed, or left claimed, for the open-file limit", file: file, line: line)
+        job.commons.clearFaults()
+        let again = try job.run(["--no-progress"])
+        XCTAssertEqual(again.status, 0, again.stderr, file: file, line: line)
+        for object in job.commons.objects {
+            XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName, file: file, line: line)
+        }
+    }
+
     /// --limit-rate caps the whole run: 6 MiB at 2 MiB/s over two worker processes cannot go faster
     /// than the cap plus 20% (asserted one way only: a slow machine only makes it slower).
     func testTheRateCapHoldsForTheWholeRun() throws {

@@ -135,6 +135,25 @@ final class AttemptPolicyTests: XCTestCase {
             AttemptPolicy.storage(Answer(status: 200), body: symlink), .permanent("refusing to write through the symlink at /d/f.part"))
     }
 
+    /// A request that failed while the process could open no more files stops the worker, on every
+    /// route: the next request could not connect either, and retrying would only fail the files.
+    func testARequestThatFailedOutOfOpenFilesStopsTheWorker() {
+        for code in [EMFILE, ENFILE] {
+            let error = CurlError(code: couldNotConnect, detail: "Failed to connect", openFilesErrno: code)
+            XCTAssertTrue(error.localizedDescription.contains("(ulimit -n)"), error.localizedDescription)
+            let answer = Answer(curlError: error, status: 0)
+            XCTAssertEqual(AttemptPolicy.indexd(answer), .stopWorker("indexd: \(error.localizedDescription)"))
+            XCTAssertEqual(AttemptPolicy.fence(answer, refreshedToken: false), .stopWorker("fence: \(error.localizedDescription)"))
+            XCTAssertEqual(
+                AttemptPolicy.storage(answer, body: BodyState(written: 0, expectedSize: 10)),
+                .stopWorker("storage: \(error.localizedDescription)"))
+        }
+        // The same failure with files to spare is retried.
+        XCTAssertEqual(
+            AttemptPolicy.storage(curl(couldNotConnect), body: BodyState(written: 0, expectedSize: 10)),
+            .transient("storage: \(CurlError(code: couldNotConnect).localizedDescription)"))
+    }
+
     func testChecksumAndDurability() {
         XCTAssertEqual(AttemptPolicy.checksum(expected: "aa", actual: "aa"), .proceed)
         XCTAssertEqual(AttemptPolicy.checksum(expected: nil, actual: "aa"), .proceed)

@@ -8,19 +8,6 @@ import XCTest
 /// ManifestError: never a crash, a hang, a trap or an entry without a GUID. Seeded, so a failure
 /// reproduces; the round number is in every message.
 final class ManifestFuzzTests: XCTestCase {
-    /// SplitMix64: small, fast and deterministic.
-    private struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     private static let md5 = "d41d8cd98f00b204e9800998ecf8427e"
 
     private static let seeds: [(ManifestFormat, String)] = [

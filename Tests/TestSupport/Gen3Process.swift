@@ -43,7 +43,8 @@ public enum Gen3Process {
     }
 
     /// Starts `gen3` with `arguments` and the environment `environment(home:_:)` gives, its `HOME`
-    /// a directory next to `stdout`; the caller waits for it (`waitForExit()`) or kills it.
+    /// a directory next to `stdout`; the caller waits for it (`waitForExit()`) or kills it, alone or
+    /// with every worker it started (`killGroup`).
     public static func start(
         _ arguments: [String], directory: String? = nil, environment: [String: String] = [:],
         stdout: String, stderr: String, stdin: FileHandle? = nil
@@ -63,6 +64,23 @@ public enum Gen3Process {
         try process.run()
         startedLock.withLock { started.append(process) }
         return process
+    }
+
+    /// SIGKILLs, all at once, the process group `process` leads: `gen3 run` and the worker processes
+    /// it started (they stay in its group), as `kill -9 -PGID` would. Foundation starts each child
+    /// as the leader of a group of its own; that is checked first, so the kill can never reach the
+    /// tests' own group.
+    public static func killGroup(_ process: Process) throws {
+        let pid = process.processIdentifier
+        guard getpgid(pid) == pid else { throw NotAGroupLeader(pid: pid, group: getpgid(pid)) }
+        kill(-pid, SIGKILL)
+    }
+
+    /// A started process is not the leader of its own process group (or is gone).
+    public struct NotAGroupLeader: Error, CustomStringConvertible {
+        public let pid: Int32
+        public let group: Int32
+        public var description: String { "process \(pid) does not lead a process group of its own (its group: \(group))" }
     }
 
     private static let startedLock = NSLock()

@@ -51,11 +51,12 @@ public final class JobFixture {
         try gen3(["run", "--workers", "2", "--retry-base-delay", "0.05", "--retry-max-delay", "0.2"] + extra, environment: environment)
     }
 
-    /// Starts `gen3 run` in the background (for signal and kill tests); its stderr is `runErrors`.
+    /// Starts `gen3 run` in the background (for signal and kill tests), in the job's directory; its
+    /// stderr is `runErrors`.
     public func startRun(_ extra: [String] = []) throws -> Process {
         try Gen3Process.start(
             ["--db", database, "--endpoint", commons.endpoint, "--auth", credentials, "run", "--no-progress"] + extra,
-            stdout: directory.file("run.out"), stderr: directory.file("run.err"))
+            directory: directory.path, stdout: directory.file("run.out"), stderr: directory.file("run.err"))
     }
 
     /// What the run started by `startRun` wrote to stderr.

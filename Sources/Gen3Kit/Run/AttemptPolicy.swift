@@ -65,7 +65,7 @@ enum AttemptPolicy {
     /// indexd's answer to `GET /index/{guid}`.
     static func indexd(_ answer: Answer) -> Verdict {
         if answer.oversized { return .transient("indexd: \(oversizedReason)") }
-        if let error = answer.curlError { return .transient("indexd: \(error.localizedDescription)") }
+        if let error = answer.curlError { return incomplete(error, at: "indexd") }
         switch answer.status {
         case 200: return .proceed
         case 403, 404: return .permanent("indexd has no record of this GUID (HTTP \(answer.status))")
@@ -83,7 +83,7 @@ enum AttemptPolicy {
     /// Fence's answer to a presigned-URL request; `refreshedToken`: this attempt already got a new token.
     static func fence(_ answer: Answer, refreshedToken: Bool) -> Verdict {
         if answer.oversized { return .transient("fence: \(oversizedReason)") }
-        if let error = answer.curlError { return .transient("fence: \(error.localizedDescription)") }
+        if let error = answer.curlError { return incomplete(error, at: "fence") }
         switch answer.status {
         case 200: return .proceed
         // An expired or revoked token: one refresh per attempt.
@@ -109,8 +109,8 @@ enum AttemptPolicy {
             return .transient("storage answered a range we did not ask for; starting over", immediately: true, discardPart: true)
         }
         if let error = answer.curlError {
-            let reason = "storage: \(error.localizedDescription)"
-            return error.isPermanent ? .permanent(reason) : .transient(reason)
+            if error.isPermanent { return .permanent("storage: \(error.localizedDescription)") }
+            return incomplete(error, at: "storage")
         }
         switch answer.status {
         case 200, 206:
@@ -125,6 +125,13 @@ enum AttemptPolicy {
         default:
             return .transient("storage: HTTP \(answer.status) \(answer.snippet.prefix(120))", retryAfter: answer.retryAfter)
         }
+    }
+
+    /// A request that did not complete: another attempt may, unless this process could open no
+    /// more files (then no request after it can connect, and the worker stops as for a full disk).
+    static func incomplete(_ error: CurlError, at source: String) -> Verdict {
+        let reason = "\(source): \(error.localizedDescription)"
+        return error.openFilesErrno == nil ? .transient(reason) : .stopWorker(reason)
     }
 
     /// A body that ended: complete when it has the expected size (or no size is known).

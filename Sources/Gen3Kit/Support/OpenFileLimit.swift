@@ -46,6 +46,19 @@ package enum OpenFileLimit {
         return min(maxAwaitingSync, limit - perTransfer * maxConcurrentRequests - otherFiles)
     }
 
+    /// EMFILE or ENFILE when this process can open no file now, nil when it can. libcurl reports a
+    /// socket it could not open as a failure to connect, without the errno, so a request that could
+    /// not connect asks this: out of files, every request after it would fail the same way.
+    static func exhausted() -> Int32? {
+        let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard fd < 0 else {
+            close(fd)
+            return nil
+        }
+        let code = errno
+        return code == EMFILE || code == ENFILE ? code : nil
+    }
+
     /// Raises the limit and checks that `maxConcurrentRequests` transfers fit under it.
     package static func check(maxConcurrentRequests: Int) throws {
         _ = try awaitingSync(limit: raise(), maxConcurrentRequests: maxConcurrentRequests)

@@ -103,7 +103,8 @@ package final class CurlEasy {
     /// The error for a finished transfer's result code, or nil for success.
     package func error(for code: Int32) -> CurlError? {
         guard code != CCURLE_OK else { return nil }
-        return CurlError(code: code, detail: String(cString: errorBuffer))
+        let outOfFiles = CurlError.failedToConnect(code) ? OpenFileLimit.exhausted() : nil
+        return CurlError(code: code, detail: String(cString: errorBuffer), openFilesErrno: outOfFiles)
     }
 
     package var responseCode: Int {
