@@ -79,8 +79,8 @@ final class CommonsIdentityTests: XCTestCase {
         let saved = getenv("HOME").map { String(cString: $0) }
         setenv("HOME", home, 1)
         defer { if let saved { setenv("HOME", saved, 1) } }
-        FileManager.default.createFile(atPath: home + "/.gen3/data.example.org.json", contents: Data("{}".utf8))
-        FileManager.default.createFile(atPath: home + "/.gen3/127.0.0.1:8080.json", contents: Data("{}".utf8))
+        _ = FileManager.default.createFile(atPath: home + "/.gen3/data.example.org.json", contents: Data("{}".utf8))
+        _ = FileManager.default.createFile(atPath: home + "/.gen3/127.0.0.1:8080.json", contents: Data("{}".utf8))
         let auth = CommonsAuth()
         XCTAssertEqual(auth.find(for: "https://data.example.org"), home + "/.gen3/data.example.org.json")
         XCTAssertEqual(auth.find(for: "https://data.example.org:8443"), home + "/.gen3/data.example.org.json")

@@ -122,4 +122,17 @@ final class JobCompleterTests: XCTestCase {
         XCTAssertEqual(commits.count, 3)
         XCTAssertEqual(try store.progress().count(.pending), 3)
     }
+
+    /// A done file found in place is committed only after its directory is synced: a directory that
+    /// cannot be synced leaves the batch uncommitted, the rows claimed for the next run.
+    func testABatchWhoseDirectoryCannotBeSyncedIsNotCommitted() throws {
+        let (store, files) = try claimedJob(2)
+        let completer = JobCompleter(store: store, owner: "w", directory: directory + "/gone", maxBatch: 256, maxDelay: 0)
+        for file in files { completer.add(AttemptRecord(fileID: file.id, outcome: .done(md5: "x"), startedAt: 0)) }
+        XCTAssertThrowsError(try completer.flush())
+        XCTAssertEqual(
+            try store.connection.prepare("SELECT state, count(*) FROM files GROUP BY state").rows { "\($0.string(0) ?? "") \($0.int(1))" },
+            ["claimed 2"])
+        XCTAssertEqual(try recordedAttempts(store), [:])
+    }
 }

@@ -303,7 +303,16 @@ private final class Lanes: @unchecked Sendable {
         }
         // A file linked from an unnamed one changed its own inode (its link count), which a directory
         // sync does not write; the file-system sync covers both.
-        if renamed && !(groupSync && durability.syncFileSystem(of: directory)) { durability.syncDirectory(directory) }
+        if renamed && !(groupSync && durability.syncFileSystem(of: directory)) {
+            do {
+                try durability.syncDirectory(directory)
+            } catch {
+                // The names may not survive a power loss: none of these files is recorded done. A
+                // later attempt finds each verified file at its name and records it after a sync.
+                let failure = error as? SinkError ?? .file(path: directory, errno: EIO)
+                for index in group.items.indices where group.errors[index] == nil { group.errors[index] = failure }
+            }
+        }
         // A mismatch stood in `errors` only to skip the later steps; it is reported as itself.
         return group.items.indices.map { index in
             Result(

@@ -46,7 +46,8 @@ final class JobCompleter {
 
     func flush() throws {
         guard !pending.isEmpty else { return }
-        if needsDirectorySync { durability.syncDirectory(directory) }
+        // Without the sync the batch is not committed: its rows stay claimed for the next run.
+        if needsDirectorySync { try durability.syncDirectory(directory) }
         try store.record(pending, owner: owner)
         durability.committed(pending.map(\.fileID))
         commits += 1

@@ -57,12 +57,15 @@ package struct Durability: Sendable {
         return true
     }
 
-    /// Syncs a directory so the names in it survive a power loss.
-    func syncDirectory(_ path: String) {
+    /// Syncs a directory so the names in it survive a power loss; throws when that cannot be done
+    /// (the directory cannot be opened, out of open files, or the sync fails), so that nothing is
+    /// recorded as if it had been.
+    func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { throw SinkError.from(errno: errno, path: path) }
         defer { close(fd) }
-        if fsync(fd) == 0 { observer?(.directorySynced(path)) }
+        guard fsync(fd) == 0 else { throw SinkError.from(errno: errno, path: path) }
+        observer?(.directorySynced(path))
     }
 
     /// `syncfs` of the file system holding `directory`; false when it could not be done or
