@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests and end-to-end tests that run the real gen3 binary against the
 # bundled test commons on loopback. Ends with one "N passed, N failed" line.
+#   scripts/test.sh             # the suite
+#   scripts/test.sh --sanitize  # instead: unit tests and a two-worker download under TSan, then ASan
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--sanitize" ]; then shift; exec bash scripts/sanitize.sh "$@"; fi
 source scripts/bootstrap.sh
 swift build --build-tests
 # A deadlock fails the run instead of hanging it: the suite has 40 minutes (it takes a few), and
