@@ -95,4 +95,23 @@ final class PresignAheadTests: XCTestCase {
         XCTAssertEqual(ahead.abandon(second).map(\.file.id), [1, 3])
         XCTAssertTrue(ahead.isEmpty)
     }
+
+    /// A commons asked one file at a time gets as many requests out as there are transfers, at
+    /// once and without waiting for a batch; the rest wait for one of them to finish.
+    func testOneFileRequestsGoOutAheadUpToTheTransfers() throws {
+        let ahead = presigner()
+        let single = TestSession.make()
+        single.bulkEnabled = false
+        for id in 1...20 { ahead.add(task(Int64(id), size: 1, session: single)) }
+        var requests: [CurlEasy] = []
+        while case .request(let easy) = ahead.dueRequest(freeSlots: 16, now: 0) { requests.append(easy) }
+        XCTAssertEqual(requests.count, ahead.maxSingles)
+        XCTAssertEqual(ahead.maxSingles, 16)
+        // One that did not answer a URL (no answer at all here) is the executor's to judge.
+        let judged = try XCTUnwrap(ahead.unsuccessfulSingle(requests[0], code: 7))
+        XCTAssertEqual(judged.file.id, 1)
+        XCTAssertEqual(judged.phase, .presign)
+        guard case .request = ahead.dueRequest(freeSlots: 16, now: 0) else { return XCTFail("a request slot is free again") }
+        XCTAssertEqual(ahead.takeAll().tasks.count, 19)
+    }
 }

@@ -167,7 +167,8 @@ final class JobExecutor {
 
     private func presign(_ task: FileTask) -> Step {
         task.phase = .presign
-        if options.bulkURLs && task.session.bulkEnabled && !task.presignAlone { return .needsURL }
+        // Asked ahead of the transfer (`PresignAhead`), in bulk or one by one, unless it already asked.
+        if !task.presignAlone && !task.session.withoutFenceDownload { return .needsURL }
         if task.session.withoutFenceDownload { return presignViaDRS(task) }
         let session = task.session
         return withToken(task) { token in

@@ -1,9 +1,12 @@
 import Logging
 
-/// Gets the presigned URLs of the next files from Fence in bulk (`BulkPresign`), a few rounds of
-/// transfers ahead and with a few requests out at once (a real Fence takes a tenth of a second or
-/// more to answer), so that a small file costs one request to the storage host and a share of one
-/// to the commons, instead of a request to each.
+/// Gets the presigned URLs of the next files from Fence ahead of need, so that a transfer slot
+/// never waits a round trip to the commons: in bulk (`BulkPresign`), a few rounds of transfers
+/// ahead and with a few requests out at once (a real Fence takes a tenth of a second or more to
+/// answer), so that a small file costs one request to the storage host and a share of one to the
+/// commons; from a commons without the bulk route (or with `--no-bulk-urls`), one file per request
+/// but as many requests out as there are transfers, so that the URL round trip overlaps the
+/// transfers before it instead of adding to each file.
 ///
 /// Nothing here decides a file's fate. A file the bulk answer has no URL for, or whose URL waited
 /// longer than `maxURLAge` for a free transfer slot, goes back to the worker to ask Fence on its own
@@ -33,9 +36,11 @@ final class PresignAhead {
         case alone([FileTask])
     }
 
-    /// Whether the run asks in bulk at all (`--no-bulk-urls` turns it off); each commons may still
-    /// turn it down (`CommonsSession.bulkEnabled`).
+    /// Whether files wait here for their URLs at all; whether a commons is asked in bulk is its
+    /// session's (`CommonsSession.bulkEnabled`: `--no-bulk-urls`, or the commons turned it down).
     let enabled: Bool
+    /// One-file requests out at once.
+    let maxSingles: Int
     /// Files held here at most: waiting, asked for, or with a URL.
     let lookahead: Int
     private let logger: Logger
@@ -56,6 +61,8 @@ final class PresignAhead {
         let tasks: [FileTask]
         let session: CommonsSession
         let started: Double
+        /// A bulk request (its handle is this type's), or one file's (the session's pool's).
+        let bulk: Bool
     }
 
     init(enabled: Bool, maxConcurrentRequests: Int, maxURLAge: Double = 60, logger: Logger) {
@@ -65,6 +72,7 @@ final class PresignAhead {
         // next request is out (BENCHMARKS.md, the slow-Fence section).
         batch = min(2 * max(1, maxConcurrentRequests), BulkPresign.maxGUIDs)
         lookahead = Self.maxInFlight * batch
+        maxSingles = max(1, maxConcurrentRequests)
         self.logger = logger
     }
 
@@ -110,9 +118,19 @@ final class PresignAhead {
     /// (their bytes fill the look-ahead), or nothing else is coming for the transfers to start. It
     /// asks for the files of the first commons in line that is not paused.
     func dueRequest(freeSlots: Int, now: Double) -> Due {
-        guard enabled, flights.count < Self.maxInFlight, !waiting.isEmpty else { return .nothing }
-        guard waiting.count >= batch || bytesFull(freeSlots: freeSlots) || (readyCount == 0 && flights.isEmpty) else { return .nothing }
-        guard let session = waiting.first(where: { !$0.session.isPaused(now: now) })?.session else { return .nothing }
+        guard enabled, !waiting.isEmpty else { return .nothing }
+        // A commons asked one file at a time has no batch to wait for.
+        if flights.count(where: { !$0.bulk }) < maxSingles,
+            let index = waiting.firstIndex(where: { !$0.session.bulkEnabled && !$0.session.isPaused(now: now) })
+        {
+            return single(waiting.remove(at: index))
+        }
+        let bulkFlights = flights.count(where: \.bulk)
+        guard bulkFlights < Self.maxInFlight else { return .nothing }
+        guard waiting.count >= batch || bytesFull(freeSlots: freeSlots) || (readyCount == 0 && bulkFlights == 0) else { return .nothing }
+        guard let session = waiting.first(where: { $0.session.bulkEnabled && !$0.session.isPaused(now: now) })?.session else {
+            return .nothing
+        }
         var tasks: [FileTask] = []
         waiting.removeAll { task in
             guard tasks.count < BulkPresign.maxGUIDs, task.session === session else { return false }
@@ -124,12 +142,49 @@ final class PresignAhead {
             let token = try tokens.current()
             let easy = try idleHandles.popLast() ?? session.requests.makeBulkHandle()
             let receiver = try session.requests.bulkPresign(easy, guids: tasks.map(\.objectID), token: token)
-            flights.append(Flight(easy: easy, receiver: receiver, tasks: tasks, session: session, started: Clock.monotonic()))
+            flights.append(
+                Flight(easy: easy, receiver: receiver, tasks: tasks, session: session, started: Clock.monotonic(), bulk: true))
             return .request(easy)
         } catch {
             // The one-file route reports a missing token or key the way it always has.
             return .alone(tasks)
         }
+    }
+
+    /// Fence's one-file route for `task`, ahead of its transfer. An answer that is not a URL is the
+    /// executor's to judge (`unsuccessfulSingle`), as if it had asked: the same reasons, retries,
+    /// token refresh and Retry-After.
+    private func single(_ task: FileTask) -> Due {
+        let session = task.session
+        guard session.refusal == nil, let tokens = session.tokens, let token = try? tokens.current() else { return .alone([task]) }
+        do {
+            let (easy, receiver) = try session.requests.presign(guid: task.objectID, token: token)
+            task.phase = .presign
+            task.bearer = token
+            flights.append(
+                Flight(easy: easy, receiver: receiver, tasks: [task], session: session, started: Clock.monotonic(), bulk: false))
+            return .request(easy)
+        } catch {
+            return .alone([task])
+        }
+    }
+
+    /// The file of a one-file request that did not answer a URL, with the request left for the
+    /// executor to judge (`JobExecutor.handle`) and recycle; nil for any other request.
+    func unsuccessfulSingle(_ easy: CurlEasy, code: Int32) -> FileTask? {
+        guard let index = flights.firstIndex(where: { $0.easy === easy && !$0.bulk }) else { return nil }
+        let receiver = flights[index].receiver
+        if easy.error(for: code) == nil, !receiver.exceededLimit, receiver.head.status == 200,
+            CommonsRequests.presignedURL(from: receiver.body) != nil
+        {
+            return nil
+        }
+        return flights.remove(at: index).tasks.first
+    }
+
+    /// Takes back a finished or dropped request's handle.
+    private func release(_ flight: Flight) {
+        if flight.bulk { idleHandles.append(flight.easy) } else { flight.session.requests.recycle(flight.easy) }
     }
 
     /// The files waiting for a bulk request whose commons is paused (Retry-After): handed back to
@@ -147,8 +202,9 @@ final class PresignAhead {
     /// The multi handle would not take `easy`'s request: its files ask on their own.
     func abandon(_ easy: CurlEasy) -> [FileTask] {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
-        idleHandles.append(easy)
-        return flights.remove(at: index).tasks
+        let flight = flights.remove(at: index)
+        release(flight)
+        return flight.tasks
     }
 
     /// Reads the answer to `easy`'s request; returns the files that must ask on their own.
@@ -156,11 +212,23 @@ final class PresignAhead {
         guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
         let flight = flights.remove(at: index)
         let (receiver, tasks, session) = (flight.receiver, flight.tasks, flight.session)
-        idleHandles.append(easy)
+        defer { release(flight) }
         if logger.logLevel <= .debug {
             let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(receiver.head.status)"
             let elapsed = Int((Clock.monotonic() - flight.started) * 1000)
-            logger.debug("POST \(session.endpoint)\(BulkPresign.path) (\(tasks.count) files) → \(outcome) in \(elapsed) ms")
+            let request =
+                flight.bulk
+                ? "POST \(session.endpoint)\(BulkPresign.path) (\(tasks.count) files)"
+                : "GET \(session.endpoint)/user/data/download/\(tasks.first?.objectID ?? "")"
+            logger.debug("\(request) → \(outcome) in \(elapsed) ms")
+        }
+        if !flight.bulk {
+            guard easy.error(for: code) == nil, !receiver.exceededLimit, receiver.head.status == 200,
+                let url = CommonsRequests.presignedURL(from: receiver.body)
+            else { return tasks }
+            urlsReceived += 1
+            for task in tasks { ready.append((task, url, Clock.now())) }
+            return []
         }
         if receiver.exceededLimit { return failed(tasks, session, AttemptPolicy.oversizedReason) }
         if let error = easy.error(for: code) { return failed(tasks, session, "\(error.localizedDescription)") }
@@ -222,7 +290,7 @@ final class PresignAhead {
         tasks += ready.removeAll().map(\.task)
         tasks += flights.flatMap(\.tasks)
         let requests = flights.map(\.easy)
-        idleHandles += requests
+        for flight in flights { release(flight) }
         waiting.removeAll()
         flights.removeAll()
         return (requests, tasks)

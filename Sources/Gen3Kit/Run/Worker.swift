@@ -81,7 +81,7 @@ package final class Worker {
         producer = Producer(store: store, owner: owner, options: options, logger: logger)
         executor = JobExecutor(store: store, settings: settings, options: options, hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(
-            enabled: options.bulkURLs, maxConcurrentRequests: options.maxConcurrentRequests,
+            enabled: true, maxConcurrentRequests: options.maxConcurrentRequests,
             maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
@@ -105,6 +105,11 @@ package final class Worker {
                 if stopDeadline == nil { try startTransfers(now: now) }
                 try multi.perform()
                 for (easy, code) in multi.takeFinished() {
+                    if let task = presigner.unsuccessfulSingle(easy, code: code) {
+                        apply(executor.handle(task, easy: easy, code: code), to: task)
+                        executor.recycle(easy, phase: .presign, task: task)
+                        continue
+                    }
                     if presigner.owns(easy) {
                         askAlone(presigner.finish(easy, code: code))
                         continue
@@ -145,7 +150,7 @@ package final class Worker {
         completion.close()
         let committed = completion.committed
         logger.info(
-            "worker \(owner): \(committed.outcomes) outcomes in \(committed.transactions) transactions, \(producer.claims) claim transactions, \(presigner.urlsReceived) presigned URLs from \(presigner.answered) bulk requests"
+            "worker \(owner): \(committed.outcomes) outcomes in \(committed.transactions) transactions, \(producer.claims) claim transactions, \(presigner.urlsReceived) presigned URLs asked ahead (\(presigner.answered) bulk requests)"
         )
         if case .fatal(let message) = stopReason { return .fatal(message) }
         return stop.requested ? .stopped : .finished
@@ -249,7 +254,7 @@ package final class Worker {
             }
         case .needsURL:
             // The commons may have turned bulk requests down since the run began.
-            if presigner.enabled && task.session.bulkEnabled { presigner.add(task) } else { presignAlone(task) }
+            if presigner.enabled { presigner.add(task) } else { presignAlone(task) }
         case .finished(let record):
             completion.record(record)
         case .verified(let record):
