@@ -243,8 +243,21 @@ final class PresignAhead {
             urlsReceived += urls.count
             let now = Clock.now()
             var alone: [FileTask] = []
+            // indexd resolves a bare UUID and answers with the prefixed id: match on the UUID then.
+            var byUUID: [Substring: String]?
             for task in tasks {
-                if let url = urls[task.objectID] { ready.append((task, url, now)) } else { alone.append(task) }
+                if let url = urls[task.objectID] {
+                    ready.append((task, url, now))
+                    continue
+                }
+                if byUUID == nil {
+                    byUUID = Dictionary(urls.map { ($0.key.split(separator: "/").last ?? "", $0.value) }) { first, _ in first }
+                }
+                if !task.objectID.contains("/"), let url = byUUID?[Substring(task.objectID)] {
+                    ready.append((task, url, now))
+                } else {
+                    alone.append(task)
+                }
             }
             return alone
         case 401:
