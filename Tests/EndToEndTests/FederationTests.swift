@@ -139,13 +139,16 @@ final class FederationTests: XCTestCase {
     }
 
     func testACommonsThatIsDownHoldsBackOnlyItsOwnFiles() throws {
-        let cohort = try Cohort(commons: 2, objects: 10)
+        let cohort = try Cohort(commons: 2, objects: 40, maxSize: 8 * 1024)
         try cohort.importManifest()
         let down = cohort.federation.commons[1]
         for route in [Route.bulkDownload, .download, .drsObject] {
             down.setFault(.status(503, at: route, retryAfter: 1), times: .always)
         }
-        let run = try cohort.run(["--max-attempts", "2"])
+        // Two files at a time, claimed two by two in manifest order (the commons alternate), more
+        // than the worker holds ahead: the hub's later files are claimed while the other commons'
+        // Retry-After pause is on.
+        let run = try cohort.run(["--max-attempts", "2", "--workers", "1", "--batch-size", "2", "--max-concurrent-requests", "2"])
         XCTAssertEqual(run.status, 1, run.stdout + run.stderr)
         cohort.assertDownloaded(commons: 0)
         let hubRows = cohort.rows.filter { $0.commons == 0 }.map(\.objectID)
