@@ -8,15 +8,6 @@ import XCTest
 /// The crash-safety rule, step by step: for every kind of sink and both sync modes, a file's data
 /// is on disk before it is named, and its name is on disk before its outcome is committed.
 final class CompletionTests: XCTestCase {
-    /// The durability steps in the order they happened, from any thread.
-    private final class EventLog: @unchecked Sendable {
-        // Unchecked: `events` is only touched under `lock`.
-        private let lock = NSLock()
-        private var events: [DurabilityEvent] = []
-        func append(_ event: DurabilityEvent) { lock.withLock { events.append(event) } }
-        var all: [DurabilityEvent] { lock.withLock { events } }
-    }
-
     private var directory: String!
 
     override func setUpWithError() throws {
@@ -42,7 +33,7 @@ final class CompletionTests: XCTestCase {
         for groupSync in [true, false] {
             let name = groupSync ? "group" : "each"
             let store = try store(name)
-            let log = EventLog()
+            let log = DurabilityEventLog()
             let durability = Durability { log.append($0) }
             let completion = try Completion(
                 store: store, owner: "w", directory: directory + "/data", groupSync: groupSync, maxAwaitingSync: 16,
@@ -80,7 +71,7 @@ final class CompletionTests: XCTestCase {
     /// committed only after the directory is synced.
     func testADoneFileFoundInPlaceIsRecordedAfterADirectorySync() throws {
         let store = try store("inplace")
-        let log = EventLog()
+        let log = DurabilityEventLog()
         let completion = try Completion(
             store: store, owner: "w", directory: directory + "/data", groupSync: true, maxAwaitingSync: 16,
             durability: Durability { log.append($0) }, logger: Logger(label: "test"), wake: {})

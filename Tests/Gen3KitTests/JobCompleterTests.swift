@@ -28,15 +28,6 @@ final class JobCompleterTests: XCTestCase {
         deinit { sqlite3_commit_hook(connection.handle, nil, nil) }
     }
 
-    /// The durability steps in the order they happened (the completer's thread is the test's).
-    private final class EventLog: @unchecked Sendable {
-        // Unchecked: `events` is only touched under `lock`.
-        private let lock = NSLock()
-        private var events: [DurabilityEvent] = []
-        func append(_ event: DurabilityEvent) { lock.withLock { events.append(event) } }
-        var all: [DurabilityEvent] { lock.withLock { events } }
-    }
-
     private var directory: String!
 
     override func setUpWithError() throws {
@@ -70,7 +61,7 @@ final class JobCompleterTests: XCTestCase {
     func testOutcomesAreCommittedInBatchesAndNoneIsLostAtTheEdges() throws {
         let (store, claimed) = try claimedJob(10)
         let reader = try JobStore(path: store.connection.path, create: false)
-        let log = EventLog()
+        let log = DurabilityEventLog()
         // A batch is due only when full: no outcome is ever old enough.
         let completer = JobCompleter(
             store: store, owner: "w", directory: directory + "/data", maxBatch: 4, maxDelay: .infinity,

@@ -15,20 +15,11 @@ final class ExecutableTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("commons-exe-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "--objects", "4", "--seed", "7", "--manifest-format", "tsv", "--write-manifest", directory + "/m.tsv",
-            "--write-credentials", directory + "/credentials.json", "--ready-file", directory + "/endpoint",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.environment = Gen3Process.environment(home: directory + "/home")
-        try process.run()
-        // Also ends the read below if the program never prints its line.
-        let watchdog = ProcessWatchdog(process)
-
-        let line = Self.firstLine(of: output)
+        let (process, watchdog, line) = try start(
+            [
+                "--objects", "4", "--seed", "7", "--manifest-format", "tsv", "--write-manifest", directory + "/m.tsv",
+                "--write-credentials", directory + "/credentials.json", "--ready-file", directory + "/endpoint",
+            ], home: directory + "/home")
         let endpoint = try String(contentsOfFile: directory + "/endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(line, "gen3-test-commons listening on \(endpoint)")
         XCTAssertEqual(try String(contentsOfFile: directory + "/m.tsv", encoding: .utf8).split(separator: "\n").count, 5)
@@ -48,19 +39,11 @@ final class ExecutableTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("commons-exe-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "--federation", "3", "--objects", "4", "--write-manifest", directory + "/m.json",
-            "--write-credentials", directory + "/keys", "--ready-file", directory + "/ready",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.environment = Gen3Process.environment(home: directory + "/home")
-        try process.run()
-        let watchdog = ProcessWatchdog(process)
-
-        let line = Self.firstLine(of: output)
+        let (process, watchdog, line) = try start(
+            [
+                "--federation", "3", "--objects", "4", "--write-manifest", directory + "/m.json",
+                "--write-credentials", directory + "/keys", "--ready-file", directory + "/ready",
+            ], home: directory + "/home")
         let ready = try String(contentsOfFile: directory + "/ready", encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(line, "gen3-test-commons listening on \(ready[0])")
         XCTAssertEqual(ready.count, 6, ready.joined(separator: "\n"))
@@ -94,6 +77,20 @@ final class ExecutableTests: XCTestCase {
 
     /// The program's first line of output, which it prints once it listens: a signal from the
     /// program, not a sleep.
+    /// Starts the program with `arguments` and reads the first line it prints; the watchdog also
+    /// ends that read if the program never prints its line.
+    private func start(_ arguments: [String], home: String) throws -> (Process, ProcessWatchdog, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.environment = Gen3Process.environment(home: home)
+        try process.run()
+        let watchdog = ProcessWatchdog(process)
+        return (process, watchdog, Self.firstLine(of: output))
+    }
+
     private static func firstLine(of output: Pipe) -> String {
         var printed = Data()
         while !printed.contains(UInt8(ascii: "\n")) {
