@@ -997,7 +997,45 @@ this machine while the design was chosen; the table above is the benchmark itsel
   reference (same gen3 code): small 0.71× and 0.64× curl (gen3 1.23 and 1.32 s, curl 0.88 and
   0.84 s), large 0.53× and 0.57× (the reference 0.60× and 0.59×), against aria2c 3.65× and 4.13×;
   a third, of the two sets alone: small 0.74× (1.20 against 0.89 s), large 0.63× (the reference
-  0.71×), 4.02× aria2c.
+  0.71×), 4.02× aria2c.- **A commons 40 ms away** (the WAN section). This kernel has no netem, so the distance is made in
+  user space: `gen3-latency-proxy` (Sources/LatencyProxy, on SwiftNIO) holds each connection it
+  accepts for one round trip (the handshake), then writes whatever it reads from either side to
+  the other half a round trip later, and counts it as in flight until half a round trip after the
+  other side's socket took it (its acknowledgement's way back). It asks a side for a read only
+  while what is in flight leaves room for a whole read (256 KiB, or an eighth of the window), so a
+  connection carries at most its window per round trip, as TCP with that window would, and a
+  sender held back waits in its own socket. At 40 ms and 4 MiB, one connection fetched 1 GiB at
+  96.8 MB/s (4 MiB / 40 ms is 105 MB/s) and a 100-byte range took 81 to 87 ms from connect to last
+  byte (two round trips). The proxy costs about 1.2 CPU s per GiB, 87% of it the kernel's loopback
+  copies (`perf record`), which a proxy in C would pay too; the network reference of each round
+  (8 connections, 1.45 to 2.2 s per GiB here) is what the tools could get through it at that moment.
+- **Where a small file's round trips go at 40 ms** (the trace table, 2026-12-07). With the bulk
+  route, gen3's first storage request starts 0.35 s after launch: the import, then the token (90
+  ms: a new connection and the request), a first bulk request on a connection of its own (88 ms),
+  and each of the 16 transfers' first request opens its storage connection (94 ms). From then on a
+  file is one storage round trip on an open connection (median 43 ms); URLs arrive ahead, 32 at a
+  time in 43 ms, so the 16 transfers were busy 14.7 of 16 on average, and the run goes at 16 per
+  round trip: 292 files/s, where curl's 32 transfers made 672. Without the bulk
+  route, a file is a URL round trip (41 ms) then a storage round trip (42 ms) in the same transfer
+  slot, so only 7.8 of 16 slots were fetching at a time, 168 files/s. The ceiling is transfers per
+  round trip: the default of 16 transfers, and a URL fetched inside the slot when there is no bulk
+  route, are what issue 22's second item is about.
+- **What a kill -9 costs** (the kill section). A resumed file was already continued from what is
+  on disk: its part file is read back and hashed (`DiskFile.openToContinue`), and the request asks
+  from its size; `KillResumeTests` checks that the range starts exactly there and that nothing kept
+  is sent again. What a kill costs beyond that is what sat between nginx and the part files when
+  gen3 died. In the run of 2026-12-07, 7 kills lost 2.5 to 60.6 MiB each: in nginx's socket send
+  queues 1.0 to 41.1 MiB (up to about 3.5 MiB per connection that nginx's `sendfile` had handed
+  its kernel, which counts as sent, and gen3 had not read), in gen3's socket receive queues 1.0 to
+  15.3 MiB, and in gen3's own memory 0.4 to 5.2 MiB (its large files' buffers, and small bodies
+  waiting for the renamer). The issue's 31 MB per kill is these socket queues, which any client
+  loses when it dies; gen3's own share stays within its 16 MiB write budget. The queues fill
+  because on loopback gen3 (bound by this disk, or by md5) reads more slowly than nginx sends; they
+  would shrink with fewer large files at once, not with anything a resume can do. A resumed run also
+  starts late: it hashes each part file on the transfer loop, one after the other, before asking
+  for its rest, and meanwhile no transfer moves. After a kill, its first bytes reached the disk
+  0.85 to 2.1 s after it started (0.17 s for a new job); in a `-vv` run resuming 272 MB of part
+  files (12 files), the last file's request went out 1.3 s after the first.
 """
 
 

@@ -193,7 +193,7 @@ def report(wan, trace_summary):
             vs_reference = paired(label, tool, reference) if tool not in REFERENCES and reference else []
             paired_ratios[(label, tool)] = {"curl": vs_curl, "reference": vs_reference,
                                             "disk": paired(label, tool, walls(label, "disk")) if walls(label, "disk") else []}
-            lines.append(f"| {title} | {tool} | {wall:.2f} ({spread}) | {info['files'] / wall:.0f} | {info['bytes'] / wall / 1e6:.1f} | "
+            lines.append(f"| {title} | {tool} | {wall:.2f} ({spread}) | {rate(info['files'] / wall)} | {info['bytes'] / wall / 1e6:.1f} | "
                          f"{statistics.median(r['cpu'] for r in good):.2f} | {statistics.median(r['rss'] for r in good) / 2**20:.0f} | "
                          f"{ratio(vs_curl)} | {ratio(vs_reference)} |")
     lines += ["", "vs curl and vs the lower reference are speed ratios (above 1: faster), the median of the rounds' ratios with their range."]
@@ -238,6 +238,11 @@ def size_name(size):
         if size >= 1 << shift and size % (1 << shift) == 0:
             return f"{size >> shift} {unit}"
     return f"{size} B"
+
+
+def rate(value):
+    """Files per second: whole numbers, but the few a second of a large set with two decimals."""
+    return f"{value:.0f}" if value >= 10 else f"{value:.2f}"
 
 
 def ratio(values):
