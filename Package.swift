@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Gen3Kit", targets: ["Gen3Kit"]),
         .executable(name: "gen3", targets: ["gen3"]),
         .executable(name: "gen3-test-commons", targets: ["gen3-test-commons"]),
+        .executable(name: "gen3-latency-proxy", targets: ["gen3-latency-proxy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,6 +61,24 @@ let package = Package(
             name: "gen3-test-commons",
             dependencies: ["Gen3TestCommons", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // A round trip and a window between a client and a server on this machine (the kernel here
+        // has no netem): the benchmark's distant commons.
+        .target(
+            name: "LatencyProxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "gen3-latency-proxy",
+            dependencies: [
+                "LatencyProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Gen3Kit", "Gen3TestCommons", "Digest"],
@@ -74,8 +93,12 @@ let package = Package(
             dependencies: ["Gen3TestCommons", "gen3-test-commons", "Digest", "TestSupport"]
         ),
         .testTarget(
+            name: "LatencyProxyTests",
+            dependencies: ["LatencyProxy", "gen3-latency-proxy", "TestSupport", "Digest"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Gen3Kit", "Gen3TestCommons", "TestSupport", "gen3", "gen3-test-commons"]
+            dependencies: ["Gen3Kit", "Gen3TestCommons", "TestSupport", "LatencyProxy", "gen3", "gen3-test-commons"]
         ),
     ],
     // Complete concurrency checking: the threads the engine starts share state only through types

@@ -3,6 +3,7 @@
 # served by nginx on loopback, plus import and memory figures. Writes BENCHMARKS.md.
 #   scripts/bench.sh            # full: 3 alternating runs of each tool per dataset
 #   RUNS=1 QUICK=1 scripts/bench.sh   # a fast smoke run with smaller datasets
+#   scripts/bench.sh --wan      # only the WAN section (a commons 40 ms away; --no-wan, --no-kill skip sections)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -13,5 +14,7 @@ if ((${#need[@]})); then
 fi
 # As gen3 is meant to be shipped: the Swift runtime and Foundation linked in (see README).
 build_quietly -c release --static-swift-stdlib --product gen3
+# The WAN section puts it between the tools and nginx (bench.py finds it beside gen3).
+build_quietly -c release --static-swift-stdlib --product gen3-latency-proxy
 exec python3 scripts/bench.py --gen3 "$(swift build -c release --show-bin-path)/gen3" --runs "${RUNS:-3}" \
   ${QUICK:+--quick} --out BENCHMARKS.md "$@"

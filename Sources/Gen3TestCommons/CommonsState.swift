@@ -114,10 +114,12 @@ final class CommonsState: Sendable {
 
     // MARK: - Presigned URLs
 
-    /// `<storage>/objects/<index>?expires=<unix>&sig=<hex>`, already expired when `expired`.
+    /// `<storage>/objects/<index>?expires=<unix>&sig=<hex>`, already expired when `expired`; `<storage>`
+    /// is `storageURLBase` when one is set.
     func presignedURL(for object: TestObject, expired: Bool = false) -> String {
         let expires = Self.now + (expired ? -60 : configuration.presignedURLLifetime)
-        return "\(storageEndpoint)/objects/\(object.index)?expires=\(expires)&sig=\(urlSignature(index: object.index, expires: expires))"
+        let base = configuration.storageURLBase ?? storageEndpoint
+        return "\(base)/objects/\(object.index)?expires=\(expires)&sig=\(urlSignature(index: object.index, expires: expires))"
     }
 
     func urlSignature(index: Int, expires: Int) -> String {

@@ -17,6 +17,9 @@ public struct TestCommonsConfiguration: Sendable {
     public var storageHost = "127.0.0.1"
     /// Port of the storage host; 0 picks a free one.
     public var storagePort = 0
+    /// `http://host:port` presigned URLs name instead of the storage listener's own address: a proxy
+    /// in front of it (the benchmark's latency proxy), or nil for the listener itself.
+    public var storageURLBase: String?
     /// How many objects to generate. Their md5s are computed at start by streaming their content,
     /// so a few hundred objects of a few MiB start in well under a second; gigabytes take longer.
     public var objectCount = 50

@@ -29,6 +29,12 @@ struct TestCommonsCommand: ParsableCommand {
     @Option(help: "Port of the storage host; 0 picks a free one.")
     var storagePort = 0
 
+    @Option(
+        help:
+            "http://host:port the presigned URLs name instead of the storage host's own address: a proxy in front of it, such as gen3-latency-proxy."
+    )
+    var storageURLBase: String?
+
     @Option(name: .customLong("objects"), help: "How many objects to serve.")
     var objectCount = 50
 
@@ -108,6 +114,7 @@ struct TestCommonsCommand: ParsableCommand {
         configuration.port = port
         configuration.storageHost = storageHost
         configuration.storagePort = storagePort
+        configuration.storageURLBase = storageURLBase
         configuration.objectCount = objectCount
         configuration.seed = seed
         configuration.minSize = minSize

@@ -1,0 +1,32 @@
+import Foundation
+import Gen3TestCommons
+import LatencyProxy
+import TestSupport
+import XCTest
+
+/// A job whose storage host sits behind the latency proxy, as the benchmark's WAN section runs
+/// it: the presigned URLs name the proxy, and every byte goes through its window.
+final class WideAreaTests: XCTestCase {
+    func testLargeFilesThroughTheProxyMatchTheirMD5AndAResetIsRetried() throws {
+        // The proxy must exist before the commons names it in its URLs; its target, the commons'
+        // storage listener, is known only once that listens.
+        let proxy = try LatencyProxy.start(
+            listen: ProxyAddress(host: "127.0.0.1", port: 0), target: nil,
+            settings: LatencySettings(roundTrip: .milliseconds(2), window: 512 << 10))
+        defer { proxy.stop() }
+        let job = try JobFixture(objects: 3, minSize: 12 << 20, maxSize: 24 << 20) { $0.storageURLBase = proxy.url }
+        proxy.target = ProxyAddress(String(job.commons.storageEndpoint.dropFirst("http://".count)))
+        let object = job.commons.objects[0]
+        job.commons.setFault(.resetAfter(bytes: 5 << 20), guid: object.guid, times: .times(1))
+        XCTAssertEqual(try job.importManifest().status, 0)
+
+        let run = try job.run(["--max-concurrent-requests", "4"])
+
+        XCTAssertEqual(run.status, 0, run.stderr)
+        for each in job.commons.objects {
+            XCTAssertEqual(job.md5(ofDownloaded: each.fileName), each.md5, each.fileName)
+        }
+        // The proxy passes the storage host's reset on as a reset: the client sees the body cut short.
+        XCTAssertEqual(try job.sql("SELECT outcome FROM attempts ORDER BY id").filter { $0 == "retry" }.count, 1)
+    }
+}
