@@ -4,6 +4,7 @@
 #   scripts/bench.sh            # full: 3 alternating runs of each tool per dataset
 #   RUNS=1 QUICK=1 scripts/bench.sh   # a fast smoke run with smaller datasets
 #   scripts/bench.sh --wan      # only the WAN section (a commons 40 ms away; --no-wan, --no-kill skip sections)
+#   NO_COMMONS=1 scripts/bench.sh   # without the two-commons row (bench_commons.py, printed at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -16,5 +17,10 @@ fi
 build_quietly -c release --static-swift-stdlib --product gen3
 # The WAN section puts it between the tools and nginx (bench.py finds it beside gen3).
 build_quietly -c release --static-swift-stdlib --product gen3-latency-proxy
-exec python3 scripts/bench.py --gen3 "$(swift build -c release --show-bin-path)/gen3" --runs "${RUNS:-3}" \
-  ${QUICK:+--quick} --out BENCHMARKS.md "$@"
+bin=$(swift build -c release --show-bin-path)
+python3 scripts/bench.py --gen3 "$bin/gen3" --runs "${RUNS:-3}" ${QUICK:+--quick} --out BENCHMARKS.md "$@"
+if [ -z "${NO_COMMONS:-}" ]; then
+  # Two commons against one, the same files (issue: a manifest spanning commons is no slower).
+  build_quietly -c release --product gen3-test-commons
+  python3 scripts/bench_commons.py --gen3 "$bin/gen3" --commons-binary "$bin/gen3-test-commons" --rounds "$((${RUNS:-3} * 2 - 1))"
+fi
