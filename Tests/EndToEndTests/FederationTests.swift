@@ -253,4 +253,19 @@ final class FederationTests: XCTestCase {
         XCTAssertLessThan(served, 2 * total, "the rerun fetched everything again")
         XCTAssertEqual(TemporaryDirectory.listing(cohort.downloads).filter { $0.hasSuffix(".part") }, [])
     }
+
+    /// The commons' metadata service names it by another name (an alias, or the client reaches it
+    /// through a proxy): no credentials are found for that name, so the files are asked of the job's
+    /// endpoint, with the job's key, and download; no token goes to the other name.
+    func testAPrefixResolvedToAHostWithoutCredentialsIsAskedOfTheEndpoint() throws {
+        let job = try JobFixture(objects: 6)
+        let port = job.commons.authority.split(separator: ":").last.map(String.init) ?? ""
+        job.commons.setAggregateHosts(["dg.TEST": "localhost:\(port)"])
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let run = try job.run(["-v", "--drs-resolver", "none"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("no credentials for http://localhost:\(port)"), run.stderr)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
+        XCTAssertEqual(job.commons.stats.authorizationHeadersAtStorage, 0)
+    }
 }

@@ -8,6 +8,9 @@ final class CommonsSession {
     let tokens: AccessTokenProvider?
     /// Whether it is the job's own commons, whose credentials were checked before the run began.
     let isPrimary: Bool
+    /// No credentials were found for it: its files are asked of the job's endpoint instead (which
+    /// may be the same commons by another name, e.g. through a proxy), never with another's token.
+    var lacksCredentials = false
     /// Why none of this commons' files can be fetched (no credentials, a refused key, plain http):
     /// each fails with it, without a request.
     var refusal: String?

@@ -60,9 +60,11 @@ final class CommonsSessions {
         do {
             guard let found = try find(origin) else {
                 let host = origin.split(separator: "/").last.map(String.init) ?? origin
-                return refused(
-                    "no credentials for \(origin): pass --auth \(origin)=<credentials.json from that commons> or save them as ~/.gen3/\(host).json"
+                let session = refused(
+                    "no credentials for \(origin) (pass --auth \(origin)=<credentials.json from that commons> or save them as ~/.gen3/\(host).json), so its files were asked of the job's endpoint"
                 )
+                session.lacksCredentials = true
+                return session
             }
             credentials = found
         } catch {

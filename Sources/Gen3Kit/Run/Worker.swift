@@ -186,7 +186,13 @@ package final class Worker {
     /// a pause goes back to the table until the pause ends, and the others go on.
     private func begin(_ file: ClaimedFile, now: Double) {
         let decision = resolver.decide(file, now: now)
-        let task = FileTask(file: file, session: sessions.session(for: decision.commons), resolution: decision.note)
+        var session = sessions.session(for: decision.commons)
+        var note = decision.note
+        if session.lacksCredentials {
+            note = session.refusal
+            session = sessions.primary
+        }
+        let task = FileTask(file: file, session: session, resolution: note)
         if task.session.isPaused(now: now) {
             completion.record(executor.deferred(task, until: task.session.pauseUntil))
             return
