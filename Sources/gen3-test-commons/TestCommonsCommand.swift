@@ -54,6 +54,7 @@ struct TestCommonsCommand: ParsableCommand {
     var presignedURLLifetime = 3600
 
     @Flag(
+        name: .customLong("no-bulk-urls"),
         help:
             "Refuse POST /user/data/download/bulk (405), as Fence releases before mid-2026 do, so clients ask for one presigned URL per request."
     )

@@ -12,9 +12,9 @@ struct RunFlags: ParsableArguments {
     @Option(
         name: [.customLong("max-concurrent-requests"), .customLong("numparallel")],
         help:
-            "Transfers each worker runs at once (each may hold up to 4 open files; see ulimit -n). --numparallel is gen3-client's name for it."
+            "Transfers each worker runs at once; files of 8 MiB or more take several slots each, so at most 16 of them run at once. Each may hold up to 4 open files. Default: 128, or as many as the open-file limit (ulimit -n) allows. --numparallel is gen3-client's name for it."
     )
-    var maxConcurrentRequests = RunOptions().maxConcurrentRequests
+    var maxConcurrentRequests: Int?
 
     @Option(help: "Rows a worker claims per transaction.")
     var batchSize = RunOptions().batchSize
@@ -91,7 +91,9 @@ struct RunFlags: ParsableArguments {
     var options: RunOptions {
         var options = RunOptions()
         options.workers = max(1, workers ?? RunOptions().workers)
-        options.maxConcurrentRequests = max(1, maxConcurrentRequests)
+        options.maxConcurrentRequests =
+            maxConcurrentRequests.map { max(1, $0) }
+            ?? OpenFileLimit.fittingTransfers(limit: OpenFileLimit.raise(), atMost: RunOptions().maxConcurrentRequests)
         options.batchSize = max(1, batchSize)
         options.retry = RetryPolicy(
             maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),
@@ -132,7 +134,7 @@ struct RunFlags: ParsableArguments {
             throw ValidationError("--limit-rate takes a rate such as 500K, 50M or 1G (bytes per second), not \(limitRate)")
         }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        if maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
+        if let maxConcurrentRequests, maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
     }

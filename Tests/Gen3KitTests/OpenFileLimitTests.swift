@@ -26,4 +26,12 @@ final class OpenFileLimitTests: XCTestCase {
         }
         XCTAssertFalse(SinkError.from(errno: EIO, path: "/data/x.part").stopsWorker)
     }
+
+    /// The default transfers shrink to what the open-file limit holds instead of refusing to run.
+    func testTheDefaultTransfersFitTheLimit() {
+        XCTAssertEqual(OpenFileLimit.fittingTransfers(limit: 20_000, atMost: 128), 128)
+        XCTAssertEqual(OpenFileLimit.fittingTransfers(limit: 160, atMost: 128), 20)
+        XCTAssertEqual(OpenFileLimit.fittingTransfers(limit: 10, atMost: 128), 1)
+        XCTAssertNoThrow(try OpenFileLimit.awaitingSync(limit: 160, maxConcurrentRequests: 20))
+    }
 }

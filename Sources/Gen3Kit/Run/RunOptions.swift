@@ -10,8 +10,10 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var workers = 1
     /// Rows a worker claims per transaction.
     public var batchSize = 64
-    /// Transfers a worker runs at once.
-    public var maxConcurrentRequests = 16
+    /// Transfers a worker runs at once: enough that small files keep up with a commons tens of
+    /// milliseconds away (each transfer moves about one small file per round trip; BENCHMARKS.md,
+    /// the WAN section), while large bodies are held to `maxLargeTransfers` of them.
+    public var maxConcurrentRequests = 128
     /// How often and how long apart a failing file is tried again.
     public var retry = RetryPolicy()
     /// How long a claim holds without a heartbeat before other workers may take the row.
@@ -54,6 +56,10 @@ public struct RunOptions: Sendable, Equatable, Codable {
 
     /// The defaults `gen3 run --help` shows.
     public init() {}
+
+    /// Large bodies (8 MiB and more, written on threads of their own) a worker transfers at once
+    /// with the default slots: each holds write buffers, so their number bounds memory.
+    public static let maxLargeTransfers = 16
 
     /// The resolver runs ask when neither the run nor the job names one.
     public static let defaultResolver = "https://dataguids.org"

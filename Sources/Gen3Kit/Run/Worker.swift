@@ -50,7 +50,9 @@ package final class Worker {
     private let presigner: PresignAhead
     private let completion: Completion
     private let multi: CurlMulti
-    private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy)] = [:]
+    private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy, slots: Int)] = [:]
+    /// Transfer slots the active requests take (`slots(for:)`), out of `maxConcurrentRequests`.
+    private var usedSlots = 0
     private var stopReason: StopReason?
     private var nextHeartbeat: Double = 0
     private var nextProgress: Double = 0
@@ -115,6 +117,7 @@ package final class Worker {
                         continue
                     }
                     guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
+                    usedSlots -= entry.slots
                     let phase = entry.task.phase
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase, task: entry.task)
@@ -161,7 +164,7 @@ package final class Worker {
 
     private func startTransfers(now: Double) throws {
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
-        while active.count < options.maxConcurrentRequests && mayStart && !completion.isFull {
+        while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull {
             if let ready = presigner.takeReady(now: now) {
                 if let url = ready.url {
                     apply(executor.startDownload(ready.task, url: url), to: ready.task)
@@ -222,7 +225,16 @@ package final class Worker {
     }
 
     /// Transfers that could start now.
-    private var freeSlots: Int { options.maxConcurrentRequests - active.count }
+    private var freeSlots: Int { max(0, options.maxConcurrentRequests - usedSlots) }
+
+    /// The slots a request takes: one, but a large body (`FileSinks.backgroundHashingThreshold`),
+    /// which holds write buffers and threads of its own, takes as many as keep such bodies to
+    /// `RunOptions.maxLargeTransfers` at once, so that many slots for small files do not become
+    /// as many large files' buffers.
+    private func slots(for task: FileTask) -> Int {
+        guard task.phase == .download, (task.file.expectedSize ?? 0) >= FileSinks.backgroundHashingThreshold else { return 1 }
+        return max(1, options.maxConcurrentRequests / RunOptions.maxLargeTransfers)
+    }
 
     private func askInBulk(now: Double) {
         while true {
@@ -254,7 +266,9 @@ package final class Worker {
         case .request(let easy):
             do {
                 try multi.add(easy)
-                active[ObjectIdentifier(easy)] = (task, easy)
+                let slots = slots(for: task)
+                active[ObjectIdentifier(easy)] = (task, easy, slots)
+                usedSlots += slots
             } catch {
                 completion.record(executor.release(task, reason: "could not start a transfer: \(error)"))
             }
@@ -323,6 +337,7 @@ package final class Worker {
             completion.record(executor.release(entry.task, reason: nil))
         }
         active.removeAll()
+        usedSlots = 0
         let held = presigner.takeAll()
         for request in held.requests { multi.remove(request) }
         for task in held.tasks { completion.record(executor.release(task, reason: nil)) }

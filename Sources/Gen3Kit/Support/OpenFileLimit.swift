@@ -33,6 +33,12 @@ package enum OpenFileLimit {
     /// transfer writes a part file, a large one through a second, direct descriptor too.
     static let perTransfer = 4
 
+    /// The transfers that fit under `limit`, at most `atMost` and at least one: the default when
+    /// none is given, so that a low `ulimit -n` means fewer transfers rather than a refusal.
+    package static func fittingTransfers(limit: Int, atMost: Int) -> Int {
+        max(1, min(atMost, (limit - otherFiles - minAwaitingSync) / perTransfer))
+    }
+
     /// How many finished files may wait for their sync under `limit`; throws when not even
     /// `minAwaitingSync` fit.
     static func awaitingSync(limit: Int, maxConcurrentRequests: Int) throws -> Int {
