@@ -12,6 +12,11 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var batchSize = 64
     /// Transfers a worker runs at once.
     public var maxConcurrentRequests = 16
+    /// Connections one file's body may use at once: a file larger than `rangeThreshold` is fetched
+    /// as byte ranges on up to this many connections (`RangePlan`); 1 fetches every file whole.
+    public var maxConnectionsPerFile = 4
+    /// Files larger than this many bytes are fetched in ranges (with `maxConnectionsPerFile` > 1).
+    public var rangeThreshold: Int64 = 64 << 20
     /// How often and how long apart a failing file is tried again.
     public var retry = RetryPolicy()
     /// How long a claim holds without a heartbeat before other workers may take the row.
