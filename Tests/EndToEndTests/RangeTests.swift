@@ -146,6 +146,22 @@ final class RangeTests: XCTestCase {
         XCTAssertEqual(job.downloadedFiles, [object.fileName])
     }
 
+    /// A file shorter than its manifest says is never taken for complete: the ranges past its end
+    /// are refused (416) and the file fails with the reason, nothing at its name.
+    func testAFileShorterThanTheManifestSaysFails() throws {
+        let job = try JobFixture(objects: 1, minSize: 12 * mebibyte, maxSize: 12 * mebibyte)
+        let object = job.commons.objects[0]
+        let manifest = job.directory.file("longer.tsv")
+        try "guid\tfile_name\tsize\n\(object.guid)\t\(object.fileName)\t\(20 * mebibyte)\n".write(
+            toFile: manifest, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try job.importManifest(manifest).status, 0)
+        let result = try job.run(ranged + ["--max-attempts", "1"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(try job.sql("SELECT state FROM files"), ["failed"])
+        XCTAssertTrue(try job.sql("SELECT last_error FROM files").first?.contains("416") == true)
+        XCTAssertFalse(job.downloadedFiles.contains(object.fileName))
+    }
+
     /// A part file of full length whose recorded ranges are not all done has holes: it is never
     /// taken for a complete file, and only the missing range is fetched.
     func testAFullLengthPartFileWithAMissingRangeFetchesOnlyThatRange() throws {

@@ -21,6 +21,18 @@ final class RangePlanTests: XCTestCase {
         XCTAssertEqual(RangePlan.rangeSize(fileSize: 3 * mebibyte, connections: 8), mebibyte, "at least 1 MiB")
     }
 
+    /// Whatever size a manifest claims, a plan has at most 1024 ranges: rows, and memory.
+    func testAHugeClaimedSizeMakesLargerRangesNotMore() {
+        XCTAssertEqual(RangePlan.rangeSize(fileSize: 1 << 40, connections: 4), 1 << 30)
+        XCTAssertEqual(RangePlan.rangeSize(fileSize: (1 << 40) + 1, connections: 4), (1 << 30) + mebibyte)
+        let sizes: [Int64] = [1 << 40, (1 << 60) + 12_345, .max]
+        for size in sizes {
+            let ranges = RangePlan.split(size: size, connections: 4)
+            XCTAssertLessThanOrEqual(ranges.count, 1024, "\(size)")
+            assertCovers(ranges, size: size)
+        }
+    }
+
     func testSplitCutsTheFileAtMultiplesOfTheRangeSize() {
         let size = 24 * mebibyte + 5
         let ranges = RangePlan.split(size: size, connections: 4)

@@ -14,6 +14,9 @@ package enum RangePlan {
     /// The md5 has up to (connections - 1) ranges to read back after the last byte: ranges are
     /// no larger than this.
     static let maximumRangeSize: Int64 = 32 << 20
+    /// Ranges per file at most, whatever size the manifest claims: each is a row of the job
+    /// database and a few words of memory while the file is fetched. Past 32 GiB the ranges grow.
+    static let maximumRangeCount: Int64 = 1024
     /// At most this much of a range is in the part file without the job database knowing
     /// (`RangedSink.mayWrite`): what a kill can make a resumed file fetch again, per range.
     package static let checkpointStep: Int64 = 16 << 20
@@ -21,8 +24,15 @@ package enum RangePlan {
     /// The size of the ranges a file of `fileSize` bytes is cut into for `connections` connections.
     package static func rangeSize(fileSize: Int64, connections: Int) -> Int64 {
         let share = fileSize / (Int64(max(1, connections)) * rangesPerConnection)
-        let aligned = (share + alignment - 1) / alignment * alignment
-        return min(maximumRangeSize, max(minimumRangeSize, aligned))
+        let bounded = min(maximumRangeSize, max(minimumRangeSize, alignedUp(share)))
+        let fewEnough = fileSize / maximumRangeCount + (fileSize % maximumRangeCount == 0 ? 0 : 1)
+        return max(bounded, alignedUp(fewEnough))
+    }
+
+    /// `bytes` rounded up to a multiple of `alignment`, without overflowing near `Int64.max`.
+    private static func alignedUp(_ bytes: Int64) -> Int64 {
+        let rest = bytes % alignment
+        return rest == 0 ? bytes : bytes - rest + min(alignment, Int64.max - (bytes - rest))
     }
 
     /// A new plan for a file of `size` bytes whose part file holds its first `prefix` bytes
@@ -34,7 +44,8 @@ package enum RangePlan {
         let step = rangeSize(fileSize: size, connections: connections)
         var start = prefix
         while start < size {
-            let end = min(size, (start / step + 1) * step)
+            let boundary = start / step * step
+            let end = size - boundary > step ? boundary + step : size
             ranges.append(FileRange(start: start, end: end))
             start = end
         }
