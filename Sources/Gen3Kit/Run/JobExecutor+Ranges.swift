@@ -138,7 +138,6 @@ extension JobExecutor {
         guard !progress.isEmpty else { return }
         try store.saveRangeProgress(progress)
         for entry in sinks { entry.sink.recorded() }
-        hooks?.afterRangeRecord()
     }
 
     /// Whether the job database records ranges of `task`'s file that are not all in its part file:

@@ -316,6 +316,7 @@ package final class Worker {
         let waiting = active.values.filter { ($0.easy.receiver as? RangeReceiver)?.waitsForRecord == true }
         guard !waiting.isEmpty else { return }
         try executor.recordRanges(distinctTasks(waiting.map(\.task)))
+        executor.hooks?.afterRangeRecord()
         for entry in waiting { entry.easy.resume() }
     }
 

@@ -9,8 +9,9 @@
 /// - `GEN3_TEST_KILL_AFTER_RENAMES=N`: right after its Nth rename, before the outcome is committed —
 ///   the window a crash-safe resume must cover;
 /// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once it has written N body bytes, mid-transfer;
-/// - `GEN3_TEST_KILL_AFTER_RANGE_RECORDS=N`: right after the Nth commit of ranged files' progress
-///   (`JobExecutor.recordRanges`), before another byte is written: what it records must be on disk;
+/// - `GEN3_TEST_KILL_AFTER_RANGE_RECORDS=N`: right after the Nth record that ranges paused at their
+///   checkpoint step waited for (`RangedSink.mayWrite`), before they go on: what it records must be
+///   on disk already;
 /// - `GEN3_TEST_WORKER_EXIT=N`: each worker process exits with status N as it starts, before it
 ///   claims anything (a worker that keeps crashing, for the supervisor's restart cap);
 /// - `GEN3_TEST_RANGE_CHECKPOINT_BYTES=N`: a ranged file records its ranges' progress at least
