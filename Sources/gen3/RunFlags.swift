@@ -16,6 +16,17 @@ struct RunFlags: ParsableArguments {
     )
     var maxConcurrentRequests: Int?
 
+    @Option(
+        help:
+            "Connections one large file may use at once: a file larger than --range-threshold is fetched as byte ranges on up to this many. 1 fetches every file on one connection."
+    )
+    var maxConnectionsPerFile = RunOptions().maxConnectionsPerFile
+
+    @Option(
+        help: ArgumentHelp(
+            "Files larger than this are fetched in ranges on several connections: 64M, 1G (K, M, G: 1024s).", valueName: "size"))
+    var rangeThreshold = "64M"
+
     @Option(help: "Rows a worker claims per transaction.")
     var batchSize = RunOptions().batchSize
 
@@ -107,6 +118,8 @@ struct RunFlags: ParsableArguments {
         options.checkFreeSpace = !ignoreFreeSpace
         options.maxBytesPerSecond = limitRate.flatMap(Self.bytesPerSecond)
         options.bulkURLs = !noBulkUrls
+        options.maxConnectionsPerFile = max(1, maxConnectionsPerFile)
+        options.rangeThreshold = Self.byteCount(rangeThreshold) ?? RunOptions().rangeThreshold
         options.http.verifyTLS = !insecure
         options.drsResolver = drsResolver.map { (try? RunOptions.resolverURL($0)) ?? $0 }
         options.resolverCacheAge = max(0, resolverCacheAge)
@@ -118,6 +131,12 @@ struct RunFlags: ParsableArguments {
     static func bytesPerSecond(_ text: String) -> Int64? {
         var value = text.trimmingCharacters(in: .whitespaces).uppercased()
         if value.hasSuffix("/S") { value.removeLast(2) }
+        return byteCount(value)
+    }
+
+    /// `64M` as bytes (K, M, G, T: powers of 1024; a trailing B is allowed); at least 1.
+    static func byteCount(_ text: String) -> Int64? {
+        var value = text.trimmingCharacters(in: .whitespaces).uppercased()
         if value.hasSuffix("IB") { value.removeLast(2) } else if value.hasSuffix("B") { value.removeLast() }
         let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
         var scale = 1.0
@@ -133,6 +152,10 @@ struct RunFlags: ParsableArguments {
         if let limitRate, Self.bytesPerSecond(limitRate) == nil {
             throw ValidationError("--limit-rate takes a rate such as 500K, 50M or 1G (bytes per second), not \(limitRate)")
         }
+        if Self.byteCount(rangeThreshold) == nil {
+            throw ValidationError("--range-threshold takes a size such as 64M or 1G, not \(rangeThreshold)")
+        }
+        if maxConnectionsPerFile < 1 { throw ValidationError("--max-connections-per-file must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let maxConcurrentRequests, maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }

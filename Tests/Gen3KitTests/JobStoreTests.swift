@@ -126,4 +126,29 @@ extension JobStoreTests {
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 1, leaseSeconds: 60).map(\.expectedSize), [nil, nil, 80])
         XCTAssertEqual(try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 60).map(\.expectedSize), [90, 100])
     }
+
+    /// A ranged file's rows are replaced whole, raised in one transaction (never created by a
+    /// raise), kept while the file is retried, and gone once it is done.
+    func testRangesAreReplacedRaisedAndGoneOnceTheFileIsDone() throws {
+        let claimed = try store.claimBatch(owner: "w", limit: 2, leaseSeconds: 60)
+        let (a, b) = (claimed[0].id, claimed[1].id)
+        try store.replaceRanges(fileID: a, [FileRange(start: 0, end: 10, done: 10), FileRange(start: 10, end: 20)])
+        try store.replaceRanges(fileID: a, [FileRange(start: 0, end: 5), FileRange(start: 5, end: 20)])
+        try store.replaceRanges(fileID: b, [FileRange(start: 0, end: 30)])
+        try store.saveRangeProgress([
+            (a, FileRange(start: 5, end: 20, done: 7)), (b, FileRange(start: 0, end: 30, done: 30)),
+            (b, FileRange(start: 30, end: 40, done: 1)),
+        ])
+        XCTAssertEqual(try store.ranges(fileID: a), [FileRange(start: 0, end: 5), FileRange(start: 5, end: 20, done: 7)])
+        XCTAssertEqual(try store.ranges(fileID: b), [FileRange(start: 0, end: 30, done: 30)])
+        try store.record(
+            [
+                AttemptRecord(fileID: a, outcome: .retry(notBefore: 0), startedAt: Clock.now(), bytesOnDisk: 7),
+                AttemptRecord(fileID: b, outcome: .done(md5: "x"), startedAt: Clock.now(), bytesOnDisk: 30),
+            ], owner: "w")
+        XCTAssertEqual(try store.ranges(fileID: a).count, 2, "a file to retry keeps its ranges")
+        XCTAssertEqual(try store.ranges(fileID: b), [], "a done file's ranges are gone")
+        try store.deleteRanges(fileID: a)
+        XCTAssertEqual(try store.ranges(fileID: a), [])
+    }
 }

@@ -107,7 +107,8 @@ final class MigrationsTests: XCTestCase {
 
         // Version 5 adds each file's commons: existing rows are the job's endpoint's, by commons in
         // the view, and the failures view names it.
-        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [5])
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.all.filter { $0.version <= 5 }).migrate(connection) { upgrades.append([$0, $1]) }, [5])
         XCTAssertEqual(upgrades.last, [4, 5])
         try connection.execute("UPDATE files SET state = 'failed' WHERE id = 9")
         try connection.execute("UPDATE files SET commons = 'https://other.example.org' WHERE id = 9")
@@ -122,5 +123,18 @@ final class MigrationsTests: XCTestCase {
         XCTAssertThrowsError(
             try connection.execute("INSERT INTO resolver_cache VALUES ('dg.X', 'https://x.org', 'guess', 0)"),
             "a source the check does not know")
+
+        // Version 6 records the byte ranges of files fetched in parts, until the file is done.
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [6])
+        XCTAssertEqual(upgrades.last, [5, 6])
+        try connection.execute("INSERT INTO file_ranges VALUES (7, 0, 10, 10), (7, 10, 20, 3), (9, 0, 10, 0)")
+        XCTAssertThrowsError(try connection.execute("INSERT INTO file_ranges VALUES (9, 10, 20, 11)"), "more done than the range")
+        XCTAssertThrowsError(try connection.execute("INSERT INTO file_ranges VALUES (8, 0, 10, 0)"), "a file that does not exist")
+        try connection.execute("UPDATE files SET state = 'pending' WHERE id = 7")
+        try connection.execute("UPDATE files SET state = 'done' WHERE id = 9")
+        let ranges = try connection.prepare("SELECT file_id, start_offset, done FROM file_ranges ORDER BY 1, 2").rows { row in
+            "\(row.int(0)) \(row.int(1)) \(row.int(2))"
+        }
+        XCTAssertEqual(ranges, ["7 0 10", "7 10 3"], "a done file's ranges go, the others stay")
     }
 }

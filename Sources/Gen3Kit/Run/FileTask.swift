@@ -26,6 +26,8 @@ final class FileTask {
     var phase: Phase = .presign
     let startedAt = Clock.now()
     var sink: (any FileSink)?
+    /// The body's byte ranges and their requests, when it comes on several connections at once.
+    var ranges: RangedDownload?
     /// Where the part file stood when this attempt's body request started.
     var resumeOffset: Int64 = 0
     /// Something the job did not write is at the final name and `--overwrite` lets the file replace it.

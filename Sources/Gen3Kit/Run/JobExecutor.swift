@@ -12,6 +12,8 @@ final class JobExecutor {
     enum Step {
         /// Run this request; its result comes back to `handle`.
         case request(CurlEasy)
+        /// Nothing to start: the file's other range requests are still running (`RangedDownload`).
+        case continuing
         /// The file needs a presigned URL and may get it in bulk (`PresignAhead`, with
         /// `--no-bulk-urls` off); with it, go on with `startDownload`, without it, with `presignOne`.
         case needsURL
@@ -33,7 +35,11 @@ final class JobExecutor {
     let limiter: RateLimiter?
     let logger: Logger
     /// Handles for storage hosts: they never carry the bearer token (see `CurlHandlePool`).
-    private let storageHandles: CurlHandlePool
+    let storageHandles: CurlHandlePool
+    /// Handles for range requests (`JobExecutor+Ranges`): storage handles kept on HTTP/1.1, since
+    /// ranges multiplexed on one HTTP/2 connection share its one window, which is what they are
+    /// meant to get past.
+    let rangeHandles: CurlHandlePool
 
     init(
         store: JobStore, settings: JobSettings,
@@ -56,12 +62,22 @@ final class JobExecutor {
         storageHandles = CurlHandlePool(limit: options.maxConcurrentRequests * 2) { easy in
             try easy.apply(http, followRedirects: true)
         }
+        rangeHandles = CurlHandlePool(limit: options.maxConcurrentRequests) { easy in
+            try easy.apply(http, followRedirects: true)
+            try easy.set(CCURLOPT_HTTP_VERSION, Int(CCURL_HTTP_VERSION_1_1))
+        }
     }
 
     /// Takes back the handle of a request `handle` has dealt with for `task`; `phase` is the one it
     /// was made for.
     func recycle(_ easy: CurlEasy, phase: FileTask.Phase, task: FileTask) {
-        if phase == .download { storageHandles.give(easy) } else { task.session.requests.recycle(easy) }
+        if phase != .download {
+            task.session.requests.recycle(easy)
+        } else if easy.receiver is RangeReceiver {
+            rangeHandles.give(easy)
+        } else {
+            storageHandles.give(easy)
+        }
     }
 
     // MARK: - Start
@@ -86,7 +102,7 @@ final class JobExecutor {
         let mayHavePart = task.file.claimedBefore || options.skipCompleted
         let part = mayHavePart ? FilePaths.entry(finalPath + ".part") : .none
         task.partAbsent = part == .none
-        if let size = task.file.expectedSize, size > 0, part == .regular(size: size) {
+        if let size = task.file.expectedSize, size > 0, part == .regular(size: size), !hasRangesToFetch(task) {
             // An earlier attempt wrote every byte but stopped before the rename.
             if case .failed(let step) = openSink(task, finalPath: finalPath) { return step }
             if let sink = task.sink, task.resumeOffset == size { return finishBody(task, sink: sink, status: nil) }
@@ -209,7 +225,9 @@ final class JobExecutor {
             return fail(task, "the commons gave a presigned URL that is not http(s): \(redactedURL(url).prefix(100))")
         }
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
-        if case .failed(let step) = openSink(task, finalPath: FilePaths.join(settings.downloadPath, destName)) { return step }
+        let finalPath = FilePaths.join(settings.downloadPath, destName)
+        if let step = startRanges(task, url: url, finalPath: finalPath) { return step }
+        if case .failed(let step) = openSink(task, finalPath: finalPath) { return step }
         guard let sink = task.sink else { return fail(task, "internal: no file open") }
         return make(task, "GET \(redactedURL(url))") {
             let easy = try storageHandles.take()
@@ -312,6 +330,7 @@ final class JobExecutor {
     }
 
     private func handleDownload(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
+        if easy.receiver is RangeReceiver { return handleRange(task, easy: easy, code: code) }
         guard let receiver = easy.receiver as? DownloadReceiver, let sink = task.sink else {
             return fail(task, "internal: wrong receiver")
         }
@@ -327,16 +346,18 @@ final class JobExecutor {
     }
 
     /// The md5 check of a body of the right size: only a verified file goes on to be synced and renamed.
-    private func finishBody(_ task: FileTask, sink: any FileSink, status: Int?) -> Step {
+    func finishBody(_ task: FileTask, sink: any FileSink, status: Int?) -> Step {
         if let step = conclude(
             task, AttemptPolicy.complete(BodyState(written: sink.written, expectedSize: task.file.expectedSize)),
             status: status)
         {
             return step
         }
-        if sink.inMemory {
+        if sink.inMemory || task.ranges != nil {
             // Hashing is the largest piece of the transfer loop's work on a small file: the renamer
             // checks it instead, before the file gets a name (`DurableRenamer`, `checksumFailed`).
+            // A ranged file's md5 is its hashing thread's, which may still be reading the last
+            // ranges back: the renamer waits for it, not the transfer loop.
             task.md5Deferred = true
             return .verified(
                 AttemptRecord(
@@ -408,10 +429,18 @@ final class JobExecutor {
 
     /// Closes this attempt's file, keeping what a later attempt can continue.
     private func settle(_ task: FileTask, discardPart: Bool) {
-        if discardPart { task.sink?.discard() } else { task.sink?.close() }
+        stopRanges(task)
+        if discardPart {
+            task.sink?.discard()
+            // After the part file is gone: a crash in between leaves ranges that the next attempt
+            // cuts to the (missing) part file's length.
+            if task.ranges != nil { try? store.deleteRanges(fileID: task.file.id) }
+        } else {
+            task.sink?.close()
+        }
     }
 
-    private func sinkFailure(_ task: FileTask, _ error: SinkError, status: Int? = nil) -> Step {
+    func sinkFailure(_ task: FileTask, _ error: SinkError, status: Int? = nil) -> Step {
         conclude(task, AttemptPolicy.durability(error), status: status) ?? fail(task, error.localizedDescription)
     }
 
@@ -442,6 +471,7 @@ final class JobExecutor {
 
     /// Hands a task back without an outcome (shutdown, fatal error elsewhere): keeps its part file.
     func release(_ task: FileTask, reason: String?) -> AttemptRecord {
+        stopRanges(task)
         task.sink?.close()
         let onDisk = task.sink?.written ?? 0
         return AttemptRecord(

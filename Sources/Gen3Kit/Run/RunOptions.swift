@@ -14,6 +14,11 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// milliseconds away (each transfer moves about one small file per round trip; BENCHMARKS.md,
     /// the WAN section), while large bodies are held to `maxLargeTransfers` of them.
     public var maxConcurrentRequests = 128
+    /// Connections one file's body may use at once: a file larger than `rangeThreshold` is fetched
+    /// as byte ranges on up to this many connections (`RangePlan`); 1 fetches every file whole.
+    public var maxConnectionsPerFile = 4
+    /// Files larger than this many bytes are fetched in ranges (with `maxConnectionsPerFile` > 1).
+    public var rangeThreshold: Int64 = 64 << 20
     /// How often and how long apart a failing file is tried again.
     public var retry = RetryPolicy()
     /// How long a claim holds without a heartbeat before other workers may take the row.

@@ -122,6 +122,7 @@ package final class Worker {
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase, task: entry.task)
                 }
+                try recordWaitingRanges()
                 try resolver.flush()
                 resumePaused()
                 collectDurable()
@@ -163,6 +164,22 @@ package final class Worker {
     private var mayStart: Bool { stopReason == nil }
 
     private func startTransfers(now: Double) throws {
+        // A file already coming in ranges gets free slots before new files start: it finishes
+        // sooner, and holds its lease and part file until then.
+        let growing = active.values.compactMap { $0.task.ranges?.wantsConnection == true ? $0.task : nil }
+        for task in distinctTasks(growing) where mayStart {
+            while freeSlots > 0, let easy = executor.nextRange(task) {
+                do {
+                    try multi.add(easy)
+                    let slots = slots(for: task)
+                    active[ObjectIdentifier(easy)] = (task, easy, slots)
+                    usedSlots += slots
+                } catch {
+                    task.ranges?.cancel(easy)
+                    break
+                }
+            }
+        }
         // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
         while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull {
             if let ready = presigner.takeReady(now: now) {
@@ -262,6 +279,7 @@ package final class Worker {
     }
 
     private func apply(_ step: JobExecutor.Step, to task: FileTask) {
+        defer { dropAbandonedRanges(of: task) }
         switch step {
         case .request(let easy):
             do {
@@ -272,6 +290,8 @@ package final class Worker {
             } catch {
                 completion.record(executor.release(task, reason: "could not start a transfer: \(error)"))
             }
+        case .continuing:
+            break
         case .needsURL:
             // The commons may have turned bulk requests down since the run began.
             if presigner.enabled { presigner.add(task) } else { presignAlone(task) }
@@ -304,15 +324,43 @@ package final class Worker {
         try store.extendLeases(owner: owner, until: now + options.leaseSeconds)
     }
 
-    /// Once a second, the bytes in-flight transfers have written.
+    /// Once a second, the bytes in-flight transfers have written, and how far ranged files' ranges are.
     private func reportProgress(now: Double) throws {
         guard now >= nextProgress else { return }
         nextProgress = now + 1
-        let moving = active.values.compactMap { entry -> (fileID: Int64, bytes: Int64)? in
-            guard entry.task.phase == .download, let sink = entry.task.sink else { return nil }
-            return (entry.task.file.id, sink.written)
+        let tasks = distinctTasks(active.values.map(\.task))
+        let moving = tasks.compactMap { task -> (fileID: Int64, bytes: Int64)? in
+            guard task.phase == .download, let sink = task.sink else { return nil }
+            return (task.file.id, sink.written)
         }
         try store.updateBytesDone(moving)
+        try executor.recordRanges(tasks)
+    }
+
+    /// Range requests paused at their checkpoint step (`RangedSink.mayWrite`) go on once the job
+    /// database records their ranges.
+    private func recordWaitingRanges() throws {
+        let waiting = active.values.filter { ($0.easy.receiver as? RangeReceiver)?.waitsForRecord == true }
+        guard !waiting.isEmpty else { return }
+        try executor.recordRanges(distinctTasks(waiting.map(\.task)))
+        executor.hooks?.afterRangeRecord()
+        for entry in waiting { entry.easy.resume() }
+    }
+
+    /// Takes out of the multi handle the range requests the executor stopped for `task`. They are
+    /// not reused: one of them may still wait in this round's finished list.
+    private func dropAbandonedRanges(of task: FileTask) {
+        guard let download = task.ranges else { return }
+        for easy in download.takeAbandoned() {
+            multi.remove(easy)
+            if let entry = active.removeValue(forKey: ObjectIdentifier(easy)) { usedSlots -= entry.slots }
+        }
+    }
+
+    /// Each task once, in the order first seen: a file coming in ranges has an entry per request.
+    private func distinctTasks(_ tasks: [FileTask]) -> [FileTask] {
+        var seen = Set<ObjectIdentifier>()
+        return tasks.filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 
     /// Turns what the renamer could not finish into retries or failures.
@@ -332,9 +380,10 @@ package final class Worker {
     private func releaseEverything() throws {
         completion.waitForSync()
         collectDurable()
+        var released = Set<ObjectIdentifier>()
         for (_, entry) in active {
             multi.remove(entry.easy)
-            completion.record(executor.release(entry.task, reason: nil))
+            if released.insert(ObjectIdentifier(entry.task)).inserted { completion.record(executor.release(entry.task, reason: nil)) }
         }
         active.removeAll()
         usedSlots = 0

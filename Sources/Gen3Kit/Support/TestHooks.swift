@@ -9,23 +9,36 @@
 /// - `GEN3_TEST_KILL_AFTER_RENAMES=N`: right after its Nth rename, before the outcome is committed —
 ///   the window a crash-safe resume must cover;
 /// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once it has written N body bytes, mid-transfer;
+/// - `GEN3_TEST_KILL_AFTER_RANGE_RECORDS=N`: right after the Nth record that ranges paused at their
+///   checkpoint step waited for (`RangedSink.mayWrite`), before they go on: what it records must be
+///   on disk already;
 /// - `GEN3_TEST_WORKER_EXIT=N`: each worker process exits with status N as it starts, before it
 ///   claims anything (a worker that keeps crashing, for the supervisor's restart cap);
+/// - `GEN3_TEST_RANGE_CHECKPOINT_BYTES=N`: a ranged file records its ranges' progress at least
+///   every N bytes per range instead of `RangePlan.checkpointStep`, so that small test files do;
 /// - `GEN3_TEST_URL_MAX_AGE=S`: seconds a bulk-fetched presigned URL may wait for a slot
 ///   (`PresignAhead`); a negative value makes every such URL too old, without a test having to wait.
 package final class TestHooks: @unchecked Sendable {
     let killAfterRenames: Int?
     let killAfterBytes: Int?
+    let killAfterRangeRecords: Int?
     let urlMaxAge: Double?
+    let rangeCheckpointBytes: Int64?
     /// The status a worker process exits with as it starts.
     package let workerExit: Int32?
-    // Unchecked: `renames` is counted only on the renamer's thread and `bytes` only on the
-    // transfer loop's.
+    // Unchecked: `renames` is counted only on the renamer's thread, `bytes` and `rangeRecords`
+    // only on the transfer loop's.
     private var renames = 0
     private var bytes = 0
+    private var rangeRecords = 0
 
-    package init(killAfterRenames: Int? = nil, killAfterBytes: Int? = nil, urlMaxAge: Double? = nil, workerExit: Int32? = nil) {
+    package init(
+        killAfterRenames: Int? = nil, killAfterBytes: Int? = nil, killAfterRangeRecords: Int? = nil, urlMaxAge: Double? = nil,
+        rangeCheckpointBytes: Int64? = nil, workerExit: Int32? = nil
+    ) {
+        self.killAfterRangeRecords = killAfterRangeRecords
         self.workerExit = workerExit
+        self.rangeCheckpointBytes = rangeCheckpointBytes
         self.killAfterRenames = killAfterRenames
         self.killAfterBytes = killAfterBytes
         self.urlMaxAge = urlMaxAge
@@ -37,15 +50,19 @@ package final class TestHooks: @unchecked Sendable {
         let hooks = TestHooks(
             killAfterRenames: setting("GEN3_TEST_KILL_AFTER_RENAMES"),
             killAfterBytes: setting("GEN3_TEST_KILL_AFTER_BYTES"),
+            killAfterRangeRecords: setting("GEN3_TEST_KILL_AFTER_RANGE_RECORDS"),
             urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init),
+            rangeCheckpointBytes: setting("GEN3_TEST_RANGE_CHECKPOINT_BYTES").map(Int64.init),
             workerExit: setting("GEN3_TEST_WORKER_EXIT").map(Int32.init))
-        let none = hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil && hooks.workerExit == nil
+        let none =
+            hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil && hooks.workerExit == nil
+            && hooks.rangeCheckpointBytes == nil && hooks.killAfterRangeRecords == nil
         return none ? nil : hooks
     }
 
     /// Whether a crash point is set. The supervisor then leads its own process group, so the kill
     /// takes the supervisor and its workers and nothing else (not the test runner).
-    var killsProcessGroup: Bool { killAfterRenames != nil || killAfterBytes != nil }
+    var killsProcessGroup: Bool { killAfterRenames != nil || killAfterBytes != nil || killAfterRangeRecords != nil }
 
     func afterRename() {
         guard let limit = killAfterRenames else { return }
@@ -57,5 +74,11 @@ package final class TestHooks: @unchecked Sendable {
         guard let limit = killAfterBytes else { return }
         bytes += count
         if bytes >= limit { kill(0, SIGKILL) }
+    }
+
+    func afterRangeRecord() {
+        guard let limit = killAfterRangeRecords else { return }
+        rangeRecords += 1
+        if rangeRecords >= limit { kill(0, SIGKILL) }
     }
 }

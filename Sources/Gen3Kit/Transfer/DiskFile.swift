@@ -77,6 +77,13 @@ final class DiskFile {
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
     }
 
+    /// Cuts the file to its first `length` bytes (and writes after them from now on).
+    func truncate(to length: Int64) throws {
+        guard ftruncate(fd, off_t(length)) == 0, lseek(fd, off_t(length), SEEK_SET) == length else {
+            throw SinkError.from(errno: errno, path: partPath)
+        }
+    }
+
     /// Writes all of `bytes` at the current offset.
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         if let code = Self.writeAll(fd, bytes) { throw SinkError.from(errno: code, path: partPath) }
@@ -93,6 +100,22 @@ final class DiskFile {
                 return errno
             }
             offset += result
+        }
+        return nil
+    }
+
+    /// Writes all of `bytes` at `offset`, leaving the descriptor's offset alone; nil, or the errno
+    /// of the write that failed.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Int32? {
+        guard let base = bytes.baseAddress else { return nil }
+        var done = 0
+        while done < bytes.count {
+            let result = pwrite(fd, base + done, bytes.count - done, off_t(offset + Int64(done)))
+            if result < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += result
         }
         return nil
     }

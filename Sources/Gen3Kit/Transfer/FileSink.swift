@@ -3,8 +3,9 @@ import Digest
 /// Where a download's body goes, from its first byte until it has its final name: the part of a
 /// transfer that knows files. Three kinds, chosen by `FileSinks.open`: `MemorySink` (a small
 /// body), `PartFileSink` (written through the page cache), `DirectSink` (a large body, hashed and
-/// written on threads of its own). Each is complete, verified and synced before it gets its final
-/// name (`commit`), which never replaces anything unless told to.
+/// written on threads of its own); and a fourth, `RangedSink`, for a body fetched as byte ranges on
+/// several connections (`RangedSink.open`). Each is complete, verified and synced before it gets
+/// its final name (`commit`), which never replaces anything unless told to.
 package protocol FileSink: AnyObject {
     var finalPath: String { get }
     var partPath: String { get }

@@ -7,7 +7,7 @@ struct SQL: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run SQL against the job database and print the rows (tab-separated, with a header).",
         discussion: """
-            Tables: files, attempts, imports, job_settings. Views: progress, failures, retrying.
+            Tables: files, attempts, imports, job_settings, file_ranges (files fetched in parts). Views: progress, failures, retrying.
               gen3 sql "SELECT * FROM progress"
               gen3 sql "SELECT guid, attempts, last_error FROM files WHERE state = 'failed'"
             """)
