@@ -81,6 +81,9 @@ final class StorageTests: XCTestCase {
         let result = try Curl.run(url, [url, "-o", "/dev/null"])
         XCTAssertEqual(result.exitCode, 0)
         XCTAssertEqual(commons.stats.requests[.storage], 2)
+        // Bytes are counted once the server's write completes, which may be just after the
+        // client has read them: wait for the count (a signal from the server), then check it.
+        try commons.waitForStats(timeout: 30, "both bodies counted") { ($0.bytesServed[added.guid] ?? 0) >= 14 }
         XCTAssertEqual(commons.stats.bytesServed[added.guid], 14)
         let record = try Curl.run(commons.endpoint + "/index/dg.TEST%2Fhostile").json()
         XCTAssertEqual(record["file_name"] as? String, "../../escape")
