@@ -15,10 +15,15 @@ public struct BulkDownloadOptions: Sendable {
     /// The defaults: the same as `gen3 download-multiple-async` without flags.
     public init() {}
 
-    /// `run`, with `rename` applied to files found on disk (unless `run` says to overwrite them).
+    /// `run`, with `rename` applied to files found on disk (unless `run` says to overwrite them),
+    /// and the default transfers fitted to the open-file limit as `gen3` fits them.
     var runOptions: RunOptions {
         var options = run
         if rename && options.existingFiles == .refuse { options.existingFiles = .rename }
+        if options.maxConcurrentRequests == RunOptions().maxConcurrentRequests {
+            options.maxConcurrentRequests = OpenFileLimit.fittingTransfers(
+                limit: OpenFileLimit.raise(), atMost: options.maxConcurrentRequests)
+        }
         return options
     }
 }
