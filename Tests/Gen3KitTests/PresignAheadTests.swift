@@ -108,7 +108,7 @@ final class PresignAheadTests: XCTestCase {
         XCTAssertEqual(requests.count, ahead.maxSingles)
         XCTAssertEqual(ahead.maxSingles, 16)
         // One that did not answer a URL (no answer at all here) is the executor's to judge.
-        let judged = try XCTUnwrap(ahead.unsuccessfulSingle(requests[0], code: 7))
+        guard case .judge(let judged) = ahead.finish(requests[0], code: 7) else { return XCTFail("no URL: the executor judges it") }
         XCTAssertEqual(judged.file.id, 1)
         XCTAssertEqual(judged.phase, .presign)
         guard case .request = ahead.dueRequest(freeSlots: 16, now: 0) else { return XCTFail("a request slot is free again") }

@@ -49,10 +49,10 @@ final class CommonsResolver {
         self.logger = logger
     }
 
-    /// The commons of `file`; asks the resolvers (blocking, once per prefix) when nothing cached knows.
-    func decide(_ file: ClaimedFile, now: Double = Clock.now()) -> Decision {
+    /// The commons of `file` (whose GUID reads as `id`); asks the resolvers (blocking, once per
+    /// prefix) when nothing cached knows.
+    func decide(_ file: ClaimedFile, id: DRSIdentifier, now: Double = Clock.now()) -> Decision {
         if let commons = file.commons { return Decision(commons: commons) }
-        let id = DRSIdentifier(file.guid)
         guard let prefix = id.prefix else { return Decision() }
         if let decision = known[prefix] ?? known[id.objectID] { return record(decision, file) }
         if let cached = cached(prefix, now: now) ?? cached(id.objectID, now: now) {

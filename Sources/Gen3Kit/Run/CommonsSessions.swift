@@ -31,9 +31,6 @@ final class CommonsSessions {
         self.logger = logger
     }
 
-    /// Every commons met so far, the job's own first.
-    var all: [CommonsSession] { [primary] + others.values.sorted { $0.endpoint < $1.endpoint } }
-
     /// The session of the commons at `origin`; nil or the job's own origin is the job's endpoint.
     func session(for origin: String?) -> CommonsSession {
         guard let origin, origin != primaryOrigin else { return primary }

@@ -49,11 +49,12 @@ final class FileTask {
     /// The bearer token of this attempt's Fence request, only to scrub it from server text we keep.
     var bearer: String?
 
-    init(file: ClaimedFile, session: CommonsSession, resolution: String? = nil) {
+    /// `objectID`, when the caller has read the GUID already, saves reading it again.
+    init(file: ClaimedFile, session: CommonsSession, resolution: String? = nil, objectID: String? = nil) {
         self.file = file
         self.session = session
         self.resolution = resolution
-        objectID = DRSIdentifier(file.guid).objectID
+        self.objectID = objectID ?? DRSIdentifier(file.guid).objectID
     }
 
     /// This attempt's number, 1-based.

@@ -50,7 +50,6 @@ final class PresignAhead {
     private var idleHandles: [CurlEasy] = []
     /// Files that make a bulk request worth sending while others are out.
     private let batch: Int
-    private var failuresInARow = 0
     /// Bulk requests answered with URLs, and the URLs they gave (for the worker's summary).
     private(set) var answered = 0
     private(set) var urlsReceived = 0
@@ -152,7 +151,7 @@ final class PresignAhead {
     }
 
     /// Fence's one-file route for `task`, ahead of its transfer. An answer that is not a URL is the
-    /// executor's to judge (`unsuccessfulSingle`), as if it had asked: the same reasons, retries,
+    /// executor's to judge (`finish` gives it back), as if it had asked: the same reasons, retries,
     /// token refresh and Retry-After.
     private func single(_ task: FileTask) -> Due {
         let session = task.session
@@ -167,19 +166,6 @@ final class PresignAhead {
         } catch {
             return .alone([task])
         }
-    }
-
-    /// The file of a one-file request that did not answer a URL, with the request left for the
-    /// executor to judge (`JobExecutor.handle`) and recycle; nil for any other request.
-    func unsuccessfulSingle(_ easy: CurlEasy, code: Int32) -> FileTask? {
-        guard let index = flights.firstIndex(where: { $0.easy === easy && !$0.bulk }) else { return nil }
-        let receiver = flights[index].receiver
-        if easy.error(for: code) == nil, !receiver.exceededLimit, receiver.head.status == 200,
-            CommonsRequests.presignedURL(from: receiver.body) != nil
-        {
-            return nil
-        }
-        return flights.remove(at: index).tasks.first
     }
 
     /// Takes back a finished or dropped request's handle.
@@ -207,12 +193,20 @@ final class PresignAhead {
         return flight.tasks
     }
 
-    /// Reads the answer to `easy`'s request; returns the files that must ask on their own.
-    func finish(_ easy: CurlEasy, code: Int32) -> [FileTask] {
-        guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return [] }
+    /// What became of a finished request's files.
+    enum Finished {
+        /// These files ask Fence on their own (none when every one got its URL).
+        case alone([FileTask])
+        /// A one-file request that did not answer a URL: the executor judges the request as if it
+        /// had made it (`JobExecutor.handle`), and recycles its handle.
+        case judge(FileTask)
+    }
+
+    /// Reads the answer to `easy`'s request.
+    func finish(_ easy: CurlEasy, code: Int32) -> Finished {
+        guard let index = flights.firstIndex(where: { $0.easy === easy }) else { return .alone([]) }
         let flight = flights.remove(at: index)
         let (receiver, tasks, session) = (flight.receiver, flight.tasks, flight.session)
-        defer { release(flight) }
         if logger.logLevel <= .debug {
             let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(receiver.head.status)"
             let elapsed = Int((Clock.monotonic() - flight.started) * 1000)
@@ -222,14 +216,23 @@ final class PresignAhead {
                 : "GET \(session.endpoint)/user/data/download/\(tasks.first?.objectID ?? "")"
             logger.debug("\(request) → \(outcome) in \(elapsed) ms")
         }
-        if !flight.bulk {
+        if !flight.bulk, let task = tasks.first {
             guard easy.error(for: code) == nil, !receiver.exceededLimit, receiver.head.status == 200,
                 let url = CommonsRequests.presignedURL(from: receiver.body)
-            else { return tasks }
+            else { return .judge(task) }
+            release(flight)
             urlsReceived += 1
-            for task in tasks { ready.append((task, url, Clock.now())) }
-            return []
+            ready.append((task, url, Clock.now()))
+            return .alone([])
         }
+        release(flight)
+        return .alone(bulkAnswer(easy, code: code, receiver: receiver, tasks: tasks, session: session))
+    }
+
+    /// The files of a bulk request that must ask on their own; the others' URLs are queued.
+    private func bulkAnswer(_ easy: CurlEasy, code: Int32, receiver: MemoryReceiver, tasks: [FileTask], session: CommonsSession)
+        -> [FileTask]
+    {
         if receiver.exceededLimit { return failed(tasks, session, AttemptPolicy.oversizedReason) }
         if let error = easy.error(for: code) { return failed(tasks, session, "\(error.localizedDescription)") }
         let status = receiver.head.status

@@ -107,17 +107,17 @@ package final class Worker {
                 if stopDeadline == nil { try startTransfers(now: now) }
                 try multi.perform()
                 for (easy, code) in multi.takeFinished() {
-                    if let task = presigner.unsuccessfulSingle(easy, code: code) {
-                        apply(executor.handle(task, easy: easy, code: code), to: task)
-                        executor.recycle(easy, phase: .presign, task: task)
-                        continue
-                    }
                     if presigner.owns(easy) {
-                        askAlone(presigner.finish(easy, code: code))
+                        switch presigner.finish(easy, code: code) {
+                        case .alone(let tasks):
+                            askAlone(tasks)
+                        case .judge(let task):
+                            apply(executor.handle(task, easy: easy, code: code), to: task)
+                            executor.recycle(easy, phase: .presign, task: task)
+                        }
                         continue
                     }
-                    guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { continue }
-                    usedSlots -= entry.slots
+                    guard let entry = forget(easy) else { continue }
                     let phase = entry.task.phase
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase, task: entry.task)
@@ -170,10 +170,7 @@ package final class Worker {
         for task in distinctTasks(growing) where mayStart {
             while freeSlots > 0, let easy = executor.nextRange(task) {
                 do {
-                    try multi.add(easy)
-                    let slots = slots(for: task)
-                    active[ObjectIdentifier(easy)] = (task, easy, slots)
-                    usedSlots += slots
+                    try add(easy, for: task)
                 } catch {
                     task.ranges?.cancel(easy)
                     break
@@ -205,14 +202,15 @@ package final class Worker {
     /// A claimed file's first step, once its commons is decided; a file of a commons that asked for
     /// a pause goes back to the table until the pause ends, and the others go on.
     private func begin(_ file: ClaimedFile, now: Double) {
-        let decision = resolver.decide(file, now: now)
+        let id = DRSIdentifier(file.guid)
+        let decision = resolver.decide(file, id: id, now: now)
         var session = sessions.session(for: decision.commons)
         var note = decision.note
         if session.lacksCredentials {
             note = session.refusal
             session = sessions.primary
         }
-        let task = FileTask(file: file, session: session, resolution: note)
+        let task = FileTask(file: file, session: session, resolution: note, objectID: id.objectID)
         if task.session.isPaused(now: now) {
             completion.record(executor.deferred(task, until: task.session.pauseUntil))
             return
@@ -243,6 +241,21 @@ package final class Worker {
 
     /// Transfers that could start now.
     private var freeSlots: Int { max(0, options.maxConcurrentRequests - usedSlots) }
+
+    /// Runs `easy` on the multi handle as `task`'s request, taking its slots.
+    private func add(_ easy: CurlEasy, for task: FileTask) throws {
+        try multi.add(easy)
+        let slots = slots(for: task)
+        active[ObjectIdentifier(easy)] = (task, easy, slots)
+        usedSlots += slots
+    }
+
+    /// The active request `easy`, no longer active, its slots given back; nil if it was not.
+    private func forget(_ easy: CurlEasy) -> (task: FileTask, easy: CurlEasy, slots: Int)? {
+        guard let entry = active.removeValue(forKey: ObjectIdentifier(easy)) else { return nil }
+        usedSlots -= entry.slots
+        return entry
+    }
 
     /// The slots a request takes: one, but a large body (`FileSinks.backgroundHashingThreshold`),
     /// which holds write buffers and threads of its own, takes as many as keep such bodies to
@@ -283,10 +296,7 @@ package final class Worker {
         switch step {
         case .request(let easy):
             do {
-                try multi.add(easy)
-                let slots = slots(for: task)
-                active[ObjectIdentifier(easy)] = (task, easy, slots)
-                usedSlots += slots
+                try add(easy, for: task)
             } catch {
                 completion.record(executor.release(task, reason: "could not start a transfer: \(error)"))
             }
@@ -353,7 +363,7 @@ package final class Worker {
         guard let download = task.ranges else { return }
         for easy in download.takeAbandoned() {
             multi.remove(easy)
-            if let entry = active.removeValue(forKey: ObjectIdentifier(easy)) { usedSlots -= entry.slots }
+            _ = forget(easy)
         }
     }
 
