@@ -7,9 +7,12 @@ import CSQLite
 /// One SQLite connection, opened with the settings every gen3 process relies on: extended result
 /// codes, WAL, `synchronous=NORMAL` (survives a process crash; Debian's default FULL costs an fsync
 /// per commit), a busy timeout for the other workers, and a bounded WAL.
-package final class Connection {
+package final class Connection: SQLDatabase {
     let handle: OpaquePointer
     package let path: String
+    package var backend: StoreBackend { .sqlite }
+    /// The statements `run` and `forEachRow` have prepared, by their SQL.
+    private var cached: [String: Statement] = [:]
 
     /// Whether the file at `path` may be opened as a job database: it is missing or empty, or it
     /// is a SQLite database that is empty or has gen3's `schema_migrations` table. Looked at read
@@ -109,7 +112,7 @@ package final class Connection {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    package func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
         try execute("BEGIN \(kind.rawValue)")
         do {
             let result = try body()
@@ -119,6 +122,29 @@ package final class Connection {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// A transaction that writes: `immediate`, so that it never fails half-way for want of the lock.
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.immediate, body)
+    }
+
+    /// A prepared statement for `sql`, kept for the connection's life: the store runs the same few
+    /// dozen statements over and over.
+    package func statement(_ sql: String) throws -> Statement {
+        if let statement = cached[sql] { return statement }
+        let statement = try prepare(sql)
+        cached[sql] = statement
+        return statement
+    }
+
+    @discardableResult
+    package func run(_ sql: String, _ values: [SQLValue]) throws -> Int {
+        try statement(sql).run(values)
+    }
+
+    package func forEachRow(_ sql: String, _ values: [SQLValue], _ body: (any SQLRow) throws -> Void) throws {
+        try statement(sql).forEachRow(values) { try body($0) }
     }
 
     /// Moves WAL content into the database so the WAL does not grow while readers hold old snapshots.

@@ -107,17 +107,14 @@ package final class Statement {
 }
 
 /// The current row of a stepping statement; valid only inside the closure that received it.
-package struct Row {
+package struct Row: SQLRow {
     let statement: Statement
 
     package var columnCount: Int { Int(sqlite3_column_count(statement.handle)) }
     package func name(_ index: Int) -> String { String(cString: sqlite3_column_name(statement.handle, Int32(index))) }
     package func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement.handle, Int32(index)) == SQLITE_NULL }
     package func int64(_ index: Int) -> Int64 { sqlite3_column_int64(statement.handle, Int32(index)) }
-    package func int(_ index: Int) -> Int { Int(int64(index)) }
     package func double(_ index: Int) -> Double { sqlite3_column_double(statement.handle, Int32(index)) }
-    package func optionalInt64(_ index: Int) -> Int64? { isNull(index) ? nil : int64(index) }
-    package func optionalDouble(_ index: Int) -> Double? { isNull(index) ? nil : double(index) }
     package func string(_ index: Int) -> String? {
         guard let text = sqlite3_column_text(statement.handle, Int32(index)) else { return nil }
         let count = Int(sqlite3_column_bytes(statement.handle, Int32(index)))
