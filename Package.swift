@@ -19,6 +19,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // A job on PostgreSQL, which workers on many machines share.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "Gen3Kit",
             dependencies: [
-                "CSQLite", "CCurl", "CLinux", "Digest",
+                "CSQLite", "CLibPQ", "CCurl", "CLinux", "Digest",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
