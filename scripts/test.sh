@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests and end-to-end tests that run the real gen3 binary against the
-# bundled test commons on loopback. Ends with one "N passed, N failed" line.
+# bundled test commons on loopback, and the PostgreSQL tests against a throwaway cluster
+# (scripts/postgres.sh). Ends with one "N passed, N failed" line.
 #   scripts/test.sh             # the suite
 #   scripts/test.sh --sanitize  # instead: unit tests and a two-worker download under TSan, then ASan
 set -euo pipefail
@@ -8,6 +9,12 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--sanitize" ]; then shift; exec bash scripts/sanitize.sh "$@"; fi
 source scripts/bootstrap.sh
 swift build --build-tests
+# The PostgreSQL tests' server: a throwaway cluster, stopped and removed however the suite ends.
+postgres_dir=$(mktemp -d /tmp/gen3-test-pg.XXXXXX)
+trap 'bash scripts/postgres.sh stop "$postgres_dir" || true' EXIT
+trap 'exit 130' INT TERM
+GEN3_TEST_POSTGRES=$(bash scripts/postgres.sh start "$postgres_dir")
+export GEN3_TEST_POSTGRES
 # A deadlock fails the run instead of hanging it: the suite has 40 minutes (it takes a few), and
 # every process a test starts has a watchdog of its own (Tests/TestSupport/ProcessWatchdog.swift).
 # timeout signals the whole process group, so the parallel test processes stop too.
