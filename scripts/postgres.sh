@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL cluster for the tests and benchmarks, in a directory of its own, on
 # 127.0.0.1 at a free port. Never touches a system cluster (Debian's on 5432).
 #   bash scripts/postgres.sh start DIR [--durable]  # prints the URL of a superuser role
+#   bash scripts/postgres.sh restart DIR            # stops the server (cutting its sessions) and starts it again
 #   bash scripts/postgres.sh stop DIR               # stops the server and removes DIR
 # DIR must be missing or empty. The role logs in with a random password (scram-sha-256), so tests
 # can check that it never shows. Without --durable the server does not sync (fsync,
@@ -10,7 +11,7 @@
 # (initdb refuses root), which owns DIR.
 set -euo pipefail
 
-usage() { echo "usage: $0 start DIR [--durable] | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [--durable] | restart DIR | stop DIR" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 command=$1
 dir=$(realpath -m "$2")
@@ -77,6 +78,11 @@ start)
   echo "postgres.sh: the server did not start; its log:" >&2
   cat "$dir/server.log" >&2 || true
   exit 1
+  ;;
+restart)
+  [ -e "$dir/gen3-postgres" ] || { echo "postgres.sh: $dir was not made by postgres.sh start" >&2; exit 1; }
+  # fast: sessions are cut, as in a failover; the port and settings stay as start chose them.
+  "${as_server[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
   ;;
 stop)
   [ -d "$dir" ] || exit 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests and end-to-end tests that run the real gen3 binary against the
 # bundled test commons on loopback, and the PostgreSQL tests against a throwaway cluster
-# (scripts/postgres.sh). Ends with one "N passed, N failed" line.
+# (scripts/postgres.sh); then the end-to-end tests again with every job in PostgreSQL
+# (GEN3_TEST_BACKEND=postgres). Ends with one "N passed, N failed" line.
 #   scripts/test.sh             # the suite
 #   scripts/test.sh --sanitize  # instead: unit tests and a two-worker download under TSan, then ASan
 set -euo pipefail
@@ -23,6 +24,12 @@ rm -f .build/xunit*.xml
 status=0
 timeout --kill-after=60 "$suite_timeout" swift test --skip-build --parallel --disable-swift-testing --xunit-output .build/xunit.xml "$@" ||
   status=$?
+# The same end-to-end tests with the jobs in PostgreSQL (not when given arguments, which pick
+# tests). SharedJobTests use PostgreSQL in both passes: once is enough.
+if [ $# -eq 0 ] && [ "$status" != 124 ] && [ "$status" != 137 ]; then
+  GEN3_TEST_BACKEND=postgres timeout --kill-after=60 "$suite_timeout" swift test --skip-build --parallel --disable-swift-testing \
+    --xunit-output .build/xunit-postgres.xml --filter EndToEndTests --skip SharedJobTests || status=$?
+fi
 python3 - <<'PY'
 import glob, xml.etree.ElementTree as ET
 cases = failed = 0

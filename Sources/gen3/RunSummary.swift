@@ -21,7 +21,9 @@ enum RunSummary {
         return lines.joined(separator: "\n")
     }
 
-    static func failureLines(_ failures: [FailedFile], total: Int, database: String) -> String {
+    static func failureLines(_ failures: [FailedFile], total: Int, database location: String) -> String {
+        // Shown on the terminal and in logs: a PostgreSQL URL without its password.
+        let database = JobLocation.isPostgres(location) ? PostgresConnection.redacted(location) : location
         var lines = ["failed files:"]
         for failure in failures { lines.append("  \(failure.guid): \(failure.error)") }
         if total > failures.count {

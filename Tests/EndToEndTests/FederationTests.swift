@@ -15,7 +15,8 @@ final class FederationTests: XCTestCase {
         let directory = TemporaryDirectory("gen3-federation")
         var home: String { directory.file("home") }
         var manifest: String { directory.file("manifest.json") }
-        var database: String { directory.file("job.sqlite") }
+        let job: TestJobLocation
+        var database: String { job.location }
         var downloads: String { directory.file("data") }
         var hubCredentials: String { home + "/.gen3/" + federation.hub.authority + ".json" }
 
@@ -29,6 +30,7 @@ final class FederationTests: XCTestCase {
             configuration.commons.minSize = 1024
             configuration.commons.maxSize = maxSize
             federation = try TestFederation.start(configuration, configure: configure)
+            job = try TestJobLocation(sqlitePath: directory.file("job.sqlite"))
             try federation.writeCredentials(directory: home + "/.gen3")
             try federation.writeMixedManifest(to: manifest)
         }
@@ -36,6 +38,7 @@ final class FederationTests: XCTestCase {
         deinit {
             Gen3Process.stopStragglers()
             federation.stop()
+            job.drop()
         }
 
         @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import Gen3Kit
 import Gen3TestCommons
 import TestSupport
 import XCTest
@@ -119,10 +120,11 @@ final class ResourceLimitTests: XCTestCase {
         let job = try JobFixture(objects: 6, minSize: 1 << 20, maxSize: 1 << 20)
         XCTAssertEqual(try job.importManifest().status, 0)
         // The rate itself is measured by the benchmark, not asserted here (RateLimiterTests checks the
-        // bucket's arithmetic): the worker processes must share one bucket, beside the database.
+        // bucket's arithmetic): the worker processes must share one bucket, in a file of this machine's.
         let run = try job.run(["--workers", "2", "--no-progress", "--limit-rate", "2M"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: job.database + "-rate"), "the workers shared no bucket")
+        let bucket = try JobStore(path: job.database, create: false).machineLocalPath + "-rate"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: bucket), "the workers shared no bucket")
         for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5) }
         let bad = try job.run(["--limit-rate", "fast"])
         XCTAssertEqual(bad.status, 2)

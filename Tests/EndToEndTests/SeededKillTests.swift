@@ -42,7 +42,17 @@ final class SeededKillTests: XCTestCase {
             let missing = dataset - before.bytesKept(of: downloaded)
             let target = before.served.values.reduce(0, +) + Int.random(in: missing / 10...missing / 2, using: &random)
             let run = try job.startRun(["--workers", "2"] + concurrency)
-            try job.commons.waitForStats(timeout: 120, "\(target) bytes served in round \(round)") { $0.totalBytesServed >= target }
+            do {
+                try job.commons.waitForStats(timeout: 120, "\(target) bytes served in round \(round)") { $0.totalBytesServed >= target }
+            } catch {
+                // What the run said is what tells why it stalled.
+                try? Gen3Process.killGroup(run)
+                try? run.waitForExit()
+                XCTFail(
+                    "round \(round): \(error); the run's stderr:\n\(job.runErrors)\nrows: \((try? job.sql("SELECT state, lease_owner, count(*) FROM files GROUP BY 1, 2")) ?? [])"
+                )
+                throw error
+            }
             let workers = ChildProcesses.of(run.processIdentifier)
             try Gen3Process.killGroup(run)
             try run.waitForExit()

@@ -17,7 +17,7 @@ final class BatchImportTests: XCTestCase {
     }
 
     private func count(_ sql: String, in store: JobStore) throws -> Int? {
-        try store.connection.prepare(sql).first { $0.int(0) }
+        try store.sqlite!.prepare(sql).first { $0.int(0) }
     }
 
     func testRepeatsAndEarlierRowsAreCountedInFullBatches() throws {
@@ -70,7 +70,7 @@ final class BatchImportTests: XCTestCase {
     }
 
     private func journalMode(_ store: JobStore) throws -> String? {
-        try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil
+        try store.sqlite!.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil
     }
 
     /// The journal mode a first import ran in, seen five batches in; the import then fails.

@@ -9,7 +9,7 @@ final class CheckpointerTests: XCTestCase {
     /// The most frames the WAL file has held: a checkpoint lets the next commit start it over,
     /// so without checkpoints it grows with every commit.
     private func walFramesHeld(_ store: JobStore) -> Int {
-        let size = (try? FileManager.default.attributesOfItem(atPath: store.connection.path + "-wal")[.size] as? Int) ?? 0
+        let size = (try? FileManager.default.attributesOfItem(atPath: store.sqlite!.path + "-wal")[.size] as? Int) ?? 0
         return max(0, size - 32) / (4096 + 24)
     }
 
@@ -17,8 +17,8 @@ final class CheckpointerTests: XCTestCase {
     private func write(_ store: JobStore, transactions: Int) throws {
         let blob = String(repeating: "x", count: 4000)
         for _ in 0..<transactions {
-            try store.connection.transaction {
-                for _ in 0..<100 { try store.connection.execute("INSERT INTO padding (body) VALUES ('\(blob)')") }
+            try store.sqlite!.transaction {
+                for _ in 0..<100 { try store.sqlite!.execute("INSERT INTO padding (body) VALUES ('\(blob)')") }
             }
         }
     }
@@ -26,9 +26,9 @@ final class CheckpointerTests: XCTestCase {
     /// A job with a table to pad, its connection watched by a paused checkpointer.
     private func watchedStore(in directory: TemporaryDirectory) throws -> (JobStore, Checkpointer) {
         let store = try JobStore(path: directory.file("job.sqlite"))
-        try store.connection.execute("CREATE TABLE padding (body TEXT)")
-        let checkpointer = try Checkpointer(path: store.connection.path)
-        checkpointer.watch(store.connection)
+        try store.sqlite!.execute("CREATE TABLE padding (body TEXT)")
+        let checkpointer = try Checkpointer(path: store.sqlite!.path)
+        checkpointer.watch(store.sqlite!)
         checkpointer.paused = true
         return (store, checkpointer)
     }
@@ -44,7 +44,7 @@ final class CheckpointerTests: XCTestCase {
         XCTAssertEqual(checkpointer.runs, 1, "the requests made while paused were not run once")
         // The WAL was copied: the next commit starts it over instead of growing it.
         try write(store, transactions: 1)
-        let frames = try store.connection.prepare("PRAGMA wal_checkpoint(PASSIVE)").first { $0.int(1) } ?? nil
+        let frames = try store.sqlite!.prepare("PRAGMA wal_checkpoint(PASSIVE)").first { $0.int(1) } ?? nil
         XCTAssertLessThan(frames ?? .max, 200, "the WAL went on growing after the checkpoint")
         checkpointer.close()
     }

@@ -26,11 +26,11 @@ final class EmptyJobImportTests: XCTestCase {
     }
 
     private func count(_ sql: String, in store: JobStore) throws -> Int? {
-        try store.connection.prepare(sql).first { $0.int(0) }
+        try store.sqlite!.prepare(sql).first { $0.int(0) }
     }
 
     private func uniqueIndexes(_ store: JobStore) throws -> [String] {
-        try store.connection.prepare(FileQueries.uniqueFileIndexes).rows { $0.string(0) ?? "" }
+        try store.sqlite!.prepare(FileQueries.uniqueFileIndexes).rows { $0.string(0) ?? "" }
     }
 
     func testRowsGoInAndTheUniqueIndexesAreBuiltAgain() throws {
@@ -42,14 +42,14 @@ final class EmptyJobImportTests: XCTestCase {
         XCTAssertEqual(summary.added, rows)
         XCTAssertEqual(try count("SELECT count(DISTINCT guid) FROM files WHERE state = 'pending'", in: store), rows)
         XCTAssertEqual(try uniqueIndexes(store), ["files_dest_name", "files_guid"])
-        XCTAssertEqual(try store.connection.prepare("PRAGMA integrity_check").first { $0.string(0) } ?? nil, "ok")
-        XCTAssertEqual(try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil, "wal")
+        XCTAssertEqual(try store.sqlite!.prepare("PRAGMA integrity_check").first { $0.string(0) } ?? nil, "ok")
+        XCTAssertEqual(try store.sqlite!.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil, "wal")
         // The rebuilt indexes hold every row: a second import finds all of them already there.
         let again = try importing(path, into: store)
         XCTAssertEqual(again.alreadyInJob, rows)
         XCTAssertEqual(again.added, 0)
         XCTAssertThrowsError(
-            try store.connection.execute(
+            try store.sqlite!.execute(
                 "INSERT INTO files (guid, import_id, created_at, updated_at) VALUES ('dg.T/7', 1, 0, 0)"))
     }
 
@@ -93,6 +93,6 @@ final class EmptyJobImportTests: XCTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM files", in: store), 0)
         XCTAssertEqual(try count("SELECT count(*) FROM imports", in: store), 0)
         XCTAssertEqual(try uniqueIndexes(store), ["files_dest_name", "files_guid"])
-        XCTAssertEqual(try store.connection.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil, "wal")
+        XCTAssertEqual(try store.sqlite!.prepare("PRAGMA journal_mode").first { $0.string(0) } ?? nil, "wal")
     }
 }

@@ -52,7 +52,7 @@ final class JobCompleterTests: XCTestCase {
     /// Outcomes as another connection sees them: attempts recorded, per file.
     private func recordedAttempts(_ reader: JobStore) throws -> [Int64: Int] {
         var counts: [Int64: Int] = [:]
-        try reader.connection.prepare("SELECT file_id, count(*) FROM attempts GROUP BY file_id").forEachRow { row in
+        try reader.sqlite!.prepare("SELECT file_id, count(*) FROM attempts GROUP BY file_id").forEachRow { row in
             counts[row.int64(0)] = row.int(1)
         }
         return counts
@@ -60,13 +60,13 @@ final class JobCompleterTests: XCTestCase {
 
     func testOutcomesAreCommittedInBatchesAndNoneIsLostAtTheEdges() throws {
         let (store, claimed) = try claimedJob(10)
-        let reader = try JobStore(path: store.connection.path, create: false)
+        let reader = try JobStore(path: store.sqlite!.path, create: false)
         let log = DurabilityEventLog()
         // A batch is due only when full: no outcome is ever old enough.
         let completer = JobCompleter(
             store: store, owner: "w", directory: directory + "/data", maxBatch: 4, maxDelay: .infinity,
             durability: Durability { log.append($0) })
-        let commits = CommitCounter(store.connection)
+        let commits = CommitCounter(store.sqlite!)
         for (index, file) in claimed.enumerated() {
             // Both kinds of batched outcome: a failure, and a done file found in place.
             let outcome: AttemptRecord.Outcome = index % 2 == 0 ? .failed : .done(md5: "x")
@@ -103,7 +103,7 @@ final class JobCompleterTests: XCTestCase {
     func testABatchIsDueOnceItsOldestOutcomeHasWaited() throws {
         let (store, claimed) = try claimedJob(3)
         let completer = JobCompleter(store: store, owner: "w", directory: directory + "/data", maxBatch: 256, maxDelay: 0)
-        let commits = CommitCounter(store.connection)
+        let commits = CommitCounter(store.sqlite!)
         try completer.flushIfDue()
         XCTAssertEqual(commits.count, 0, "an empty batch was committed")
         for file in claimed {
@@ -122,7 +122,7 @@ final class JobCompleterTests: XCTestCase {
         for file in files { completer.add(AttemptRecord(fileID: file.id, outcome: .done(md5: "x"), startedAt: 0)) }
         XCTAssertThrowsError(try completer.flush())
         XCTAssertEqual(
-            try store.connection.prepare("SELECT state, count(*) FROM files GROUP BY state").rows { "\($0.string(0) ?? "") \($0.int(1))" },
+            try store.sqlite!.prepare("SELECT state, count(*) FROM files GROUP BY state").rows { "\($0.string(0) ?? "") \($0.int(1))" },
             ["claimed 2"])
         XCTAssertEqual(try recordedAttempts(store), [:])
     }

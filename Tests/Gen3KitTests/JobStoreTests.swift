@@ -83,7 +83,7 @@ final class JobStoreTests: XCTestCase {
         let rest = try store.claimBatch(owner: "w", limit: 100, leaseSeconds: 60)
         XCTAssertEqual(rest.count, 7)
         XCTAssertFalse(rest.contains { $0.id == claimed[1].id })
-        let history = try store.connection.prepare("SELECT count(*) FROM attempts").first { $0.int(0) }
+        let history = try store.sqlite!.prepare("SELECT count(*) FROM attempts").first { $0.int(0) }
         XCTAssertEqual(history, 3)
         XCTAssertEqual(try store.retryFailed(), 1)
     }
@@ -97,7 +97,7 @@ final class JobStoreTests: XCTestCase {
     }
 
     func testClaimUsesThePartialIndex() throws {
-        let plan = try store.connection.prepare("EXPLAIN QUERY PLAN " + FileQueries.claimBatch)
+        let plan = try store.sqlite!.prepare("EXPLAIN QUERY PLAN " + FileQueries.claimBatch)
             .rows(.text("o"), .real(0), .real(0), .integer(1), .integer(.max)) { $0.string(3) ?? "" }
         XCTAssertTrue(plan.contains { $0.contains("files_pending") }, plan.joined(separator: "; "))
     }
@@ -122,7 +122,7 @@ extension JobStoreTests {
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 25, leaseSeconds: 60).map(\.expectedSize), [10, 20])
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 0, leaseSeconds: 60).map(\.expectedSize), [30])
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 2, maxBytes: 1000, leaseSeconds: 60).map(\.expectedSize), [40, 50])
-        try store.connection.execute("UPDATE files SET expected_size = NULL WHERE expected_size IN (60, 70)")
+        try store.sqlite!.execute("UPDATE files SET expected_size = NULL WHERE expected_size IN (60, 70)")
         XCTAssertEqual(try store.claimBatch(owner: "a", limit: 10, maxBytes: 1, leaseSeconds: 60).map(\.expectedSize), [nil, nil, 80])
         XCTAssertEqual(try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 60).map(\.expectedSize), [90, 100])
     }

@@ -4,18 +4,25 @@ import XCTest
 @testable import Gen3Kit
 
 final class MigrationsTests: XCTestCase {
-    /// migrations/*.sql is the source of truth; the generated Swift must match it.
+    /// migrations/<backend>/*.sql is each backend's source of truth; the generated Swift must match
+    /// it, and the two backends are numbered in step.
     func testGeneratedMigrationsMatchTheSQLFiles() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = root.appendingPathComponent("migrations")
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
-        XCTAssertEqual(files.count, Migrations.all.count, "run scripts/generate-migrations.sh")
-        for (file, migration) in zip(files, Migrations.all) {
-            let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            XCTAssertEqual(
-                migration.sql, sql.hasSuffix("\n") ? String(sql.dropLast()) : sql, "\(file) is stale: run scripts/generate-migrations.sh")
-            XCTAssertEqual(file, String(format: "%04d_%@.sql", migration.version, migration.name))
+        for (backend, migrations) in [("sqlite", Migrations.sqlite), ("postgres", Migrations.postgres)] {
+            let directory = root.appendingPathComponent("migrations/\(backend)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
+            XCTAssertEqual(files.count, migrations.count, "run scripts/generate-migrations.sh")
+            for (file, migration) in zip(files, migrations) {
+                let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                XCTAssertEqual(
+                    migration.sql, sql.hasSuffix("\n") ? String(sql.dropLast()) : sql,
+                    "\(backend)/\(file) is stale: run scripts/generate-migrations.sh")
+                XCTAssertEqual(file, String(format: "%04d_%@.sql", migration.version, migration.name))
+            }
         }
+        XCTAssertEqual(
+            Migrations.postgres.map { "\($0.version) \($0.name)" }, Migrations.sqlite.map { "\($0.version) \($0.name)" },
+            "the backends' migrations are numbered and named in step")
     }
 
     func testMigratingTwiceAppliesNothingAndStatesMatchTheCheck() throws {
@@ -23,7 +30,7 @@ final class MigrationsTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let connection = try Connection(path: directory + "/db.sqlite")
-        XCTAssertEqual(try Migrator().migrate(connection), Migrations.all.map(\.version))
+        XCTAssertEqual(try Migrator().migrate(connection), Migrations.sqlite.map(\.version))
         XCTAssertEqual(try Migrator().migrate(connection), [])
         // The only quoted literals in each table's SQL are those of its CHECK: exactly the enum's cases.
         func literals(of table: String) throws -> Set<String> {
@@ -48,7 +55,7 @@ final class MigrationsTests: XCTestCase {
         let connection = try Connection(path: directory + "/db.sqlite")
         var upgrades: [[Int]] = []
         XCTAssertEqual(
-            try Migrator(migrations: Migrations.all.filter { $0.version < 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [1, 2])
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version < 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [1, 2])
         XCTAssertEqual(upgrades, [], "a new database is not an upgrade")
         try connection.execute(
             """
@@ -59,7 +66,7 @@ final class MigrationsTests: XCTestCase {
                 VALUES (7, 1, 'w', 0, 1, 'retry'), (7, 2, 'w', 1, 2, 'failed');
             """)
         XCTAssertEqual(
-            try Migrator(migrations: Migrations.all.filter { $0.version <= 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [3])
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version <= 3 }).migrate(connection) { upgrades.append([$0, $1]) }, [3])
         XCTAssertEqual(upgrades, [[2, 3]])
         let rows = try connection.prepare("SELECT id, guid, state, attempts FROM files ORDER BY id").rows { row in
             "\(row.int(0)) \(row.string(1) ?? "") \(row.string(2) ?? "") \(row.int(3))"
@@ -91,7 +98,7 @@ final class MigrationsTests: XCTestCase {
 
         // Version 4 rebuilds `attempts` to allow 'skipped': the history survives, pointing where it did.
         XCTAssertEqual(
-            try Migrator(migrations: Migrations.all.filter { $0.version <= 4 }).migrate(connection) { upgrades.append([$0, $1]) }, [4])
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version <= 4 }).migrate(connection) { upgrades.append([$0, $1]) }, [4])
         XCTAssertEqual(upgrades, [[2, 3], [3, 4]])
         let history = try connection.prepare("SELECT file_id, attempt, outcome FROM attempts ORDER BY id").rows { row in
             "\(row.int(0)) \(row.int(1)) \(row.string(2) ?? "")"
@@ -108,7 +115,7 @@ final class MigrationsTests: XCTestCase {
         // Version 5 adds each file's commons: existing rows are the job's endpoint's, by commons in
         // the view, and the failures view names it.
         XCTAssertEqual(
-            try Migrator(migrations: Migrations.all.filter { $0.version <= 5 }).migrate(connection) { upgrades.append([$0, $1]) }, [5])
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version <= 5 }).migrate(connection) { upgrades.append([$0, $1]) }, [5])
         XCTAssertEqual(upgrades.last, [4, 5])
         try connection.execute("UPDATE files SET state = 'failed' WHERE id = 9")
         try connection.execute("UPDATE files SET commons = 'https://other.example.org' WHERE id = 9")

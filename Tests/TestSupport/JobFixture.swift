@@ -9,11 +9,14 @@ public final class JobFixture {
     public let directory: TemporaryDirectory
     public var credentials: String { directory.file("credentials.json") }
     public var manifest: String { directory.file("manifest.json") }
-    public var database: String { directory.file("job.sqlite") }
+    /// The job's `--db`: a SQLite file here, or a PostgreSQL database (`TestJobLocation`).
+    public var database: String { job.location }
+    private let job: TestJobLocation
     public var downloads: String { directory.file("data") }
 
     public init(
-        objects: Int = 20, minSize: Int = 1024, maxSize: Int = 64 * 1024, configure: (inout TestCommonsConfiguration) -> Void = { _ in }
+        objects: Int = 20, minSize: Int = 1024, maxSize: Int = 64 * 1024, postgres: Bool = false,
+        configure: (inout TestCommonsConfiguration) -> Void = { _ in }
     ) throws {
         var configuration = TestCommonsConfiguration()
         configuration.objectCount = objects
@@ -22,6 +25,7 @@ public final class JobFixture {
         configure(&configuration)
         commons = try TestCommons.start(configuration)
         directory = TemporaryDirectory("gen3-job")
+        job = try TestJobLocation(sqlitePath: directory.file("job.sqlite"), postgres: postgres)
         try commons.writeCredentials(to: credentials)
         try commons.writeManifest(to: manifest)
     }
@@ -29,6 +33,7 @@ public final class JobFixture {
     deinit {
         Gen3Process.stopStragglers()
         commons.stop()
+        job.drop()
     }
 
     /// `gen3 --db <job> --endpoint <commons> --auth <credentials> <arguments>`.

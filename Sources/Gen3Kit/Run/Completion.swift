@@ -24,7 +24,8 @@ final class Completion {
 
     private let completer: JobCompleter
     private let renamer: DurableRenamer
-    private let checkpointer: Checkpointer
+    /// A SQLite job's checkpoints (PostgreSQL has its own).
+    private let checkpointer: Checkpointer?
     /// Finished files that may wait for their sync, each holding an open file (`OpenFileLimit`).
     let maxAwaitingSync: Int
 
@@ -35,11 +36,16 @@ final class Completion {
     ) throws {
         self.maxAwaitingSync = maxAwaitingSync
         completer = JobCompleter(store: store, owner: owner, directory: directory, durability: durability)
-        let recorderStore = try JobStore(path: store.connection.path, create: false)
+        let recorderStore = try JobStore(path: store.location, create: false)
         recorderStore.limitPageCache()
-        checkpointer = try Checkpointer(path: store.connection.path)
-        checkpointer.watch(store.connection)
-        checkpointer.watch(recorderStore.connection)
+        if let worker = store.sqlite, let recorder = recorderStore.sqlite {
+            let checkpointer = try Checkpointer(path: worker.path)
+            checkpointer.watch(worker)
+            checkpointer.watch(recorder)
+            self.checkpointer = checkpointer
+        } else {
+            checkpointer = nil
+        }
         renamer = DurableRenamer(
             directory: directory, groupSync: groupSync, hooks: hooks, durability: durability,
             recorder: { records in
@@ -98,7 +104,7 @@ final class Completion {
     /// Finishes the renamer's work and stops its threads and the checkpointer's.
     func close() {
         renamer.close()
-        checkpointer.close()
+        checkpointer?.close()
     }
 
     /// Outcomes committed, and in how many transactions (for the worker's summary).

@@ -47,11 +47,11 @@ final class JobExecutor {
     ) {
         self.hooks = hooks
         self.durability = durability
-        // Worker processes share one bucket in a file beside the job database; one worker keeps it
+        // Worker processes share one bucket in a file of this machine's; one worker keeps it
         // in memory, as do several when that file cannot be made (each then takes an equal share).
         limiter = options.maxBytesPerSecond.map { cap in
             guard options.workers > 1 else { return RateLimiter(bytesPerSecond: cap) }
-            let shared = RateLimiter(bytesPerSecond: cap, sharedPath: store.connection.path + "-rate")
+            let shared = RateLimiter(bytesPerSecond: cap, sharedPath: store.machineLocalPath + "-rate")
             return shared.isShared ? shared : RateLimiter(bytesPerSecond: cap / Int64(options.workers))
         }
         self.store = store

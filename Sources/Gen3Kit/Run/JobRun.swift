@@ -49,7 +49,7 @@ package final class JobRun {
         databasePath: String, endpoint: String?, auth: String?, commonsAuth: [String: String] = [:], options: RunOptions,
         workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger
     ) throws {
-        let path = FilePaths.absolute(databasePath)
+        let path = JobLocation.isPostgres(databasePath) ? databasePath : FilePaths.absolute(databasePath)
         let store = try JobStore(path: path, create: false)
         let settings = try store.requireSettings()
         let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
@@ -161,6 +161,6 @@ package final class JobRun {
             databasePath: databasePath, endpoint: context.endpoint, options: options, verbosity: verbosity, logFile: logFile)
         return WorkerProcesses(
             executable: ProcessSpawner.currentExecutable, arguments: invocation.arguments,
-            environment: WorkerInvocation.environment(auth: auth, commonsAuth: commonsAuth))
+            environment: WorkerInvocation.environment(auth: auth, commonsAuth: commonsAuth, database: databasePath))
     }
 }

@@ -16,6 +16,9 @@ package struct WorkerInvocation: Equatable, Sendable {
     package static let subcommand = "worker"
     /// Where the parent puts the `--auth` value for its workers.
     package static let authVariable = "GEN3_WORKER_AUTH"
+    /// Where the parent puts a PostgreSQL job's URL, which may hold a password: the arguments
+    /// carry it without one.
+    package static let databaseVariable = "GEN3_WORKER_DB"
     /// The worker's end of the report pipe.
     package static let reportFD: Int32 = 3
     /// The exit status of a worker that stopped on a fatal error.
@@ -43,7 +46,8 @@ package struct WorkerInvocation: Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return [Self.subcommand, "--db", databasePath, "--endpoint", endpoint, "--verbosity", "\(verbosity)", "--options", json]
+        let shown = JobLocation.isPostgres(databasePath) ? PostgresConnection.redacted(databasePath) : databasePath
+        return [Self.subcommand, "--db", shown, "--endpoint", endpoint, "--verbosity", "\(verbosity)", "--options", json]
             + (logFile.map { ["--log-file", $0] } ?? [])
     }
 
@@ -77,8 +81,9 @@ package struct WorkerInvocation: Equatable, Sendable {
     package static let commonsAuthVariable = "GEN3_WORKER_COMMONS_AUTH"
 
     /// The environment entries that hand `auth` and `commonsAuth` to a worker.
-    package static func environment(auth: String?, commonsAuth: [String: String] = [:]) -> [String: String] {
+    package static func environment(auth: String?, commonsAuth: [String: String] = [:], database: String? = nil) -> [String: String] {
         var environment = auth.map { [authVariable: $0] } ?? [:]
+        if let database, JobLocation.isPostgres(database) { environment[databaseVariable] = database }
         if !commonsAuth.isEmpty, let json = SmallJSON.encode(commonsAuth) { environment[commonsAuthVariable] = json }
         return environment
     }
@@ -92,13 +97,15 @@ package struct WorkerInvocation: Equatable, Sendable {
         let commonsAuth = getenv(Self.commonsAuthVariable).flatMap { value in
             SmallJSON.decode([String: String].self, from: Data(String(cString: value).utf8))
         }
+        let location = getenv(Self.databaseVariable).map { String(cString: $0) } ?? databasePath
         unsetenv(Self.authVariable)
         unsetenv(Self.commonsAuthVariable)
+        unsetenv(Self.databaseVariable)
         let stop = RunStop(.signals)
         stop.arm()
         let exit: Worker.Exit
         do {
-            let store = try JobStore(path: databasePath, create: false)
+            let store = try JobStore(path: location, create: false)
             let settings = try store.requireSettings()
             let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
             let worker = try Worker(

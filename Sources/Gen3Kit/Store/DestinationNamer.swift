@@ -43,7 +43,7 @@ package enum DestinationNamer {
             do {
                 try write(candidate)
                 return true
-            } catch let error as SQLiteError where error.isUniqueViolation {
+            } catch let error as any DatabaseError where error.isUniqueViolation {
                 return false
             }
         }

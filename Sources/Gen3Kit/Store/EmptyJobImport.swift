@@ -17,7 +17,7 @@ extension ManifestImporter {
     func importIntoEmptyJob(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool) throws
         -> ImportSummary?
     {
-        let indexes = try store.statement(FileQueries.uniqueFileIndexes).rows { row in
+        let indexes = try connection.statement(FileQueries.uniqueFileIndexes).rows { row in
             (name: row.string(0) ?? "", sql: row.string(1) ?? "")
         }
         // Without both unique indexes, appending could not tell a repeated GUID or name.
@@ -35,12 +35,12 @@ extension ManifestImporter {
         from reader: any ManifestReader, importID: Int64, now: Double,
         indexes: [(name: String, sql: String)], options: ImportOptions
     ) throws -> ImportSummary {
-        for index in indexes { try store.connection.execute("DROP INDEX \"\(index.name)\"") }
-        let append = try store.connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
+        for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+        let append = try connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
         var summary = ImportSummary()
         // The database file is written as pages leave SQLite's cache; without a push the kernel
         // holds them all and the commit's sync writes the whole file while nothing else runs.
-        let databaseFile = open(store.connection.path, O_RDONLY | O_CLOEXEC)
+        let databaseFile = open(connection.path, O_RDONLY | O_CLOEXEC)
         defer { if databaseFile >= 0 { close(databaseFile) } }
         let batches = Prefetcher(produce: Self.preparedBatches(of: reader, format: options.filenameFormat))
         while var batch = try batches.next() {
@@ -48,7 +48,7 @@ extension ManifestImporter {
             batch.values.append(now)
             let statement =
                 batch.rows == Self.batchRows
-                ? append : try store.connection.prepare(FileQueries.insertFiles(rows: batch.rows, skipKnownGUIDs: false))
+                ? append : try connection.prepare(FileQueries.insertFiles(rows: batch.rows, skipKnownGUIDs: false))
             summary.added += try batch.values.run(statement)
             if (summary.entries + batch.rows) / Self.writebackRows > summary.entries / Self.writebackRows, databaseFile >= 0 {
                 _ = clinux_start_writeback(databaseFile, 0, 0)
@@ -58,13 +58,13 @@ extension ManifestImporter {
         }
         // The index builds sort every key: in temporary files, not in memory, so that a large
         // manifest does not raise the import's peak memory.
-        try store.connection.execute("PRAGMA temp_store = FILE")
+        try connection.execute("PRAGMA temp_store = FILE")
         // The manifest's thread is done by now: SQLite's sorter may use the cores it left free.
         let cores = max(1, min(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-        try store.connection.execute("PRAGMA threads = \(cores)")
-        defer { try? store.connection.execute("PRAGMA threads = 0") }
+        try connection.execute("PRAGMA threads = \(cores)")
+        defer { try? connection.execute("PRAGMA threads = 0") }
         for index in indexes {
-            try store.connection.execute(index.sql)
+            try connection.execute(index.sql)
             if databaseFile >= 0 { _ = clinux_start_writeback(databaseFile, 0, 0) }
         }
         return summary

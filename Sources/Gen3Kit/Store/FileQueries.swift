@@ -1,6 +1,6 @@
 /// Every statement the engine runs against the job's tables, by name. States are spelled as
 /// literals so SQLite can use the partial indexes (`files_pending`, `files_claimed`).
-enum FileQueries {
+enum FileQueries: FileSQL {
     // MARK: - Settings
 
     /// A consistent copy of the whole database in a new file (a plan's scratch job).
@@ -63,7 +63,7 @@ enum FileQueries {
     static let anyFile = "SELECT 1 FROM files LIMIT 1"
     static let importOfGUID = "SELECT import_id FROM files WHERE guid = ?1"
     static let guidOfDestName = "SELECT guid FROM files WHERE dest_name = ?1"
-    static let insertImport = "INSERT INTO imports (manifest, imported_at) VALUES (?1, ?2)"
+    static let insertImport = "INSERT INTO imports (manifest, imported_at) VALUES (?1, ?2) RETURNING id"
     static let finishImport = "UPDATE imports SET entries = ?2, added = ?3 WHERE id = ?1"
 
     // MARK: - Claims

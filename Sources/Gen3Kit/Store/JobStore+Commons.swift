@@ -10,26 +10,25 @@ extension JobStore {
 
     /// Records the commons decided for files, in one transaction.
     package func setCommons(_ decisions: [(fileID: Int64, commons: String)]) throws {
-        try connection.transaction(.immediate) {
-            let update = try statement(CommonsQueries.setCommons)
-            for (fileID, commons) in decisions { try update.run(.integer(fileID), .text(commons)) }
+        try database.transaction {
+            for (fileID, commons) in decisions { try database.run(sql.commons.setCommons, .integer(fileID), .text(commons)) }
         }
     }
 
     package func resolverCacheEntry(key: String) throws -> ResolverCacheEntry? {
-        try statement(CommonsQueries.selectResolverCache).first(.text(key)) { row in
-            ResolverCacheEntry(commons: row.string(0) ?? "", source: row.string(1) ?? "", resolvedAt: row.double(2))
+        try database.first(sql.commons.selectResolverCache, .text(key)) { row in
+            ResolverCacheEntry(commons: row.string(0) ?? "", source: row.string(1) ?? "", resolvedAt: localTime(row.double(2)))
         }
     }
 
     package func saveResolverCacheEntry(key: String, commons: String, source: String, now: Double = Clock.now()) throws {
-        try statement(CommonsQueries.saveResolverCache).run(.text(key), .text(commons), .text(source), .real(now))
+        try database.run(sql.commons.saveResolverCache, .text(key), .text(commons), .text(source), time(now))
     }
 
     /// The credentials recorded per commons (paths and references, never secrets).
     package func commonsCredentials() throws -> [String: String] {
         var found: [String: String] = [:]
-        try statement(CommonsQueries.selectCredentials).forEachRow { row in
+        try database.forEachRow(sql.commons.selectCredentials, []) { row in
             if let commons = row.string(0), let path = row.string(1) { found[commons] = path }
         }
         return found
@@ -37,22 +36,21 @@ extension JobStore {
 
     package func saveCommonsCredentials(_ paths: [String: String]) throws {
         guard !paths.isEmpty else { return }
-        try connection.transaction(.immediate) {
-            let save = try statement(CommonsQueries.saveCredentials)
-            for (commons, path) in paths { try save.run(.text(commons), .text(path)) }
+        try database.transaction {
+            for (commons, path) in paths { try database.run(sql.commons.saveCredentials, .text(commons), .text(path)) }
         }
     }
 
     /// Files and bytes per commons and state (the `commons` view).
     package func countsByCommons() throws -> [(commons: String, state: String, files: Int, bytes: Int64, done: Int64)] {
-        try statement(CommonsQueries.countsByCommons).rows { row in
+        try database.rows(sql.commons.countsByCommons) { row in
             (row.string(0) ?? "", row.string(1) ?? "", row.int(2), row.int64(3), row.int64(4))
         }
     }
 }
 
 /// The statements of `JobStore+Commons`, by name.
-enum CommonsQueries {
+enum CommonsQueries: CommonsSQL {
     static let setCommons = "UPDATE files SET commons = ?2 WHERE id = ?1 AND commons IS NULL"
     static let selectResolverCache = "SELECT commons, source, resolved_at FROM resolver_cache WHERE key = ?1"
     static let saveResolverCache = """

@@ -2,86 +2,130 @@
     import Glibc
 #endif
 
-/// The job table behind one database file: named operations over `files`, `attempts` and
-/// `job_settings`. Knows nothing of HTTP.
+/// The job table: named operations over `files`, `attempts` and `job_settings`, in a SQLite file
+/// or a PostgreSQL database (`StoreDialect` holds each backend's SQL). Knows nothing of HTTP.
 public final class JobStore {
-    let connection: Connection
-    private var statements: [String: Statement] = [:]
+    /// The connection every named operation runs on.
+    let database: any SQLDatabase
+    /// The backend's statements.
+    let sql: StoreDialect
+    /// The SQLite connection of a job in a file, for what only SQLite has (its import path,
+    /// checkpoints, copies); nil for PostgreSQL.
+    let sqlite: Connection?
+    /// Where the job is, as given: a file path, or a PostgreSQL URL with whatever secrets it holds
+    /// (for opening it again; `displayLocation` is for messages).
+    package let location: String
 
-    /// Opens the job database at `path`, creating and migrating it as needed.
-    public init(path: String, create: Bool = true) throws {
+    /// Opens the job at `path` — a SQLite file, or a `postgresql://` URL — creating (unless
+    /// `create` is false) and migrating it as needed.
+    public convenience init(path: String, create: Bool = true) throws {
+        if JobLocation.isPostgres(path) {
+            let connection = try PostgresConnection(url: path)
+            try self.init(database: ReconnectingDatabase(connection), sql: .postgres, sqlite: nil, location: path)
+            try openPostgres(connection, create: create)
+            return
+        }
         if !create && !FilePaths.exists(path) { throw StoreError.noJob(path: path) }
         guard Connection.holdsJobOrNothing(path: path) else { throw StoreError.notAJobDatabase(path: path) }
-        connection = try Connection(path: path, create: create)
-        try Migrator().migrate(connection) { from, to in
-            // A rebuild of a million-row table takes seconds: say why nothing seems to happen.
-            let note = "gen3: upgrading the job database \(path) from schema \(from) to \(to), once (a large job takes a few seconds)\n"
-            _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
-        }
+        let connection = try Connection(path: path, create: create)
+        try self.init(database: connection, sql: .sqlite, sqlite: connection, location: path)
+        try Migrator(backend: .sqlite).migrate(connection) { from, to in Self.noteUpgrade(of: path, from: from, to: to) }
+    }
+
+    private init(database: any SQLDatabase, sql: StoreDialect, sqlite: Connection?, location: String) throws {
+        self.database = database
+        self.sql = sql
+        self.sqlite = sqlite
+        self.location = location
+    }
+
+    /// A rebuild of a million-row table takes seconds: says why nothing seems to happen.
+    static func noteUpgrade(of location: String, from: Int, to: Int) {
+        let note = "gen3: upgrading the job database \(location) from schema \(from) to \(to), once (a large job takes a few seconds)\n"
+        _ = note.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+    }
+
+    /// How far the database's clock is ahead of this machine's, in seconds: 0 for SQLite; for
+    /// PostgreSQL measured at connection, so that every time the job holds is on the server's
+    /// clock and workers on machines whose clocks disagree agree on leases and retry times.
+    var clockOffset: Double = 0
+    /// When `clockOffset` was measured, on this machine's monotonic clock.
+    var clockMeasuredAt: Double = 0
+
+    /// A time of this machine's clock as the database records it.
+    func time(_ local: Double) -> SQLValue { .real(local + clockOffset) }
+
+    /// A time the database holds, on this machine's clock.
+    func localTime(_ stored: Double) -> Double { stored - clockOffset }
+
+    /// The job's location for messages and logs: never a password.
+    package var displayLocation: String { sqlite == nil ? PostgresConnection.redacted(location) : FilePaths.absolute(location) }
+
+    /// A path that the processes of this job on this machine share, and only they: the SQLite
+    /// file itself; for a job in PostgreSQL, a name in /tmp derived from where the job is.
+    package var machineLocalPath: String {
+        guard sqlite == nil else { return location }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in location.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "/tmp/gen3-job-\(String(hash, radix: 16))"
     }
 
     /// Caps SQLite's page cache at `kibibytes` for this connection. A run's queries touch a few pages
     /// each, but the progress counts read every row: with the default 2 MiB cache per connection,
     /// memory would grow with the job up to that cap.
     package func limitPageCache(kibibytes: Int = 512) {
-        try? connection.execute("PRAGMA cache_size = -\(kibibytes)")
-    }
-
-    /// A cached prepared statement for one of the named queries.
-    func statement(_ sql: String) throws -> Statement {
-        if let cached = statements[sql] { return cached }
-        let prepared = try connection.prepare(sql)
-        statements[sql] = prepared
-        return prepared
+        try? sqlite?.execute("PRAGMA cache_size = -\(kibibytes)")
     }
 
     // MARK: - Users' queries
 
-    /// One statement a user typed (`gen3 sql`), refused when more follow it or, unless
-    /// `allowWrites`, when it would change the database.
-    package func userQuery(_ sql: String, allowWrites: Bool) throws -> Statement {
-        let statement = try connection.prepare(sql)
-        if connection.containsStatement(statement.tail) {
+    /// Runs one statement a user typed (`gen3 sql`) and hands each row to `body`; refused when
+    /// more statements follow it or, unless `allowWrites`, when it would change the database.
+    package func userQuery(_ text: String, allowWrites: Bool, _ body: (any SQLRow) throws -> Void) throws {
+        guard let sqlite else { return try postgresUserQuery(text, allowWrites: allowWrites, body) }
+        let statement = try sqlite.prepare(text)
+        if sqlite.containsStatement(statement.tail) {
             throw StoreError.queryHasMoreStatements(rest: statement.tail.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         if !allowWrites && !statement.isReadOnly { throw StoreError.queryWrites }
-        return statement
+        try statement.forEachRow { try body($0) }
     }
 
-    /// Writes a consistent copy of the job to a new file at `path`.
+    /// Writes a consistent copy of the job to a new SQLite file at `path`.
     package func copy(to path: String) throws {
-        try connection.prepare(FileQueries.copyInto).run(.text(path))
+        guard let sqlite else { throw StoreError.needsSQLite(operation: "copying the job to a file") }
+        try sqlite.prepare(FileQueries.copyInto).run(.text(path))
     }
 
     // MARK: - Settings
 
     /// The job's settings, or nil before its first import.
     public func settings() throws -> JobSettings? {
-        try statement(FileQueries.selectSettings)
-            .first { row in
-                JobSettings(
-                    endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
-                    filenameFormat: FilenameFormat(rawValue: row.string(3) ?? "") ?? .original,
-                    protocolName: row.string(4), drsResolver: row.string(5))
-            }
+        try database.first(sql.files.selectSettings) { row in
+            JobSettings(
+                endpoint: row.string(0), credentialsPath: row.string(1), downloadPath: row.string(2) ?? "",
+                filenameFormat: FilenameFormat(rawValue: row.string(3) ?? "") ?? .original,
+                protocolName: row.string(4), drsResolver: row.string(5))
+        }
     }
 
     /// The settings, or a message saying to import a manifest first.
     public func requireSettings() throws -> JobSettings {
-        guard let settings = try settings() else { throw StoreError.noJob(path: connection.path) }
+        guard let settings = try settings() else { throw StoreError.noJob(path: displayLocation) }
         return settings
     }
 
     package func saveSettings(_ settings: JobSettings) throws {
         let now = Clock.now()
-        try statement(FileQueries.saveSettings).run(
+        try database.run(
+            sql.files.saveSettings,
             SQLValue(settings.endpoint), SQLValue(settings.credentialsPath), .text(settings.downloadPath),
-            .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), .real(now), SQLValue(settings.drsResolver))
+            .text(settings.filenameFormat.rawValue), SQLValue(settings.protocolName), time(now), SQLValue(settings.drsResolver))
     }
 
     /// Whether the job has any file yet (false before its first import).
     func hasFiles() throws -> Bool {
-        try statement(FileQueries.anyFile).first { _ in true } ?? false
+        try database.first(sql.files.anyFile) { _ in true } ?? false
     }
 
     // MARK: - Claims and leases
@@ -93,10 +137,12 @@ public final class JobStore {
         owner: LeaseOwner, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
         now: Double = Clock.now()
     ) throws -> [ClaimedFile] {
-        try connection.transaction(.immediate) {
-            try statement(FileQueries.rescueExpired).run(.real(now))
-            return try statement(FileQueries.claimBatch).rows(
-                .text(owner.description), .real(now + leaseSeconds), .real(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
+        try refreshClockOffset()
+        return try database.transaction {
+            try database.run(sql.files.rescueExpired, time(now))
+            return try database.rows(
+                sql.files.claimBatch,
+                .text(owner.description), time(now + leaseSeconds), time(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
             ) { row in
                 ClaimedFile(
                     id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
@@ -110,62 +156,63 @@ public final class JobStore {
     /// most `batchSize`, so a few large files spread over all workers instead of going to the first.
     package func fairClaimSize(batchSize: Int, workers: Int, now: Double = Clock.now()) throws -> Int {
         guard workers > 1 else { return batchSize }
-        let due = try statement(FileQueries.countDue).first(.real(now), .integer(Int64(batchSize * workers))) { $0.int(0) } ?? 0
+        let due = try database.first(sql.files.countDue, time(now), .integer(Int64(batchSize * workers))) { $0.int(0) } ?? 0
         return max(1, min(batchSize, (due + workers - 1) / workers))
     }
 
     /// Puts rows whose lease expired back to pending; returns how many.
     @discardableResult
     package func rescueExpired(now: Double = Clock.now()) throws -> Int {
-        try statement(FileQueries.rescueExpired).run(.real(now))
+        try database.run(sql.files.rescueExpired, time(now))
     }
 
     /// The heartbeat: pushes back the lease of every row `owner` holds.
     package func extendLeases(owner: LeaseOwner, until: Double) throws {
-        try statement(FileQueries.extendLeases).run(.text(owner.description), .real(until))
+        try database.run(sql.files.extendLeases, .text(owner.description), time(until))
     }
 
     /// The owners of claimed rows.
     package func leaseOwners() throws -> [LeaseOwner] {
-        try statement(FileQueries.leaseOwners).rows { LeaseOwner($0.string(0) ?? "") }
+        try database.rows(sql.files.leaseOwners) { LeaseOwner($0.string(0) ?? "") }
     }
 
     /// Hands every row `owner` holds back to pending without using up an attempt.
     @discardableResult
     package func releaseClaims(owner: LeaseOwner) throws -> Int {
-        try statement(FileQueries.releaseOwner).run(.text(owner.description), .real(Clock.now()))
+        try database.run(sql.files.releaseOwner, .text(owner.description), time(Clock.now()))
     }
 
     /// Records how far in-flight transfers have got, in one transaction.
     package func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
         guard !progress.isEmpty else { return }
-        try connection.transaction(.immediate) {
-            for entry in progress { try statement(FileQueries.updateBytes).run(.integer(entry.fileID), .integer(entry.bytes)) }
+        try database.transaction {
+            for entry in progress { try database.run(sql.files.updateBytes, .integer(entry.fileID), .integer(entry.bytes)) }
         }
     }
 
     /// When the earliest pending row becomes due, or nil when nothing is pending.
     package func earliestPending() throws -> Double? {
-        try statement(FileQueries.earliestPending).first { $0.optionalDouble(0) } ?? nil
+        try database.first(sql.files.earliestPending) { $0.optionalDouble(0).map(localTime) } ?? nil
     }
 
     /// Rows still pending or claimed.
     public func unfinishedCount() throws -> Int {
-        try statement(FileQueries.countUnfinished).first { $0.int(0) } ?? 0
+        try database.first(sql.files.countUnfinished) { $0.int(0) } ?? 0
     }
 
     /// Records what indexd said of a file whose manifest entry lacked it.
     package func resolveMetadata(fileID: Int64, fileName: String?, destName: String, size: Int64?, md5: String?) throws {
-        try statement(FileQueries.resolveMetadata).run(
+        try database.run(
+            sql.files.resolveMetadata,
             .integer(fileID), SQLValue(fileName), .text(destName),
-            SQLValue(size), SQLValue(md5), .real(Clock.now()))
+            SQLValue(size), SQLValue(md5), time(Clock.now()))
     }
 
     /// How many files a run would still download already have something at their destination in
     /// `directory` (one `lstat` each: for the plan shown before a run, not for the run itself).
     package func unfinishedPresent(in directory: String) throws -> Int {
         var present = 0
-        try statement(FileQueries.unfinishedDestNames).forEachRow { row in
+        try database.forEachRow(sql.files.unfinishedDestNames, []) { row in
             if let name = row.string(0), FilePaths.entry(FilePaths.join(directory, name)) != .none { present += 1 }
         }
         return present
@@ -173,12 +220,12 @@ public final class JobStore {
 
     /// Gives a file another destination name; throws a unique violation when another row has it.
     package func setDestName(fileID: Int64, to destName: String) throws {
-        try statement(FileQueries.setDestName).run(.integer(fileID), .text(destName), .real(Clock.now()))
+        try database.run(sql.files.setDestName, .integer(fileID), .text(destName), time(Clock.now()))
     }
 
     /// The GUID of the row that already uses `destName`, if any.
     package func guid(usingDestName destName: String) throws -> String? {
-        try statement(FileQueries.guidOfDestName).first(.text(destName)) { $0.string(0) } ?? nil
+        try database.first(sql.files.guidOfDestName, .text(destName)) { $0.string(0) } ?? nil
     }
 
     // MARK: - Completion
@@ -186,7 +233,7 @@ public final class JobStore {
     /// Writes a batch of outcomes in one transaction: the row update and the attempt history.
     package func record(_ records: [AttemptRecord], owner: LeaseOwner) throws {
         guard !records.isEmpty else { return }
-        try connection.transaction(.immediate) {
+        try database.transaction {
             for record in records {
                 try apply(record, owner: owner)
             }
@@ -196,35 +243,43 @@ public final class JobStore {
     private func apply(_ record: AttemptRecord, owner: LeaseOwner) throws {
         let id = SQLValue.integer(record.fileID)
         let status = SQLValue(record.httpStatus)
+        let changed: Int
         switch record.outcome {
         case .done(let md5):
-            try statement(FileQueries.completeDone).run(
+            changed = try database.run(
+                sql.files.completeDone,
                 id, "done", 1, .text(md5), .integer(record.bytesOnDisk), status,
-                .real(record.finishedAt))
+                time(record.finishedAt))
         case .skipped:
-            try statement(FileQueries.completeDone).run(
+            changed = try database.run(
+                sql.files.completeDone,
                 id, "skipped", 0, nil, .integer(record.bytesOnDisk), status,
-                .real(record.finishedAt))
+                time(record.finishedAt))
         case .retry(let notBefore):
-            try statement(FileQueries.completeRetry).run(
-                id, .text(owner.description), .real(notBefore), SQLValue(record.error),
-                status, .integer(record.bytesOnDisk), .real(record.finishedAt))
+            changed = try database.run(
+                sql.files.completeRetry,
+                id, .text(owner.description), time(notBefore), SQLValue(record.error),
+                status, .integer(record.bytesOnDisk), time(record.finishedAt))
         case .failed:
-            try statement(FileQueries.completeFailed).run(
+            changed = try database.run(
+                sql.files.completeFailed,
                 id, .text(owner.description), SQLValue(record.error), status,
-                .integer(record.bytesOnDisk), .real(record.finishedAt))
+                .integer(record.bytesOnDisk), time(record.finishedAt))
         case .released:
-            try statement(FileQueries.completeReleased).run(
+            changed = try database.run(
+                sql.files.completeReleased,
                 id, .text(owner.description), .integer(record.bytesOnDisk),
-                SQLValue(record.error), .real(record.finishedAt))
+                SQLValue(record.error), time(record.finishedAt))
         case .deferred(let until):
-            try statement(FileQueries.completeDeferred).run(
+            changed = try database.run(
+                sql.files.completeDeferred,
                 id, .text(owner.description), .integer(record.bytesOnDisk),
-                SQLValue(record.error), .real(record.finishedAt), .real(until))
+                SQLValue(record.error), time(record.finishedAt), time(until))
         }
-        guard connection.changes > 0 else { return }
-        try statement(FileQueries.insertAttempt).run(
-            id, .text(owner.description), .real(record.startedAt), .real(record.finishedAt),
+        guard changed > 0 else { return }
+        try database.run(
+            sql.files.insertAttempt,
+            id, .text(owner.description), time(record.startedAt), time(record.finishedAt),
             .text(record.outcomeName.rawValue), status, SQLValue(record.error),
             .integer(record.bytesReceived))
     }
@@ -234,13 +289,13 @@ public final class JobStore {
     /// Puts every failed row back to pending with fresh attempts; returns how many.
     @discardableResult
     package func retryFailed() throws -> Int {
-        try connection.transaction(.immediate) { try statement(FileQueries.retryFailed).run(.real(Clock.now())) }
+        try database.transaction { try database.run(sql.files.retryFailed, time(Clock.now())) }
     }
 
     /// Files, expected bytes and bytes on disk per state.
     public func progress() throws -> JobProgress {
         var progress = JobProgress()
-        try statement(FileQueries.countsByState).forEachRow { row in
+        try database.forEachRow(sql.files.countsByState, []) { row in
             guard let state = row.string(0).flatMap(JobState.init(rawValue:)) else { return }
             progress.files[state] = row.int(1)
             progress.expectedBytes[state] = row.int64(2)
@@ -251,7 +306,7 @@ public final class JobStore {
 
     /// Failed files with their reasons, oldest first.
     public func failures(limit: Int = -1) throws -> [FailedFile] {
-        try statement(FileQueries.failedFiles).rows(.integer(Int64(limit))) { row in
+        try database.rows(sql.files.failedFiles, .integer(Int64(limit))) { row in
             FailedFile(
                 guid: row.string(0) ?? "", error: row.string(1) ?? "", attempts: row.int(2),
                 httpStatus: row.optionalInt64(3).map(Int.init))
@@ -260,28 +315,28 @@ public final class JobStore {
 
     /// The GUIDs in one state, in import order.
     public func guids(in state: JobState) throws -> [String] {
-        try statement(FileQueries.guidsInState).rows(.text(state.rawValue)) { $0.string(0) ?? "" }
+        try database.rows(sql.files.guidsInState, .text(state.rawValue)) { $0.string(0) ?? "" }
     }
 
     /// Bytes per second that finished attempts received over the last `window` seconds.
     package func recentRate(window: Double = 60, now: Double = Clock.now()) throws -> Double {
-        let bytes = try statement(FileQueries.bytesReceivedSince).first(.real(now - window)) { $0.int64(0) } ?? 0
+        let bytes = try database.first(sql.files.bytesReceivedSince, time(now - window)) { $0.int64(0) } ?? 0
         return Double(bytes) / window
     }
 
     /// How many files failed for each reason, the most common first.
     package func failureReasons(limit: Int = 20) throws -> [(reason: String, files: Int)] {
-        try statement(FileQueries.failureReasons).rows(.integer(Int64(limit))) { ($0.string(0) ?? "", $0.int(1)) }
+        try database.rows(sql.files.failureReasons, .integer(Int64(limit))) { ($0.string(0) ?? "", $0.int(1)) }
     }
 
     /// `guids(in:)` one at a time, for any number of rows.
     package func forEachGUID(in state: JobState, _ body: (String) throws -> Void) throws {
-        try statement(FileQueries.guidsInState).forEachRow([.text(state.rawValue)]) { try body($0.string(0) ?? "") }
+        try database.forEachRow(sql.files.guidsInState, [.text(state.rawValue)]) { try body($0.string(0) ?? "") }
     }
 
     /// `failures()` one at a time, for any number of rows.
     package func forEachFailure(_ body: (FailedFile) throws -> Void) throws {
-        try statement(FileQueries.failedFiles).forEachRow([.integer(-1)]) { row in
+        try database.forEachRow(sql.files.failedFiles, [.integer(-1)]) { row in
             try body(
                 FailedFile(
                     guid: row.string(0) ?? "", error: row.string(1) ?? "", attempts: row.int(2),

@@ -9,6 +9,12 @@ package struct ManifestImporter {
 
     package init(store: JobStore) { self.store = store }
 
+    /// The SQLite connection the import writes through.
+    var connection: Connection {
+        guard let sqlite = store.sqlite else { preconditionFailure("a PostgreSQL job imports through PostgresImport") }
+        return sqlite
+    }
+
     static let batchRows = 64
 
     /// A job's first import of a manifest at least this large (or of this many entries) goes
@@ -20,6 +26,10 @@ package struct ManifestImporter {
     package func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
         // A manifest of unknown size (a pipe) may be large.
         let large = (FilePaths.fileSize(path) ?? .max) >= Self.rollbackJournalBytes
+        if store.sqlite == nil {
+            return try importIntoPostgres(
+                from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
+        }
         // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
         if try !store.hasFiles(),
             let summary = try importIntoEmptyJob(
@@ -37,7 +47,8 @@ package struct ManifestImporter {
     package func importEntries(from reader: any ManifestReader, source path: String, options: ImportOptions, large: Bool = false) throws
         -> ImportSummary
     {
-        try importTransaction(source: path, options: options, large: large) { importID, now in
+        if store.sqlite == nil { return try importIntoPostgres(from: reader, source: path, options: options) }
+        return try importTransaction(source: path, options: options, large: large) { importID, now in
             try insertAll(from: reader, importID: importID, now: now, options: options)
         }
     }
@@ -55,21 +66,20 @@ package struct ManifestImporter {
         // into the database. The WAL is back before this returns. A small import stays in the WAL:
         // the two journal switches cost more file syncs than the copy of a megabyte or two they save
         // (BENCHMARKS.md has the figures).
-        let viaRollbackJournal = try large && !store.hasFiles() && store.connection.setJournalMode("delete") == "delete"
-        defer { if viaRollbackJournal { _ = store.connection.setJournalMode("wal") } }
+        let viaRollbackJournal = try large && !store.hasFiles() && connection.setJournalMode("delete") == "delete"
+        defer { if viaRollbackJournal { _ = connection.setJournalMode("wal") } }
         // Each 64-row insert keeps a statement journal (to undo just that statement on a clash), a
         // temporary file by default: 600,000 writes for a million rows. In memory it is a few pages
         // per statement. Temporary tables of later queries (a run's progress counts sort every row)
         // go back to files.
-        try? store.connection.execute("PRAGMA temp_store = MEMORY")
-        defer { try? store.connection.execute("PRAGMA temp_store = DEFAULT") }
-        return try store.connection.transaction(.immediate) {
+        try? connection.execute("PRAGMA temp_store = MEMORY")
+        defer { try? connection.execute("PRAGMA temp_store = DEFAULT") }
+        return try connection.transaction(.immediate) {
             try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
             let now = Clock.now()
-            try store.statement(FileQueries.insertImport).run(.text(path), .real(now))
-            let importID = store.connection.lastInsertRowID
+            let importID = try connection.statement(FileQueries.insertImport).first(.text(path), .real(now)) { $0.int64(0) } ?? 0
             let summary = try body(importID, now)
-            try store.statement(FileQueries.finishImport).run(
+            try connection.statement(FileQueries.finishImport).run(
                 .integer(importID), .integer(Int64(summary.entries)),
                 .integer(Int64(summary.added)))
             return summary
@@ -81,9 +91,9 @@ package struct ManifestImporter {
         var clashes: [String: [String]] = [:]
         var clashCount = 0
         var nextNumber: [String: Int] = [:]
-        let insert = try store.statement(FileQueries.insertFile)
-        let insertBatch = try store.statement(FileQueries.insertFiles(rows: Self.batchRows))
-        let countFromThisImport = try store.statement(FileQueries.countFromImport(rows: Self.batchRows))
+        let insert = try connection.statement(FileQueries.insertFile)
+        let insertBatch = try connection.statement(FileQueries.insertFiles(rows: Self.batchRows))
+        let countFromThisImport = try connection.statement(FileQueries.countFromImport(rows: Self.batchRows))
         var batch: [(entry: ManifestEntry, dest: String?)] = []
         batch.reserveCapacity(Self.batchRows)
         var values = ParameterBuffer(capacity: Self.batchRows * FileQueries.rowParameters + 2)
@@ -199,10 +209,10 @@ package struct ManifestImporter {
     }
 
     private func existingImport(of guid: String) throws -> Int64? {
-        try store.statement(FileQueries.importOfGUID).first(.text(guid)) { $0.int64(0) }
+        try connection.statement(FileQueries.importOfGUID).first(.text(guid)) { $0.int64(0) }
     }
 
-    private func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
+    func saveSettings(_ options: ImportOptions, downloadPath: String) throws {
         var settings = JobSettings(
             endpoint: options.endpoint, credentialsPath: options.credentialsPath.map(FilePaths.absolute),
             downloadPath: downloadPath, filenameFormat: options.filenameFormat,

@@ -1,10 +1,17 @@
-/// Applies `migrations/*.sql` in order, each in its own transaction, recording the version.
-/// Safe when several processes open a new database at once: the version is re-read under the lock.
+/// Applies a backend's migrations (`migrations/<backend>/*.sql`) in order, each in its own
+/// transaction, recording the version. Safe when several processes open a new database at once:
+/// the version is re-read under the lock.
 package struct Migrator {
     package let migrations: [Migration]
+    private let backend: StoreBackend
 
-    package init(migrations: [Migration] = Migrations.all) {
+    package init(backend: StoreBackend = .sqlite) {
+        self.init(migrations: backend == .sqlite ? Migrations.sqlite : Migrations.postgres, backend: backend)
+    }
+
+    package init(migrations: [Migration], backend: StoreBackend = .sqlite) {
         self.migrations = migrations.sorted { $0.version < $1.version }
+        self.backend = backend
     }
 
     package var latestVersion: Int { migrations.last?.version ?? 0 }
@@ -13,38 +20,53 @@ package struct Migrator {
     /// called before an existing job's schema changes (not a new database's), which can take
     /// seconds for a large job.
     @discardableResult
-    package func migrate(_ connection: Connection, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
-        try connection.execute(
-            """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)
-            """)
-        let current = try currentVersion(connection)
+    package func migrate(_ database: any SQLDatabase, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
+        // PostgreSQL: two processes creating the table at once would clash in its catalog, and
+        // two applying a migration at once would both read the old version; an advisory lock held
+        // to each commit serializes them. SQLite's `BEGIN IMMEDIATE` does the same.
+        let current = try database.transaction {
+            try lock(database)
+            try database.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at \(backend == .sqlite ? "REAL" : "DOUBLE PRECISION") NOT NULL)
+                """)
+            return try currentVersion(database)
+        }
         if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
         var applied: [Int] = []
         guard migrations.contains(where: { $0.version > current }) else { return applied }
         if current > 0 { willUpgrade(current, latestVersion) }
-        // A migration that rebuilds a table (SQLite's way to change a column) drops the table other
-        // rows point at: foreign keys are off while it runs and checked before its commit. The
-        // pragma is a no-op inside a transaction, hence out here.
-        try connection.execute("PRAGMA foreign_keys = OFF")
-        defer { try? connection.execute("PRAGMA foreign_keys = ON") }
+        // A SQLite migration that rebuilds a table (its way to change a column) drops the table
+        // other rows point at: foreign keys are off while it runs and checked before its commit.
+        // The pragma is a no-op inside a transaction, hence out here.
+        if backend == .sqlite { try database.execute("PRAGMA foreign_keys = OFF") }
+        defer { if backend == .sqlite { try? database.execute("PRAGMA foreign_keys = ON") } }
         for migration in migrations where migration.version > current {
-            try connection.transaction(.immediate) {
-                guard try currentVersion(connection) < migration.version else { return }
-                try connection.execute(migration.sql)
-                if let broken = try connection.prepare("PRAGMA foreign_key_check").first(map: { $0.string(0) ?? "?" }) {
+            try database.transaction {
+                try lock(database)
+                guard try currentVersion(database) < migration.version else { return }
+                try database.execute(migration.sql)
+                if backend == .sqlite, let broken = try database.first("PRAGMA foreign_key_check", map: { $0.string(0) ?? "?" }) {
                     throw StoreError.migrationBrokeForeignKeys(version: migration.version, table: broken)
                 }
-                try connection.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-                    .run(.integer(Int64(migration.version)), .text(migration.name), .real(Clock.now()))
+                try database.run(
+                    backend == .sqlite
+                        ? "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"
+                        : "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    .integer(Int64(migration.version)), .text(migration.name), .real(Clock.now()))
                 applied.append(migration.version)
             }
         }
         return applied
     }
 
-    package func currentVersion(_ connection: Connection) throws -> Int {
-        try connection.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations").first { $0.int(0) } ?? 0
+    package func currentVersion(_ database: any SQLDatabase) throws -> Int {
+        try database.first("SELECT coalesce(max(version), 0) FROM schema_migrations") { $0.int(0) } ?? 0
+    }
+
+    /// The lock migrations hold in PostgreSQL (a constant key: "gen3" in ASCII).
+    private func lock(_ database: any SQLDatabase) throws {
+        if backend == .postgres { try database.execute("SELECT pg_advisory_xact_lock(1734700595)") }
     }
 }

@@ -63,3 +63,12 @@ extension SQLDatabase {
         return result
     }
 }
+
+/// What the store asks of either backend's errors.
+package protocol DatabaseError: Error {
+    /// A unique index refused the row (a GUID or a destination name another row has).
+    var isUniqueViolation: Bool { get }
+}
+
+extension SQLiteError: DatabaseError {}
+extension PostgresError: DatabaseError {}

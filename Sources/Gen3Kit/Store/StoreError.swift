@@ -16,6 +16,8 @@ public enum StoreError: Error, LocalizedError {
     case queryWrites
     /// `gen3 sql` was given more than one statement.
     case queryHasMoreStatements(rest: String)
+    /// Something only a job in a SQLite file can do was asked of a PostgreSQL one.
+    case needsSQLite(operation: String)
     /// A schema migration left rows pointing at rows that are gone; it was rolled back.
     case migrationBrokeForeignKeys(version: Int, table: String)
 
@@ -35,6 +37,8 @@ public enum StoreError: Error, LocalizedError {
                 "that statement would change the job database, and gen3 sql only reads: pass --write to change it (a running job may be using those rows)"
         case .queryHasMoreStatements(let rest):
             return "gen3 sql runs one statement, and more followed it (\(rest.prefix(40))…): run them one at a time"
+        case .needsSQLite(let operation):
+            return "\(operation) needs a job in a SQLite file; this job is in PostgreSQL"
         case .migrationBrokeForeignKeys(let version, let table):
             return
                 "upgrading the job database to schema version \(version) would break references in table \(table); it was left as it was: please report this"

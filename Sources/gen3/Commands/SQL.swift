@@ -27,9 +27,8 @@ struct SQL: ParsableCommand {
     func run() throws {
         let globals = globals.merged(with: root.globals)
         let store = try JobStore(path: globals.databasePath, create: false)
-        let statement = try store.userQuery(query, allowWrites: write)
         var printedHeader = noHeader
-        try statement.forEachRow { row in
+        try store.userQuery(query, allowWrites: write) { row in
             if !printedHeader {
                 print((0..<row.columnCount).map(row.name).joined(separator: "\t"))
                 printedHeader = true

@@ -32,7 +32,7 @@ struct Status: ParsableCommand {
             if json {
                 print(try StatusJSON.text(progress, rate: store.recentRate(), reasons: store.failureReasons(), settings: settings))
             } else {
-                print("job: \(FilePaths.absolute(globals.databasePath)) → \(settings.downloadPath)")
+                print("job: \(store.displayLocation) → \(settings.downloadPath)")
                 print(RunSummary.table(progress))
                 if let lines = CommonsSummary.lines(try store.countsByCommons()) { print(lines) }
                 let failures = try store.failures(limit: 20)

@@ -1,0 +1,117 @@
+/// A manifest's import into a job in PostgreSQL: every entry streamed with `COPY` into a temporary
+/// table, then decided by a few statements over the whole set — which GUIDs are new, repeated or
+/// already in the job, which names clash — and the new rows added with one `INSERT … SELECT`. One
+/// transaction: all or nothing, and importing the same manifest again adds nothing. The counts are
+/// those of the SQLite import, which decides the same things row by row.
+extension ManifestImporter {
+    static let createManifestRows = """
+        CREATE TEMPORARY TABLE manifest_rows (
+            seq BIGINT NOT NULL, guid TEXT NOT NULL, file_name TEXT, dest_name TEXT,
+            expected_size BIGINT, expected_md5 TEXT, commons TEXT
+        ) ON COMMIT DROP
+        """
+    static let copyManifestRows =
+        "COPY manifest_rows (seq, guid, file_name, dest_name, expected_size, expected_md5, commons) FROM STDIN"
+    /// The first entry of each GUID the job does not have yet.
+    static let selectNewRows = """
+        CREATE TEMPORARY TABLE new_rows ON COMMIT DROP AS
+        SELECT DISTINCT ON (guid) * FROM manifest_rows m
+        WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.guid = m.guid)
+        ORDER BY guid, seq
+        """
+    /// Entries whose GUID the job had before this import, and the new GUIDs' entries.
+    static let countKnownAndNew = """
+        SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM files f WHERE f.guid = m.guid)),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM new_rows n WHERE n.guid = m.guid))
+        FROM manifest_rows m
+        """
+    /// New rows whose name a file of the job has, or an earlier new row; with who has it.
+    static let selectClashes = """
+        SELECT n.seq, n.guid, n.dest_name,
+               coalesce((SELECT f.guid FROM files f WHERE f.dest_name = n.dest_name),
+                        (SELECT o.guid FROM new_rows o WHERE o.dest_name = n.dest_name ORDER BY o.seq LIMIT 1))
+        FROM new_rows n
+        WHERE n.dest_name IS NOT NULL
+          AND (EXISTS (SELECT 1 FROM files f WHERE f.dest_name = n.dest_name)
+               OR EXISTS (SELECT 1 FROM new_rows o WHERE o.dest_name = n.dest_name AND o.seq < n.seq))
+        ORDER BY n.seq
+        """
+    static let nameIsTaken = """
+        SELECT EXISTS (SELECT 1 FROM files WHERE dest_name = $1) OR EXISTS (SELECT 1 FROM new_rows WHERE dest_name = $1)
+        """
+    static let renameNewRow = "UPDATE new_rows SET dest_name = $2 WHERE seq = $1"
+    static let insertNewRows = """
+        INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
+        SELECT guid, file_name, dest_name, expected_size, expected_md5, commons, $1, $2, $2 FROM new_rows ORDER BY seq
+        """
+
+    func importIntoPostgres(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
+        guard let connection = (store.database as? ReconnectingDatabase)?.connection else {
+            preconditionFailure("a SQLite job imports through importEntries")
+        }
+        return try connection.transaction {
+            try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
+            let now = store.time(Clock.now())
+            let importID = try connection.first(store.sql.files.insertImport, .text(path), now) { $0.int64(0) } ?? 0
+            var summary = ImportSummary()
+            try connection.execute(Self.createManifestRows)
+            _ = try connection.copyIn(Self.copyManifestRows) { writer in
+                while let entry = try reader.next() {
+                    let dest = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+                    if dest == nil || entry.size == nil { summary.withoutMetadata += 1 }
+                    try writer.append(
+                        .integer(Int64(summary.entries)), .text(Self.untilNUL(entry.guid)), SQLValue(entry.fileName.map(Self.untilNUL)),
+                        SQLValue(dest), SQLValue(entry.size), SQLValue(entry.md5.map(Self.untilNUL)),
+                        SQLValue(Self.commons(of: entry).map(Self.untilNUL)))
+                    summary.entries += 1
+                }
+            }
+            try connection.execute(Self.selectNewRows)
+            let (known, ofNewGUIDs) =
+                try connection.first(Self.countKnownAndNew) { ($0.int(0), $0.int(1)) } ?? (0, 0)
+            try settleClashes(connection, options: options, summary: &summary)
+            summary.added = try connection.run(Self.insertNewRows, .integer(importID), now)
+            summary.alreadyInJob = known
+            summary.duplicates = ofNewGUIDs - summary.added
+            try connection.run(
+                store.sql.files.finishImport, .integer(importID), .integer(Int64(summary.entries)), .integer(Int64(summary.added)))
+            return summary
+        }
+    }
+
+    /// `text` up to its first NUL, which PostgreSQL cannot store: what SQLite's import keeps of it
+    /// too (it binds text as C strings), so a manifest means the same in both backends.
+    static func untilNUL(_ text: String) -> String {
+        guard let nul = text.utf8.firstIndex(of: 0) else { return text }
+        return String(decoding: text.utf8[..<nul], as: UTF8.self)
+    }
+
+    /// Renames the new rows whose names are taken (`--rename`), in manifest order, or throws the
+    /// clashes, which rolls the import back.
+    private func settleClashes(_ connection: PostgresConnection, options: ImportOptions, summary: inout ImportSummary) throws {
+        let clashing = try connection.rows(Self.selectClashes) { row in
+            (seq: row.int64(0), guid: row.string(1) ?? "", name: row.string(2) ?? "", owner: row.string(3))
+        }
+        guard !clashing.isEmpty else { return }
+        guard options.rename else {
+            var clashes: [String: [String]] = [:]
+            for clash in clashing where clashes.count < 20 || clashes[clash.name] != nil {
+                clashes[clash.name, default: clash.owner.map { [$0] } ?? []].append(clash.guid)
+            }
+            let list = clashes.sorted { $0.key < $1.key }.map { (name: $0.key, guids: $0.value) }
+            throw StoreError.nameClashes(list, total: clashing.count)
+        }
+        var nextNumber: [String: Int] = [:]
+        for clash in clashing {
+            var n = nextNumber[clash.name] ?? 0
+            var candidate: String
+            repeat {
+                n += 1
+                candidate = DestinationNamer.alternative(to: clash.name, n)
+            } while try connection.first(Self.nameIsTaken, .text(candidate)) { $0.int64(0) != 0 } ?? false
+            if nextNumber[clash.name] == nil { summary.renamed += 1 }
+            nextNumber[clash.name] = n
+            try connection.run(Self.renameNewRow, .integer(clash.seq), .text(candidate))
+        }
+    }
+}
