@@ -5,6 +5,7 @@
 #   RUNS=1 QUICK=1 scripts/bench.sh   # a fast smoke run with smaller datasets
 #   scripts/bench.sh --wan      # only the WAN section (a commons 40 ms away; --no-wan, --no-kill skip sections)
 #   NO_COMMONS=1 scripts/bench.sh   # without the two-commons row (bench_commons.py, printed at the end)
+#   NO_POSTGRES=1 scripts/bench.sh  # without the PostgreSQL rows (bench_postgres.py, printed at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -23,4 +24,9 @@ if [ -z "${NO_COMMONS:-}" ]; then
   # Two commons against one, the same files (issue: a manifest spanning commons is no slower).
   build_quietly -c release --product gen3-test-commons
   python3 scripts/bench_commons.py --gen3 "$bin/gen3" --commons-binary "$bin/gen3-test-commons" --rounds "$((${RUNS:-3} * 2 - 1))"
+fi
+if [ -z "${NO_POSTGRES:-}" ]; then
+  # The job in PostgreSQL against SQLite: the small set, files/s as workers grow, a 1M-row import.
+  build_quietly -c release --product gen3-test-commons
+  python3 scripts/bench_postgres.py --gen3 "$bin/gen3" --commons-binary "$bin/gen3-test-commons" --rounds "${RUNS:-3}"
 fi
