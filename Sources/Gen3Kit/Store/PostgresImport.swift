@@ -53,10 +53,61 @@ extension ManifestImporter {
         SELECT guid, file_name, dest_name, expected_size, expected_md5, commons, $1, $2, $2 FROM new_rows ORDER BY seq
         """
 
-    func importIntoPostgres(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
+    static let copyFiles = """
+        COPY files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
+        FROM STDIN
+        """
+
+    /// The PostgreSQL connection under the store.
+    var postgres: PostgresConnection {
         guard let connection = (store.database as? ReconnectingDatabase)?.connection else {
             preconditionFailure("a SQLite job imports through importEntries")
         }
+        return connection
+    }
+
+    /// A job's first import, straight into `files`: its indexes dropped, every entry copied in, the
+    /// indexes built again. Nil when building a unique one fails (a repeated GUID, two files of one
+    /// name): everything is rolled back, and the caller imports through the temporary table, which
+    /// settles those. Half the work of the general path, which copies every row twice.
+    func importIntoEmptyPostgresJob(from reader: any ManifestReader, source path: String, options: ImportOptions) throws
+        -> ImportSummary?
+    {
+        let connection = postgres
+        do {
+            return try connection.transaction {
+                guard try !store.hasFiles() else { return nil }
+                try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
+                let now = store.time(Clock.now())
+                let importID = try connection.first(store.sql.files.insertImport, .text(path), now) { $0.int64(0) } ?? 0
+                let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
+                for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+                var summary = ImportSummary()
+                summary.added = try connection.copyIn(Self.copyFiles) { writer in
+                    while let entry = try reader.next() {
+                        let dest = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+                        if dest == nil || entry.size == nil { summary.withoutMetadata += 1 }
+                        try writer.append(
+                            .text(Self.untilNUL(entry.guid)), SQLValue(entry.fileName.map(Self.untilNUL)), SQLValue(dest),
+                            SQLValue(entry.size), SQLValue(entry.md5.map(Self.untilNUL)),
+                            SQLValue(Self.commons(of: entry).map(Self.untilNUL)),
+                            .integer(importID), now, now)
+                        summary.entries += 1
+                    }
+                }
+                try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for index in indexes { try connection.execute(index.sql) }
+                try connection.run(
+                    store.sql.files.finishImport, .integer(importID), .integer(Int64(summary.entries)), .integer(Int64(summary.added)))
+                return summary
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            return nil
+        }
+    }
+
+    func importIntoPostgres(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
+        let connection = postgres
         return try connection.transaction {
             let hadFiles = try store.hasFiles()
             try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
