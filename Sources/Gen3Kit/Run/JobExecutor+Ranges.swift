@@ -79,6 +79,7 @@ extension JobExecutor {
             return fail(task, "internal: a range request of no ranged download")
         }
         if receiver.ignoredRange { return fetchRestWhole(task, download) }
+        receiver.flush()
         let sink = download.sink
         let range = sink.ranges[receiver.index]
         let answer = Answer(
