@@ -78,7 +78,7 @@ def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter):
     try:
         for round_ in range(runs):
             for label, name, out in plan:
-                tools = [t for t in TOOLS[name] if not tools_filter or t in tools_filter]
+                tools = [t for t in TOOLS[name] + list(bench.VARIANTS) if not tools_filter or t in tools_filter or t in bench.VARIANTS]
                 # The order rotates from round to round, as in the loopback section.
                 for tool in tools[round_ % len(tools):] + tools[:round_ % len(tools)]:
                     r = bench.run_tool(tool, label, sets[name], root, gen3, creds, endpoint=f"http://127.0.0.1:{bench.PORT_API_WAN_PROXY}",
@@ -179,7 +179,7 @@ def report(wan, trace_summary):
         # The lower reference of each round is the slower one: the larger wall time.
         reference = [max((w for w in ws if w), default=None) for ws in zip(*[walls(label, r) for r in REFERENCES if walls(label, r)])]
         curl = walls(label, "curl")
-        for tool in TOOLS[name]:
+        for tool in TOOLS[name] + list(bench.VARIANTS):
             good = [r for r in results.get(f"{label}/{tool}", []) if r["ok"]]
             if f"{label}/{tool}" not in results:
                 continue
