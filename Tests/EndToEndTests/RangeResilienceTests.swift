@@ -5,7 +5,8 @@ import TestSupport
 import XCTest
 
 /// The ranges of a large file when things go wrong for one of them: a dropped connection costs
-/// that range a new request, not the file its attempt.
+/// that range a new request, not the file its attempt, and `--limit-rate` shares its bucket among
+/// the ranges instead of feeding one while the others wait.
 final class RangeResilienceTests: XCTestCase {
     private let mebibyte = 1 << 20
     private let ranged = ["--range-threshold", "4M"]
@@ -47,5 +48,27 @@ final class RangeResilienceTests: XCTestCase {
         let outcomes = try job.sql("SELECT outcome FROM attempts ORDER BY id")
         XCTAssertEqual(outcomes.last, "done")
         XCTAssertGreaterThan(outcomes.count, 1, "twenty dropped requests in one attempt")
+    }
+
+    /// Under `--limit-rate` the ranges of one file all get bytes: the transfer paused longest takes
+    /// from the bucket first. Killed once a range and a half's worth is in the part file, each of
+    /// the first four ranges (one per connection) has bytes there; taking turns in a fixed order,
+    /// at most two would.
+    func testLimitRateFeedsEveryRangeOfAFile() throws {
+        let size = 16 * mebibyte
+        let job = try JobFixture(objects: 1, minSize: size, maxSize: size)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let object = job.commons.objects[0]
+        let plan = RangePlan.split(size: Int64(size), connections: 4)
+        XCTAssertEqual(plan.first?.length, Int64(mebibyte))
+        let killed = try job.run(
+            ranged + ["--limit-rate", "2M"], environment: ["GEN3_TEST_KILL_AFTER_BYTES": "\(3 * mebibyte / 2)"])
+        XCTAssertTrue(killed.signal == SIGKILL || killed.status == SIGKILL, "the kill hook did not fire: \(killed.stderr)")
+        let part = try XCTUnwrap(FileManager.default.contents(atPath: job.downloads + "/" + object.fileName + ".part"))
+        let content = try XCTUnwrap(job.commons.content(of: object.guid))
+        for range in plan.prefix(4) {
+            let head = Int(range.start)..<Int(range.start) + (64 << 10)
+            XCTAssertTrue(part.count >= head.upperBound && [UInt8](part[head]) == Array(content[head]), "range from \(range.start) got no bytes")
+        }
     }
 }

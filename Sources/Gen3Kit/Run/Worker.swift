@@ -227,10 +227,17 @@ package final class Worker {
         }
     }
 
-    /// Lets the transfers `--limit-rate` paused go on once the bucket has room.
+    /// Lets the transfers `--limit-rate` paused go on while the bucket has room, the longest paused
+    /// first. A transfer resumed takes its held bytes at once, so this order is who gets the
+    /// bucket: a fixed one would starve the last transfers until the first ended, and the ranges
+    /// of a file behind the others.
     private func resumePaused() {
         guard let limiter = executor.limiter, limiter.hasRoom() else { return }
-        for (_, entry) in active where entry.easy.isPaused { entry.easy.resume() }
+        let paused = active.values.map(\.easy).filter(\.isPaused).sorted { $0.pausedAt < $1.pausedAt }
+        for easy in paused {
+            guard limiter.hasRoom() else { break }
+            easy.resume()
+        }
     }
 
     /// How long to wait for the network: less when paused transfers wait for the rate bucket.

@@ -9,6 +9,8 @@ package final class CurlEasy {
     package var receiver: CurlReceiver?
     /// The write callback paused the transfer (`resume` lets it go on).
     package var isPaused = false
+    /// When it last paused (`Clock.monotonic`), so that the longest paused go on first.
+    package private(set) var pausedAt: Double = 0
 
     package init() throws {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
@@ -113,6 +115,12 @@ package final class CurlEasy {
         return code
     }
 
+    /// Marks the transfer paused by its write callback.
+    fileprivate func paused() {
+        isPaused = true
+        pausedAt = Clock.monotonic()
+    }
+
     /// Lets a paused transfer go on; libcurl may deliver its held bytes from inside this call.
     package func resume() {
         isPaused = false
@@ -130,7 +138,7 @@ private let curlWriteCallback: ccurl_data_cb = { pointer, size, count, userdata 
     let easy = Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue()
     guard let receiver = easy.receiver else { return total }
     guard receiver.mayReceive(total) else {
-        easy.isPaused = true
+        easy.paused()
         return CCURL_WRITEFUNC_PAUSE
     }
     return receiver.receiveBody(UnsafeRawBufferPointer(start: pointer, count: total)) ? total : 0
