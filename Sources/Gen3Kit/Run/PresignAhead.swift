@@ -214,7 +214,7 @@ final class PresignAhead {
                 flight.bulk
                 ? "POST \(session.endpoint)\(BulkPresign.path) (\(tasks.count) files)"
                 : "GET \(session.endpoint)/user/data/download/\(tasks.first?.objectID ?? "")"
-            logger.debug("\(request) → \(outcome) in \(elapsed) ms")
+            logger.debug("\(request) → \(outcome) in \(elapsed) ms\(easy.openedConnection ? " on a new connection" : "")")
         }
         if !flight.bulk, let task = tasks.first {
             guard easy.error(for: code) == nil, !receiver.exceededLimit, receiver.head.status == 200,

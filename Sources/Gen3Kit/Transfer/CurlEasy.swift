@@ -115,6 +115,14 @@ package final class CurlEasy {
         return code
     }
 
+    /// Whether the last transfer opened a connection rather than reusing one (for the log: a new
+    /// connection costs a round trip more, or several with TLS).
+    var openedConnection: Bool {
+        var count = 0
+        _ = ccurl_getinfo_long(handle, CCURLINFO_NUM_CONNECTS, &count)
+        return count > 0
+    }
+
     /// Marks the transfer paused by its write callback.
     fileprivate func paused() {
         isPaused = true
