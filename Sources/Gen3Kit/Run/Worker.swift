@@ -275,7 +275,7 @@ package final class Worker {
 
     private func askInBulk(now: Double) {
         while true {
-            switch presigner.dueRequest(freeSlots: freeSlots, now: now) {
+            switch presigner.dueRequest(freeSlots: freeSlots, now: now, moreComing: !producer.drained) {
             case .nothing:
                 return
             case .request(let easy):
