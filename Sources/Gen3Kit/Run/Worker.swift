@@ -79,7 +79,8 @@ package final class Worker {
             endpoint: endpoint, credentials: credentials, tokens: tokens, auth: auth, options: options,
             protocolName: settings.protocolName, logger: logger)
         resolver = CommonsResolver(
-            store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options, logger: logger)
+            store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options,
+            connections: sessions.primary.tokens?.connections, logger: logger)
         producer = Producer(store: store, owner: owner, options: options, logger: logger)
         executor = JobExecutor(store: store, settings: settings, options: options, hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(

@@ -7,6 +7,8 @@ package final class CurlEasy {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: OpaquePointer?
     package var receiver: CurlReceiver?
+    /// The share handle this one uses, kept alive until this one is cleaned up.
+    private var share: CurlShare?
     /// The write callback paused the transfer (`resume` lets it go on).
     package var isPaused = false
     /// When it last paused (`Clock.monotonic`), so that the longest paused go on first.
@@ -50,6 +52,12 @@ package final class CurlEasy {
 
     func set(_ option: Int32, callback: ccurl_data_cb) throws {
         try check(ccurl_setopt_data_cb(handle, option, callback))
+    }
+
+    /// Keeps connections, DNS answers and TLS sessions in `share`, with the other handles using it.
+    func use(_ share: CurlShare) throws {
+        try set(CCURLOPT_SHARE, pointer: UnsafeRawPointer(share.handle))
+        self.share = share
     }
 
     /// Replaces the request headers (e.g. `Authorization: Bearer …`).
