@@ -9,7 +9,8 @@ import XCTest
 /// the ranges instead of feeding one while the others wait.
 final class RangeResilienceTests: XCTestCase {
     private let mebibyte = 1 << 20
-    private let ranged = ["--range-threshold", "4M"]
+    /// The plans below are for four connections per file.
+    private let ranged = ["--range-threshold", "4M", "--max-connections-per-file", "4"]
 
     /// A range request whose connection is reset, or whose body ends short with a clean close, is
     /// asked again for the rest of its range while the other ranges go on: the file is done in

@@ -268,7 +268,8 @@ package final class Worker {
     /// The slots a request takes: one, but a large body (`FileSinks.backgroundHashingThreshold`),
     /// which holds write buffers and threads of its own, takes as many as keep such bodies to
     /// `RunOptions.maxLargeTransfers` at once, so that many slots for small files do not become
-    /// as many large files' buffers.
+    /// as many large files' buffers. A range request counts as one such body too: it holds a
+    /// stage (`RangeReceiver`) and curl's receive buffer, and its file a hashing thread.
     private func slots(for task: FileTask) -> Int {
         guard task.phase == .download, (task.file.expectedSize ?? 0) >= FileSinks.backgroundHashingThreshold else { return 1 }
         return max(1, options.maxConcurrentRequests / RunOptions.maxLargeTransfers)
