@@ -533,7 +533,7 @@ def main():
         kill = {} if args.no_kill else bench_kill.run(root, args.gen3, args.quick)
         wan, wan_trace = {}, {}
         if not args.no_wan:
-            wan = bench_wan.run(root, args.gen3, proxy, creds, args.runs, args.quick, small_on, wan_tools)
+            wan = bench_wan.run(root, args.gen3, proxy, creds, args.runs, args.quick, small_on, wan_tools, args.compare)
             wan_trace = bench_wan.trace(root, args.gen3, proxy, creds, args.quick)
     finally:
         subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)

@@ -64,7 +64,7 @@ def datasets(root, quick):
             "mid": bench.make_dataset(root, "mid", mid_n, mid, 4)}
 
 
-def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter):
+def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter, compare=None):
     """Alternating rounds of every tool on every set; returns what `report` needs."""
     sets = datasets(root, quick)
     plan = []  # (label, set, out directory or None)
@@ -78,10 +78,11 @@ def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter):
     try:
         for round_ in range(runs):
             for label, name, out in plan:
-                tools = [t for t in TOOLS[name] + list(bench.VARIANTS) if not tools_filter or t in tools_filter or t in bench.VARIANTS]
+                extra = list(bench.VARIANTS) + (["gen3-cmp"] if compare else [])
+                tools = [t for t in TOOLS[name] + extra if not tools_filter or t in tools_filter or t in extra]
                 # The order rotates from round to round, as in the loopback section.
                 for tool in tools[round_ % len(tools):] + tools[:round_ % len(tools)]:
-                    r = bench.run_tool(tool, label, sets[name], root, gen3, creds, endpoint=f"http://127.0.0.1:{bench.PORT_API_WAN_PROXY}",
+                    r = bench.run_tool(tool, label, sets[name], root, compare if tool == "gen3-cmp" else gen3, creds, endpoint=f"http://127.0.0.1:{bench.PORT_API_WAN_PROXY}",
                                        store=f"127.0.0.2:{bench.PORT_STORE_WAN_PROXY}", out=out)
                     print(f"wan round {round_ + 1} {label:15} {tool:9} wall {r['wall']:.2f}s cpu {r['cpu']:.2f}s rss {r['rss'] / 2**20:.0f} MiB ok={r['ok']}",
                           flush=True)
@@ -182,7 +183,7 @@ def report(wan, trace_summary):
         # The lower reference of each round is the slower one: the larger wall time.
         reference = [max((w for w in ws if w), default=None) for ws in zip(*[walls(label, r) for r in REFERENCES if walls(label, r)])]
         curl = walls(label, "curl")
-        for tool in TOOLS[name] + list(bench.VARIANTS):
+        for tool in TOOLS[name] + list(bench.VARIANTS) + ["gen3-cmp"]:
             good = [r for r in results.get(f"{label}/{tool}", []) if r["ok"]]
             if f"{label}/{tool}" not in results:
                 continue
