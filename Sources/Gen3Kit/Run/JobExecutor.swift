@@ -265,7 +265,9 @@ final class JobExecutor {
     func handle(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         if logger.logLevel <= .debug {
             let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(easy.responseCode)"
-            logger.debug("\(task.requestLabel) → \(outcome) in \(Int((Clock.monotonic() - task.requestStarted) * 1000)) ms")
+            logger.debug(
+                "\(task.requestLabel) → \(outcome) in \(Int((Clock.monotonic() - task.requestStarted) * 1000)) ms\(easy.openedConnection ? " on a new connection" : "")"
+            )
         }
         switch task.phase {
         case .metadata: return handleDRSObject(task, easy: easy, code: code)
