@@ -79,32 +79,32 @@ final class PortableFileSystemTests: XCTestCase {
     func testKillsMidRunResumeWithExactlyTheRemainingWork() throws {
         for kind in PortableFileSystem.Kind.allCases {
             let job = try fixture(kind, objects: 0)
-            // First in the job, and alone on the first run's one connection, the part file the kill
-            // lands in: its sink writes each chunk before counting it, so the kill leaves at least
-            // that many bytes in it, and fewer than all. Then a file of direct writes and small ones.
+            // Alone in the job for the first run, the part file the kill lands in: its sink writes
+            // each chunk before counting it, so the kill leaves at least that many bytes in it, and
+            // fewer than all. The rest (a file of direct writes, small ones) is imported after.
             let large = add([(5 << 20) + 4321, (9 << 20) + 77, 2 << 20], prefix: "large", to: job)
             _ = add((0..<40).map { 1000 + $0 * 4099 }, prefix: "small", to: job)
-            try job.commons.writeManifest(to: job.manifest)
+            try job.commons.writeManifest(to: job.manifest, guids: [large[0].guid])
             XCTAssertEqual(try job.importManifest().status, 0)
-            let arguments = ["--workers", "1", "--no-progress"]
+            let arguments = ["--workers", "1", "--max-concurrent-requests", "4", "--no-progress"]
             var continued = 0
 
-            for (round, (killPoint, connections)) in [
-                (["GEN3_TEST_KILL_AFTER_BYTES": "\(2 << 20)"], "1"), (["GEN3_TEST_KILL_AFTER_RENAMES": "10"], "4"),
-            ].enumerated() {
+            for (round, killPoint) in [["GEN3_TEST_KILL_AFTER_BYTES": "\(2 << 20)"], ["GEN3_TEST_KILL_AFTER_RENAMES": "10"]].enumerated() {
                 let before = try DiskState(job)
-                let killed = try job.run(arguments + ["--max-concurrent-requests", connections], environment: killPoint)
+                let killed = try job.run(arguments, environment: killPoint)
                 XCTAssertEqual(killed.signal, SIGKILL, "\(kind) round \(round): \(killed.stderr)")
+                XCTAssertEqual(try before.refetched(since: job, continued: &continued), [], "\(kind) round \(round)")
                 if round == 0 {
                     let kept = try DiskState(job).parts[large[0].fileName] ?? 0
                     XCTAssertTrue((2 << 20..<large[0].size).contains(kept), "\(kind): the kill left \(kept) bytes in the part file")
+                    try job.commons.writeManifest(to: job.manifest)
+                    XCTAssertEqual(try job.importManifest().status, 0)
                 }
-                XCTAssertEqual(try before.refetched(since: job, continued: &continued), [], "\(kind) round \(round)")
             }
             let afterKills = try DiskState(job)
             XCTAssertFalse(afterKills.finished.isEmpty, "\(kind): the kills left no file at its name")
 
-            let final = try job.run(arguments + ["--max-concurrent-requests", "4"])
+            let final = try job.run(arguments)
             XCTAssertEqual(final.status, 0, "\(kind): " + final.stderr)
             XCTAssertEqual(try afterKills.refetched(since: job, continued: &continued), [], "\(kind): the final run")
             XCTAssertGreaterThan(continued, 0, "\(kind): no run continued the part file")
