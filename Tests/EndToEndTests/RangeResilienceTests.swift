@@ -69,7 +69,8 @@ final class RangeResilienceTests: XCTestCase {
         let content = try XCTUnwrap(job.commons.content(of: object.guid))
         for range in plan.prefix(4) {
             let head = Int(range.start)..<Int(range.start) + (64 << 10)
-            XCTAssertTrue(part.count >= head.upperBound && [UInt8](part[head]) == Array(content[head]), "range from \(range.start) got no bytes")
+            XCTAssertTrue(
+                part.count >= head.upperBound && [UInt8](part[head]) == Array(content[head]), "range from \(range.start) got no bytes")
         }
     }
 }

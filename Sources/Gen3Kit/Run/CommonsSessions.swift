@@ -70,7 +70,8 @@ final class CommonsSessions {
             return refused("the credentials for \(origin) cannot be used: \(error.localizedDescription)")
         }
         let tokens = AccessTokenProvider(
-            endpoint: origin, credentials: credentials, http: options.http, wtsURL: options.wtsURL, connections: connections, logger: logger)
+            endpoint: origin, credentials: credentials, http: options.http, wtsURL: options.wtsURL, connections: connections, logger: logger
+        )
         return CommonsSession(endpoint: origin, requests: requests, tokens: tokens, isPrimary: false, bulkEnabled: options.bulkURLs)
     }
 
