@@ -165,5 +165,15 @@ final class MigrationsTests: XCTestCase {
             "\(row.string(0) ?? "") \(row.string(1) ?? "") \(row.int(2))"
         }
         XCTAssertEqual(countsByCommons, ["(the job's endpoint) claimed 1", "https://other.example.org done 1"])
+
+        // Version 8 indexes the failed files and the attempts by when they finished.
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [8])
+        XCTAssertEqual(upgrades.last, [7, 8])
+        try connection.execute("UPDATE files SET state = 'failed'")
+        XCTAssertEqual(
+            try connection.prepare("SELECT id FROM files INDEXED BY files_failed WHERE state = 'failed'").rows { $0.int(0) }, [7, 9])
+        XCTAssertEqual(
+            try connection.prepare("SELECT count(*) FROM attempts INDEXED BY attempts_finished WHERE finished_at >= 2").first { $0.int(0) },
+            1)
     }
 }
