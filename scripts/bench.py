@@ -17,6 +17,8 @@ PORT_API_KILL, PORT_STORE_LOG = PORT_BASE + 7, PORT_BASE + 8
 STORE = f"127.0.0.2:{PORT_STORE}"
 FENCE_LATENCY = 0.05
 TOKEN_EXP = 4102444800  # 2100-01-01
+# gen3 with extra flags, by tool name (--variant): run and reported beside gen3 in every section.
+VARIANTS = {}
 
 
 def b64(obj):
@@ -361,6 +363,7 @@ def run_tool(tool, dataset, entries, root, gen3, creds, endpoint=f"http://127.0.
         if tool == "gen3-1url":
             # An older Fence, without the bulk route: one presigned-URL request per file.
             command.append("--no-bulk-urls")
+        command += VARIANTS.get(tool, [])
     elif tool in ("aria2c", "aria2c-x8"):
         listing = os.path.join(root, f"{dataset}.aria2")
         with open(listing, "w") as f:
@@ -431,7 +434,8 @@ def main():
     parser.add_argument("--gen3", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default="BENCHMARKS.md")
+    parser.add_argument("--out", help="where the report goes (default: report.md in the benchmark's directory); BENCHMARKS.md "
+                                          "is written by hand from such reports, and a run never replaces it")
     parser.add_argument("--datasets", default="small,large", help="comma-separated subset, for profiling")
     parser.add_argument("--tools", help="comma-separated subset, for profiling (default: all of each section's)")
     parser.add_argument("--no-import", action="store_true", help="skip the import and memory section")
@@ -445,7 +449,19 @@ def main():
     parser.add_argument("--no-kill", action="store_true", help="skip the kill section (scripts/bench_kill.py)")
     parser.add_argument("--proxy", help="the gen3-latency-proxy binary (default: beside --gen3)")
     parser.add_argument("--report-only", metavar="JSON", help="write the report again from a run's saved results")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=FLAGS",
+                        help="also run gen3 with these flags as tool NAME (starting with gen3-), e.g. "
+                             "gen3-c8='--max-connections-per-file 8'; may be repeated")
     args = parser.parse_args()
+    # Not /tmp: test suites create and delete files there all the time, which makes creating files
+    # there slow for a few minutes (see creation_cost).
+    root = os.environ.get("BENCH_DIR", "/var/tmp/gen3-bench")
+    args.out = args.out or os.path.join(root, "report.md")
+    for variant in args.variant:
+        name, _, flags = variant.partition("=")
+        if not name.startswith("gen3-") or name in ("gen3-1url", "gen3-cmp"):
+            parser.error(f"--variant {variant}: the name must start with gen3- and not be gen3-1url or gen3-cmp")
+        VARIANTS[name] = flags.split()
     if args.report_only:
         with open(args.report_only) as f:
             saved = json.load(f)
@@ -453,6 +469,7 @@ def main():
         saved["extra"] = {int(k): v for k, v in saved["extra"].items()}
         saved["datasets"] = {k: [tuple(e) for e in v] for k, v in saved["datasets"].items()}
         args.runs, args.quick = saved["runs"], saved["quick"]
+        VARIANTS.update(saved.get("variants", {}))
         report(args, saved["datasets"], saved["results"], saved["extra"], saved["small_n"], saved["large_n"],
                saved["large_size"], saved["manifest_n"], saved["create_us"], saved["disk_mbs"], saved.get("latency", {}),
                saved.get("wan", {}), saved.get("wan_trace", {}), saved.get("kill", {}))
@@ -463,9 +480,6 @@ def main():
     args.tools = args.tools or "gen3,gen3-1url,aria2c,curl,curl+sync,disk"
     small_on = [where for where in args.small_on.split(",") if where]
     proxy = args.proxy or os.path.join(os.path.dirname(os.path.abspath(args.gen3)), "gen3-latency-proxy")
-    # Not /tmp: test suites create and delete files there all the time, which makes creating files
-    # there slow for a few minutes (see creation_cost).
-    root = os.environ.get("BENCH_DIR", "/var/tmp/gen3-bench")
     os.makedirs(root, exist_ok=True)
     small_n, large_n, large_size, manifest_n = (500, 2, 32 << 20, 100_000) if args.quick else (5000, 4, 256 << 20, 1_000_000)
     print(f"datasets in {root}", flush=True)
@@ -507,7 +521,7 @@ def main():
                 # The tool order rotates from run to run: on this VM the first tool to write a
                 # lot after a pause pays for memory the host has not backed yet (the kernel's
                 # page-cache copies then cost two to three times as much).
-                tools = args.tools.split(",") + (["gen3-cmp"] if args.compare else [])
+                tools = args.tools.split(",") + (["gen3-cmp"] if args.compare else []) + list(VARIANTS)
                 # The disk reference starts a process per file: for the large set only.
                 tools = [t for t in tools if t != "disk" or dataset == "large"]
                 for tool in tools[run % len(tools):] + tools[:run % len(tools)]:
@@ -519,7 +533,7 @@ def main():
         kill = {} if args.no_kill else bench_kill.run(root, args.gen3, args.quick)
         wan, wan_trace = {}, {}
         if not args.no_wan:
-            wan = bench_wan.run(root, args.gen3, proxy, creds, args.runs, args.quick, small_on, wan_tools)
+            wan = bench_wan.run(root, args.gen3, proxy, creds, args.runs, args.quick, small_on, wan_tools, args.compare)
             wan_trace = bench_wan.trace(root, args.gen3, proxy, creds, args.quick)
     finally:
         subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)
@@ -527,7 +541,7 @@ def main():
         shutil.rmtree(os.path.join(root, "trash"), ignore_errors=True)
         shutil.rmtree(bench_wan.tmpfs_directory(), ignore_errors=True)
     with open(os.path.join(root, "results.json"), "w") as f:
-        json.dump({"runs": args.runs, "quick": args.quick, "datasets": datasets, "small_n": small_n, "large_n": large_n,
+        json.dump({"runs": args.runs, "quick": args.quick, "variants": VARIANTS, "datasets": datasets, "small_n": small_n, "large_n": large_n,
                    "large_size": large_size, "manifest_n": manifest_n, "create_us": create_us, "disk_mbs": disk_mbs,
                    "latency": latency, "wan": wan, "wan_trace": wan_trace, "kill": kill,
                    "results": {"/".join(k): [{key: value for key, value in r.items() if key != "stderr"} for r in v]
@@ -652,7 +666,7 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
     for dataset, entries in datasets.items():
         total = sum(e[2] for e in entries)
         base = None
-        for tool in ["gen3", "gen3-cmp", "gen3-1url", "aria2c", "curl", "curl+sync", "disk"]:
+        for tool in ["gen3", "gen3-cmp", "gen3-1url", *VARIANTS, "aria2c", "curl", "curl+sync", "disk"]:
             if (dataset, tool) not in results:
                 continue  # not run (--tools); "failed" below means no run of it was right
             good = [r for r in results.get((dataset, tool), []) if r["ok"]]
@@ -715,9 +729,11 @@ def report(args, datasets, results, extra, small_n, large_n, large_size, manifes
     every = sorted(results.items()) + sorted((tuple(key.split("/")), runs) for key, runs in wan.get("results", {}).items())
     for (dataset, tool), runs in every:
         lines.append(f"| {dataset} | {tool} | " + ", ".join(f"{r['wall']:.2f}" + ("" if r["ok"] else " (wrong file)") for r in runs) + " |")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+    print(f"\nthe report is in {args.out}", flush=True)
 
 
 NOTES = """## Design choices and where the time goes

@@ -64,7 +64,7 @@ def datasets(root, quick):
             "mid": bench.make_dataset(root, "mid", mid_n, mid, 4)}
 
 
-def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter):
+def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter, compare=None):
     """Alternating rounds of every tool on every set; returns what `report` needs."""
     sets = datasets(root, quick)
     plan = []  # (label, set, out directory or None)
@@ -78,10 +78,11 @@ def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter):
     try:
         for round_ in range(runs):
             for label, name, out in plan:
-                tools = [t for t in TOOLS[name] if not tools_filter or t in tools_filter]
+                extra = list(bench.VARIANTS) + (["gen3-cmp"] if compare else [])
+                tools = [t for t in TOOLS[name] + extra if not tools_filter or t in tools_filter or t in extra]
                 # The order rotates from round to round, as in the loopback section.
                 for tool in tools[round_ % len(tools):] + tools[:round_ % len(tools)]:
-                    r = bench.run_tool(tool, label, sets[name], root, gen3, creds, endpoint=f"http://127.0.0.1:{bench.PORT_API_WAN_PROXY}",
+                    r = bench.run_tool(tool, label, sets[name], root, compare if tool == "gen3-cmp" else gen3, creds, endpoint=f"http://127.0.0.1:{bench.PORT_API_WAN_PROXY}",
                                        store=f"127.0.0.2:{bench.PORT_STORE_WAN_PROXY}", out=out)
                     print(f"wan round {round_ + 1} {label:15} {tool:9} wall {r['wall']:.2f}s cpu {r['cpu']:.2f}s rss {r['rss'] / 2**20:.0f} MiB ok={r['ok']}",
                           flush=True)
@@ -127,25 +128,28 @@ def trace(root, gen3, proxy, creds, quick):
 
 
 def summarize(stamped, files, wall):
-    """Counts and median times of the requests in a gen3 -vv log of (seconds, line); when storage
-    requests began and ended, and how many were in flight on average in between."""
-    kinds, storage = {}, []
+    """Counts and median times of the requests in a gen3 -vv log of (seconds, line), each kind split
+    by whether it opened its connection (gen3 says so); when storage requests began and ended, how
+    many were in flight on average in between, and when the first answer of each kind came."""
+    kinds, storage, first_answer = {}, [], {}
     for at, line in stamped:
-        found = re.search(r"\] (.*) → (?:HTTP \d+|curl \d+) in (\d+) ms", line)
+        found = re.search(r"\] (.*) → (?:HTTP \d+|curl \d+) in (\d+) ms( on a new connection)?", line)
         if not found:
             continue
-        request, ms = found[1], int(found[2])
+        request, ms, new = found[1], int(found[2]), bool(found[3])
         kind = ("bulk URLs" if "/bulk" in request else "token" if request.startswith("token") else "one URL" if "/user/data/download/" in request
                 else "index" if "/index/" in request else "storage")
-        # A request on a connection already open takes about a round trip; one that opened its
-        # connection, about two.
+        first_answer.setdefault(kind, at)
         if kind == "storage":
             storage.append((at - ms / 1000, at))
-            kind = "storage, new connection" if ms >= 1.5 * RTT_MS else "storage, open connection"
+        # The token request is made before the run, on a connection of its own.
+        if kind != "token":
+            kind += ", new connection" if new else ", open connection"
         kinds.setdefault(kind, []).append(ms)
     first, last = (min(s for s, _ in storage), max(e for _, e in storage)) if storage else (0, 0)
     return {"files": files, "wall": wall, "first_storage_s": first, "last_storage_s": last,
             "storage_in_flight": sum(e - s for s, e in storage) / (last - first) if last > first else 0,
+            "first_answer_s": first_answer,
             "requests": {k: {"count": len(v), "median_ms": statistics.median(v), "max_ms": max(v)} for k, v in kinds.items()}}
 
 
@@ -179,7 +183,7 @@ def report(wan, trace_summary):
         # The lower reference of each round is the slower one: the larger wall time.
         reference = [max((w for w in ws if w), default=None) for ws in zip(*[walls(label, r) for r in REFERENCES if walls(label, r)])]
         curl = walls(label, "curl")
-        for tool in TOOLS[name]:
+        for tool in TOOLS[name] + list(bench.VARIANTS) + ["gen3-cmp"]:
             good = [r for r in results.get(f"{label}/{tool}", []) if r["ok"]]
             if f"{label}/{tool}" not in results:
                 continue
@@ -201,12 +205,14 @@ def report(wan, trace_summary):
     if trace_summary:
         lines += ["", f"### Where a small file's round trips go at {wan['rtt_ms']} ms", "",
                   "One `gen3 -vv` run of the small set per row (on disk); gen3 logs each request with the time from its start to its "
-                  "answer, which includes waiting for a connection (a new one costs a round trip to open).", "",
-                  "| run | wall s | files/s | storage requests from, to s | storage requests in flight (mean) | requests: count, median ms (max) |",
-                  "|---|---|---|---|---|---|"]
+                  "answer, which includes waiting for a connection, and whether it opened one (a round trip more). First answers: "
+                  "seconds from the start to the first answer of each kind.", "",
+                  "| run | wall s | files/s | first answers s | storage requests from, to s | storage requests in flight (mean) | requests: count, median ms (max) |",
+                  "|---|---|---|---|---|---|---|"]
         for tool, summary in trace_summary.items():
             requests = "; ".join(f"{kind} {r['count']}, {r['median_ms']:.0f} ({r['max_ms']})" for kind, r in sorted(summary["requests"].items()))
-            lines.append(f"| {tool} | {summary['wall']:.2f} | {summary['files'] / summary['wall']:.0f} | "
+            answers = ", ".join(f"{kind} {at:.2f}" for kind, at in sorted(summary.get("first_answer_s", {}).items(), key=lambda e: e[1]))
+            lines.append(f"| {tool} | {summary['wall']:.2f} | {summary['files'] / summary['wall']:.0f} | {answers} | "
                          f"{summary['first_storage_s']:.2f}, {summary['last_storage_s']:.2f} | {summary['storage_in_flight']:.1f} | {requests} |")
     return lines
 

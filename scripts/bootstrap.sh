@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what gen3-swift needs from Debian when it is missing: the system SQLite, libcurl and
 # libpq (with headers), the sqlite3 shell for users' queries, and curl; for the tests, python3 (the
-# test summary, and a self-signed HTTPS storage host), openssl (its certificate) and the
+# test summary, and a self-signed HTTPS storage host), openssl (its certificate), the
 # PostgreSQL server (scripts/postgres.sh starts a throwaway cluster of its own, whatever the
-# package starts). Sourced by the other scripts.
+# package starts), and the FUSE file systems scripts/portable-fs.sh mounts (exFAT, bindfs).
+# Sourced by the other scripts.
 set -euo pipefail
 need=()
-for package in libsqlite3-dev libcurl4-openssl-dev libssl-dev libpq-dev sqlite3 curl pkg-config python3 openssl postgresql; do
+for package in libsqlite3-dev libcurl4-openssl-dev libssl-dev libpq-dev sqlite3 curl pkg-config python3 openssl postgresql \
+  fuse3 exfat-fuse exfatprogs bindfs; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 if ((${#need[@]})); then

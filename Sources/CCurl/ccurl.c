@@ -53,6 +53,21 @@ int ccurl_multi_info_done(ccurl_multi *multi, ccurl_easy **easy, int *result) {
     return 0;
 }
 
+ccurl_share *ccurl_share_init(void) { return curl_share_init(); }
+int ccurl_share_cleanup(ccurl_share *share) { return (int)curl_share_cleanup(share); }
+int ccurl_share_setopt_long(ccurl_share *share, int option, long value) {
+    return (int)curl_share_setopt(share, (CURLSHoption)option, value);
+}
+int ccurl_share_setopt_ptr(ccurl_share *share, int option, void *value) {
+    return (int)curl_share_setopt(share, (CURLSHoption)option, value);
+}
+int ccurl_share_setopt_lock_cb(ccurl_share *share, ccurl_lock_cb callback) {
+    return (int)curl_share_setopt(share, CURLSHOPT_LOCKFUNC, (curl_lock_function)callback);
+}
+int ccurl_share_setopt_unlock_cb(ccurl_share *share, ccurl_unlock_cb callback) {
+    return (int)curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, (curl_unlock_function)callback);
+}
+
 const int CCURLOPT_URL = CURLOPT_URL, CCURLOPT_HTTPHEADER = CURLOPT_HTTPHEADER,
     CCURLOPT_WRITEFUNCTION = CURLOPT_WRITEFUNCTION, CCURLOPT_WRITEDATA = CURLOPT_WRITEDATA,
     CCURLOPT_HEADERFUNCTION = CURLOPT_HEADERFUNCTION, CCURLOPT_HEADERDATA = CURLOPT_HEADERDATA,
@@ -67,7 +82,10 @@ const int CCURLOPT_URL = CURLOPT_URL, CCURLOPT_HTTPHEADER = CURLOPT_HTTPHEADER,
     CCURLOPT_BUFFERSIZE = CURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE = CURLOPT_TCP_KEEPALIVE,
     CCURLOPT_UNRESTRICTED_AUTH = CURLOPT_UNRESTRICTED_AUTH, CCURLOPT_HTTP_VERSION = CURLOPT_HTTP_VERSION;
 const long CCURL_HTTP_VERSION_1_1 = CURL_HTTP_VERSION_1_1;
-const int CCURLINFO_RESPONSE_CODE = CURLINFO_RESPONSE_CODE;
+const int CCURLINFO_RESPONSE_CODE = CURLINFO_RESPONSE_CODE, CCURLINFO_NUM_CONNECTS = CURLINFO_NUM_CONNECTS;
+const int CCURLOPT_SHARE = CURLOPT_SHARE, CCURLSHOPT_SHARE = CURLSHOPT_SHARE, CCURLSHOPT_USERDATA = CURLSHOPT_USERDATA;
+const int CCURL_LOCK_DATA_DNS = CURL_LOCK_DATA_DNS, CCURL_LOCK_DATA_SSL_SESSION = CURL_LOCK_DATA_SSL_SESSION,
+    CCURL_LOCK_DATA_CONNECT = CURL_LOCK_DATA_CONNECT, CCURL_LOCK_DATA_LAST = CURL_LOCK_DATA_LAST;
 const int CCURLMOPT_MAX_HOST_CONNECTIONS = CURLMOPT_MAX_HOST_CONNECTIONS,
     CCURLMOPT_MAX_TOTAL_CONNECTIONS = CURLMOPT_MAX_TOTAL_CONNECTIONS, CCURLMOPT_MAXCONNECTS = CURLMOPT_MAXCONNECTS;
 const int CCURLE_OK = CURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL = CURLE_UNSUPPORTED_PROTOCOL,

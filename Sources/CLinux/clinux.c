@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 int clinux_start_writeback(int fd, int64_t offset, int64_t length) {
@@ -12,6 +13,11 @@ int clinux_start_writeback(int fd, int64_t offset, int64_t length) {
 
 int clinux_syncfs(int fd) {
     return syncfs(fd);
+}
+
+int64_t clinux_file_system_type(int fd) {
+    struct statfs info;
+    return fstatfs(fd, &info) == 0 ? (int64_t)info.f_type : -1;
 }
 
 int clinux_open_unnamed(const char *directory, unsigned int mode) {
@@ -33,8 +39,5 @@ int clinux_link_unnamed(int fd, const char *path) {
 }
 
 int clinux_rename_noreplace(const char *from, const char *to) {
-    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
-    if (errno != EINVAL && errno != ENOSYS) return -1;
-    if (link(from, to) != 0) return -1;
-    return unlink(from);
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 }

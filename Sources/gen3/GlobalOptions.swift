@@ -52,6 +52,11 @@ struct GlobalOptions: ParsableArguments {
         return "gen3-job.sqlite"
     }
 
+    /// The job database as messages show it: a PostgreSQL URL without its password.
+    var shownDatabase: String {
+        JobLocation.isPostgres(databasePath) ? PostgresConnection.redacted(databasePath) : databasePath
+    }
+
     func validate() throws {
         do {
             _ = try CommonsAuth(flags: authFlags)

@@ -75,6 +75,14 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("POST \(job.commons.endpoint)/user/data/download/bulk (3 files) → HTTP 200 in "), run.stderr)
         XCTAssertEqual(run.stderr.components(separatedBy: "/objects/").count - 1 >= 3, true, run.stderr)
         XCTAssertEqual(run.stderr.components(separatedBy: " → HTTP 200 in ").count - 1, 5, run.stderr)
+        // Each request says whether it opened its connection: the bulk request goes over the one
+        // the token request opened (`CurlShare`), each body over one of its own.
+        let lines = run.stderr.split(separator: "\n")
+        let bulk = try XCTUnwrap(lines.first { $0.contains("/user/data/download/bulk (3 files)") })
+        XCTAssertTrue(bulk.hasSuffix(" ms"), String(bulk))
+        let bodies = lines.filter { $0.contains("/objects/") && $0.contains(" → HTTP 200 in ") }
+        XCTAssertEqual(bodies.count, 3, run.stderr)
+        XCTAssertTrue(bodies.contains { $0.hasSuffix(" ms on a new connection") }, run.stderr)
         let apiKey = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: job.credentials))) as? [String: String])[
                 "api_key"]!

@@ -9,7 +9,8 @@ import XCTest
 /// low so that files of a few MiB stand in for the large ones.
 final class RangeTests: XCTestCase {
     private let mebibyte = 1 << 20
-    private let ranged = ["--range-threshold", "4M"]
+    /// The plans and kill points below are for four connections per file.
+    private let ranged = ["--range-threshold", "4M", "--max-connections-per-file", "4"]
 
     /// The byte ranges the job database records for `guid`'s file.
     private func recordedRanges(_ job: JobFixture, _ guid: String) throws -> [FileRange] {
@@ -96,7 +97,7 @@ final class RangeTests: XCTestCase {
     func testTheRangeOptionsShowTheirDefaultsAndRefuseNonsense() throws {
         let help = try Gen3Process.run(["run", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(help.contains("--max-connections-per-file <max-connections-per-file>"), help)
-        XCTAssertTrue(help.contains("on up to this many. 1 fetches every file on one connection. (default: 4)"), help)
+        XCTAssertTrue(help.contains("on up to this many. 1 fetches every file on one connection. (default: 8)"), help)
         XCTAssertTrue(help.contains("--range-threshold <size>"), help)
         XCTAssertTrue(help.contains("(default: 64M)"), help)
         for (flags, message) in [

@@ -136,6 +136,34 @@ final class SharedJobTests: XCTestCase {
         database.drop()
     }
 
+    /// The job's password shows nowhere: not in what import, run, status, retry and sql print, not
+    /// in the worker processes' arguments (world-readable in /proc), not in the job's tables.
+    func testThePasswordIsNeverShown() throws {
+        let job = try JobFixture(objects: 12, minSize: 64 << 10, maxSize: 128 << 10, postgres: true)
+        let password = try XCTUnwrap(Self.password(job.database), "the test cluster's URL has a password")
+        slowDown(job, rate: 256 << 10)
+        job.commons.setFault(.status(404, at: .download), guid: job.commons.objects[0].guid, times: .always)
+        var shown = [try job.importManifest()].flatMap { [$0.stdout, $0.stderr] }
+        let run = try job.startRun(["--workers", "2"])
+        try job.commons.waitForStats(timeout: 60, "a body started") { $0.totalBytesServed > 0 }
+        let workers = ChildProcesses.of(run.processIdentifier)
+        XCTAssertEqual(workers.count, 2)
+        for worker in workers {
+            let arguments = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(worker)/cmdline")), as: UTF8.self)
+            XCTAssertTrue(arguments.contains("--db"), arguments)
+            XCTAssertFalse(arguments.contains(password), "a worker's arguments hold the password")
+        }
+        try run.waitForExit()
+        XCTAssertEqual(run.terminationStatus, 1, "one file fails")
+        shown += [job.runErrors, (try? String(contentsOfFile: job.directory.file("run.out"), encoding: .utf8)) ?? ""]
+        for command in [["status"], ["retry"], ["sql", "SELECT * FROM job_settings"], ["sql", "SELECT * FROM failures"]] {
+            let result = try job.gen3(command)
+            shown += [result.stdout, result.stderr]
+        }
+        XCTAssertTrue(shown.joined().contains("gen3test"), "the outputs name the job's role")
+        for text in shown { XCTAssertFalse(text.contains(password), text) }
+    }
+
     /// The password in a `scheme://user:password@host` URL.
     private static func password(_ url: String) -> String? {
         guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return nil }

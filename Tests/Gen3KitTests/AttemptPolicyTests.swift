@@ -101,6 +101,31 @@ final class AttemptPolicyTests: XCTestCase {
         }
     }
 
+    /// A failed range request is asked again on its own only when its connection failed or its body
+    /// stopped short; an answer from the storage host, or a body that cannot be continued, ends
+    /// the attempt.
+    func testARangeIsAskedAgainOnlyWhenItsConnectionFailed() {
+        let partial = BodyState(written: 40, expectedSize: 100)
+        let rows: [(Answer, BodyState, Bool)] = [
+            (curl(recvError), partial, true),
+            (curl(partialFile), partial, true),
+            (curl(timedOut), partial, true),
+            (curl(couldNotConnect), partial, true),
+            (Answer(status: 206), partial, true),
+            (Answer(status: 206), BodyState(written: 40, expectedSize: 100, sinkFailure: .tooLarge(expected: 100)), false),
+            (Answer(status: 206), BodyState(written: 40, expectedSize: 100, rangeMismatch: true), false),
+            (Answer(status: 503), partial, false),
+            (Answer(status: 503, retryAfter: 5), partial, false),
+            (Answer(status: 403, snippet: "Request has expired"), partial, false),
+            (Answer(status: 416), partial, false),
+            (curl(malformedURL), partial, false),
+        ]
+        for (answer, body, retried) in rows {
+            XCTAssertEqual(
+                AttemptPolicy.retriesRange(answer, verdict: AttemptPolicy.storage(answer, body: body)), retried, "\(answer) \(body)")
+        }
+    }
+
     func testStorageTransportAndBody() {
         let partial = BodyState(written: 40, expectedSize: 100)
         for code in [couldNotConnect, partialFile, timedOut, recvError] {

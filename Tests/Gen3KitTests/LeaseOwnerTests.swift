@@ -21,6 +21,18 @@ final class LeaseOwnerTests: XCTestCase {
         XCTAssertNil(LeaseOwner("another-host:42").localProcess)
     }
 
+    /// A pid the kernel gave to another process since is not the owner: its start time differs.
+    func testAPidNowAnotherProcesssIsGone() throws {
+        let started = try XCTUnwrap(LeaseOwner.startTime(of: getpid()))
+        XCTAssertEqual(LeaseOwner.current.description, "\(LeaseOwner.node):\(getpid())@\(started)")
+        XCTAssertFalse(LeaseOwner.current.isGoneFromThisNode)
+        XCTAssertTrue(LeaseOwner(pid: getpid(), started: started + 1).isGoneFromThisNode, "a reused pid passed for its owner")
+        XCTAssertFalse(LeaseOwner(pid: getpid()).isGoneFromThisNode, "an owner without a start time: its pid alone")
+        XCTAssertFalse(LeaseOwner(node: "elsewhere/1234abcd", pid: getpid(), started: started + 1).isGoneFromThisNode)
+        XCTAssertEqual(LeaseOwner(pid: getpid(), started: started).localProcess, getpid())
+        XCTAssertFalse(LeaseOwner("\(LeaseOwner.node):\(getpid())@x").isGoneFromThisNode, "an owner it cannot read is left to its lease")
+    }
+
     func testTheBootIDIsTheKernelsFirstGroup() throws {
         let kernel = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)
         XCTAssertEqual(LeaseOwner.bootID(), String(kernel.prefix(8)))

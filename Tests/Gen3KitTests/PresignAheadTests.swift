@@ -33,6 +33,18 @@ final class PresignAheadTests: XCTestCase {
         XCTAssertEqual(added, 128, "README: the next 32 files' URLs in one request, up to 4 requests out at once")
     }
 
+    /// With more transfers than four of Fence's capped batches cover, the files held ahead are
+    /// still four rounds of transfers: at 128 transfers, four requests of 64 are two.
+    func testManyTransfersHoldFourRoundsAhead() {
+        let ahead = PresignAhead(enabled: true, maxConcurrentRequests: 128, logger: Logger(label: "test"))
+        var added = 0
+        while ahead.hasRoom(freeSlots: 0) && added < 10_000 {
+            added += 1
+            ahead.add(task(Int64(added), size: 16 << 10))
+        }
+        XCTAssertEqual(added, 4 * 128)
+    }
+
     /// Large files stop at the byte budget, except for the files the free transfer slots will
     /// take at once.
     func testLargeFilesStopAtTheByteBudget() {
@@ -76,6 +88,23 @@ final class PresignAheadTests: XCTestCase {
         XCTAssertEqual(ahead.abandon(first).map(\.file.id), [1])
         XCTAssertEqual(ahead.heldBytes, 0)
         XCTAssertTrue(ahead.isEmpty)
+    }
+
+    /// The last files of a job (the worker has claimed everything) are asked for while another
+    /// request is out, without waiting for a batch that will not come.
+    func testTheLastFilesDoNotWaitForABatch() throws {
+        let ahead = presigner()
+        ahead.add(task(1, size: 16 << 10))
+        guard case .request(let first) = ahead.dueRequest(freeSlots: 0, now: 0) else { return XCTFail("nothing else is coming") }
+        ahead.add(task(2, size: 16 << 10))
+        guard case .nothing = ahead.dueRequest(freeSlots: 0, now: 0, moreComing: true) else {
+            return XCTFail("more files may come: one waits for a batch while a request is out")
+        }
+        guard case .request(let second) = ahead.dueRequest(freeSlots: 0, now: 0, moreComing: false) else {
+            return XCTFail("no more files are coming: ask for the one that waits")
+        }
+        XCTAssertEqual(ahead.abandon(second).map(\.file.id), [2])
+        XCTAssertEqual(ahead.abandon(first).map(\.file.id), [1])
     }
 
     /// A request goes to one commons with its files only; a paused commons' files wait while

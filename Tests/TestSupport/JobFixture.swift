@@ -13,10 +13,14 @@ public final class JobFixture {
     public var database: String { job.location }
     private let job: TestJobLocation
     public var downloads: String { directory.file("data") }
+    /// The file system mounted at `downloads`, when the fixture was asked for one.
+    public let downloadFileSystem: PortableFileSystem?
 
+    /// With `downloadsOn`, the download directory is the root of a new file system of that kind
+    /// (`PortableFileSystem`), unmounted when the fixture goes.
     public init(
         objects: Int = 20, minSize: Int = 1024, maxSize: Int = 64 * 1024, postgres: Bool = false,
-        configure: (inout TestCommonsConfiguration) -> Void = { _ in }
+        downloadsOn fileSystem: PortableFileSystem.Kind? = nil, configure: (inout TestCommonsConfiguration) -> Void = { _ in }
     ) throws {
         var configuration = TestCommonsConfiguration()
         configuration.objectCount = objects
@@ -24,7 +28,9 @@ public final class JobFixture {
         configuration.maxSize = maxSize
         configure(&configuration)
         commons = try TestCommons.start(configuration)
-        directory = TemporaryDirectory("gen3-job")
+        let directory = TemporaryDirectory("gen3-job")
+        self.directory = directory
+        downloadFileSystem = try fileSystem.map { try PortableFileSystem($0, at: directory.file("data")) }
         job = try TestJobLocation(sqlitePath: directory.file("job.sqlite"), postgres: postgres)
         try commons.writeCredentials(to: credentials)
         try commons.writeManifest(to: manifest)
@@ -34,6 +40,8 @@ public final class JobFixture {
         Gen3Process.stopStragglers()
         commons.stop()
         job.drop()
+        // Before the temporary directory holding the mount point goes.
+        downloadFileSystem?.unmount()
     }
 
     /// `gen3 --db <job> --endpoint <commons> --auth <credentials> <arguments>`.

@@ -6,9 +6,6 @@ public final class PostgresCluster {
     /// The URL of its superuser role.
     public let url: String
     private let directory: String
-    private static let script =
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/postgres.sh").path
 
     public init() throws {
         // Under /tmp: the server's user must reach it, and its socket path must be short.
@@ -29,14 +26,8 @@ public final class PostgresCluster {
         guard restarted.status == 0 else { throw PostgresClusterError.failed("restart", restarted.stderr) }
     }
 
-    /// Runs the script through `system`: the server it starts keeps descriptors that Foundation's
-    /// `Process` would wait on for ever.
     private static func script(_ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
-        let scratch = TemporaryDirectory("gen3-pg-script")
-        let quoted = ([script] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let status = system("/bin/bash \(quoted.joined(separator: " ")) >\(scratch.file("out")) 2>\(scratch.file("err")) </dev/null")
-        let read = { (name: String) in (try? String(contentsOfFile: scratch.file(name), encoding: .utf8)) ?? "" }
-        return (status, read("out"), read("err"))
+        RepositoryScript.run("postgres.sh", arguments)
     }
 }
 

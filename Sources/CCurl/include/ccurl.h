@@ -8,9 +8,13 @@
 
 typedef void ccurl_easy;
 typedef void ccurl_multi;
+typedef void ccurl_share;
 typedef struct ccurl_slist ccurl_slist;
 
 typedef size_t (*ccurl_data_cb)(char *ptr, size_t size, size_t nmemb, void *userdata);
+// curl_lock_function and curl_unlock_function, with the enums as ints.
+typedef void (*ccurl_lock_cb)(ccurl_easy *easy, int data, int access, void *userdata);
+typedef void (*ccurl_unlock_cb)(ccurl_easy *easy, int data, void *userdata);
 
 int ccurl_global_init(void);
 
@@ -38,6 +42,13 @@ int ccurl_multi_poll(ccurl_multi *multi, int timeout_ms, int *numfds);
 // Ends a ccurl_multi_poll early; safe to call from another thread.
 int ccurl_multi_wakeup(ccurl_multi *multi);
 const char *ccurl_multi_strerror(int code);
+
+ccurl_share *ccurl_share_init(void);
+int ccurl_share_cleanup(ccurl_share *share);
+int ccurl_share_setopt_long(ccurl_share *share, int option, long value);
+int ccurl_share_setopt_ptr(ccurl_share *share, int option, void *value);
+int ccurl_share_setopt_lock_cb(ccurl_share *share, ccurl_lock_cb callback);
+int ccurl_share_setopt_unlock_cb(ccurl_share *share, ccurl_unlock_cb callback);
 // curl_multi_info_read restricted to CURLMSG_DONE: returns 1 and fills easy and result for the
 // next finished transfer, 0 when none is left.
 int ccurl_multi_info_done(ccurl_multi *multi, ccurl_easy **easy, int *result);
@@ -51,7 +62,10 @@ extern const int CCURLOPT_URL, CCURLOPT_HTTPHEADER, CCURLOPT_WRITEFUNCTION, CCUR
     CCURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE, CCURLOPT_UNRESTRICTED_AUTH, CCURLOPT_HTTP_VERSION;
 // The CCURLOPT_HTTP_VERSION value that keeps a request on HTTP/1.1 (a connection of its own).
 extern const long CCURL_HTTP_VERSION_1_1;
-extern const int CCURLINFO_RESPONSE_CODE;
+extern const int CCURLINFO_RESPONSE_CODE, CCURLINFO_NUM_CONNECTS;
+// The easy option that names a share handle, the share's options, and the data it can share.
+extern const int CCURLOPT_SHARE, CCURLSHOPT_SHARE, CCURLSHOPT_USERDATA;
+extern const int CCURL_LOCK_DATA_DNS, CCURL_LOCK_DATA_SSL_SESSION, CCURL_LOCK_DATA_CONNECT, CCURL_LOCK_DATA_LAST;
 extern const int CCURLMOPT_MAX_HOST_CONNECTIONS, CCURLMOPT_MAX_TOTAL_CONNECTIONS, CCURLMOPT_MAXCONNECTS;
 extern const int CCURLE_OK, CCURLE_UNSUPPORTED_PROTOCOL, CCURLE_URL_MALFORMAT, CCURLE_TOO_MANY_REDIRECTS,
     CCURLE_PEER_FAILED_VERIFICATION, CCURLE_SSL_CACERT_BADFILE, CCURLE_SSL_CERTPROBLEM, CCURLE_COULDNT_RESOLVE_HOST,

@@ -18,6 +18,10 @@ int clinux_start_writeback(int fd, int64_t offset, int64_t length);
 // device cache once; returns 0 or -1 with errno set (writeback errors are reported since Linux 5.8).
 int clinux_syncfs(int fd);
 
+// The f_type of fstatfs(2) on fd: the magic number of the file system holding it (EXT4_SUPER_MAGIC,
+// FUSE_SUPER_MAGIC, …, as <linux/magic.h> names them), or -1 with errno set.
+int64_t clinux_file_system_type(int fd);
+
 // open(2) of `directory` with O_TMPFILE | O_RDWR | O_CLOEXEC: a file with no name yet, in that
 // directory's file system, that `linkat` can give a name once it is complete.
 int clinux_open_unnamed(const char *directory, unsigned int mode);
@@ -27,9 +31,9 @@ int clinux_open_unnamed(const char *directory, unsigned int mode);
 // /proc/self/fd where it does not; returns 0 or -1 with errno set.
 int clinux_link_unnamed(int fd, const char *path);
 
-// Renames `from` to `to` only when nothing is at `to` (renameat2 with RENAME_NOREPLACE: EEXIST
-// otherwise); where the file system has no such rename, link(2) then unlink(2), which also never
-// replaces. Returns 0 or -1 with errno set.
+// renameat2(2) of `from` to `to` with RENAME_NOREPLACE: EEXIST when something is at `to`; EINVAL
+// where the file system has no such rename (FUSE, NFS, FAT), ENOSYS where the kernel has none.
+// Returns 0 or -1 with errno set.
 int clinux_rename_noreplace(const char *from, const char *to);
 
 // open(2) of an existing file with O_WRONLY | O_DIRECT | O_NOFOLLOW | O_CLOEXEC: writes that bypass

@@ -21,15 +21,21 @@ package final class AccessTokenProvider {
 
     /// Where each token request is logged at debug level (`-vv`): its URL, status and time, never the token.
     let logger: Logger?
+    /// The connections to this commons that its token requests, and the run's other requests to
+    /// it, keep open for each other (`CurlShare`); nil if libcurl could not make one.
+    package let connections: CurlShare?
 
+    /// `connections`: a share the run's other requests to this commons use too; a new one if nil.
     package init(
-        endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions(), wtsURL: String? = nil, logger: Logger? = nil
+        endpoint: String, credentials: Credentials, http: HTTPOptions = HTTPOptions(), wtsURL: String? = nil,
+        connections: CurlShare? = nil, logger: Logger? = nil
     ) {
         self.logger = logger
         self.wtsURL = wtsURL
         self.endpoint = endpoint
         self.credentials = credentials
         self.http = http
+        self.connections = connections ?? (try? CurlShare())
     }
 
     /// A token good for a while yet, fetching a new one when needed.
@@ -75,6 +81,7 @@ package final class AccessTokenProvider {
         let easy = try CurlEasy()
         let receiver = MemoryReceiver()
         easy.receiver = receiver
+        if let connections { try easy.use(connections) }
         try easy.apply(http, followRedirects: false)
         let url = tokenURL
         try easy.set(CCURLOPT_URL, string: url)

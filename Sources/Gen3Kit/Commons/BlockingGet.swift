@@ -19,11 +19,13 @@ enum BlockingGet {
     /// Questions answered within this many seconds, or not at all: each holds up a worker.
     static let timeoutSeconds = 30
 
-    static func fetch(_ url: String, http: HTTPOptions) -> Answer {
+    /// `connections`: a share whose open connections the request may use, and leaves its own in.
+    static func fetch(_ url: String, http: HTTPOptions, connections: CurlShare? = nil) -> Answer {
         let receiver = MemoryReceiver()
         do {
             let easy = try CurlEasy()
             easy.receiver = receiver
+            if let connections { try easy.use(connections) }
             try easy.apply(http, followRedirects: false)
             try easy.set(CCURLOPT_URL, string: url)
             try easy.setHeaders(["Accept: application/json"])

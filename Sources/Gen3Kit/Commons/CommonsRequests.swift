@@ -8,12 +8,16 @@ package struct CommonsRequests {
     package let http: HTTPOptions
     package let protocolName: String?
     private let handles: CurlHandlePool
+    /// Connections kept open with the commons' token requests (`AccessTokenProvider.connections`).
+    private let connections: CurlShare?
 
-    package init(endpoint: String, http: HTTPOptions, protocolName: String?) {
+    package init(endpoint: String, http: HTTPOptions, protocolName: String?, connections: CurlShare? = nil) {
         self.endpoint = endpoint
         self.http = http
         self.protocolName = protocolName
+        self.connections = connections
         handles = CurlHandlePool(limit: 64) { easy in
+            if let connections { try easy.use(connections) }
             try easy.apply(http, followRedirects: false)
             try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
         }
@@ -30,6 +34,7 @@ package struct CommonsRequests {
     /// pool of GET handles.
     func makeBulkHandle() throws -> CurlEasy {
         let easy = try CurlEasy()
+        if let connections { try easy.use(connections) }
         try easy.apply(http, followRedirects: false)
         try easy.set(CCURLOPT_TIMEOUT_MS, 120_000)
         return easy

@@ -127,6 +127,16 @@ enum AttemptPolicy {
         }
     }
 
+    /// Whether a range request whose `verdict` ends its attempt is asked again on its own instead,
+    /// the file's other ranges going on: when its connection failed or its body stopped short, as a
+    /// dropped connection leaves it. An error the storage host answered, an expired URL or a body
+    /// that cannot be continued end the attempt, which brings the backoff, Retry-After or new URL
+    /// they call for.
+    static func retriesRange(_ answer: Answer, verdict: Verdict) -> Bool {
+        guard case .transient(_, nil, false, false) = verdict else { return false }
+        return answer.curlError != nil || answer.status == 206
+    }
+
     /// A request that did not complete: another attempt may, unless this process could open no
     /// more files (then no request after it can connect, and the worker stops as for a full disk).
     static func incomplete(_ error: CurlError, at source: String) -> Verdict {

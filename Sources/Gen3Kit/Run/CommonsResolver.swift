@@ -40,7 +40,12 @@ final class CommonsResolver {
     /// and the cache gives the same answer to a run with another endpoint).
     private let primaryOrigin: String?
 
-    init(store: JobStore, endpoint: String, resolverURL: String?, options: RunOptions, logger: Logger) {
+    /// The connections its questions use and leave open: those of the job's commons, whose token
+    /// request has one open by the time the first question comes.
+    private let connections: CurlShare?
+
+    init(store: JobStore, endpoint: String, resolverURL: String?, options: RunOptions, connections: CurlShare? = nil, logger: Logger) {
+        self.connections = connections
         primaryOrigin = try? Endpoint.origin(of: endpoint)
         self.resolverURL = resolverURL
         self.store = store
@@ -87,7 +92,7 @@ final class CommonsResolver {
         var tried = unknownPrefixes[prefix] ?? []
         if tried.isEmpty {
             let mds = endpoint + "/mds/aggregate/info/" + Endpoint.pathEncoded(prefix)
-            let answer = BlockingGet.fetch(mds, http: options.http)
+            let answer = BlockingGet.fetch(mds, http: options.http, connections: connections)
             if answer.status == 200, let host = SmallJSON.decode(HostAnswer.self, from: Data(answer.body))?.host,
                 let commons = try? Endpoint.origin(of: host)
             {
@@ -106,7 +111,7 @@ final class CommonsResolver {
             tried.append("\(resolver)/index: \(unavailable)")
         } else if let resolver = resolverURL {
             let index = resolver + "/index/" + Endpoint.pathEncoded(objectID)
-            let answer = BlockingGet.fetch(index, http: options.http)
+            let answer = BlockingGet.fetch(index, http: options.http, connections: connections)
             if answer.status == 200, let host = SmallJSON.decode(IndexAnswer.self, from: Data(answer.body))?.host,
                 let commons = try? Endpoint.origin(of: host)
             {
@@ -139,7 +144,7 @@ final class CommonsResolver {
     }
 
     private func loadDistribution(_ resolver: String) {
-        let answer = BlockingGet.fetch(resolver + "/index/_dist", http: options.http)
+        let answer = BlockingGet.fetch(resolver + "/index/_dist", http: options.http, connections: connections)
         guard answer.status == 200, let entries = SmallJSON.decode([DistributionEntry].self, from: Data(answer.body)) else {
             distributionProblem = answer.status == 200 ? "not a list of commons" : answer.summary
             return

@@ -21,7 +21,8 @@ final class CommonsSessions {
             tokens
             ?? AccessTokenProvider(endpoint: endpoint, credentials: credentials, http: options.http, wtsURL: options.wtsURL, logger: logger)
         primary = CommonsSession(
-            endpoint: endpoint, requests: CommonsRequests(endpoint: endpoint, http: options.http, protocolName: protocolName),
+            endpoint: endpoint,
+            requests: CommonsRequests(endpoint: endpoint, http: options.http, protocolName: protocolName, connections: tokens.connections),
             tokens: tokens, isPrimary: true, bulkEnabled: options.bulkURLs)
         primaryOrigin = try? Endpoint.origin(of: endpoint)
         primaryCredentials = credentials
@@ -46,7 +47,8 @@ final class CommonsSessions {
     }
 
     private func make(_ origin: String) -> CommonsSession {
-        let requests = CommonsRequests(endpoint: origin, http: options.http, protocolName: protocolName)
+        let connections = try? CurlShare()
+        let requests = CommonsRequests(endpoint: origin, http: options.http, protocolName: protocolName, connections: connections)
         let refused = { (reason: String) in
             CommonsSession(endpoint: origin, requests: requests, tokens: nil, isPrimary: false, bulkEnabled: false, refusal: reason)
         }
@@ -68,7 +70,8 @@ final class CommonsSessions {
             return refused("the credentials for \(origin) cannot be used: \(error.localizedDescription)")
         }
         let tokens = AccessTokenProvider(
-            endpoint: origin, credentials: credentials, http: options.http, wtsURL: options.wtsURL, logger: logger)
+            endpoint: origin, credentials: credentials, http: options.http, wtsURL: options.wtsURL, connections: connections, logger: logger
+        )
         return CommonsSession(endpoint: origin, requests: requests, tokens: tokens, isPrimary: false, bulkEnabled: options.bulkURLs)
     }
 

@@ -4,8 +4,10 @@
 /// In order: a regular file of the expected size and md5 *is* the file (its `done` record was lost,
 /// or it came from elsewhere) and is recorded done without a request, whatever the flags; with
 /// `--skip-completed` and no md5 to check, the right size counts as skipped; the job's own earlier
-/// attempt of a file without md5 (claimed before, right size) is taken as done; otherwise the
-/// policy decides: refuse (the file fails, nothing on disk changes), rename, or overwrite.
+/// attempt of a file without md5 (claimed before, right size) is taken as done; an empty file
+/// beside the job's own complete part file is the name an earlier attempt took just before a crash
+/// (on a file system without hard links: `Durability`) and is replaced; otherwise the policy
+/// decides: refuse (the file fails, nothing on disk changes), rename, or overwrite.
 enum ExistingFileRule {
     enum Decision: Equatable {
         /// Record the file done with this md5, without downloading it.
@@ -24,10 +26,11 @@ enum ExistingFileRule {
     ///   - entry: what `lstat` found at `path` (not `.none`).
     ///   - md5OfExisting: hashes the regular file at `path`; called only when its md5 decides.
     ///   - claimedBefore: an earlier attempt of this row may have put it there.
+    ///   - partFile: what `lstat` finds at the file's part name; called only when it decides.
     static func decide(
         path: String, entry: FilePaths.Entry, expectedSize: Int64?, expectedMD5: String?,
         claimedBefore: Bool, skipCompleted: Bool, policy: ExistingFiles,
-        md5OfExisting: () -> String?
+        md5OfExisting: () -> String?, partFile: () -> FilePaths.Entry
     ) -> Decision {
         if case .regular(let size) = entry, let expectedSize, size == expectedSize {
             if let expectedMD5 {
@@ -37,6 +40,10 @@ enum ExistingFileRule {
             } else if claimedBefore, let md5 = md5OfExisting() {
                 return .isTheFile(md5: md5)
             }
+        }
+        if entry == .regular(size: 0), let expectedSize, expectedSize > 0, claimedBefore, partFile() == .regular(size: expectedSize) {
+            // Taken empty, then the complete part file renamed over it: a crash came in between.
+            return .overwrite
         }
         switch policy {
         case .rename: return .rename

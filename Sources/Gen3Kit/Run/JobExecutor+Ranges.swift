@@ -2,8 +2,10 @@ import CCurl
 
 /// A large file's body as byte ranges on several connections at once (`RangePlan`, `RangedSink`,
 /// `RangedDownload`). Every range asks the file's one presigned URL. A range that ends as asked
-/// lets the next one start; any other answer ends the attempt as a single request's would
-/// (`AttemptPolicy.storage`), stopping the other ranges and keeping what they wrote. The ranges'
+/// lets the next one start; a request whose connection failed is asked again for the rest of its
+/// range, a few times per attempt (`AttemptPolicy.retriesRange`); any other answer ends the
+/// attempt as a single request's would (`AttemptPolicy.storage`), stopping the other ranges and
+/// keeping what they wrote. The ranges'
 /// progress is in the job database before the first byte and follows the bytes, never ahead of
 /// them, so the next attempt (or run, after a kill) asks only for what is missing.
 extension JobExecutor {
@@ -79,6 +81,7 @@ extension JobExecutor {
             return fail(task, "internal: a range request of no ranged download")
         }
         if receiver.ignoredRange { return fetchRestWhole(task, download) }
+        receiver.flush()
         let sink = download.sink
         let range = sink.ranges[receiver.index]
         let answer = Answer(
@@ -87,8 +90,18 @@ extension JobExecutor {
         // The range is this request's whole body.
         let body = BodyState(
             written: range.done, expectedSize: range.length, rangeMismatch: receiver.rangeMismatch, sinkFailure: sink.failure)
-        if let step = conclude(task, AttemptPolicy.storage(answer, body: body), status: answer.status) { return step }
-        // A complete range is recorded at once: a kill then fetches none of it again.
+        let verdict = AttemptPolicy.storage(answer, body: body)
+        if case .transient(let reason, _, _, _) = verdict, AttemptPolicy.retriesRange(answer, verdict: verdict),
+            download.retry(receiver.index)
+        {
+            logger.info(
+                "\(task.file.guid): the request for bytes \(range.next)-\(range.end - 1) failed (\(reason)); asking for them again, \(download.retriesLeft) such retries left in this attempt"
+            )
+        } else if let step = conclude(task, verdict, status: answer.status) {
+            return step
+        }
+        // A complete range is recorded at once: a kill then fetches none of it again; so is what a
+        // failed request got.
         recordProgress(task)
         if let index = download.takeNext() {
             return make(task, "GET \(redactedURL(download.url)) range") { try rangeRequest(task, index: index) }

@@ -120,10 +120,15 @@ final class JobExecutor {
             // Asked only of a regular file of the expected size.
             logger.info("\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(task.file.expectedSize ?? 0)))")
             return FileHashing.sizeAndMD5(path: finalPath).map(\.md5)
+        } partFile: {
+            FilePaths.entry(finalPath + ".part")
         }
         let size = task.file.expectedSize ?? 0
         switch decision {
         case .isTheFile(let md5):
+            // Named by a link then the part name's unlink (`Durability`), with a crash in between:
+            // the part name is a second name of this file. The directory is synced before the commit.
+            if task.file.claimedBefore && FilePaths.areOneFile(finalPath + ".part", finalPath) { unlink(finalPath + ".part") }
             return .finished(AttemptRecord(fileID: task.file.id, outcome: .done(md5: md5), startedAt: task.startedAt, bytesOnDisk: size))
         case .skip:
             return .finished(AttemptRecord(fileID: task.file.id, outcome: .skipped, startedAt: task.startedAt, bytesOnDisk: size))
@@ -260,7 +265,9 @@ final class JobExecutor {
     func handle(_ task: FileTask, easy: CurlEasy, code: Int32) -> Step {
         if logger.logLevel <= .debug {
             let outcome = easy.error(for: code).map { "curl \($0.code)" } ?? "HTTP \(easy.responseCode)"
-            logger.debug("\(task.requestLabel) → \(outcome) in \(Int((Clock.monotonic() - task.requestStarted) * 1000)) ms")
+            logger.debug(
+                "\(task.requestLabel) → \(outcome) in \(Int((Clock.monotonic() - task.requestStarted) * 1000)) ms\(easy.openedConnection ? " on a new connection" : "")"
+            )
         }
         switch task.phase {
         case .metadata: return handleDRSObject(task, easy: easy, code: code)

@@ -21,8 +21,13 @@ final class PresignAhead {
     let maxURLAge: Double
     /// 5xx, 429 or network errors in a row after which bulk requests stop for this run.
     static let failuresToGiveUp = 3
-    /// Bulk requests out at once.
-    static let maxInFlight = 4
+    /// Bulk requests out at once at least; more with more transfers (`maxInFlight`).
+    static let minInFlight = 4
+    /// Rounds of transfers (`maxConcurrentRequests` files each) held here at least: one waiting
+    /// with its URLs while the next is asked for, and as many again for a Fence that takes longer
+    /// than a round trip to answer. Fence's cap on a request's files makes the batches too few for
+    /// that when the transfers are many.
+    static let roundsAhead = 4
     /// Files held here stop at this many expected bytes (and a claim at as many): enough to keep
     /// the transfers fed across a slow Fence answer, while large files stay in the job table,
     /// where another worker can take them, until they are about to start.
@@ -43,6 +48,8 @@ final class PresignAhead {
     let maxSingles: Int
     /// Files held here at most: waiting, asked for, or with a URL.
     let lookahead: Int
+    /// Bulk requests out at once: two rounds of transfers' worth, and at least `minInFlight`.
+    let maxInFlight: Int
     private let logger: Logger
     private var waiting: [FileTask] = []
     private var ready = FIFO<(task: FileTask, url: String, at: Double)>()
@@ -70,7 +77,8 @@ final class PresignAhead {
         // Twice the transfers: a slow Fence's answer then covers the slots that free up while the
         // next request is out (BENCHMARKS.md, the slow-Fence section).
         batch = min(2 * max(1, maxConcurrentRequests), BulkPresign.maxGUIDs)
-        lookahead = Self.maxInFlight * batch
+        maxInFlight = max(Self.minInFlight, 2 * max(1, maxConcurrentRequests) / batch)
+        lookahead = max(maxInFlight * batch, Self.roundsAhead * max(1, maxConcurrentRequests))
         maxSingles = max(1, maxConcurrentRequests)
         self.logger = logger
     }
@@ -114,9 +122,10 @@ final class PresignAhead {
     }
 
     /// A bulk request when one is worth making: a batch of files waits, no more files are coming
-    /// (their bytes fill the look-ahead), or nothing else is coming for the transfers to start. It
-    /// asks for the files of the first commons in line that is not paused.
-    func dueRequest(freeSlots: Int, now: Double) -> Due {
+    /// (their bytes fill the look-ahead, or `moreComing` says the job has none left to claim for
+    /// now), or nothing else is coming for the transfers to start. It asks for the files of the
+    /// first commons in line that is not paused.
+    func dueRequest(freeSlots: Int, now: Double, moreComing: Bool = true) -> Due {
         guard enabled, !waiting.isEmpty else { return .nothing }
         // A commons asked one file at a time has no batch to wait for.
         if flights.count(where: { !$0.bulk }) < maxSingles,
@@ -125,8 +134,10 @@ final class PresignAhead {
             return single(waiting.remove(at: index))
         }
         let bulkFlights = flights.count(where: \.bulk)
-        guard bulkFlights < Self.maxInFlight else { return .nothing }
-        guard waiting.count >= batch || bytesFull(freeSlots: freeSlots) || (readyCount == 0 && bulkFlights == 0) else { return .nothing }
+        guard bulkFlights < maxInFlight else { return .nothing }
+        guard waiting.count >= batch || bytesFull(freeSlots: freeSlots) || !moreComing || (readyCount == 0 && bulkFlights == 0) else {
+            return .nothing
+        }
         guard let session = waiting.first(where: { $0.session.bulkEnabled && !$0.session.isPaused(now: now) })?.session else {
             return .nothing
         }
@@ -214,7 +225,7 @@ final class PresignAhead {
                 flight.bulk
                 ? "POST \(session.endpoint)\(BulkPresign.path) (\(tasks.count) files)"
                 : "GET \(session.endpoint)/user/data/download/\(tasks.first?.objectID ?? "")"
-            logger.debug("\(request) → \(outcome) in \(elapsed) ms")
+            logger.debug("\(request) → \(outcome) in \(elapsed) ms\(easy.openedConnection ? " on a new connection" : "")")
         }
         if !flight.bulk, let task = tasks.first {
             guard easy.error(for: code) == nil, !receiver.exceededLimit, receiver.head.status == 200,

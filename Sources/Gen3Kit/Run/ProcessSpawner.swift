@@ -8,6 +8,9 @@
 enum ProcessSpawner {
     struct Child {
         let pid: pid_t
+        /// When it started (`LeaseOwner.startTime`), read before it can have been reaped: its rows'
+        /// owner says it.
+        let started: UInt64?
         /// Our end of the child's report pipe.
         let reportFD: Int32
     }
@@ -46,7 +49,7 @@ enum ProcessSpawner {
             close(fds[0])
             throw RunError.spawnFailed(String(cString: strerror(code)))
         }
-        return Child(pid: pid, reportFD: fds[0])
+        return Child(pid: pid, started: LeaseOwner.startTime(of: pid), reportFD: fds[0])
     }
 
     /// This process's environment as `NAME=value` entries, less the names in `names`.

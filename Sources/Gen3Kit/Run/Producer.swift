@@ -14,6 +14,9 @@ final class Producer {
     private var nextClaim: Double = 0
     /// Claim transactions, for the worker's summary.
     private(set) var claims = 0
+    /// The last claim found no row: the job has nothing more for this worker now (its last files
+    /// need not wait for a full batch of others to ask for their URLs).
+    private(set) var drained = false
 
     /// Seconds between claims that find nothing.
     static let emptyClaimPause = 0.2
@@ -38,6 +41,7 @@ final class Producer {
                 try store.claimBatch(
                     owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now))
             claims += 1
+            drained = queue.isEmpty
             if queue.isEmpty {
                 nextClaim = now + Self.emptyClaimPause
                 return nil

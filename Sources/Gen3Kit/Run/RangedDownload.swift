@@ -16,11 +16,19 @@ final class RangedDownload {
     private var abandoned: [CurlEasy] = []
     /// The storage host answered a range with the whole file: the rest comes on one connection.
     private(set) var singleConnection = false
+    /// Failed range requests that may still be asked again in this attempt (`retry`).
+    private(set) var retriesLeft: Int
+
+    /// Range requests of one attempt asked again after their connection failed, per connection
+    /// allowed: a few dropped connections cost a round trip each, while a host that keeps
+    /// dropping them ends the attempt, and its backoff applies.
+    static let retriesPerConnection = 2
 
     init(url: String, sink: RangedSink, connections: Int) {
         self.url = url
         self.sink = sink
         self.connections = max(1, connections)
+        retriesLeft = Self.retriesPerConnection * max(1, connections)
         pending = sink.ranges.indices.filter { !sink.ranges[$0].isComplete }
     }
 
@@ -40,6 +48,15 @@ final class RangedDownload {
     func putBack(_ index: Int) { pending.insert(index, at: 0) }
 
     func started(_ easy: CurlEasy, index: Int) { running[ObjectIdentifier(easy)] = (easy, index) }
+
+    /// The request for range `index` failed and it is to be asked again: true (and the range goes
+    /// back to the front) while retries are left.
+    func retry(_ index: Int) -> Bool {
+        guard retriesLeft > 0, !singleConnection else { return false }
+        retriesLeft -= 1
+        putBack(index)
+        return true
+    }
 
     /// A request that could not be started after all: its range goes back to the front.
     func cancel(_ easy: CurlEasy) {

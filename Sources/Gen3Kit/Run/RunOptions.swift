@@ -16,7 +16,10 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var maxConcurrentRequests = 128
     /// Connections one file's body may use at once: a file larger than `rangeThreshold` is fetched
     /// as byte ranges on up to this many connections (`RangePlan`); 1 fetches every file whole.
-    public var maxConnectionsPerFile = 4
+    /// Enough that a lone large file a few tens of milliseconds away goes at the disk's pace, not
+    /// one connection's window per round trip (BENCHMARKS.md, the WAN section); the worker's
+    /// large-body slots bound them all together.
+    public var maxConnectionsPerFile = 8
     /// Files larger than this many bytes are fetched in ranges (with `maxConnectionsPerFile` > 1).
     public var rangeThreshold: Int64 = 64 << 20
     /// How often and how long apart a failing file is tried again.

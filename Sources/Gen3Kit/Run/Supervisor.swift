@@ -129,7 +129,7 @@ final class Supervisor {
         }
         if exited && stop.requested { return }
         // Crashed (a signal, or an exit we did not plan): its rows go back at once.
-        let owner = LeaseOwner(pid: child.pid)
+        let owner = LeaseOwner(pid: child.pid, started: child.started)
         let released = try store.releaseClaims(owner: owner)
         let how = exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7f)"
         logger.warning("worker \(child.pid) \(how); released \(released) files")

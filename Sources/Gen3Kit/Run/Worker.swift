@@ -79,7 +79,8 @@ package final class Worker {
             endpoint: endpoint, credentials: credentials, tokens: tokens, auth: auth, options: options,
             protocolName: settings.protocolName, logger: logger)
         resolver = CommonsResolver(
-            store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options, logger: logger)
+            store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options,
+            connections: sessions.primary.tokens?.connections, logger: logger)
         producer = Producer(store: store, owner: owner, options: options, logger: logger)
         executor = JobExecutor(store: store, settings: settings, options: options, hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(
@@ -227,10 +228,17 @@ package final class Worker {
         }
     }
 
-    /// Lets the transfers `--limit-rate` paused go on once the bucket has room.
+    /// Lets the transfers `--limit-rate` paused go on while the bucket has room, the longest paused
+    /// first. A transfer resumed takes its held bytes at once, so this order is who gets the
+    /// bucket: a fixed one would starve the last transfers until the first ended, and the ranges
+    /// of a file behind the others.
     private func resumePaused() {
         guard let limiter = executor.limiter, limiter.hasRoom() else { return }
-        for (_, entry) in active where entry.easy.isPaused { entry.easy.resume() }
+        let paused = active.values.map(\.easy).filter(\.isPaused).sorted { $0.pausedAt < $1.pausedAt }
+        for easy in paused {
+            guard limiter.hasRoom() else { break }
+            easy.resume()
+        }
     }
 
     /// How long to wait for the network: less when paused transfers wait for the rate bucket.
@@ -260,7 +268,8 @@ package final class Worker {
     /// The slots a request takes: one, but a large body (`FileSinks.backgroundHashingThreshold`),
     /// which holds write buffers and threads of its own, takes as many as keep such bodies to
     /// `RunOptions.maxLargeTransfers` at once, so that many slots for small files do not become
-    /// as many large files' buffers.
+    /// as many large files' buffers. A range request counts as one such body too: it holds a
+    /// stage (`RangeReceiver`) and curl's receive buffer, and its file a hashing thread.
     private func slots(for task: FileTask) -> Int {
         guard task.phase == .download, (task.file.expectedSize ?? 0) >= FileSinks.backgroundHashingThreshold else { return 1 }
         return max(1, options.maxConcurrentRequests / RunOptions.maxLargeTransfers)
@@ -268,7 +277,7 @@ package final class Worker {
 
     private func askInBulk(now: Double) {
         while true {
-            switch presigner.dueRequest(freeSlots: freeSlots, now: now) {
+            switch presigner.dueRequest(freeSlots: freeSlots, now: now, moreComing: !producer.drained) {
             case .nothing:
                 return
             case .request(let easy):

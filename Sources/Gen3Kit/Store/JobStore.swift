@@ -186,7 +186,10 @@ public final class JobStore {
     package func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
         guard !progress.isEmpty else { return }
         try database.transaction {
-            for entry in progress { try database.run(sql.files.updateBytes, .integer(entry.fileID), .integer(entry.bytes)) }
+            // In file order, as `record` goes: two sessions that lock rows in one order cannot deadlock.
+            for entry in progress.sorted(by: { $0.fileID < $1.fileID }) {
+                try database.run(sql.files.updateBytes, .integer(entry.fileID), .integer(entry.bytes))
+            }
         }
     }
 
@@ -234,7 +237,10 @@ public final class JobStore {
     package func record(_ records: [AttemptRecord], owner: LeaseOwner) throws {
         guard !records.isEmpty else { return }
         try database.transaction {
-            for record in records {
+            // In file order (and, for one file, as given): two sessions that lock rows in one order
+            // cannot deadlock.
+            let ordered = records.enumerated().sorted { ($0.element.fileID, $0.offset) < ($1.element.fileID, $1.offset) }
+            for (_, record) in ordered {
                 try apply(record, owner: owner)
             }
         }

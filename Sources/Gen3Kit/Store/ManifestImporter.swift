@@ -27,6 +27,12 @@ package struct ManifestImporter {
         // A manifest of unknown size (a pipe) may be large.
         let large = (FilePaths.fileSize(path) ?? .max) >= Self.rollbackJournalBytes
         if store.sqlite == nil {
+            if try !store.hasFiles(),
+                let summary = try importIntoEmptyPostgresJob(
+                    from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
+            {
+                return summary
+            }
             return try importIntoPostgres(
                 from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
         }

@@ -19,37 +19,97 @@ extension ManifestImporter {
         WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.guid = m.guid)
         ORDER BY guid, seq
         """
-    /// Entries whose GUID the job had before this import, and the new GUIDs' entries.
+    /// Entries whose GUID the job had before this import, and the new GUIDs' entries. Joins, not
+    /// a subquery per entry: a temporary table has no index, and a million entries would each
+    /// scan it.
     static let countKnownAndNew = """
-        SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM files f WHERE f.guid = m.guid)),
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM new_rows n WHERE n.guid = m.guid))
-        FROM manifest_rows m
+        SELECT count(f.guid), count(n.guid)
+        FROM manifest_rows m LEFT JOIN files f ON f.guid = m.guid LEFT JOIN new_rows n ON n.guid = m.guid
         """
     /// New rows whose name a file of the job has, or an earlier new row; with who has it.
     static let selectClashes = """
-        SELECT n.seq, n.guid, n.dest_name,
-               coalesce((SELECT f.guid FROM files f WHERE f.dest_name = n.dest_name),
-                        (SELECT o.guid FROM new_rows o WHERE o.dest_name = n.dest_name ORDER BY o.seq LIMIT 1))
-        FROM new_rows n
-        WHERE n.dest_name IS NOT NULL
-          AND (EXISTS (SELECT 1 FROM files f WHERE f.dest_name = n.dest_name)
-               OR EXISTS (SELECT 1 FROM new_rows o WHERE o.dest_name = n.dest_name AND o.seq < n.seq))
-        ORDER BY n.seq
+        WITH named AS (
+            SELECT seq, guid, dest_name,
+                   row_number() OVER (PARTITION BY dest_name ORDER BY seq) AS nth,
+                   first_value(guid) OVER (PARTITION BY dest_name ORDER BY seq) AS first_guid
+            FROM new_rows WHERE dest_name IS NOT NULL)
+        SELECT named.seq, named.guid, named.dest_name, coalesce(f.guid, named.first_guid)
+        FROM named LEFT JOIN files f ON f.dest_name = named.dest_name
+        WHERE f.guid IS NOT NULL OR named.nth > 1
+        ORDER BY named.seq
         """
     static let nameIsTaken = """
         SELECT EXISTS (SELECT 1 FROM files WHERE dest_name = $1) OR EXISTS (SELECT 1 FROM new_rows WHERE dest_name = $1)
         """
     static let renameNewRow = "UPDATE new_rows SET dest_name = $2 WHERE seq = $1"
+    /// The secondary indexes of `files` (name, CREATE statement).
+    static let fileIndexes = """
+        SELECT indexname, indexdef FROM pg_catalog.pg_indexes
+        WHERE schemaname = current_schema() AND tablename = 'files' AND indexname <> 'files_pkey'
+        ORDER BY indexname
+        """
     static let insertNewRows = """
         INSERT INTO files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
         SELECT guid, file_name, dest_name, expected_size, expected_md5, commons, $1, $2, $2 FROM new_rows ORDER BY seq
         """
 
-    func importIntoPostgres(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
+    static let copyFiles = """
+        COPY files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
+        FROM STDIN
+        """
+
+    /// The PostgreSQL connection under the store.
+    var postgres: PostgresConnection {
         guard let connection = (store.database as? ReconnectingDatabase)?.connection else {
             preconditionFailure("a SQLite job imports through importEntries")
         }
+        return connection
+    }
+
+    /// A job's first import, straight into `files`: its indexes dropped, every entry copied in, the
+    /// indexes built again. Nil when building a unique one fails (a repeated GUID, two files of one
+    /// name): everything is rolled back, and the caller imports through the temporary table, which
+    /// settles those. Half the work of the general path, which copies every row twice.
+    func importIntoEmptyPostgresJob(from reader: any ManifestReader, source path: String, options: ImportOptions) throws
+        -> ImportSummary?
+    {
+        let connection = postgres
+        do {
+            return try connection.transaction {
+                guard try !store.hasFiles() else { return nil }
+                try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
+                let now = store.time(Clock.now())
+                let importID = try connection.first(store.sql.files.insertImport, .text(path), now) { $0.int64(0) } ?? 0
+                let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
+                for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+                var summary = ImportSummary()
+                summary.added = try connection.copyIn(Self.copyFiles) { writer in
+                    while let entry = try reader.next() {
+                        let dest = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
+                        if dest == nil || entry.size == nil { summary.withoutMetadata += 1 }
+                        try writer.append(
+                            .text(Self.untilNUL(entry.guid)), SQLValue(entry.fileName.map(Self.untilNUL)), SQLValue(dest),
+                            SQLValue(entry.size), SQLValue(entry.md5.map(Self.untilNUL)),
+                            SQLValue(Self.commons(of: entry).map(Self.untilNUL)),
+                            .integer(importID), now, now)
+                        summary.entries += 1
+                    }
+                }
+                try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for index in indexes { try connection.execute(index.sql) }
+                try connection.run(
+                    store.sql.files.finishImport, .integer(importID), .integer(Int64(summary.entries)), .integer(Int64(summary.added)))
+                return summary
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            return nil
+        }
+    }
+
+    func importIntoPostgres(from reader: any ManifestReader, source path: String, options: ImportOptions) throws -> ImportSummary {
+        let connection = postgres
         return try connection.transaction {
+            let hadFiles = try store.hasFiles()
             try saveSettings(options, downloadPath: FilePaths.absolute(options.downloadPath))
             let now = store.time(Clock.now())
             let importID = try connection.first(store.sql.files.insertImport, .text(path), now) { $0.int64(0) } ?? 0
@@ -66,17 +126,34 @@ extension ManifestImporter {
                     summary.entries += 1
                 }
             }
+            // The planner knows nothing of a new temporary table's rows until it is analyzed.
+            try connection.execute("ANALYZE manifest_rows")
             try connection.execute(Self.selectNewRows)
+            try connection.execute("ANALYZE new_rows")
             let (known, ofNewGUIDs) =
                 try connection.first(Self.countKnownAndNew) { ($0.int(0), $0.int(1)) } ?? (0, 0)
             try settleClashes(connection, options: options, summary: &summary)
-            summary.added = try connection.run(Self.insertNewRows, .integer(importID), now)
+            summary.added = try insertNewRows(connection, importID: importID, now: now, intoEmptyJob: !hadFiles)
             summary.alreadyInJob = known
             summary.duplicates = ofNewGUIDs - summary.added
             try connection.run(
                 store.sql.files.finishImport, .integer(importID), .integer(Int64(summary.entries)), .integer(Int64(summary.added)))
             return summary
         }
+    }
+
+    /// Adds the new rows to `files`. Into an empty job (how nearly every job starts) the indexes
+    /// are dropped first and built again after, in the same transaction: building an index sorts
+    /// its keys once, where keeping it up to date puts each random GUID into a random page. The
+    /// new rows are already unique by GUID and by name, so the unique ones build.
+    private func insertNewRows(_ connection: PostgresConnection, importID: Int64, now: SQLValue, intoEmptyJob: Bool) throws -> Int {
+        guard intoEmptyJob else { return try connection.run(Self.insertNewRows, .integer(importID), now) }
+        let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
+        for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+        let added = try connection.run(Self.insertNewRows, .integer(importID), now)
+        try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for index in indexes { try connection.execute(index.sql) }
+        return added
     }
 
     /// `text` up to its first NUL, which PostgreSQL cannot store: what SQLite's import keeps of it

@@ -7,6 +7,11 @@
 /// `pg_terminate_backend`) is run again on a new session, after waits that double from 0.1 s to
 /// 5 s, for up to `patience` seconds; then the error is the caller's.
 ///
+/// One the server chose to end as a deadlock (or a serialization failure) is run again too, at
+/// once: a worker's two sessions (its loop's and its recorder's) update the same rows in
+/// different orders, which SQLite's one writer at a time never meets but PostgreSQL's row locks
+/// can, and the server's answer to that is to end one transaction so the other can go on.
+///
 /// Running again is safe for what the store runs: a statement's rows arrive whole before anyone
 /// sees them, every update says which state it moves a row from, and a transaction is run again
 /// from its start. A commit whose answer was lost may have happened: a claim run again then takes
@@ -54,6 +59,9 @@ final class ReconnectingDatabase: SQLDatabase {
         while true {
             do {
                 return try body()
+            } catch let error as PostgresError where (error.isDeadlock || error.isSerializationFailure) && Clock.monotonic() < deadline {
+                // Both sides of a deadlock may retry at once: a random pause keeps them apart.
+                usleep(useconds_t.random(in: 1_000...20_000))
             } catch let error as PostgresError where error.isConnectionLost && Clock.monotonic() < deadline {
                 Self.note(error, connection: connection)
                 while true {

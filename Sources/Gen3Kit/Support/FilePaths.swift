@@ -69,6 +69,20 @@ package enum FilePaths {
         return size
     }
 
+    /// Whether `path` names the very file open as `fd` (not a symlink to it).
+    package static func isFile(_ path: String, openAs fd: Int32) -> Bool {
+        var named = stat()
+        var open = stat()
+        return lstat(path, &named) == 0 && fstat(fd, &open) == 0 && named.st_dev == open.st_dev && named.st_ino == open.st_ino
+    }
+
+    /// Whether `path` and `other` are names of one file (hard links), neither a symlink.
+    package static func areOneFile(_ path: String, _ other: String) -> Bool {
+        var first = stat()
+        var second = stat()
+        return lstat(path, &first) == 0 && lstat(other, &second) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
+    }
+
     package static func exists(_ path: String) -> Bool {
         entry(path) != .none
     }

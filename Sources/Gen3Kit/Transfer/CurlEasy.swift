@@ -7,8 +7,12 @@ package final class CurlEasy {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: OpaquePointer?
     package var receiver: CurlReceiver?
+    /// The share handle this one uses, kept alive until this one is cleaned up.
+    private var share: CurlShare?
     /// The write callback paused the transfer (`resume` lets it go on).
     package var isPaused = false
+    /// When it last paused (`Clock.monotonic`), so that the longest paused go on first.
+    package private(set) var pausedAt: Double = 0
 
     package init() throws {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
@@ -48,6 +52,12 @@ package final class CurlEasy {
 
     func set(_ option: Int32, callback: ccurl_data_cb) throws {
         try check(ccurl_setopt_data_cb(handle, option, callback))
+    }
+
+    /// Keeps connections, DNS answers and TLS sessions in `share`, with the other handles using it.
+    func use(_ share: CurlShare) throws {
+        try set(CCURLOPT_SHARE, pointer: UnsafeRawPointer(share.handle))
+        self.share = share
     }
 
     /// Replaces the request headers (e.g. `Authorization: Bearer …`).
@@ -113,6 +123,20 @@ package final class CurlEasy {
         return code
     }
 
+    /// Whether the last transfer opened a connection rather than reusing one (for the log: a new
+    /// connection costs a round trip more, or several with TLS).
+    var openedConnection: Bool {
+        var count = 0
+        _ = ccurl_getinfo_long(handle, CCURLINFO_NUM_CONNECTS, &count)
+        return count > 0
+    }
+
+    /// Marks the transfer paused by its write callback.
+    fileprivate func paused() {
+        isPaused = true
+        pausedAt = Clock.monotonic()
+    }
+
     /// Lets a paused transfer go on; libcurl may deliver its held bytes from inside this call.
     package func resume() {
         isPaused = false
@@ -130,7 +154,7 @@ private let curlWriteCallback: ccurl_data_cb = { pointer, size, count, userdata 
     let easy = Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue()
     guard let receiver = easy.receiver else { return total }
     guard receiver.mayReceive(total) else {
-        easy.isPaused = true
+        easy.paused()
         return CCURL_WRITEFUNC_PAUSE
     }
     return receiver.receiveBody(UnsafeRawBufferPointer(start: pointer, count: total)) ? total : 0

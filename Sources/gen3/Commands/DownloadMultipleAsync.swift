@@ -61,11 +61,13 @@ struct DownloadMultipleAsync: ParsableCommand {
             }
             try ConfirmationPrompt.confirm(plan)
         }
-        FilePaths.makeDirectories((globals.databasePath as NSString).deletingLastPathComponent)
+        if !JobLocation.isPostgres(globals.databasePath) {
+            FilePaths.makeDirectories((globals.databasePath as NSString).deletingLastPathComponent)
+        }
         let store = try existing ?? JobStore(path: globals.databasePath)
         let summary = try ManifestImporter(store: store).importManifest(path: manifest, options: importOptions)
         if !output.quiet && (summary.added > 0 || summary.duplicates > 0) {
-            print(ImportReport.text(summary, database: globals.databasePath, next: false))
+            print(ImportReport.text(summary, database: globals.shownDatabase, next: false))
         }
         throw ExitCode(try output.show(JobRun(globals, options: options, tokens: tokens)))
     }

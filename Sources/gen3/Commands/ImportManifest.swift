@@ -37,7 +37,7 @@ struct ImportManifest: ParsableCommand {
             path: manifest, format: format,
             options: destination.importOptions(downloadPath: downloadPath, globals: globals, drsResolver: drsResolver))
         try store.saveCommonsCredentials(CommonsAuth(byCommons: globals.commonsAuth).storable)
-        print(ImportReport.text(summary, database: globals.databasePath))
+        print(ImportReport.text(summary, database: globals.shownDatabase))
     }
 }
 

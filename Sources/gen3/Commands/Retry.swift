@@ -13,6 +13,6 @@ struct Retry: ParsableCommand {
         let store = try JobStore(path: globals.databasePath, create: false)
         _ = try store.requireSettings()
         let count = try store.retryFailed()
-        print("\(count) failed files are pending again; next: gen3 --db \(globals.databasePath) run")
+        print("\(count) failed files are pending again; next: gen3 --db \(globals.shownDatabase) run")
     }
 }
