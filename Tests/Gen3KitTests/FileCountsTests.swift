@@ -171,18 +171,27 @@ final class FileCountsTests: XCTestCase {
         }
     }
 
-    /// The first import into an empty SQLite job appends without the counting trigger and counts
-    /// itself; one that meets a repeated GUID rolls that back and goes row by row, trigger and all.
-    func testAnEmptyJobsImportCountsWhatItAppendedEitherWay() throws {
-        let appended = try sqliteStore("appended.sqlite")
+    /// The first import into an empty job appends without the counting trigger and counts itself;
+    /// one that meets a repeated GUID rolls that back and goes another way (SQLite: row by row,
+    /// trigger and all; PostgreSQL: through the temporary table, its new rows counted at once).
+    /// Either way a later import is counted by the trigger again.
+    func testAnEmptyJobsImportCountsWhatItAppendedEitherWayInSQLite() throws {
+        try emptyJobImports { try sqliteStore($0 + ".sqlite") }
+    }
+
+    func testAnEmptyJobsImportCountsWhatItAppendedEitherWayInPostgreSQL() throws {
+        try emptyJobImports { _ in try postgresStore().store }
+    }
+
+    private func emptyJobImports(_ newStore: (String) throws -> JobStore) throws {
+        let later = try manifest("later.tsv", [("dg.T/later", "later.bin", 5, nil), ("dg.T/later2", "later2.bin", nil, "https://x.org")])
+        let appended = try newStore("appended")
         try importManifest(appended, try firstManifest())
         try assertExact(appended, "an empty job's import")
-        XCTAssertNotNil(
-            try appended.database.first(FileQueries.countingInsertTrigger) { $0.string(0) } ?? nil, "the trigger is back after it")
-        try importManifest(appended, try manifest("more.tsv", [("dg.T/more", "more.bin", 5, nil)]))
+        try importManifest(appended, later)
         try assertExact(appended, "a later import, counted by the trigger")
 
-        let repeated = try sqliteStore("repeated.sqlite")
+        let repeated = try newStore("repeated")
         let rows: [Entry] = (0..<100).map { i in
             ("dg.T/r\(i % 90)", "r\(i % 90).bin", i % 9 == 0 ? nil : i, i % 2 == 0 ? "https://x.org" : nil)
         }
@@ -190,6 +199,8 @@ final class FileCountsTests: XCTestCase {
         XCTAssertEqual(summary.added, 90)
         XCTAssertEqual(summary.duplicates, 10)
         try assertExact(repeated, "an empty job's import that met a repeated GUID")
+        try importManifest(repeated, later)
+        try assertExact(repeated, "a later import after that one")
     }
 
     // MARK: - Drift

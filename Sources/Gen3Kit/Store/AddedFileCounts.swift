@@ -1,7 +1,8 @@
-/// What an empty job's import appended, per commons, for `file_counts`: the import drops the
-/// trigger that counts each inserted row while it appends (the trigger costs more per row than
-/// the rest of the insert does), and adds these sums once at the end instead. Every row it
-/// appends is new and pending with nothing on disk, so the sums are exact.
+/// What an empty job's import appended, per commons, for `file_counts`: the import turns off the
+/// trigger that counts inserted rows while it appends (in SQLite it runs for each row, a third
+/// more work for the import; PostgreSQL's keeps a copy of every row for its sums), and adds these
+/// sums once at the end instead. Every row it appends is new and pending with nothing on disk, so
+/// the sums are exact.
 struct AddedFileCounts {
     struct Sums {
         var files: Int64 = 0
@@ -9,54 +10,27 @@ struct AddedFileCounts {
         var unknownSizes: Int64 = 0
     }
 
-    /// Files of no commons of their own (the job's endpoint): most, or all, of a manifest's.
-    private var endpoint = Sums()
-    /// The others, by commons as stored (up to a NUL, as `ParameterBuffer` binds text).
-    private var named: [String: Sums] = [:]
-    /// The last named commons and its sums so far, not yet in `named`: a manifest's rows of one
-    /// commons tend to come together, and this spares hashing each.
-    private var last: (commons: String, sums: Sums)?
+    /// By commons as the manifest gives it, '' for none (the job's endpoint).
+    private var byCommons: [String: Sums] = [:]
 
     /// Counts one row of commons `commons` and expected size `size`.
     mutating func add(commons: String?, size: Int64?) {
-        guard let commons else { return endpoint.add(size: size) }
-        if last?.commons != commons {
-            flushLast()
-            last = (commons, named.removeValue(forKey: commons) ?? Sums())
-        }
-        last?.sums.add(size: size)
+        byCommons[commons ?? "", default: Sums()].add(size: size)
     }
 
     mutating func add(_ other: AddedFileCounts) {
-        var other = other
-        other.flushLast()
-        endpoint.add(other.endpoint)
-        for (commons, sums) in other.named {
-            add(sums, of: commons)
+        for (commons, sums) in other.byCommons { byCommons[commons, default: Sums()].add(sums) }
+    }
+
+    /// Adds the sums to the job's counts with `statement` (its parameters: commons, files,
+    /// expected bytes, unknown sizes).
+    func save(_ database: any SQLDatabase, _ statement: String) throws {
+        // Keyed as stored: text up to its first NUL (`ParameterBuffer`).
+        var stored: [String: Sums] = [:]
+        for (commons, sums) in byCommons { stored[ManifestImporter.untilNUL(commons), default: Sums()].add(sums) }
+        for (commons, sums) in stored {
+            try database.run(statement, .text(commons), .integer(sums.files), .integer(sums.expectedBytes), .integer(sums.unknownSizes))
         }
-    }
-
-    /// Adds the sums to the job's counts.
-    func save(_ connection: Connection) throws {
-        var all = self
-        all.flushLast()
-        var byKey: [String: Sums] = [:]
-        for (commons, sums) in all.named { byKey[ManifestImporter.untilNUL(commons), default: Sums()].add(sums) }
-        if all.endpoint.files > 0 { byKey["", default: Sums()].add(all.endpoint) }
-        let statement = try connection.statement(FileQueries.addPendingCounts)
-        for (commons, sums) in byKey {
-            try statement.run(.text(commons), .integer(sums.files), .integer(sums.expectedBytes), .integer(sums.unknownSizes))
-        }
-    }
-
-    private mutating func flushLast() {
-        guard let (commons, sums) = last else { return }
-        last = nil
-        add(sums, of: commons)
-    }
-
-    private mutating func add(_ sums: Sums, of commons: String) {
-        named[commons, default: Sums()].add(sums)
     }
 }
 

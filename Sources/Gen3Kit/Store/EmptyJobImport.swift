@@ -62,7 +62,7 @@ extension ManifestImporter {
             summary.withoutMetadata += batch.withoutMetadata
             added.add(batch.counts)
         }
-        try added.save(connection)
+        try added.save(connection, FileQueries.addPendingCounts)
         if let countingTrigger { try connection.execute(countingTrigger) }
         // The index builds sort every key: in temporary files, not in memory, so that a large
         // manifest does not raise the import's peak memory.
