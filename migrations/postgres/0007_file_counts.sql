@@ -14,7 +14,8 @@
 -- that finds another folding leaves it to that one instead of waiting.
 --
 -- The triggers are per statement, with the statement's old and new rows as tables: a claim of
--- 64 rows, or an import of a million, appends its sums once instead of once per row.
+-- 64 rows appends its sums once instead of once per row. An empty job's import turns the insert
+-- trigger off while it adds its rows, and counts them itself (PostgresImport.swift).
 CREATE TABLE file_counts (
     commons        TEXT NOT NULL,      -- files.commons, '' where that is NULL (the job's endpoint)
     state          TEXT NOT NULL,

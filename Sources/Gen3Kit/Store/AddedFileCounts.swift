@@ -1,8 +1,7 @@
 /// What an empty job's import appended, per commons, for `file_counts`: the import turns off the
-/// trigger that counts inserted rows while it appends (in SQLite it runs for each row, a third
-/// more work for the import; PostgreSQL's keeps a copy of every row for its sums), and adds these
-/// sums once at the end instead. Every row it appends is new and pending with nothing on disk, so
-/// the sums are exact.
+/// trigger that counts inserted rows while it appends (SQLite's runs once for each row;
+/// PostgreSQL's keeps a copy of every row for its sums), and adds these sums once at the end
+/// instead. Every row it appends is new and pending with nothing on disk, so the sums are exact.
 struct AddedFileCounts {
     struct Sums {
         var files: Int64 = 0
