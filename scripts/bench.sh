@@ -8,6 +8,7 @@
 #   scripts/bench.sh --wan      # only the WAN section (a commons 40 ms away; --no-wan, --no-kill skip sections)
 #   NO_COMMONS=1 scripts/bench.sh   # without the two-commons row (bench_commons.py, printed at the end)
 #   NO_POSTGRES=1 scripts/bench.sh  # without the PostgreSQL rows (bench_postgres.py, printed at the end)
+#   NO_SCALE=1 scripts/bench.sh     # without the scale row (bench_scale.py, at the end of the report)
 #   scripts/bench.sh --wan --variant gen3-c8='--max-connections-per-file 8'   # gen3 with other flags beside it
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,4 +33,10 @@ if [ -z "${NO_POSTGRES:-}" ]; then
   # The job in PostgreSQL against SQLite: the small set, files/s as workers grow, a 1M-row import.
   build_quietly -c release --product gen3-test-commons
   python3 scripts/bench_postgres.py --gen3 "$bin/gen3" --commons-binary "$bin/gen3-test-commons" --rounds "${RUNS:-3}"
+fi
+if [ -z "${NO_SCALE:-}" ]; then
+  # The scale row, at the end of the report: import, one claim and status at 10^5 and 10^6 rows
+  # (QUICK: 10^4 and 10^5) in both backends, and 10^8 on paper. BENCHMARKS.md's figures come from
+  # --rows 1000000,10000000, which takes the better part of an hour.
+  python3 scripts/bench_scale.py --gen3 "$bin/gen3" --runs "${RUNS:-3}" ${QUICK:+--rows 10000,100000}
 fi

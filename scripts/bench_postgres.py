@@ -42,6 +42,17 @@ class Postgres:
         subprocess.run(["psql", self.url, "-qc", f"CREATE DATABASE {name}"], check=True, stdout=subprocess.DEVNULL)
         return self.url.rsplit("/", 1)[0] + "/" + name
 
+    def query(self, url, sql):
+        """One statement's answer as text, in the database at `url`."""
+        return subprocess.run(["psql", url, "-XAtqc", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+    def size(self, url):
+        """The bytes of the database at `url`."""
+        return int(self.query(url, "SELECT pg_database_size(current_database())"))
+
+    def drop(self, url):
+        self.query(self.url, f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
     def stop(self):
         subprocess.run(["bash", os.path.join(SCRIPTS, "postgres.sh"), "stop", self.directory], check=False)
 

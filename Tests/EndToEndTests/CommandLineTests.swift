@@ -443,6 +443,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files; -- a comment is not a statement\n"), ["2"])
         XCTAssertEqual(try job.gen3(["sql", "--write", "UPDATE files SET state = 'failed'"]).status, 0)
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'failed'"), ["2"])
+        XCTAssertNil(try job.countsDrift(), "after a user's UPDATE")
     }
 
     func testHelpExplainsEveryCommandWithDefaultsAndVersion() throws {

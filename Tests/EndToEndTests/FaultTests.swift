@@ -149,8 +149,10 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try job.run().status, 1)
         let retried = try job.gen3(["retry"])
         XCTAssertTrue(retried.stdout.hasPrefix("1 failed files are pending again"), retried.stdout)
+        XCTAssertNil(try job.countsDrift(), "after gen3 retry")
         XCTAssertEqual(try job.run().status, 0)
         assertAllVerified(job)
+        XCTAssertNil(try job.countsDrift())
     }
 
     func testSIGTERMReleasesInFlightFilesAndTheNextRunFinishes() throws {
@@ -164,6 +166,7 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 143, job.runErrors)
         XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["pending\t2"])
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome = 'released'"), ["2"])
+        XCTAssertNil(try job.countsDrift(), "after a stop that released files")
         XCTAssertEqual(try job.run().status, 0)
         assertAllVerified(job)
     }

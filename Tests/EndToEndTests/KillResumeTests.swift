@@ -30,6 +30,7 @@ final class KillResumeTests: XCTestCase {
         XCTAssertTrue(
             job.commons.objects.contains { (1..<$0.size).contains(kept[$0.guid] ?? 0) },
             "the kill left no part file to continue: \(job.downloadedFiles)")
+        XCTAssertNil(try job.countsDrift(), "after a kill -9 mid-run")
 
         let final = try job.run(arguments)
         XCTAssertEqual(final.status, 0, final.stderr)
@@ -42,5 +43,6 @@ final class KillResumeTests: XCTestCase {
             let served = (job.commons.stats.bytesServed[object.guid] ?? 0) - (servedBefore[object.guid] ?? 0)
             XCTAssertEqual(served, object.size - part, "\(object.fileName): bytes kept on disk were fetched again")
         }
+        XCTAssertNil(try job.countsDrift(), "after the run that took over the killed one's leases")
     }
 }

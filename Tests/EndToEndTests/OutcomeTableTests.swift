@@ -61,6 +61,7 @@ final class OutcomeTableTests: XCTestCase {
             XCTAssertEqual(fields.dropFirst().first, "\(row.attempts)", "\(row.name): attempts \(result)")
             if !row.reason.isEmpty { XCTAssertTrue(fields.last?.contains(row.reason) == true, "\(row.name): \(result)") }
             if row.state == "done" { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, row.name) }
+            XCTAssertNil(try job.countsDrift(), row.name)
         }
     }
 }

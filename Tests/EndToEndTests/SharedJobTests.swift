@@ -43,6 +43,7 @@ final class SharedJobTests: XCTestCase {
         XCTAssertEqual(
             try job.sql("SELECT file_id FROM attempts WHERE outcome = 'done' GROUP BY file_id HAVING count(*) <> 1"), [],
             "a file recorded done more than once", file: file, line: line)
+        XCTAssertNil(try job.countsDrift(), "the counts after nodes claimed and recorded at once", file: file, line: line)
     }
 
     func testFourNodesShareAJobAndTwoKilledOnesLoseOnlyWhatWasInFlight() throws {

@@ -101,6 +101,24 @@ final class JobStoreTests: XCTestCase {
             .rows(.text("o"), .real(0), .real(0), .integer(1), .integer(.max)) { $0.string(3) ?? "" }
         XCTAssertTrue(plan.contains { $0.contains("files_pending") }, plan.joined(separator: "; "))
     }
+
+    /// What `gen3 status` reads is a few rows however large the job: the counts, and the first
+    /// failures and the last minute's attempts by index, never a scan of files or attempts.
+    func testStatusReadsNoTableWhole() throws {
+        let queries: [(String, [SQLValue])] = [
+            (FileQueries.countsByState, []), (CommonsQueries.countsByCommons, []), (FileQueries.countUnfinished, []),
+            (FileQueries.failedFiles, [.integer(20)]), (FileQueries.failureReasons, [.integer(20)]),
+            (FileQueries.bytesReceivedSince, [.real(0)]),
+        ]
+        for (query, values) in queries {
+            var plan: [String] = []
+            try store.sqlite!.prepare("EXPLAIN QUERY PLAN " + query).forEachRow(values) { plan.append($0.string(3) ?? "") }
+            XCTAssertFalse(plan.isEmpty, query)
+            for step in plan where step.hasPrefix("SCAN files") || step.hasPrefix("SCAN attempts") {
+                XCTAssertTrue(step.contains(" USING "), "\(query): \(plan)")
+            }
+        }
+    }
 }
 
 extension JobStoreTests {

@@ -132,7 +132,8 @@ final class MigrationsTests: XCTestCase {
             "a source the check does not know")
 
         // Version 6 records the byte ranges of files fetched in parts, until the file is done.
-        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [6])
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version <= 6 }).migrate(connection) { upgrades.append([$0, $1]) }, [6])
         XCTAssertEqual(upgrades.last, [5, 6])
         try connection.execute("INSERT INTO file_ranges VALUES (7, 0, 10, 10), (7, 10, 20, 3), (9, 0, 10, 0)")
         XCTAssertThrowsError(try connection.execute("INSERT INTO file_ranges VALUES (9, 10, 20, 11)"), "more done than the range")
@@ -143,5 +144,36 @@ final class MigrationsTests: XCTestCase {
             "\(row.int(0)) \(row.int(1)) \(row.int(2))"
         }
         XCTAssertEqual(ranges, ["7 0 10", "7 10 3"], "a done file's ranges go, the others stay")
+
+        // Version 7 counts files and bytes by commons and state: the rows already there are
+        // counted once, and the views read the counts.
+        try connection.execute("UPDATE files SET expected_size = 100, bytes_done = 40 WHERE id = 7")
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version <= 7 }).migrate(connection) { upgrades.append([$0, $1]) }, [7])
+        XCTAssertEqual(upgrades.last, [6, 7])
+        let counts = try connection.prepare(
+            "SELECT commons, state, files, expected_bytes, bytes_done, unknown_sizes FROM file_counts ORDER BY 1"
+        )
+        .rows { row in (1...5).reduce(row.string(0) ?? "-") { "\($0) \(row.string($1) ?? "-")" } }
+        XCTAssertEqual(counts, [" pending 1 100 40 0", "https://other.example.org done 1 0 0 1"])
+        try connection.execute("UPDATE files SET state = 'claimed' WHERE id = 7")
+        let progress = try connection.prepare("SELECT state, files, expected_bytes, bytes_done, unknown_sizes FROM progress").rows { row in
+            (1...4).reduce(row.string(0) ?? "-") { "\($0) \(row.string($1) ?? "-")" }
+        }
+        XCTAssertEqual(progress, ["claimed 1 100 40 0", "done 1 0 0 1"])
+        let countsByCommons = try connection.prepare("SELECT commons, state, files FROM commons ORDER BY commons").rows { row in
+            "\(row.string(0) ?? "") \(row.string(1) ?? "") \(row.int(2))"
+        }
+        XCTAssertEqual(countsByCommons, ["(the job's endpoint) claimed 1", "https://other.example.org done 1"])
+
+        // Version 8 indexes the failed files and the attempts by when they finished.
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [8])
+        XCTAssertEqual(upgrades.last, [7, 8])
+        try connection.execute("UPDATE files SET state = 'failed'")
+        XCTAssertEqual(
+            try connection.prepare("SELECT id FROM files INDEXED BY files_failed WHERE state = 'failed'").rows { $0.int(0) }, [7, 9])
+        XCTAssertEqual(
+            try connection.prepare("SELECT count(*) FROM attempts INDEXED BY attempts_finished WHERE finished_at >= 2").first { $0.int(0) },
+            1)
     }
 }

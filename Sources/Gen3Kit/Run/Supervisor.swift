@@ -90,8 +90,8 @@ final class Supervisor {
         if case .fatal(let message) = outcome.exit { fatal = message }
     }
 
-    /// The counts read every row (a third of a second per million): polled at most twice a second,
-    /// spending at most a tenth of this process's time on it.
+    /// The counts are a few rows (`file_counts`), but a PostgreSQL server may be a long round trip
+    /// away: polled at most twice a second, spending at most a tenth of this process's time on it.
     private func reportProgress(_ onProgress: ((JobProgress) -> Void)?, counts: JobProgress? = nil) {
         let now = Clock.monotonic()
         guard let onProgress, now - lastProgress >= progressInterval else { return }

@@ -6,7 +6,9 @@ import CSQLite
 
 /// One SQLite connection, opened with the settings every gen3 process relies on: extended result
 /// codes, WAL, `synchronous=NORMAL` (survives a process crash; Debian's default FULL costs an fsync
-/// per commit), a busy timeout for the other workers, and a bounded WAL.
+/// per commit), a busy timeout for the other workers, a bounded WAL, and recursive triggers (a
+/// user's `INSERT OR REPLACE` deletes the row it replaces, and only then are the `file_counts`
+/// triggers told of the delete).
 package final class Connection: SQLDatabase {
     let handle: OpaquePointer
     package let path: String
@@ -65,6 +67,7 @@ package final class Connection: SQLDatabase {
             PRAGMA journal_mode = WAL;
             PRAGMA foreign_keys = ON;
             PRAGMA journal_size_limit = 67108864;
+            PRAGMA recursive_triggers = ON;
             """)
     }
 

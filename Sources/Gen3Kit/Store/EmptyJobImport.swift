@@ -10,6 +10,8 @@ import CLinux
 /// it up to date puts each random GUID into a random page of a large index, most of a large
 /// import's time. If the manifest repeats a GUID or two files want the same name, building an
 /// index fails, everything rolls back, and the caller imports row by row, which decides those cases.
+/// The trigger that counts each inserted row in `file_counts` is dropped and created again the
+/// same way, the import adding what it appended to the counts itself (`AddedFileCounts`).
 extension ManifestImporter {
     static let writebackRows = 65_536
 
@@ -36,6 +38,9 @@ extension ManifestImporter {
         indexes: [(name: String, sql: String)], options: ImportOptions
     ) throws -> ImportSummary {
         for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+        let countingTrigger = try connection.statement(FileQueries.countingInsertTrigger).first { $0.string(0) } ?? nil
+        if countingTrigger != nil { try connection.execute("DROP TRIGGER file_counts_insert") }
+        var added = AddedFileCounts()
         let append = try connection.prepare(FileQueries.insertFiles(rows: Self.batchRows, skipKnownGUIDs: false))
         var summary = ImportSummary()
         // The database file is written as pages leave SQLite's cache; without a push the kernel
@@ -55,7 +60,10 @@ extension ManifestImporter {
             }
             summary.entries += batch.rows
             summary.withoutMetadata += batch.withoutMetadata
+            added.add(batch.counts)
         }
+        try added.save(connection, FileQueries.addPendingCounts)
+        if let countingTrigger { try connection.execute(countingTrigger) }
         // The index builds sort every key: in temporary files, not in memory, so that a large
         // manifest does not raise the import's peak memory.
         try connection.execute("PRAGMA temp_store = FILE")
@@ -74,6 +82,7 @@ extension ManifestImporter {
     private struct PreparedBatch {
         var rows = 0
         var withoutMetadata = 0
+        var counts = AddedFileCounts()
         var values = ParameterBuffer(capacity: ManifestImporter.batchRows * FileQueries.rowParameters + 2)
     }
 
@@ -85,7 +94,9 @@ extension ManifestImporter {
             while batch.rows < batchRows, let entry = try reader.next() {
                 let dest = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: format)
                 if dest == nil || entry.size == nil { batch.withoutMetadata += 1 }
-                appendRow(entry, dest: dest, to: &batch.values)
+                let commons = commons(of: entry)
+                appendRow(entry, dest: dest, commons: commons, to: &batch.values)
+                batch.counts.add(commons: commons, size: entry.size)
                 batch.rows += 1
             }
             return batch.rows == 0 ? nil : batch

@@ -60,6 +60,18 @@ enum FileQueries: FileSQL {
         WHERE type = 'index' AND tbl_name = 'files' AND sql LIKE 'CREATE UNIQUE INDEX %'
         ORDER BY name
         """
+    /// The trigger that counts each inserted row in `file_counts` (its CREATE statement), which
+    /// an empty job's import drops while it appends.
+    static let countingInsertTrigger = "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'file_counts_insert'"
+    /// Adds ?2 pending files of ?3 expected bytes in all, ?4 of them of unknown size, to the
+    /// counts of commons ?1 ('' for the job's endpoint): what such an import appended.
+    static let addPendingCounts = """
+        INSERT INTO file_counts (commons, state, files, expected_bytes, bytes_done, unknown_sizes)
+        VALUES (?1, 'pending', ?2, ?3, 0, ?4)
+        ON CONFLICT (commons, state) DO UPDATE
+        SET files = files + excluded.files, expected_bytes = expected_bytes + excluded.expected_bytes,
+            unknown_sizes = unknown_sizes + excluded.unknown_sizes
+        """
     static let anyFile = "SELECT 1 FROM files LIMIT 1"
     static let importOfGUID = "SELECT import_id FROM files WHERE guid = ?1"
     static let guidOfDestName = "SELECT guid FROM files WHERE dest_name = ?1"
@@ -108,10 +120,9 @@ enum FileQueries: FileSQL {
                               WHERE state = 'pending' AND next_attempt_at <= ?1 LIMIT ?2)
         """
     static let earliestPending = "SELECT min(next_attempt_at) FROM files WHERE state = 'pending'"
-    /// Each half is answered by its partial index alone.
-    static let countUnfinished = """
-        SELECT (SELECT count(*) FROM files WHERE state = 'pending') + (SELECT count(*) FROM files WHERE state = 'claimed')
-        """
+    /// From the counts the triggers keep (migrations/sqlite/0007_file_counts.sql): a few rows
+    /// however large the job.
+    static let countUnfinished = "SELECT coalesce(sum(files), 0) FROM file_counts WHERE state = 'pending' OR state = 'claimed'"
 
     // MARK: - Metadata
 
@@ -172,8 +183,8 @@ enum FileQueries: FileSQL {
         UPDATE files SET state = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?1
         WHERE state = 'failed'
         """
-    static let countsByState =
-        "SELECT state, count(*), coalesce(sum(expected_size), 0), coalesce(sum(bytes_done), 0) FROM files GROUP BY state"
+    /// The `progress` view, which sums the few rows of `file_counts`.
+    static let countsByState = "SELECT state, files, expected_bytes, bytes_done FROM progress"
     static let failedFiles = """
         SELECT guid, coalesce(last_error, ''), attempts, last_http_status FROM files
         WHERE state = 'failed' ORDER BY id LIMIT ?1

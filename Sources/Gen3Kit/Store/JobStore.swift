@@ -71,8 +71,8 @@ public final class JobStore {
     }
 
     /// Caps SQLite's page cache at `kibibytes` for this connection. A run's queries touch a few pages
-    /// each, but the progress counts read every row: with the default 2 MiB cache per connection,
-    /// memory would grow with the job up to that cap.
+    /// each, seldom the same ones twice: with the default 2 MiB cache per connection, memory would
+    /// grow with the job up to that cap, holding pages of files long done.
     package func limitPageCache(kibibytes: Int = 512) {
         try? sqlite?.execute("PRAGMA cache_size = -\(kibibytes)")
     }

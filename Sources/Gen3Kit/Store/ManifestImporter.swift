@@ -76,8 +76,8 @@ package struct ManifestImporter {
         defer { if viaRollbackJournal { _ = connection.setJournalMode("wal") } }
         // Each 64-row insert keeps a statement journal (to undo just that statement on a clash), a
         // temporary file by default: 600,000 writes for a million rows. In memory it is a few pages
-        // per statement. Temporary tables of later queries (a run's progress counts sort every row)
-        // go back to files.
+        // per statement. Temporary tables of later queries (the failures sorted by reason, say) go
+        // back to files.
         try? connection.execute("PRAGMA temp_store = MEMORY")
         defer { try? connection.execute("PRAGMA temp_store = DEFAULT") }
         return try connection.transaction(.immediate) {
@@ -186,7 +186,7 @@ package struct ManifestImporter {
     /// The parameters of `FileQueries.insertFiles` for `batch`.
     static func bind(_ batch: [(entry: ManifestEntry, dest: String?)], importID: Int64, now: Double, into values: inout ParameterBuffer) {
         values.removeAll()
-        for (entry, dest) in batch { appendRow(entry, dest: dest, to: &values) }
+        for (entry, dest) in batch { appendRow(entry, dest: dest, commons: commons(of: entry), to: &values) }
         values.append(importID)
         values.append(now)
     }
@@ -198,14 +198,14 @@ package struct ManifestImporter {
         values.append(importID)
     }
 
-    /// One row's parameters of `FileQueries.insertFiles`.
-    static func appendRow(_ entry: ManifestEntry, dest: String?, to values: inout ParameterBuffer) {
+    /// One row's parameters of `FileQueries.insertFiles`; `commons` is `commons(of: entry)`.
+    static func appendRow(_ entry: ManifestEntry, dest: String?, commons: String?, to values: inout ParameterBuffer) {
         values.append(entry.guid)
         values.append(entry.fileName)
         values.append(dest)
         values.append(entry.size)
         values.append(entry.md5)
-        values.append(commons(of: entry))
+        values.append(commons)
     }
 
     /// The commons the manifest says a file is in: its `commons_url`, else the host of a

@@ -53,6 +53,25 @@ extension ManifestImporter {
         SELECT guid, file_name, dest_name, expected_size, expected_md5, commons, $1, $2, $2 FROM new_rows ORDER BY seq
         """
 
+    /// The trigger that counts each statement's inserted rows in `file_counts`, which an empty
+    /// job's import turns off while it adds its rows, counting them itself (`AddedFileCounts`): the
+    /// trigger's sums would keep a copy of every row. The import has `files` to itself by then,
+    /// having dropped its indexes, and turns the trigger on again before it commits.
+    static let stopCountingInserts = "ALTER TABLE files DISABLE TRIGGER file_counts_insert"
+    static let countInserts = "ALTER TABLE files ENABLE TRIGGER file_counts_insert"
+    /// Adds $2 pending files of $3 expected bytes in all, $4 of them of unknown size, to the counts
+    /// of commons $1 ('' for the job's endpoint).
+    static let addPendingCounts = """
+        INSERT INTO file_counts (commons, state, files, expected_bytes, bytes_done, unknown_sizes) VALUES ($1, 'pending', $2, $3, 0, $4)
+        """
+    /// The counts of `insertNewRows`'s rows, all of them pending.
+    static let countNewRows = """
+        INSERT INTO file_counts (commons, state, files, expected_bytes, bytes_done, unknown_sizes)
+        SELECT coalesce(commons, ''), 'pending', count(*), coalesce(sum(expected_size), 0), 0, count(*) - count(expected_size)
+        FROM new_rows
+        GROUP BY 1
+        """
+
     static let copyFiles = """
         COPY files (guid, file_name, dest_name, expected_size, expected_md5, commons, import_id, created_at, updated_at)
         FROM STDIN
@@ -82,19 +101,24 @@ extension ManifestImporter {
                 let importID = try connection.first(store.sql.files.insertImport, .text(path), now) { $0.int64(0) } ?? 0
                 let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
                 for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+                try connection.execute(Self.stopCountingInserts)
                 var summary = ImportSummary()
+                var added = AddedFileCounts()
                 summary.added = try connection.copyIn(Self.copyFiles) { writer in
                     while let entry = try reader.next() {
                         let dest = DestinationNamer.wanted(guid: entry.guid, fileName: entry.fileName, format: options.filenameFormat)
                         if dest == nil || entry.size == nil { summary.withoutMetadata += 1 }
+                        let commons = Self.commons(of: entry).map(Self.untilNUL)
                         try writer.append(
                             .text(Self.untilNUL(entry.guid)), SQLValue(entry.fileName.map(Self.untilNUL)), SQLValue(dest),
-                            SQLValue(entry.size), SQLValue(entry.md5.map(Self.untilNUL)),
-                            SQLValue(Self.commons(of: entry).map(Self.untilNUL)),
+                            SQLValue(entry.size), SQLValue(entry.md5.map(Self.untilNUL)), SQLValue(commons),
                             .integer(importID), now, now)
+                        added.add(commons: commons, size: entry.size)
                         summary.entries += 1
                     }
                 }
+                try added.save(connection, Self.addPendingCounts)
+                try connection.execute(Self.countInserts)
                 try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 for index in indexes { try connection.execute(index.sql) }
                 try connection.run(
@@ -145,12 +169,16 @@ extension ManifestImporter {
     /// Adds the new rows to `files`. Into an empty job (how nearly every job starts) the indexes
     /// are dropped first and built again after, in the same transaction: building an index sorts
     /// its keys once, where keeping it up to date puts each random GUID into a random page. The
-    /// new rows are already unique by GUID and by name, so the unique ones build.
+    /// new rows are already unique by GUID and by name, so the unique ones build. The counts of
+    /// the rows are added by one statement over them, as `importIntoEmptyPostgresJob` does.
     private func insertNewRows(_ connection: PostgresConnection, importID: Int64, now: SQLValue, intoEmptyJob: Bool) throws -> Int {
         guard intoEmptyJob else { return try connection.run(Self.insertNewRows, .integer(importID), now) }
         let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
         for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
+        try connection.execute(Self.stopCountingInserts)
         let added = try connection.run(Self.insertNewRows, .integer(importID), now)
+        try connection.run(Self.countNewRows)
+        try connection.execute(Self.countInserts)
         try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for index in indexes { try connection.execute(index.sql) }
         return added

@@ -61,9 +61,9 @@ enum PostgresFileQueries: FileSQL {
         SELECT count(*) FROM (SELECT 1 FROM files WHERE state = 'pending' AND next_attempt_at <= $1 LIMIT $2) AS due
         """
     static let earliestPending = "SELECT min(next_attempt_at) FROM files WHERE state = 'pending'"
-    static let countUnfinished = """
-        SELECT (SELECT count(*) FROM files WHERE state = 'pending') + (SELECT count(*) FROM files WHERE state = 'claimed')
-        """
+    /// The sum of the counts' rows (migrations/postgres/0007_file_counts.sql): a few thousand at
+    /// most, however large the job.
+    static let countUnfinished = "SELECT coalesce(sum(files), 0) FROM file_counts WHERE state IN ('pending', 'claimed')"
 
     static let resolveMetadata = """
         UPDATE files SET file_name = $2, dest_name = $3, expected_size = $4, expected_md5 = $5, updated_at = $6
@@ -112,8 +112,7 @@ enum PostgresFileQueries: FileSQL {
         UPDATE files SET state = 'pending', attempts = 0, next_attempt_at = 0, updated_at = $1
         WHERE state = 'failed'
         """
-    static let countsByState =
-        "SELECT state, count(*), coalesce(sum(expected_size), 0), coalesce(sum(bytes_done), 0) FROM files GROUP BY state"
+    static let countsByState = "SELECT state, files, expected_bytes, bytes_done FROM progress"
     /// A limit of -1 means every row, as in SQLite.
     static let failedFiles = """
         SELECT guid, coalesce(last_error, ''), attempts, last_http_status FROM files
