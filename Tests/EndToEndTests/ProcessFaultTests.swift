@@ -40,6 +40,21 @@ final class ProcessFaultTests: XCTestCase {
         }
     }
 
+    func testRowsOfAClaimWhoseAnswerWasLostGoBackAndTheRunEnds() throws {
+        let job = try JobFixture(objects: 30)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        // Two claims commit and their rows never reach the worker, which heartbeats them as its own:
+        // without their release the run waits for them forever (the watchdog ends it).
+        let run = try job.run(["--workers", "1", "--batch-size", "8"], environment: ["GEN3_TEST_LOSE_CLAIMS": "2"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("claimed in this worker's name that it never received"), run.stderr)
+        for object in job.commons.objects {
+            XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName)
+        }
+        XCTAssertEqual(try job.sql("SELECT state, count(*) FROM files GROUP BY state"), ["done\t30"])
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts WHERE outcome != 'done'"), ["0"], "a lost claim cost an attempt")
+    }
+
     func testAServerThatIgnoresRangeMeansStartingOver() throws {
         let job = try JobFixture(objects: 1, minSize: 128 * 1024, maxSize: 128 * 1024)
         let object = job.commons.objects[0]

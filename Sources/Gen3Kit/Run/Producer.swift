@@ -9,6 +9,7 @@ final class Producer {
     let owner: LeaseOwner
     let options: RunOptions
     let logger: Logger
+    let hooks: TestHooks?
     /// Claimed rows not handed out yet.
     private var queue = FIFO<ClaimedFile>()
     private var nextClaim: Double = 0
@@ -21,8 +22,9 @@ final class Producer {
     /// Seconds between claims that find nothing.
     static let emptyClaimPause = 0.2
 
-    init(store: JobStore, owner: LeaseOwner, options: RunOptions, logger: Logger) {
+    init(store: JobStore, owner: LeaseOwner, options: RunOptions, hooks: TestHooks? = nil, logger: Logger) {
         self.store = store
+        self.hooks = hooks
         self.owner = owner
         self.options = options
         self.logger = logger
@@ -41,6 +43,7 @@ final class Producer {
                 try store.claimBatch(
                     owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now))
             claims += 1
+            if !queue.isEmpty, hooks?.losesClaim() == true { _ = queue.removeAll() }
             drained = queue.isEmpty
             if queue.isEmpty {
                 nextClaim = now + Self.emptyClaimPause

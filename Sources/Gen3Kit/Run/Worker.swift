@@ -81,7 +81,7 @@ package final class Worker {
         resolver = CommonsResolver(
             store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options,
             connections: sessions.primary.tokens?.connections, logger: logger)
-        producer = Producer(store: store, owner: owner, options: options, logger: logger)
+        producer = Producer(store: store, owner: owner, options: options, hooks: hooks, logger: logger)
         executor = JobExecutor(store: store, settings: settings, options: options, hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(
             enabled: true, maxConcurrentRequests: options.maxConcurrentRequests,
@@ -136,6 +136,7 @@ package final class Worker {
                 } else if active.isEmpty && claimedAll && stopDeadline == nil && stopReason == nil {
                     try completion.flush()
                     if try store.unfinishedCount() == 0 { break }
+                    try releaseLostClaims()
                     idle(now: now)
                 } else if !active.isEmpty || presigner.isAsking {
                     multi.poll(timeoutMilliseconds: pollTimeout)
@@ -326,6 +327,16 @@ package final class Worker {
             }
             completion.record(executor.release(task, reason: nil))
         }
+    }
+
+    /// Holding nothing, a worker has no claimed row; one still claimed in its name is from a claim
+    /// whose commit reached the database while its answer was lost (a PostgreSQL session cut at
+    /// COMMIT, the claim then run again on a new one). The heartbeat would keep those rows from
+    /// every other worker, and the run would never end: they go back to pending.
+    private func releaseLostClaims() throws {
+        guard try store.ownsClaims(owner: owner) else { return }
+        let released = try store.releaseClaims(owner: owner)
+        logger.warning("released \(released) files claimed in this worker's name that it never received (a claim whose answer was lost)")
     }
 
     /// Nothing to claim now: sleep until the next retry is due (or a Retry-After pause ends), at

@@ -108,6 +108,7 @@ enum FileQueries: FileSQL {
         UPDATE files SET lease_expires_at = ?2
         WHERE state = 'claimed' AND lease_owner = ?1
         """
+    static let ownsClaims = "SELECT EXISTS (SELECT 1 FROM files WHERE state = 'claimed' AND lease_owner = ?1)"
     static let releaseOwner = """
         UPDATE files SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?2
         WHERE state = 'claimed' AND lease_owner = ?1

@@ -182,6 +182,11 @@ public final class JobStore {
         try database.run(sql.files.releaseOwner, .text(owner.description), time(Clock.now()))
     }
 
+    /// Whether any row is claimed in `owner`'s name.
+    package func ownsClaims(owner: LeaseOwner) throws -> Bool {
+        try database.first(sql.files.ownsClaims, .text(owner.description)) { $0.int(0) != 0 } ?? false
+    }
+
     /// Records how far in-flight transfers have got, in one transaction.
     package func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
         guard !progress.isEmpty else { return }

@@ -52,6 +52,7 @@ enum PostgresFileQueries: FileSQL {
         UPDATE files SET lease_expires_at = $2
         WHERE state = 'claimed' AND lease_owner = $1
         """
+    static let ownsClaims = "SELECT (EXISTS (SELECT 1 FROM files WHERE state = 'claimed' AND lease_owner = $1))::int"
     static let releaseOwner = """
         UPDATE files SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
         WHERE state = 'claimed' AND lease_owner = $1

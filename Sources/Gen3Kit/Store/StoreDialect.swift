@@ -26,6 +26,7 @@ protocol FileSQL {
     static var rescueExpired: String { get }
     static var extendLeases: String { get }
     static var releaseOwner: String { get }
+    static var ownsClaims: String { get }
     static var updateBytes: String { get }
     static var countDue: String { get }
     static var earliestPending: String { get }

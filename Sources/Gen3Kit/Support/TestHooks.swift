@@ -16,6 +16,9 @@
 ///   claims anything (a worker that keeps crashing, for the supervisor's restart cap);
 /// - `GEN3_TEST_RANGE_CHECKPOINT_BYTES=N`: a ranged file records its ranges' progress at least
 ///   every N bytes per range instead of `RangePlan.checkpointStep`, so that small test files do;
+/// - `GEN3_TEST_LOSE_CLAIMS=N`: a worker forgets the rows of its first N claims that found any, as
+///   if each claim's commit reached the database and its answer never came back (a PostgreSQL
+///   session cut at COMMIT, which the reconnecting store runs again as a new claim);
 /// - `GEN3_TEST_URL_MAX_AGE=S`: seconds a bulk-fetched presigned URL may wait for a slot
 ///   (`PresignAhead`); a negative value makes every such URL too old, without a test having to wait.
 package final class TestHooks: @unchecked Sendable {
@@ -23,6 +26,7 @@ package final class TestHooks: @unchecked Sendable {
     let killAfterBytes: Int?
     let killAfterRangeRecords: Int?
     let urlMaxAge: Double?
+    let loseClaims: Int?
     let rangeCheckpointBytes: Int64?
     /// The status a worker process exits with as it starts.
     package let workerExit: Int32?
@@ -31,11 +35,13 @@ package final class TestHooks: @unchecked Sendable {
     private var renames = 0
     private var bytes = 0
     private var rangeRecords = 0
+    private var lostClaims = 0
 
     package init(
         killAfterRenames: Int? = nil, killAfterBytes: Int? = nil, killAfterRangeRecords: Int? = nil, urlMaxAge: Double? = nil,
-        rangeCheckpointBytes: Int64? = nil, workerExit: Int32? = nil
+        rangeCheckpointBytes: Int64? = nil, workerExit: Int32? = nil, loseClaims: Int? = nil
     ) {
+        self.loseClaims = loseClaims
         self.killAfterRangeRecords = killAfterRangeRecords
         self.workerExit = workerExit
         self.rangeCheckpointBytes = rangeCheckpointBytes
@@ -53,10 +59,11 @@ package final class TestHooks: @unchecked Sendable {
             killAfterRangeRecords: setting("GEN3_TEST_KILL_AFTER_RANGE_RECORDS"),
             urlMaxAge: setting("GEN3_TEST_URL_MAX_AGE").map(Double.init),
             rangeCheckpointBytes: setting("GEN3_TEST_RANGE_CHECKPOINT_BYTES").map(Int64.init),
-            workerExit: setting("GEN3_TEST_WORKER_EXIT").map(Int32.init))
+            workerExit: setting("GEN3_TEST_WORKER_EXIT").map(Int32.init),
+            loseClaims: setting("GEN3_TEST_LOSE_CLAIMS"))
         let none =
             hooks.killAfterRenames == nil && hooks.killAfterBytes == nil && hooks.urlMaxAge == nil && hooks.workerExit == nil
-            && hooks.rangeCheckpointBytes == nil && hooks.killAfterRangeRecords == nil
+            && hooks.rangeCheckpointBytes == nil && hooks.killAfterRangeRecords == nil && hooks.loseClaims == nil
         return none ? nil : hooks
     }
 
@@ -80,5 +87,12 @@ package final class TestHooks: @unchecked Sendable {
         guard let limit = killAfterRangeRecords else { return }
         rangeRecords += 1
         if rangeRecords >= limit { kill(0, SIGKILL) }
+    }
+
+    /// Whether the rows of this claim are to be forgotten (on the transfer loop's thread).
+    func losesClaim() -> Bool {
+        guard let limit = loseClaims, lostClaims < limit else { return false }
+        lostClaims += 1
+        return true
     }
 }
