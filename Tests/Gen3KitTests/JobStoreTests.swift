@@ -43,6 +43,31 @@ final class JobStoreTests: XCTestCase {
         XCTAssertNoThrow(try JobStore(path: directory + "/job.sqlite"), "a job database opens")
     }
 
+    /// A job that cannot be opened for want of a file descriptor says so, not that it is someone
+    /// else's file.
+    func testAJobThatCannotBeOpenedNowSaysWhyAndIsNotCalledAnotherFile() throws {
+        let path = directory + "/job.sqlite"
+        store = nil
+        var saved = rlimit()
+        XCTAssertEqual(getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved), 0)
+        // The listing counts its own descriptor, closed by the time the limit is set: none is left.
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count - 1
+        var lowered = saved
+        lowered.rlim_cur = rlim_t(open)
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered), 0)
+        var message = ""
+        do {
+            _ = try JobStore(path: path, create: false)
+        } catch {
+            message = "\(error)"
+        }
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved), 0)
+        XCTAssertFalse(message.isEmpty, "the job opened with no descriptor left")
+        XCTAssertFalse(message.contains("not a gen3 job database"), message)
+        XCTAssertTrue(message.contains(String(cString: strerror(EMFILE))), message)
+        XCTAssertNoThrow(try JobStore(path: path, create: false), "the job opens once descriptors are free")
+    }
+
     func testClaimsAreDisjointAcrossOwners() throws {
         let a = try store.claimBatch(owner: "a", limit: 4, leaseSeconds: 60)
         let b = try store.claimBatch(owner: "b", limit: 10, leaseSeconds: 60)

@@ -18,21 +18,35 @@ package final class Connection: SQLDatabase {
 
     /// Whether the file at `path` may be opened as a job database: it is missing or empty, or it
     /// is a SQLite database that is empty or has gen3's `schema_migrations` table. Looked at read
-    /// only, so another program's file (or one that is not SQLite at all) is never changed.
-    package static func holdsJobOrNothing(path: String) -> Bool {
+    /// only, so another program's file (or one that is not SQLite at all) is never changed. A file
+    /// that cannot be read now (no open file left, no permission, an I/O error, a damaged page)
+    /// throws what stopped it: that says nothing of whose file it is.
+    package static func holdsJobOrNothing(path: String) throws -> Bool {
         guard let size = FilePaths.fileSize(path), size > 0 else { return true }
         var db: OpaquePointer?
         defer { sqlite3_close_v2(db) }
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nil) == SQLITE_OK, let db else { return false }
+        func failure(_ code: Int32) -> SQLiteError {
+            let system = db.map { sqlite3_system_errno($0) } ?? 0
+            let error = SQLiteError(connection: db, code: code)
+            guard system != 0 else { return error }
+            return SQLiteError(code: code, message: "\(error.message) (\(path): \(String(cString: strerror(system))))")
+        }
+        let opened = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nil)
+        guard opened == SQLITE_OK, let db else { throw failure(opened) }
         var statement: OpaquePointer?
         defer { sqlite3_finalize(statement) }
-        guard sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &statement, nil) == SQLITE_OK
-        else { return false }
+        let prepared = sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'", -1, &statement, nil)
+        guard prepared == SQLITE_OK else {
+            if prepared & 0xff == SQLITE_NOTADB { return false }
+            throw failure(prepared)
+        }
         var tables: Set<String> = []
         while true {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW, let name = sqlite3_column_text(statement, 0) else { return false }
+            if code & 0xff == SQLITE_NOTADB { return false }
+            guard code == SQLITE_ROW else { throw failure(code) }
+            guard let name = sqlite3_column_text(statement, 0) else { continue }
             tables.insert(String(cString: name))
         }
         return tables.isEmpty || tables.contains("schema_migrations")

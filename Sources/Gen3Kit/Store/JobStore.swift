@@ -26,7 +26,7 @@ public final class JobStore {
             return
         }
         if !create && !FilePaths.exists(path) { throw StoreError.noJob(path: path) }
-        guard Connection.holdsJobOrNothing(path: path) else { throw StoreError.notAJobDatabase(path: path) }
+        guard try Connection.holdsJobOrNothing(path: path) else { throw StoreError.notAJobDatabase(path: path) }
         let connection = try Connection(path: path, create: create)
         try self.init(database: connection, sql: .sqlite, sqlite: connection, location: path)
         try Migrator(backend: .sqlite).migrate(connection) { from, to in Self.noteUpgrade(of: path, from: from, to: to) }
