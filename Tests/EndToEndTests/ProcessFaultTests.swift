@@ -40,6 +40,26 @@ final class ProcessFaultTests: XCTestCase {
         }
     }
 
+    func testAFatalErrorInOneWorkerStopsTheOthersWithoutCallingThemCrashed() throws {
+        let job = try JobFixture(objects: 2, minSize: 64 << 10, maxSize: 4 << 20)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        let sizes = job.commons.objects.map(\.size).sorted()
+        // A file size limit between the two: one worker's file fails with EFBIG (as a full disk's
+        // would), and the supervisor stops the other.
+        let blocks = sizes[0] / 1024 + 1
+        XCTAssertGreaterThan(sizes[1], blocks * 1024, "the seeded sizes leave no limit between them")
+        let command =
+            ([
+                Gen3Process.gen3Path, "--db", job.database, "--endpoint", job.commons.endpoint, "--auth", job.credentials,
+                "run", "--workers", "2", "--no-progress",
+            ]).map { "'\($0)'" }.joined(separator: " ")
+        let run = try Gen3Process.runShell("ulimit -f \(blocks); exec \(command)")
+        XCTAssertEqual(run.status, 2, run.stdout + run.stderr)
+        XCTAssertTrue(run.stderr.contains("File too large"), run.stderr)
+        XCTAssertFalse(run.stderr.contains("exited with status"), "a worker the supervisor stopped was reported as crashed: \(run.stderr)")
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'claimed'"), ["0"])
+    }
+
     func testRowsOfAClaimWhoseAnswerWasLostGoBackAndTheRunEnds() throws {
         let job = try JobFixture(objects: 30)
         XCTAssertEqual(try job.importManifest().status, 0)

@@ -127,7 +127,9 @@ final class Supervisor {
             forwardStop()
             return
         }
-        if exited && stop.requested { return }
+        // Told to stop (by the user, or by this supervisor after another worker's fatal error): it
+        // gave its rows back itself, and an exit status of 128 + the signal is no news.
+        if exited && (stop.requested || forwardedStop) { return }
         // Crashed (a signal, or an exit we did not plan): its rows go back at once.
         let owner = LeaseOwner(pid: child.pid, started: child.started)
         let released = try store.releaseClaims(owner: owner)
