@@ -315,6 +315,7 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(files["done"], 2)
             XCTAssertEqual(files["failed"], 1)
             XCTAssertEqual(object["download_path"] as? String, job.downloads)
+            XCTAssertEqual(object["files_by_commons"] as? [String: [String: Int]], [job.commons.endpoint: ["done": 2, "failed": 1]])
             XCTAssertGreaterThan(object["rate"] as? Double ?? 0, 0, "the files just downloaded count in the last minute")
             let reasons = try XCTUnwrap(object["failures_by_reason"] as? [[String: Any]])
             XCTAssertEqual(reasons.count, 1)

@@ -139,6 +139,11 @@ final class FederationTests: XCTestCase {
         }
         let view = try cohort.sql("SELECT commons, state, files FROM commons ORDER BY commons")
         XCTAssertEqual(view.count, 2, view.joined(separator: "\n"))
+        let json = try cohort.gen3(["status", "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        let byCommons = try XCTUnwrap(object["files_by_commons"] as? [String: [String: Int]], json.stdout)
+        XCTAssertEqual(Set(byCommons.keys), Set(cohort.federation.commons.map { "http://" + $0.authority }), json.stdout)
+        XCTAssertEqual(byCommons.values.map { $0["done"] ?? 0 }.reduce(0, +), cohort.rows.count, json.stdout)
     }
 
     func testACommonsThatIsDownHoldsBackOnlyItsOwnFiles() throws {

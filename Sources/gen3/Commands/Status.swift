@@ -30,7 +30,10 @@ struct Status: ParsableCommand {
         while true {
             let progress = try store.progress()
             if json {
-                print(try StatusJSON.text(progress, rate: store.recentRate(), reasons: store.failureReasons(), settings: settings))
+                print(
+                    try StatusJSON.text(
+                        progress, rate: store.recentRate(), reasons: store.failureReasons(), byCommons: store.countsByCommons(),
+                        settings: settings))
             } else {
                 print("job: \(store.displayLocation) → \(settings.downloadPath)")
                 print(RunSummary.table(progress))
@@ -64,6 +67,8 @@ enum StatusJSON {
         /// Seconds to go at `rate`; nil when nothing moves.
         var etaSeconds: Int?
         var failuresByReason: [Reason]
+        /// Files by commons and state (a commons' URL, or the job's endpoint), as the `commons` view.
+        var filesByCommons: [String: [String: Int]]
 
         struct Reason: Encodable {
             var reason: String
@@ -71,8 +76,12 @@ enum StatusJSON {
         }
     }
 
-    static func text(_ progress: JobProgress, rate: Double, reasons: [(reason: String, files: Int)], settings: JobSettings) throws -> String
-    {
+    static func text(
+        _ progress: JobProgress, rate: Double, reasons: [(reason: String, files: Int)],
+        byCommons: [(commons: String, state: String, files: Int, bytes: Int64, done: Int64)], settings: JobSettings
+    ) throws -> String {
+        var filesByCommons: [String: [String: Int]] = [:]
+        for count in byCommons { filesByCommons[count.commons, default: [:]][count.state, default: 0] += count.files }
         let left = progress.bytesToDownload
         let snapshot = Snapshot(
             downloadPath: settings.downloadPath,
@@ -80,7 +89,7 @@ enum StatusJSON {
             bytesDone: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, progress.bytesDone[$0] ?? 0) }),
             expectedBytes: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, progress.expectedBytes[$0] ?? 0) }),
             bytesLeft: left, rate: rate.rounded(), etaSeconds: rate > 0 && left > 0 ? Int((Double(left) / rate).rounded()) : nil,
-            failuresByReason: reasons.map { Snapshot.Reason(reason: $0.reason, files: $0.files) })
+            failuresByReason: reasons.map { Snapshot.Reason(reason: $0.reason, files: $0.files) }, filesByCommons: filesByCommons)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
