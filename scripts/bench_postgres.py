@@ -5,7 +5,10 @@
   where the store is the work;
 - the import of a 1M-row manifest into each.
 PostgreSQL is a throwaway cluster from scripts/postgres.sh with its default durability (--durable),
-on this machine's disk. Prints medians with their spread, and ratios per round."""
+on this machine's disk; SQLite's job is on the same disk. The downloads go to a tmpfs (/dev/shm;
+--downloads elsewhere): creating thousands of small files on this VM's ext4 costs from 0.1 to 2 s
+of kernel time from one directory to the next, for any tool, which would drown the store's share.
+Prints medians with their spread, and ratios per round."""
 import argparse, json, os, random, shutil, signal, statistics, subprocess, sys, tempfile, time, uuid
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
@@ -63,11 +66,11 @@ def job_location(backend, postgres, scratch):
     return os.path.join(tempfile.mkdtemp(dir=scratch), "job.sqlite")
 
 
-def download(gen3, commons, backend, postgres, scratch, workers):
+def download(gen3, commons, backend, postgres, scratch, workers, downloads):
     """One import and run of the commons' whole manifest; the run's wall time."""
     process, endpoint, key = commons
     db = job_location(backend, postgres, scratch)
-    data = tempfile.mkdtemp(dir=scratch)
+    data = tempfile.mkdtemp(dir=downloads)
     base = [gen3, "--db", db, "--endpoint", endpoint, "--auth", key]
     subprocess.run(base + ["import-manifest", "--manifest", os.path.join(os.path.dirname(key), "manifest.json"),
                            "--download-path", data], check=True, stdout=subprocess.DEVNULL)
@@ -116,19 +119,22 @@ def main():
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", default="1,2,4,8")
-    parser.add_argument("--scratch", default=tempfile.gettempdir())
+    parser.add_argument("--scratch", default=tempfile.gettempdir(), help="where the jobs, manifests and cluster go")
+    parser.add_argument("--downloads", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+                        help="where the files go (default: /dev/shm, a tmpfs; --scratch when there is none)")
     args = parser.parse_args()
     root = tempfile.mkdtemp(prefix="gen3-bench-postgres-", dir=args.scratch)
+    downloads = args.downloads or root
     postgres = Postgres(root)
     small = start_commons(args.commons_binary, os.path.join(root, "small"), args.files, args.size)
     tiny = start_commons(args.commons_binary, os.path.join(root, "tiny"), args.tiny_files, 1)
     try:
-        print(f"== {args.files} files of {args.size} bytes, default workers, {args.rounds} alternating rounds")
+        print(f"== {args.files} files of {args.size} bytes, one worker process (the default), {args.rounds} alternating rounds")
         walls = {"sqlite": [], "postgres": []}
         for round_number in range(args.rounds):
             order = ["sqlite", "postgres"] if round_number % 2 == 0 else ["postgres", "sqlite"]
             for backend in order:
-                wall, done = download(args.gen3, small, backend, postgres, root, 1)
+                wall, done = download(args.gen3, small, backend, postgres, root, 1, downloads)
                 if done != args.files:
                     sys.exit(f"{backend}: {done} of {args.files} files done")
                 walls[backend].append(wall)
@@ -145,7 +151,7 @@ def main():
             for round_number in range(args.rounds):
                 order = ["sqlite", "postgres"] if round_number % 2 == 0 else ["postgres", "sqlite"]
                 for backend in order:
-                    wall, done = download(args.gen3, tiny, backend, postgres, root, workers)
+                    wall, done = download(args.gen3, tiny, backend, postgres, root, workers, downloads)
                     if done != args.tiny_files:
                         sys.exit(f"{backend}: {done} of {args.tiny_files} files done")
                     walls[backend].append(wall)

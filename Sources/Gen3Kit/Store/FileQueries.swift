@@ -108,6 +108,8 @@ enum FileQueries: FileSQL {
         UPDATE files SET lease_expires_at = ?2
         WHERE state = 'claimed' AND lease_owner = ?1
         """
+    /// In-process statements cost no round trip: records go row by row.
+    static let completeDoneBatch: String? = nil
     static let ownsClaims = "SELECT EXISTS (SELECT 1 FROM files WHERE state = 'claimed' AND lease_owner = ?1)"
     static let releaseOwner = """
         UPDATE files SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?2

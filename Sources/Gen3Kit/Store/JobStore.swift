@@ -241,6 +241,10 @@ public final class JobStore {
     /// Writes a batch of outcomes in one transaction: the row update and the attempt history.
     package func record(_ records: [AttemptRecord], owner: LeaseOwner) throws {
         guard !records.isEmpty else { return }
+        if let statement = sql.files.completeDoneBatch, let batch = DoneRecordBatch(records, owner: owner, clockOffset: clockOffset) {
+            try database.transaction { _ = try database.run(statement, batch.values) }
+            return
+        }
         try database.transaction {
             // In file order (and, for one file, as given): two sessions that lock rows in one order
             // cannot deadlock.

@@ -104,6 +104,31 @@ enum PostgresFileQueries: FileSQL {
             lease_owner = NULL, lease_expires_at = NULL, updated_at = $5
         WHERE id = $1 AND state = 'claimed' AND lease_owner = $2
         """
+    /// `completeDone` and `insertAttempt` for every file of a `DoneRecordBatch`. The rows are locked
+    /// in file order first, as `JobStore.record` goes row by row, so that two sessions cannot
+    /// deadlock on them.
+    static let completeDoneBatch: String? = """
+        WITH input AS (
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::integer[], $5::double precision[],
+                                 $6::double precision[], $7::bigint[])
+                AS i (id, md5, bytes, status, started, finished, received)
+        ), locked AS (
+            SELECT f.id FROM files f JOIN input i ON i.id = f.id
+            WHERE f.state IN ('claimed', 'pending')
+            ORDER BY f.id
+            FOR UPDATE OF f
+        ), done AS (
+            UPDATE files f
+            SET state = 'done', attempts = f.attempts + 1, actual_md5 = i.md5, bytes_done = i.bytes, last_http_status = i.status,
+                last_error = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = i.finished, updated_at = i.finished
+            FROM input i
+            WHERE f.id = i.id AND f.id IN (SELECT id FROM locked)
+            RETURNING f.id, f.attempts
+        )
+        INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome, http_status, error, bytes)
+        SELECT d.id, d.attempts, $8, i.started, i.finished, 'done', i.status, NULL, i.received
+        FROM done d JOIN input i ON i.id = d.id
+        """
     static let insertAttempt = """
         INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome, http_status, error, bytes)
         VALUES ($1, (SELECT attempts FROM files WHERE id = $1), $2, $3, $4, $5, $6, $7, $8)

@@ -27,6 +27,8 @@ protocol FileSQL {
     static var extendLeases: String { get }
     static var releaseOwner: String { get }
     static var ownsClaims: String { get }
+    /// One statement for a batch of `done` records (`DoneRecordBatch`), where the backend has one.
+    static var completeDoneBatch: String? { get }
     static var updateBytes: String { get }
     static var countDue: String { get }
     static var earliestPending: String { get }
