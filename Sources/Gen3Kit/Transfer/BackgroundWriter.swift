@@ -21,7 +21,7 @@ final class BackgroundWriter {
     static let bufferSize = 1 << 20
     static let maxBufferCount = 4
     static let minBufferCount = 2
-    static let bufferBudget = 16 << 20
+    static let bufferBudget = MemoryBudget.largeBodyBuffers
     /// Offsets, lengths and addresses of direct writes are multiples of this.
     static let alignment = 4096
 
