@@ -6,15 +6,15 @@
 enum MemoryBudget {
     /// Everything below together: one budget, carved, so that a change to one part shows in the
     /// sum the promise is about.
-    static let heldBodies = 24 << 20
+    static let heldBodies = 20 << 20
 
     /// Large bodies' write buffers while they arrive (`BackgroundWriter`): four files at the most
     /// buffers each, or sixteen at the fewest.
     static let largeBodyBuffers = 16 << 20
 
     /// Small bodies finished and waiting in memory for the renamer's writer (`AwaitingSyncLimit`):
-    /// two rounds of 256 transfers of 16 KiB bodies, or 128 of the largest bodies held in memory.
-    /// The writer empties its queue each time it runs, so this fills only while it waits for the
-    /// disk to create files.
+    /// two rounds of the default 128 transfers of 16 KiB bodies, or 64 of the largest bodies held
+    /// in memory. The writer empties its queue each time it runs, so this fills only while it
+    /// waits for the disk to create files, and then a larger queue would not make it faster.
     static let bodiesAwaitingWrite = heldBodies - largeBodyBuffers
 }
