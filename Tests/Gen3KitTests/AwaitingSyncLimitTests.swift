@@ -24,6 +24,8 @@ final class AwaitingSyncLimitTests: XCTestCase {
         let small = AwaitingSyncLimit(openFiles: 10_000, bodyBytes: 100)
         XCTAssertTrue(small.isFull(.init(files: 1, bodyBytes: 100)))
         XCTAssertFalse(small.isFull(.init(files: 100, bodyBytes: 0)), "files written out hold no memory")
+        // What `-vv` says when new transfers wait for room.
+        XCTAssertEqual(AwaitingSyncLimit.Load(files: 300, bodyBytes: 3 << 20).description, "300 files (3.0 MiB of bodies still in memory)")
     }
 
     /// The bodies waiting for the renamer and the large bodies' write buffers are carved from one

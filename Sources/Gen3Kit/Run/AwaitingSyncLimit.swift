@@ -13,11 +13,13 @@
 ///   file still queued, stays one sync's work.
 struct AwaitingSyncLimit: Equatable {
     /// What the queue holds now.
-    struct Load: Equatable {
+    struct Load: Equatable, CustomStringConvertible {
         /// Files handed over and not yet named (each holds, or will hold, one open file).
         var files = 0
         /// Bytes of bodies handed over in memory and not yet written out.
         var bodyBytes = 0
+
+        var description: String { "\(files) files (\(ByteCount.format(Int64(bodyBytes))) of bodies still in memory)" }
     }
 
     /// Files at most, whatever they hold: four rounds of 256 transfers. A queue that long means the

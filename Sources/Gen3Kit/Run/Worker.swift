@@ -184,7 +184,7 @@ package final class Worker {
         }
         // Files awaiting their sync hold open files and memory: a slow disk pauses new transfers.
         let full = completion.isFull
-        if full && !waitingForRoom { logger.debug("new transfers wait for the renamer: \(completion.load) awaiting their sync") }
+        if full && !waitingForRoom { logger.debug("new transfers wait: \(completion.load) await the renamer's sync") }
         waitingForRoom = full
         while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull {
             if let ready = presigner.takeReady(now: now) {
