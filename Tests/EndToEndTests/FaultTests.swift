@@ -193,8 +193,9 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try job.sql("SELECT count(*) FROM attempts"), ["0"])
     }
 
-    /// Under a low limit the queue of files waiting for their sync shrinks to fit (here to 32,
-    /// against 256 otherwise), instead of files failing when no file can be opened.
+    /// Under a low limit the queue of files waiting for their sync shrinks to fit (here to 16,
+    /// against `AwaitingSyncLimit.maxFiles` otherwise), instead of files failing when no file can
+    /// be opened.
     func testALowOpenFileLimitStillDownloadsEverything() throws {
         let job = try job(400, minSize: 512, maxSize: 4096)
         let run = try runUnderFileLimit(job, 160, ["--workers", "1"])

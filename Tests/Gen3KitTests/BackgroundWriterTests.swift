@@ -65,6 +65,28 @@ final class BackgroundWriterTests: XCTestCase {
         XCTAssertEqual(BackgroundWriter(md5: MD5(), fd: fd, directFD: -1, offset: 0).bufferCount, 4)
     }
 
+    /// A finished file (waiting for its sync, still held) gives its buffers back to the budget and
+    /// closes its direct descriptor; its md5 stays.
+    func testAFinishedWriterHoldsNoBuffers() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("finished")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        defer { close(fd) }
+        let before = BackgroundWriter.liveWriters
+        let openBefore = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        let writer = BackgroundWriter(md5: MD5(), fd: fd, directFD: clinux_open_direct(path), offset: 0)
+        let bytes = pattern(BackgroundWriter.bufferSize + 4096)
+        bytes.withUnsafeBytes { writer.append($0) }
+        XCTAssertEqual(BackgroundWriter.liveWriters, before + 1)
+        writer.finish()
+        XCTAssertEqual(BackgroundWriter.liveWriters, before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count, openBefore)
+        XCTAssertEqual(writer.md5(), MD5.hex(bytes))
+        writer.finish()
+        XCTAssertEqual(BackgroundWriter.liveWriters, before, "a second finish gives back nothing more")
+        XCTAssertEqual(FileManager.default.contents(atPath: path).map { [UInt8]($0) }, bytes)
+    }
+
     func testEmptyDroppedAndFailingStreams() throws {
         let directory = TemporaryDirectory()
         let fd = open(directory.file("empty"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

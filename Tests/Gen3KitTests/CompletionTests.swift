@@ -36,7 +36,7 @@ final class CompletionTests: XCTestCase {
             let log = DurabilityEventLog()
             let durability = Durability { log.append($0) }
             let completion = try Completion(
-                store: store, owner: "w", directory: directory + "/data", groupSync: groupSync, maxAwaitingSync: 16,
+                store: store, owner: "w", directory: directory + "/data", groupSync: groupSync, limit: AwaitingSyncLimit(openFiles: 16),
                 durability: durability, logger: Logger(label: "test"), wake: {})
             let claimed = try store.claimBatch(owner: "w", limit: 10, leaseSeconds: 60)
             XCTAssertEqual(claimed.count, sizes.count)
@@ -73,7 +73,7 @@ final class CompletionTests: XCTestCase {
         let store = try store("inplace")
         let log = DurabilityEventLog()
         let completion = try Completion(
-            store: store, owner: "w", directory: directory + "/data", groupSync: true, maxAwaitingSync: 16,
+            store: store, owner: "w", directory: directory + "/data", groupSync: true, limit: AwaitingSyncLimit(openFiles: 16),
             durability: Durability { log.append($0) }, logger: Logger(label: "test"), wake: {})
         let file = try XCTUnwrap(store.claimBatch(owner: "w", limit: 1, leaseSeconds: 60).first)
         completion.record(AttemptRecord(fileID: file.id, outcome: .done(md5: "x"), startedAt: 0))

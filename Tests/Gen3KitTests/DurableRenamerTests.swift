@@ -1,4 +1,5 @@
 import Digest
+import Dispatch
 import Foundation
 import TestSupport
 import XCTest
@@ -162,6 +163,61 @@ final class DurableRenamerTests: XCTestCase {
         collect()
         XCTAssertEqual(seen.sorted(), Array(1...300).map(Int64.init))
         XCTAssertEqual(renamer.outstanding, 0)
+        renamer.close()
+    }
+
+    /// A body counts against the memory budget until it is written out, and a file against the
+    /// open files until it is named; the queue is full when either reaches its bound.
+    func testTheQueueCountsBodiesUntilWrittenAndFilesUntilNamed() throws {
+        let directory = TemporaryDirectory()
+        let wakes = DispatchSemaphore(value: 0)
+        let renamer = DurableRenamer(directory: directory.path, groupSync: false) { wakes.signal() }
+        func handOver(_ sink: GatedSink, id: Int64) {
+            let task = FileTask(
+                file: ClaimedFile(
+                    id: id, guid: "dg.TEST/\(id)", fileName: nil, destName: nil, expectedSize: sink.expectedSize,
+                    expectedMD5: nil, attempts: 0))
+            task.sink = sink
+            renamer.submit(.init(task: task, record: AttemptRecord(fileID: id, outcome: .done(md5: "x"), startedAt: 0)))
+        }
+        // A guard against a hang, not a measure: each step comes at once.
+        func arrived(_ signal: DispatchSemaphore) { XCTAssertEqual(signal.wait(timeout: .now() + 60), .success) }
+        let first = GatedSink(finalPath: directory.file("a"), size: 1000)
+        let second = GatedSink(finalPath: directory.file("b"), size: 500)
+        // Nothing stays blocked if a step fails, so that the renamer's threads can be joined.
+        defer {
+            for sink in [first, second] {
+                sink.letWrite.signal()
+                sink.letSync.signal()
+            }
+        }
+        handOver(first, id: 1)
+        arrived(first.reached) // being written out
+        handOver(second, id: 2)
+        XCTAssertEqual(renamer.load, .init(files: 2, bodyBytes: 1500))
+        XCTAssertTrue(AwaitingSyncLimit(openFiles: 100, bodyBytes: 1500).isFull(renamer.load))
+        XCTAssertFalse(AwaitingSyncLimit(openFiles: 100, bodyBytes: 1501).isFull(renamer.load))
+        XCTAssertTrue(AwaitingSyncLimit(openFiles: 2, bodyBytes: 1 << 20).isFull(renamer.load))
+
+        first.letWrite.signal()
+        arrived(first.reached) // being synced
+        arrived(second.reached) // being written out
+        XCTAssertEqual(renamer.load, .init(files: 2, bodyBytes: 500))
+        second.letWrite.signal()
+        // The writer wakes the transfer loop after each group it wrote out; the syncer, still in
+        // the first file's sync, has woken it for none.
+        arrived(wakes)
+        arrived(wakes)
+        XCTAssertEqual(renamer.load, .init(files: 2, bodyBytes: 0), "written out, not yet named")
+        XCTAssertTrue(AwaitingSyncLimit(openFiles: 2, bodyBytes: 1).isFull(renamer.load))
+
+        first.letSync.signal()
+        second.letSync.signal()
+        renamer.wait()
+        XCTAssertEqual(renamer.load, .init(files: 0, bodyBytes: 0))
+        let results = renamer.takeResults()
+        XCTAssertEqual(results.map(\.item.record.fileID).sorted(), [1, 2])
+        XCTAssertTrue(results.allSatisfy { $0.error == nil })
         renamer.close()
     }
 

@@ -6,7 +6,7 @@ import XCTest
 /// transfers; a limit too low for the transfers says what would fit.
 final class OpenFileLimitTests: XCTestCase {
     func testTheSyncQueueShrinksToTheLimit() throws {
-        XCTAssertEqual(try OpenFileLimit.awaitingSync(limit: 1024, maxConcurrentRequests: 16), 256)
+        XCTAssertEqual(try OpenFileLimit.awaitingSync(limit: 1024, maxConcurrentRequests: 16), 896)
         XCTAssertEqual(try OpenFileLimit.awaitingSync(limit: 200, maxConcurrentRequests: 16), 72)
         XCTAssertEqual(try OpenFileLimit.awaitingSync(limit: 144, maxConcurrentRequests: 16), 16)
         XCTAssertThrowsError(try OpenFileLimit.awaitingSync(limit: 143, maxConcurrentRequests: 16)) { error in

@@ -26,15 +26,16 @@ final class Completion {
     private let renamer: DurableRenamer
     /// A SQLite job's checkpoints (PostgreSQL has its own).
     private let checkpointer: Checkpointer?
-    /// Finished files that may wait for their sync, each holding an open file (`OpenFileLimit`).
-    let maxAwaitingSync: Int
+    /// What finished files waiting for their sync may hold (`AwaitingSyncLimit`).
+    let limit: AwaitingSyncLimit
 
-    /// - Parameter wake: called on the renamer's thread when results are ready (wakes the loop).
+    /// - Parameter wake: called on the renamer's threads when results are ready or the queue has
+    ///   room (wakes the loop).
     init(
-        store: JobStore, owner: LeaseOwner, directory: String, groupSync: Bool, maxAwaitingSync: Int,
+        store: JobStore, owner: LeaseOwner, directory: String, groupSync: Bool, limit: AwaitingSyncLimit,
         hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger, wake: @escaping () -> Void
     ) throws {
-        self.maxAwaitingSync = maxAwaitingSync
+        self.limit = limit
         completer = JobCompleter(store: store, owner: owner, directory: directory, durability: durability)
         let recorderStore = try JobStore(path: store.location, create: false)
         recorderStore.limitPageCache()
@@ -70,8 +71,11 @@ final class Completion {
     /// Files handed to the renamer and not yet collected.
     var awaitingSync: Int { renamer.outstanding }
 
-    /// No more files should be handed over until some are collected.
-    var isFull: Bool { awaitingSync >= maxAwaitingSync }
+    /// What the files handed to the renamer and not yet named hold.
+    var load: AwaitingSyncLimit.Load { renamer.load }
+
+    /// No more files should be handed over until the renamer names or writes out some.
+    var isFull: Bool { limit.isFull(renamer.load) }
 
     /// Collects what the renamer finished: records what it could not commit itself, and returns the
     /// files it could not finish.
@@ -94,6 +98,13 @@ final class Completion {
 
     /// Blocks until the renamer has a result for every file, or `timeout` seconds pass.
     func waitForSync(timeout: Double = 3600) { renamer.wait(timeout: timeout) }
+
+    /// Blocks until more files may be handed over (`isFull` is false), or `timeout` seconds pass:
+    /// the renamer has written out or named some, not necessarily all.
+    func waitForRoom(timeout: Double) {
+        let limit = limit
+        renamer.wait(timeout: timeout) { !limit.isFull($0) }
+    }
 
     /// Commits the batch when it is full or old enough.
     func flushIfDue() throws { try completer.flushIfDue() }

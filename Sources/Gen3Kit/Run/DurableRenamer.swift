@@ -69,7 +69,8 @@ final class DurableRenamer {
     private var writer: JoinableThread?
     private var syncer: JoinableThread?
 
-    /// `onResults` runs on the syncer thread after each group (to wake the transfer loop).
+    /// `onResults` runs on the renamer's threads after each group is written out and after each is
+    /// made durable (to wake the transfer loop: there is room in the queue, or results to collect).
     /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
     /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
     /// the transfer loop then spends no time on them. `hooks` are the crash tests', when injected.
@@ -87,6 +88,9 @@ final class DurableRenamer {
     /// Files handed over and not yet collected with `takeResults`.
     var outstanding: Int { lanes.outstanding }
 
+    /// What the files handed over and not yet named hold (`AwaitingSyncLimit`).
+    var load: AwaitingSyncLimit.Load { lanes.load }
+
     /// Outcomes the recorder committed, and in how many transactions (for the worker's summary;
     /// read after `close`).
     var recorded: Int { lanes.recorded }
@@ -100,7 +104,11 @@ final class DurableRenamer {
     func takeResults() -> [Result] { lanes.takeResults() }
 
     /// Blocks until every submitted file has a result, or `timeout` seconds pass.
-    func wait(timeout: Double = 3600) { lanes.wait(timeout: timeout) }
+    func wait(timeout: Double = 3600) { lanes.wait(timeout: timeout) { $0.files == 0 } }
+
+    /// Blocks until the files handed over and not yet named hold only what `enough` allows, or
+    /// `timeout` seconds pass.
+    func wait(timeout: Double, until enough: (AwaitingSyncLimit.Load) -> Bool) { lanes.wait(timeout: timeout, until: enough) }
 
     /// Finishes what was handed over and stops the threads.
     func close() {
@@ -146,6 +154,8 @@ private final class Lanes: @unchecked Sendable {
     private var done: [Result] = []
     /// Files taken from `waiting` and not yet in `done`.
     private var inProgress = 0
+    /// Bytes of the bodies in memory in `waiting` and in the group being written.
+    private var bodyBytes = 0
     private var closing = false
     private var writerFinished = false
     private(set) var recorded = 0
@@ -167,12 +177,24 @@ private final class Lanes: @unchecked Sendable {
         lock.locked { waiting.count + inProgress + done.count }
     }
 
+    var load: AwaitingSyncLimit.Load {
+        lock.locked { currentLoad }
+    }
+
+    /// Call with the lock held.
+    private var currentLoad: AwaitingSyncLimit.Load { .init(files: waiting.count + inProgress, bodyBytes: bodyBytes) }
+
     func submit(_ item: Item) {
+        let bytes = Self.bodyBytes(item)
         lock.locked {
             waiting.append(item)
+            bodyBytes += bytes
             lock.broadcast()
         }
     }
+
+    /// What `item` holds in memory until the writer writes it out.
+    private static func bodyBytes(_ item: Item) -> Int { item.task.sink?.inMemoryBody?.count ?? 0 }
 
     func takeResults() -> [Result] {
         lock.locked {
@@ -182,10 +204,10 @@ private final class Lanes: @unchecked Sendable {
         }
     }
 
-    func wait(timeout: Double) {
+    func wait(timeout: Double, until enough: (AwaitingSyncLimit.Load) -> Bool) {
         let deadline = Clock.now() + timeout
         lock.locked {
-            while !waiting.isEmpty || inProgress > 0 {
+            while !enough(currentLoad) {
                 if !lock.wait(until: deadline) { return }
             }
         }
@@ -207,26 +229,34 @@ private final class Lanes: @unchecked Sendable {
         }
     }
 
+    /// Files the writer takes at once at most: the syncer can start on them while the writer
+    /// writes the rest, so a long queue is synced in a few overlapping groups, not one after it
+    /// was all written. Enough for the md5s hashed side by side (`FileSinks.md5s`).
+    static let maxWriteGroup = 256
+
     func writeLoop() {
         while true {
-            let group: [Item]? = lock.locked {
+            let taken: (group: [Item], bytes: Int)? = lock.locked {
                 while waiting.isEmpty && !closing { lock.wait() }
                 if waiting.isEmpty {
                     writerFinished = true
                     lock.broadcast()
                     return nil
                 }
-                let group = waiting
-                waiting.removeAll(keepingCapacity: true)
+                let group = Array(waiting.prefix(Self.maxWriteGroup))
+                waiting.removeFirst(group.count)
                 inProgress += group.count
-                return group
+                return (group, group.reduce(0) { $0 + Self.bodyBytes($1) })
             }
-            guard let group else { return }
-            let prepared = write(group)
+            guard let taken else { return }
+            let prepared = write(taken.group)
             lock.locked {
                 written.append(prepared)
+                bodyBytes -= taken.bytes
                 lock.broadcast()
             }
+            // The bodies written out made room in the queue (`AwaitingSyncLimit`).
+            onResults()
         }
     }
 

@@ -56,6 +56,8 @@ package final class Worker {
     private var stopReason: StopReason?
     private var nextHeartbeat: Double = 0
     private var nextProgress: Double = 0
+    /// New transfers wait for room in the renamer's queue (said once per wait, with `-vv`).
+    private var waitingForRoom = false
 
     /// `tokens`, when given, is the provider of a token this process already has for these
     /// credentials and endpoint (`JobRun.verify`); the worker takes it over. `auth` finds the
@@ -65,8 +67,8 @@ package final class Worker {
         auth: CommonsAuth = CommonsAuth(), owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
         hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
     ) throws {
-        let maxAwaitingSync = try OpenFileLimit.awaitingSync(
-            limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests)
+        let awaitingSync = try AwaitingSyncLimit(
+            openFiles: OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests))
         self.store = store
         store.limitPageCache()
         self.options = options
@@ -90,7 +92,7 @@ package final class Worker {
         self.multi = multi
         completion = try Completion(
             store: store, owner: owner, directory: settings.downloadPath, groupSync: !options.syncEachFile,
-            maxAwaitingSync: maxAwaitingSync, hooks: hooks, durability: durability, logger: logger, wake: { multi.wakeup() })
+            limit: awaitingSync, hooks: hooks, durability: durability, logger: logger, wake: { multi.wakeup() })
     }
 
     /// Runs until the job has nothing left for it.
@@ -131,8 +133,10 @@ package final class Worker {
                 try heartbeat(now: now)
                 try reportProgress(now: now)
                 let claimedAll = producer.isEmpty && presigner.isEmpty
-                if active.isEmpty && completion.awaitingSync > 0 && (claimedAll || completion.isFull) {
+                if active.isEmpty && completion.awaitingSync > 0 && claimedAll {
                     completion.waitForSync(timeout: 0.1)
+                } else if active.isEmpty && completion.isFull {
+                    completion.waitForRoom(timeout: 0.1)
                 } else if active.isEmpty && claimedAll && stopDeadline == nil && stopReason == nil {
                     try completion.flush()
                     if try store.unfinishedCount() == 0 { break }
@@ -179,7 +183,10 @@ package final class Worker {
                 }
             }
         }
-        // Each file awaiting its sync holds an open descriptor: a slow disk pauses new transfers.
+        // Files awaiting their sync hold open files and memory: a slow disk pauses new transfers.
+        let full = completion.isFull
+        if full && !waitingForRoom { logger.debug("new transfers wait: \(completion.load) await the renamer's sync") }
+        waitingForRoom = full
         while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull {
             if let ready = presigner.takeReady(now: now) {
                 if let url = ready.url {

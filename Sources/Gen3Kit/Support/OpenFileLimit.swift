@@ -8,9 +8,8 @@
 /// opened; instead the queue of files waiting for their sync shrinks to fit, and a run that cannot
 /// fit at all stops before it claims anything.
 package enum OpenFileLimit {
-    /// Files the renamer may hold open awaiting their sync at most, and at least (below that the
-    /// syncs stop being grouped).
-    static let maxAwaitingSync = 256
+    /// Files the renamer may hold open awaiting their sync at least (below that the syncs stop
+    /// being grouped); at most is `AwaitingSyncLimit`'s.
     static let minAwaitingSync = 16
     /// SQLite (three files for each of a worker's four connections), bulk requests, the
     /// manifest, standard streams, libraries.
@@ -39,8 +38,8 @@ package enum OpenFileLimit {
         max(1, min(atMost, (limit - otherFiles - minAwaitingSync) / perTransfer))
     }
 
-    /// How many finished files may wait for their sync under `limit`; throws when not even
-    /// `minAwaitingSync` fit.
+    /// How many finished files may hold a file open awaiting their sync under `limit`: what the
+    /// transfers and the other files leave. Throws when not even `minAwaitingSync` fit.
     static func awaitingSync(limit: Int, maxConcurrentRequests: Int) throws -> Int {
         let reserved = otherFiles + minAwaitingSync
         guard limit - perTransfer * maxConcurrentRequests >= reserved else {
@@ -49,7 +48,7 @@ package enum OpenFileLimit {
                 needed: perTransfer * maxConcurrentRequests + reserved,
                 fitting: max(0, (limit - reserved) / perTransfer))
         }
-        return min(maxAwaitingSync, limit - perTransfer * maxConcurrentRequests - otherFiles)
+        return limit - perTransfer * maxConcurrentRequests - otherFiles
     }
 
     /// EMFILE or ENFILE when this process can open no file now, nil when it can. libcurl reports a

@@ -21,7 +21,7 @@ final class BackgroundWriter {
     static let bufferSize = 1 << 20
     static let maxBufferCount = 4
     static let minBufferCount = 2
-    static let bufferBudget = 16 << 20
+    static let bufferBudget = MemoryBudget.largeBodyBuffers
     /// Offsets, lengths and addresses of direct writes are multiples of this.
     static let alignment = 4096
 
@@ -69,17 +69,14 @@ final class BackgroundWriter {
         threads = [JoinableThread { shared.hashLoop() }, JoinableThread { shared.writeLoop() }]
     }
 
-    deinit {
-        finish()
-        filling.deallocate()
-        Self.liveLock.locked { Self.live -= 1 }
-    }
+    deinit { finish() }
 
     /// The errno of the first write that failed; later bytes are hashed but not written.
     var failure: Int32? { shared.failure }
 
     /// Copies `bytes` into the buffers, handing each full one to the threads.
     func append(_ bytes: UnsafeRawBufferPointer) {
+        assert(!threads.isEmpty, "append after finish")
         var offset = 0
         while offset < bytes.count {
             let count = min(capacity - filled, bytes.count - offset)
@@ -91,13 +88,20 @@ final class BackgroundWriter {
         }
     }
 
-    /// Writes and hashes what is buffered, and stops the threads. Safe to call more than once.
+    /// Writes and hashes what is buffered, stops the threads, and gives back the buffers and the
+    /// direct descriptor: a finished file waits for its sync holding only its own descriptor, and
+    /// the files still receiving share the budget. Safe to call more than once.
     func finish() {
         guard !threads.isEmpty else { return }
         if filled > 0 { handOver() }
         shared.close()
         for thread in threads { thread.join() }
         threads.removeAll()
+        shared.release()
+        filling.deallocate()
+        filling = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        capacity = 0
+        Self.liveLock.locked { Self.live -= 1 }
     }
 
     /// The md5 of everything appended (after `finish`).
@@ -142,9 +146,14 @@ final class BackgroundWriter {
             writebackStart = offset
         }
 
-        deinit {
+        deinit { release() }
+
+        /// Frees the buffers and closes the direct descriptor, once the threads are joined.
+        func release() {
             for buffer in free { buffer.deallocate() }
+            free.removeAll()
             if directFD >= 0 { Glibc.close(directFD) }
+            directFD = -1
         }
 
         var failure: Int32? { lock.locked { writeErrno == 0 ? nil : writeErrno } }

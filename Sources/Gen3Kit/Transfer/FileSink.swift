@@ -47,7 +47,8 @@ extension FileSink {
 /// Chooses and opens a file's sink.
 package enum FileSinks {
     /// Bodies smaller than this are assembled in memory: they arrive in a burst or two, so a
-    /// partial one is not worth resuming, and the memory is bounded by the renamer's queue.
+    /// partial one is not worth resuming, and the memory is bounded by the transfers and by the
+    /// renamer's queue (`AwaitingSyncLimit`).
     package static let memoryLimit: Int64 = 64 << 10
     /// Bodies at least this large are hashed and written on threads of their own (`DirectSink`).
     static let backgroundHashingThreshold: Int64 = 8 << 20
