@@ -127,9 +127,14 @@ final class Supervisor {
             forwardStop()
             return
         }
-        // Told to stop (by the user, or by this supervisor after another worker's fatal error): it
-        // gave its rows back itself, and an exit status of 128 + the signal is no news.
-        if exited && (stop.requested || forwardedStop) { return }
+        // Told to stop by the user: it gave its rows back itself.
+        if exited && stop.requested { return }
+        // Stopped by this supervisor after another worker's fatal error, with the status that says
+        // so: no news. Any other end after that is still a crash, and said.
+        if exited && forwardedStop && code == 128 + SIGTERM {
+            try store.releaseClaims(owner: LeaseOwner(pid: child.pid, started: child.started))
+            return
+        }
         // Crashed (a signal, or an exit we did not plan): its rows go back at once.
         let owner = LeaseOwner(pid: child.pid, started: child.started)
         let released = try store.releaseClaims(owner: owner)
