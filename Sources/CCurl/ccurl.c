@@ -21,6 +21,12 @@ int ccurl_easy_pause(ccurl_easy *easy, int bitmask) { return curl_easy_pause(eas
 int ccurl_getinfo_long(ccurl_easy *easy, int info, long *out) {
     return (int)curl_easy_getinfo(easy, (CURLINFO)info, out);
 }
+int ccurl_getinfo_off(ccurl_easy *easy, int info, long long *out) {
+    curl_off_t value = 0;
+    int code = (int)curl_easy_getinfo(easy, (CURLINFO)info, &value);
+    *out = (long long)value;
+    return code;
+}
 
 ccurl_slist *ccurl_slist_append(ccurl_slist *list, const char *value) {
     return (ccurl_slist *)curl_slist_append((struct curl_slist *)list, value);
@@ -82,7 +88,8 @@ const int CCURLOPT_URL = CURLOPT_URL, CCURLOPT_HTTPHEADER = CURLOPT_HTTPHEADER,
     CCURLOPT_BUFFERSIZE = CURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE = CURLOPT_TCP_KEEPALIVE,
     CCURLOPT_UNRESTRICTED_AUTH = CURLOPT_UNRESTRICTED_AUTH, CCURLOPT_HTTP_VERSION = CURLOPT_HTTP_VERSION;
 const long CCURL_HTTP_VERSION_1_1 = CURL_HTTP_VERSION_1_1;
-const int CCURLINFO_RESPONSE_CODE = CURLINFO_RESPONSE_CODE, CCURLINFO_NUM_CONNECTS = CURLINFO_NUM_CONNECTS;
+const int CCURLINFO_RESPONSE_CODE = CURLINFO_RESPONSE_CODE, CCURLINFO_NUM_CONNECTS = CURLINFO_NUM_CONNECTS,
+    CCURLINFO_PRETRANSFER_TIME_T = CURLINFO_PRETRANSFER_TIME_T, CCURLINFO_STARTTRANSFER_TIME_T = CURLINFO_STARTTRANSFER_TIME_T;
 const int CCURLOPT_SHARE = CURLOPT_SHARE, CCURLSHOPT_SHARE = CURLSHOPT_SHARE, CCURLSHOPT_USERDATA = CURLSHOPT_USERDATA;
 const int CCURL_LOCK_DATA_DNS = CURL_LOCK_DATA_DNS, CCURL_LOCK_DATA_SSL_SESSION = CURL_LOCK_DATA_SSL_SESSION,
     CCURL_LOCK_DATA_CONNECT = CURL_LOCK_DATA_CONNECT, CCURL_LOCK_DATA_LAST = CURL_LOCK_DATA_LAST;

@@ -12,7 +12,7 @@ struct RunFlags: ParsableArguments {
     @Option(
         name: [.customLong("max-concurrent-requests"), .customLong("numparallel")],
         help:
-            "Transfers each worker runs at once; files of 8 MiB or more take several slots each, so at most 16 of them run at once. Each may hold up to 4 open files. Default: 128, or as many as the open-file limit (ulimit -n) allows. --numparallel is gen3-client's name for it."
+            "Transfers each worker runs at once; files of 8 MiB or more take several slots each, so at most 16 of them run at once. Each may hold up to 4 open files. Default: 128, or 256 when the commons takes 10 ms or more to answer the token request (it is far away: each transfer moves about one small file per round trip), or as many as the open-file limit (ulimit -n) allows. --numparallel is gen3-client's name for it."
     )
     var maxConcurrentRequests: Int?
 
@@ -105,6 +105,10 @@ struct RunFlags: ParsableArguments {
         options.maxConcurrentRequests =
             maxConcurrentRequests.map { max(1, $0) }
             ?? OpenFileLimit.fittingTransfers(limit: OpenFileLimit.raise(), atMost: RunOptions().maxConcurrentRequests)
+        if maxConcurrentRequests == nil {
+            options.distantMaxConcurrentRequests = OpenFileLimit.fittingTransfers(
+                limit: OpenFileLimit.raise(), atMost: RunOptions.defaultDistantMaxConcurrentRequests)
+        }
         options.batchSize = max(1, batchSize)
         options.retry = RetryPolicy(
             maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),

@@ -29,4 +29,36 @@ final class WideAreaTests: XCTestCase {
         // The proxy passes the storage host's reset on as a reset: the client sees the body cut short.
         XCTAssertEqual(try job.sql("SELECT outcome FROM attempts ORDER BY id").filter { $0 == "retry" }.count, 1)
     }
+
+    /// A commons that takes tens of milliseconds to answer gets twice the transfers (each moves
+    /// about one small file per round trip); one on loopback keeps the default, and a number the
+    /// user gives stands at any distance.
+    func testADistantCommonsGetsMoreTransfersUnlessTheUserChose() throws {
+        func run(_ job: JobFixture, endpoint: String, _ extra: [String] = []) throws -> ProcessResult {
+            XCTAssertEqual(try job.importManifest().status, 0)
+            return try Gen3Process.run(
+                ["--db", job.database, "--endpoint", endpoint, "--auth", job.credentials, "run", "--no-progress", "-v"] + extra,
+                directory: job.directory.path)
+        }
+        let distant = "ms: 256 transfers at once"
+        let near = try JobFixture(objects: 3)
+        let nearRun = try run(near, endpoint: near.commons.endpoint)
+        XCTAssertEqual(nearRun.status, 0, nearRun.stderr)
+        XCTAssertFalse(nearRun.stderr.contains(distant), nearRun.stderr)
+
+        for extra in [[], ["--max-concurrent-requests", "32"]] {
+            let far = try JobFixture(objects: 3)
+            let proxy = try LatencyProxy.start(
+                listen: ProxyAddress(host: "127.0.0.1", port: 0),
+                target: ProxyAddress(String(far.commons.endpoint.dropFirst("http://".count))),
+                settings: LatencySettings(roundTrip: .milliseconds(30), window: 1 << 20))
+            defer { proxy.stop() }
+            let farRun = try run(far, endpoint: proxy.url, extra)
+            XCTAssertEqual(farRun.status, 0, farRun.stderr)
+            XCTAssertEqual(farRun.stderr.contains(distant), extra.isEmpty, farRun.stderr)
+            for object in far.commons.objects {
+                XCTAssertEqual(far.md5(ofDownloaded: object.fileName), object.md5, object.fileName)
+            }
+        }
+    }
 }

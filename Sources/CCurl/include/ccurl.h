@@ -26,6 +26,8 @@ int ccurl_setopt_long(ccurl_easy *easy, int option, long value);
 int ccurl_setopt_ptr(ccurl_easy *easy, int option, const void *value);
 int ccurl_setopt_data_cb(ccurl_easy *easy, int option, ccurl_data_cb callback);
 int ccurl_getinfo_long(ccurl_easy *easy, int info, long *out);
+// curl_easy_getinfo for the *_T infos, which give a curl_off_t (times in microseconds).
+int ccurl_getinfo_off(ccurl_easy *easy, int info, long long *out);
 // curl_easy_pause: `bitmask` is CCURLPAUSE_CONT to let a paused transfer go on.
 int ccurl_easy_pause(ccurl_easy *easy, int bitmask);
 
@@ -62,7 +64,7 @@ extern const int CCURLOPT_URL, CCURLOPT_HTTPHEADER, CCURLOPT_WRITEFUNCTION, CCUR
     CCURLOPT_BUFFERSIZE, CCURLOPT_TCP_KEEPALIVE, CCURLOPT_UNRESTRICTED_AUTH, CCURLOPT_HTTP_VERSION;
 // The CCURLOPT_HTTP_VERSION value that keeps a request on HTTP/1.1 (a connection of its own).
 extern const long CCURL_HTTP_VERSION_1_1;
-extern const int CCURLINFO_RESPONSE_CODE, CCURLINFO_NUM_CONNECTS;
+extern const int CCURLINFO_RESPONSE_CODE, CCURLINFO_NUM_CONNECTS, CCURLINFO_PRETRANSFER_TIME_T, CCURLINFO_STARTTRANSFER_TIME_T;
 // The easy option that names a share handle, the share's options, and the data it can share.
 extern const int CCURLOPT_SHARE, CCURLSHOPT_SHARE, CCURLSHOPT_USERDATA;
 extern const int CCURL_LOCK_DATA_DNS, CCURL_LOCK_DATA_SSL_SESSION, CCURL_LOCK_DATA_CONNECT, CCURL_LOCK_DATA_LAST;

@@ -23,6 +23,9 @@ public struct BulkDownloadOptions: Sendable {
         if options.maxConcurrentRequests == RunOptions().maxConcurrentRequests {
             options.maxConcurrentRequests = OpenFileLimit.fittingTransfers(
                 limit: OpenFileLimit.raise(), atMost: options.maxConcurrentRequests)
+            options.distantMaxConcurrentRequests =
+                options.distantMaxConcurrentRequests
+                ?? OpenFileLimit.fittingTransfers(limit: OpenFileLimit.raise(), atMost: RunOptions.defaultDistantMaxConcurrentRequests)
         }
         return options
     }

@@ -18,6 +18,9 @@ package final class AccessTokenProvider {
     var credentialsOrigin: String { credentials.origin }
     /// Tokens fetched by this process (a test can count refreshes).
     package private(set) var fetches = 0
+    /// How long the first token request waited for its answer once sent: a round trip to the
+    /// commons and its own time (`JobRun` sizes a run's transfers by it); nil before a request.
+    package private(set) var answerWait: Double?
 
     /// Where each token request is logged at debug level (`-vv`): its URL, status and time, never the token.
     let logger: Logger?
@@ -95,6 +98,7 @@ package final class AccessTokenProvider {
         }
         do {
             try easy.perform()
+            if answerWait == nil { answerWait = easy.firstByteWait }
             log("HTTP \(receiver.head.status)")
         } catch let error as CurlError {
             log("curl \(error.code)")

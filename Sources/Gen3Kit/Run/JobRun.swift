@@ -118,6 +118,12 @@ package final class JobRun {
     /// `onProgress` is called a few times a second with the counts from the database.
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         try verifyCredentials()
+        let options = options.sized(byAnswerWait: tokens?.answerWait)
+        if options.maxConcurrentRequests != self.options.maxConcurrentRequests, let wait = tokens?.answerWait {
+            logger.info(
+                "\(context.endpoint) answered in \(Int((wait * 1000).rounded())) ms: \(options.maxConcurrentRequests) transfers at once (--max-concurrent-requests sets them)"
+            )
+        }
         // The counts read every row: read once for the free-space check and the first progress.
         let counts = options.checkFreeSpace || onProgress != nil ? try store.progress() : nil
         if options.checkFreeSpace, let counts { try Self.checkFreeSpace(for: counts, in: settings.downloadPath) }
@@ -131,7 +137,7 @@ package final class JobRun {
         }
         stop.arm()
         let supervisor = Supervisor(
-            store: store, options: options, processes: workerProcesses, stop: stop, hooks: hooks,
+            store: store, options: options, processes: workerProcesses(options), stop: stop, hooks: hooks,
             logger: logger
         ) { [databasePath, settings, context, options, tokens, stop, hooks, logger, commonsAuth] in
             try Worker(
@@ -155,7 +161,7 @@ package final class JobRun {
         if wanted > free { throw RunError.notEnoughSpace(path: directory, needed: wanted, free: free) }
     }
 
-    private var workerProcesses: WorkerProcesses? {
+    private func workerProcesses(_ options: RunOptions) -> WorkerProcesses? {
         guard case .processes(let verbosity, let logFile) = workers else { return nil }
         let invocation = WorkerInvocation(
             databasePath: databasePath, endpoint: context.endpoint, options: options, verbosity: verbosity, logFile: logFile)

@@ -14,6 +14,11 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// milliseconds away (each transfer moves about one small file per round trip; BENCHMARKS.md,
     /// the WAN section), while large bodies are held to `maxLargeTransfers` of them.
     public var maxConcurrentRequests = 128
+    /// Transfers instead of `maxConcurrentRequests` for a commons that takes `distantAnswerWait` or
+    /// more to answer (`sized(byAnswerWait:)`), where the user chose no number: a distant commons needs more
+    /// transfers for the same files/s, and a near one only more memory and contention
+    /// (BENCHMARKS.md, the WAN section). nil: `maxConcurrentRequests` at any distance.
+    public var distantMaxConcurrentRequests: Int?
     /// Connections one file's body may use at once: a file larger than `rangeThreshold` is fetched
     /// as byte ranges on up to this many connections (`RangePlan`); 1 fetches every file whole.
     /// Enough that a lone large file a few tens of milliseconds away goes at the disk's pace, not

@@ -131,6 +131,17 @@ package final class CurlEasy {
         return count > 0
     }
 
+    /// Seconds from the last transfer's request sent (its connection open) to the first byte of
+    /// the answer: a round trip and the server's own time. Nil when it is unknown.
+    var firstByteWait: Double? {
+        var sent: Int64 = 0
+        var answered: Int64 = 0
+        guard ccurl_getinfo_off(handle, CCURLINFO_PRETRANSFER_TIME_T, &sent) == CCURLE_OK,
+            ccurl_getinfo_off(handle, CCURLINFO_STARTTRANSFER_TIME_T, &answered) == CCURLE_OK, answered > 0
+        else { return nil }
+        return Double(max(0, answered - sent)) / 1_000_000
+    }
+
     /// Marks the transfer paused by its write callback.
     fileprivate func paused() {
         isPaused = true
