@@ -119,7 +119,7 @@ package final class JobRun {
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
         try verifyCredentials()
         let options = options.sized(byAnswerWait: tokens?.answerWait)
-        if options.maxConcurrentRequests != self.options.maxConcurrentRequests, let wait = tokens?.answerWait {
+        if self.options.distantMaxConcurrentRequests != nil, let wait = tokens?.answerWait {
             logger.info(
                 "\(context.endpoint) answered in \(Int((wait * 1000).rounded())) ms: \(options.maxConcurrentRequests) transfers at once (--max-concurrent-requests sets them)"
             )
