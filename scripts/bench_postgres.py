@@ -8,7 +8,9 @@ PostgreSQL is a throwaway cluster from scripts/postgres.sh with its default dura
 on this machine's disk; SQLite's job is on the same disk. The downloads go to a tmpfs (/dev/shm;
 --downloads elsewhere): creating thousands of small files on this VM's ext4 costs from 0.1 to 2 s
 of kernel time from one directory to the next, for any tool, which would drown the store's share.
-Prints medians with their spread, and ratios per round."""
+Prints medians with their spread, and ratios per round; for the small set also the CPU the whole
+machine and PostgreSQL's server processes used, since on a small machine the server's work takes
+cores the download needs."""
 import argparse, json, os, random, shutil, signal, statistics, subprocess, sys, tempfile, time, uuid
 
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
@@ -66,24 +68,51 @@ def job_location(backend, postgres, scratch):
     return os.path.join(tempfile.mkdtemp(dir=scratch), "job.sqlite")
 
 
+def processes_cpu(name):
+    """CPU seconds used so far by the processes whose command is `name` (and their waited-for
+    children): PostgreSQL's server processes, which a run's sessions keep busy."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != name:
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu():
+    """Busy CPU seconds of every core so far (/proc/stat, idle and iowait left out)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def download(gen3, commons, backend, postgres, scratch, workers, downloads):
-    """One import and run of the commons' whole manifest; the run's wall time."""
+    """One import and run of the commons' whole manifest: the run's wall time, files done, and
+    the CPU seconds of the whole machine and of PostgreSQL's processes during the run."""
     process, endpoint, key = commons
     db = job_location(backend, postgres, scratch)
     data = tempfile.mkdtemp(dir=downloads)
     base = [gen3, "--db", db, "--endpoint", endpoint, "--auth", key]
     subprocess.run(base + ["import-manifest", "--manifest", os.path.join(os.path.dirname(key), "manifest.json"),
                            "--download-path", data], check=True, stdout=subprocess.DEVNULL)
+    server, machine = processes_cpu("postgres"), machine_cpu()
     started = time.monotonic()
     result = subprocess.run(base + ["run", "--no-progress", "--workers", str(workers)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     wall = time.monotonic() - started
+    server, machine = processes_cpu("postgres") - server, machine_cpu() - machine
     done = subprocess.run(base + ["sql", "--no-header", "SELECT count(*) FROM files WHERE state = 'done'"],
                           capture_output=True, text=True).stdout.strip()
     shutil.rmtree(data, ignore_errors=True)
     if result.returncode != 0:
         sys.exit(f"gen3 run ({backend}) failed: {result.stderr.decode()[-2000:]}")
-    return wall, int(done)
+    return wall, int(done), {"machine": machine, "server": server}
 
 
 def write_manifest(path, rows):
@@ -131,19 +160,33 @@ def main():
     try:
         print(f"== {args.files} files of {args.size} bytes, one worker process (the default), {args.rounds} alternating rounds")
         walls = {"sqlite": [], "postgres": []}
+        cpus = {"sqlite": [], "postgres": []}
         for round_number in range(args.rounds):
             order = ["sqlite", "postgres"] if round_number % 2 == 0 else ["postgres", "sqlite"]
             for backend in order:
-                wall, done = download(args.gen3, small, backend, postgres, root, 1, downloads)
+                wall, done, cpu = download(args.gen3, small, backend, postgres, root, 1, downloads)
                 if done != args.files:
                     sys.exit(f"{backend}: {done} of {args.files} files done")
                 walls[backend].append(wall)
-                print(f"  round {round_number + 1} {backend}: {wall:.2f} s", flush=True)
+                cpus[backend].append(cpu)
+                print(f"  round {round_number + 1} {backend}: {wall:.2f} s, machine {cpu['machine']:.2f} CPU s, "
+                      f"PostgreSQL's processes {cpu['server']:.2f} CPU s", flush=True)
         ratios = [s / p for s, p in zip(walls["sqlite"], walls["postgres"])]
         for backend in ("sqlite", "postgres"):
-            print(f"  {backend}: {spread(walls[backend])}, {args.files / statistics.median(walls[backend]):.0f} files/s")
+            machine = statistics.median(c["machine"] for c in cpus[backend])
+            busy = statistics.median(c["machine"] / (w * os.cpu_count()) for c, w in zip(cpus[backend], walls[backend]))
+            print(f"  {backend}: {spread(walls[backend])}, {args.files / statistics.median(walls[backend]):.0f} files/s; "
+                  f"machine {machine:.2f} CPU s, cores {busy:.0%} busy")
         print(f"  PostgreSQL's speed relative to SQLite per round: {', '.join(f'{r:.2f}' for r in ratios)}; "
               f"median {statistics.median(ratios):.2f}")
+        # The reference: were both runs held by the machine's CPU alone, PostgreSQL's would take
+        # longer by the CPU its server processes add on this same machine.
+        bound = [s["machine"] / p["machine"] for s, p in zip(cpus["sqlite"], cpus["postgres"])]
+        server = statistics.median(c["server"] for c in cpus["postgres"])
+        print(f"  PostgreSQL's server processes: {server:.2f} CPU s per run ({server / args.files * 1e6:.0f} us per file) "
+              f"on this machine's {os.cpu_count()} cores; SQLite's machine CPU over PostgreSQL's per round: "
+              f"{', '.join(f'{b:.2f}' for b in bound)}; median {statistics.median(bound):.2f} (the speed ratio a "
+              f"CPU-bound machine allows)")
 
         print(f"\n== {args.tiny_files} one-byte files (the store is the work): files/s by worker processes")
         for workers in [int(w) for w in args.workers.split(",")]:
@@ -151,7 +194,7 @@ def main():
             for round_number in range(args.rounds):
                 order = ["sqlite", "postgres"] if round_number % 2 == 0 else ["postgres", "sqlite"]
                 for backend in order:
-                    wall, done = download(args.gen3, tiny, backend, postgres, root, workers, downloads)
+                    wall, done, _ = download(args.gen3, tiny, backend, postgres, root, workers, downloads)
                     if done != args.tiny_files:
                         sys.exit(f"{backend}: {done} of {args.tiny_files} files done")
                     walls[backend].append(wall)

@@ -370,7 +370,9 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(run.stderr.contains("attempt 1 failed"), "stderr stays at its level: \(run.stderr)")
         let text = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertTrue(text.contains("info \(job.commons.objects[0].guid) attempt 1 failed: fence: HTTP 503"), text)
-        let pids = Set(text.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst(2).first })
+        // Each worker process ends with its summary line.
+        let summaries = text.split(separator: "\n").filter { $0.contains(" outcomes in ") }
+        let pids = Set(summaries.compactMap { $0.split(separator: " ").dropFirst(2).first })
         XCTAssertEqual(pids.count, 2, "both worker processes write to it: \(text)")
         for line in text.split(separator: "\n") {
             XCTAssertNotNil(ISO8601DateFormatter().date(from: String(line.prefix { $0 != " " })), "a line without its time: \(line)")

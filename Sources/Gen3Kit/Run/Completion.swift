@@ -37,9 +37,11 @@ final class Completion {
     ) throws {
         self.limit = limit
         completer = JobCompleter(store: store, owner: owner, directory: directory, durability: durability)
-        let recorderStore = try JobStore(path: store.location, create: false)
-        recorderStore.limitPageCache()
-        if let worker = store.sqlite, let recorder = recorderStore.sqlite {
+        // A PostgreSQL session takes round trips to open: the renamer opens its own when it first
+        // commits, while the first transfers run. A SQLite connection opens at once, and its WAL
+        // is watched from the start.
+        let recorderStore = DeferredStore(location: store.location)
+        if let worker = store.sqlite, let recorder = try recorderStore.store().sqlite {
             let checkpointer = try Checkpointer(path: worker.path)
             checkpointer.watch(worker)
             checkpointer.watch(recorder)
@@ -51,7 +53,7 @@ final class Completion {
             directory: directory, groupSync: groupSync, hooks: hooks, durability: durability,
             recorder: { records in
                 do {
-                    try recorderStore.record(records, owner: owner)
+                    try recorderStore.store().record(records, owner: owner)
                     return true
                 } catch {
                     logger.warning(

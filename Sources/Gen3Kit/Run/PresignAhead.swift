@@ -121,6 +121,9 @@ final class PresignAhead {
         return (entry.task, now - entry.at <= maxURLAge ? entry.url : nil)
     }
 
+    /// Files enough for a whole bulk request wait for one.
+    var hasFullBatch: Bool { waiting.count >= batch }
+
     /// A bulk request when one is worth making: a batch of files waits, no more files are coming
     /// (their bytes fill the look-ahead, or `moreComing` says the job has none left to claim for
     /// now), or nothing else is coming for the transfers to start. It asks for the files of the

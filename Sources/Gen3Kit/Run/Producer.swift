@@ -30,6 +30,9 @@ final class Producer {
         self.logger = logger
     }
 
+    /// Claimed rows are waiting to be handed out: `next` need not claim.
+    var hasQueued: Bool { !queue.isEmpty }
+
     /// No claimed row is waiting to be handed out.
     var isEmpty: Bool { queue.isEmpty }
 

@@ -197,11 +197,15 @@ package final class Worker {
                 continue
             }
             // Files wait for the bulk answers already out.
-            guard presigner.hasRoom(freeSlots: freeSlots), let file = try producer.next(now: now) else { break }
+            guard presigner.hasRoom(freeSlots: freeSlots) else { break }
+            try askBeforeClaiming(now: now)
+            guard let file = try producer.next(now: now) else { break }
             begin(file, now: now)
         }
         // The next files ask for their URLs while the transfers before them run.
-        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart, let file = try producer.next(now: now) {
+        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart {
+            try askBeforeClaiming(now: now)
+            guard let file = try producer.next(now: now) else { break }
             begin(file, now: now)
         }
         for task in presigner.takePaused(now: now) { completion.record(executor.deferred(task, until: task.session.pauseUntil)) }
@@ -281,6 +285,15 @@ package final class Worker {
     private func slots(for task: FileTask) -> Int {
         guard task.phase == .download, (task.file.expectedSize ?? 0) >= FileSinks.backgroundHashingThreshold else { return 1 }
         return max(1, options.maxConcurrentRequests / RunOptions.maxLargeTransfers)
+    }
+
+    /// A whole bulk request's files ask for their URLs, and the request goes out, before the
+    /// worker waits for its next claim: at the start, the look-ahead takes several claims, each a
+    /// round trip to a PostgreSQL server. Fewer files wait for the look-ahead, as before.
+    private func askBeforeClaiming(now: Double) throws {
+        guard !producer.hasQueued && presigner.hasFullBatch && stopReason == nil else { return }
+        askInBulk(now: now)
+        if presigner.isAsking { try multi.perform() }
     }
 
     private func askInBulk(now: Double) {

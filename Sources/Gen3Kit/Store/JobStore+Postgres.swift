@@ -4,6 +4,9 @@ extension JobStore {
     /// Seconds between measurements of the server's clock: clocks drift by far less than a lease
     /// in that time.
     static let clockCheckInterval: Double = 60
+    /// Seconds between the returns of expired leases before a claim: a lease lasts far longer, and
+    /// a worker with nothing to claim asks again within this.
+    static let rescueInterval: Double = 1
 
     static let databaseHoldsTables = """
         SELECT to_regclass('schema_migrations') IS NOT NULL,

@@ -51,6 +51,8 @@ public final class JobStore {
     var clockOffset: Double = 0
     /// When `clockOffset` was measured, on this machine's monotonic clock.
     var clockMeasuredAt: Double = 0
+    /// When a PostgreSQL claim last returned expired leases, on the same clock (`claimBatch`).
+    var rescuedAt = -Double.infinity
 
     /// A time of this machine's clock as the database records it.
     func time(_ local: Double) -> SQLValue { .real(local + clockOffset) }
@@ -130,17 +132,20 @@ public final class JobStore {
 
     // MARK: - Claims and leases
 
-    /// Claims up to `limit` due rows for `owner` in one `BEGIN IMMEDIATE` transaction, first
-    /// returning rows whose lease expired to pending. Rows stop once those taken expect `maxBytes`
-    /// (at least one row is taken), so that a worker holds a few large files, not `limit` of them.
+    /// Claims up to `limit` due rows for `owner`, first returning rows whose lease expired to
+    /// pending. Rows stop once those taken expect `maxBytes` (at least one row is taken), so that a
+    /// worker holds a few large files, not `limit` of them.
+    ///
+    /// SQLite does both in one `BEGIN IMMEDIATE` transaction. In PostgreSQL the claim is one
+    /// statement, its own transaction, and the rescue runs before it at most every
+    /// `rescueInterval`: each statement there is a round trip to a server process, and a worker
+    /// waits for its claims.
     package func claimBatch(
         owner: LeaseOwner, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
         now: Double = Clock.now()
     ) throws -> [ClaimedFile] {
-        try refreshClockOffset()
-        return try database.transaction {
-            try database.run(sql.files.rescueExpired, time(now))
-            return try database.rows(
+        func claim() throws -> [ClaimedFile] {
+            try database.rows(
                 sql.files.claimBatch,
                 .text(owner.description), time(now + leaseSeconds), time(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
             ) { row in
@@ -150,6 +155,18 @@ public final class JobStore {
                     claimedBefore: row.int(7) != 0, commons: row.string(8))
             }
         }
+        guard sqlite == nil else {
+            return try database.transaction {
+                try database.run(sql.files.rescueExpired, time(now))
+                return try claim()
+            }
+        }
+        try refreshClockOffset()
+        if Clock.monotonic() - rescuedAt >= Self.rescueInterval {
+            try database.run(sql.files.rescueExpired, time(now))
+            rescuedAt = Clock.monotonic()
+        }
+        return try claim()
     }
 
     /// How many rows one of `workers` workers should claim now: a fair share of what is due, at
