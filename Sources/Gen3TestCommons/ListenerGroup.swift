@@ -16,8 +16,10 @@ final class ListenerGroup: Sendable {
     /// Binds `host:port` (0 picks a free port) and answers each request with `responder`, counting
     /// connections and `Authorization` headers in `recorder`; returns `http://host:port`.
     func listen(host: String, port: Int, responder: any HTTPResponder, recorder: StatsRecorder) throws -> String {
+        // Several worker processes open up to 256 connections each at once: a shorter queue of
+        // pending connections overflows, and the client's retried SYN waits a whole second.
         let channel = try ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.backlog, value: 4096)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
