@@ -167,7 +167,8 @@ final class MigrationsTests: XCTestCase {
         XCTAssertEqual(countsByCommons, ["(the job's endpoint) claimed 1", "https://other.example.org done 1"])
 
         // Version 8 indexes the failed files and the attempts by when they finished.
-        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [8])
+        XCTAssertEqual(
+            try Migrator(migrations: Migrations.sqlite.filter { $0.version <= 8 }).migrate(connection) { upgrades.append([$0, $1]) }, [8])
         XCTAssertEqual(upgrades.last, [7, 8])
         try connection.execute("UPDATE files SET state = 'failed'")
         XCTAssertEqual(
@@ -175,5 +176,15 @@ final class MigrationsTests: XCTestCase {
         XCTAssertEqual(
             try connection.prepare("SELECT count(*) FROM attempts INDEXED BY attempts_finished WHERE finished_at >= 2").first { $0.int(0) },
             1)
+
+        // Version 9 changes PostgreSQL's ranges trigger only: here a done file's ranges still go.
+        XCTAssertEqual(try Migrator().migrate(connection) { upgrades.append([$0, $1]) }, [9])
+        XCTAssertEqual(upgrades.last, [8, 9])
+        let before = try connection.prepare("SELECT file_id, count(*) FROM file_ranges GROUP BY 1 ORDER BY 1").rows {
+            "\($0.int(0)):\($0.int(1))"
+        }
+        XCTAssertEqual(before, ["7:2"])
+        try connection.execute("UPDATE files SET state = 'done' WHERE id = 7")
+        XCTAssertEqual(try connection.prepare("SELECT file_id FROM file_ranges").rows { $0.int(0) }, [])
     }
 }

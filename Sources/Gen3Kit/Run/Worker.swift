@@ -98,6 +98,11 @@ package final class Worker {
     /// Runs until the job has nothing left for it.
     package func run() -> Exit {
         var stopDeadline: Double?
+        // Every row claimed from now on gets a whole lease when it is claimed: the first heartbeat
+        // is due a third of a lease from now, and the first progress report a second from now.
+        let started = Clock.now()
+        nextHeartbeat = started + options.leaseSeconds / 3
+        nextProgress = started + 1
         do {
             while true {
                 let now = Clock.now()
