@@ -3,7 +3,8 @@ import Logging
 /// Claims a worker's rows: a batch at a time, each in one transaction, sized to the worker's fair
 /// share of the due rows (`JobStore.fairClaimSize`) and bounded in bytes by the look-ahead
 /// (`PresignAhead.lookaheadBytes`), so that a batch of large files does not sit claimed behind one
-/// transfer. After a claim that finds nothing it waits a moment before asking again.
+/// transfer. After a claim that finds nothing it waits a moment before asking again, longer the
+/// longer the job has had nothing for it (`emptyClaimPause(after:)`).
 final class Producer {
     let store: JobStore
     let owner: LeaseOwner
@@ -19,8 +20,14 @@ final class Producer {
     /// need not wait for a full batch of others to ask for their URLs).
     private(set) var drained = false
 
-    /// Seconds between claims that find nothing.
-    static let emptyClaimPause = 0.2
+    /// Since when claims have found nothing (nil: the last one found rows).
+    private var emptySince: Double?
+
+    /// Seconds before the next claim after one that found nothing, when claims have found nothing
+    /// for `idle` seconds: a fifth of a second at first, a tenth of that time later, at most two
+    /// seconds. A job's short tail ends as soon as before, while in a long one (a cluster's
+    /// workers each waiting on its last large file) each worker asks the database a tenth as often.
+    static func emptyClaimPause(after idle: Double) -> Double { min(2, max(0.2, idle / 10)) }
 
     init(store: JobStore, owner: LeaseOwner, options: RunOptions, hooks: TestHooks? = nil, logger: Logger) {
         self.store = store
@@ -49,9 +56,12 @@ final class Producer {
             if !queue.isEmpty, hooks?.losesClaim() == true { _ = queue.removeAll() }
             drained = queue.isEmpty
             if queue.isEmpty {
-                nextClaim = now + Self.emptyClaimPause
+                let since = emptySince ?? now
+                emptySince = since
+                nextClaim = now + Self.emptyClaimPause(after: now - since)
                 return nil
             }
+            emptySince = nil
             // In tenths of a millisecond: a claim's time is what a job's size must not change.
             logger.debug("claimed \(queue.count) files in \(((Clock.monotonic() - started) * 10_000).rounded() / 10) ms")
         }
