@@ -13,6 +13,8 @@ machine and PostgreSQL's server processes used, since on a small machine the ser
 cores the download needs."""
 import argparse, json, os, random, shutil, signal, statistics, subprocess, sys, tempfile, time, uuid
 
+from bench import machine_busy
+
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -85,13 +87,6 @@ def processes_cpu(name):
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def machine_cpu():
-    """Busy CPU seconds of every core so far (/proc/stat, idle and iowait left out)."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def download(gen3, commons, backend, postgres, scratch, workers, downloads):
     """One import and run of the commons' whole manifest: the run's wall time, files done, and
     the CPU seconds of the whole machine and of PostgreSQL's processes during the run."""
@@ -101,12 +96,12 @@ def download(gen3, commons, backend, postgres, scratch, workers, downloads):
     base = [gen3, "--db", db, "--endpoint", endpoint, "--auth", key]
     subprocess.run(base + ["import-manifest", "--manifest", os.path.join(os.path.dirname(key), "manifest.json"),
                            "--download-path", data], check=True, stdout=subprocess.DEVNULL)
-    server, machine = processes_cpu("postgres"), machine_cpu()
+    server, machine = processes_cpu("postgres"), machine_busy()
     started = time.monotonic()
     result = subprocess.run(base + ["run", "--no-progress", "--workers", str(workers)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     wall = time.monotonic() - started
-    server, machine = processes_cpu("postgres") - server, machine_cpu() - machine
+    server, machine = processes_cpu("postgres") - server, machine_busy() - machine
     done = subprocess.run(base + ["sql", "--no-header", "SELECT count(*) FROM files WHERE state = 'done'"],
                           capture_output=True, text=True).stdout.strip()
     shutil.rmtree(data, ignore_errors=True)

@@ -22,10 +22,9 @@ final class CompletionTests: XCTestCase {
 
     private func store(_ name: String) throws -> JobStore {
         let store = try JobStore(path: directory + "/\(name).sqlite")
-        let manifest = directory + "/\(name).tsv"
-        let rows = sizes.enumerated().map { "dg.T/\(name)-\($0.offset)\t\(name)-\($0.offset).bin\t\($0.element)" }
-        try ("guid\tfile_name\tsize\n" + rows.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
-        _ = try ManifestImporter(store: store).importManifest(path: manifest, options: ImportOptions(downloadPath: directory + "/data"))
+        try store.importRows(
+            sizes.enumerated().map { "dg.T/\(name)-\($0.offset)\t\(name)-\($0.offset).bin\t\($0.element)" },
+            manifest: directory + "/\(name).tsv", downloadPath: directory + "/data")
         return store
     }
 

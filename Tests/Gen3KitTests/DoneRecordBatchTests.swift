@@ -15,10 +15,8 @@ final class DoneRecordBatchTests: XCTestCase {
 
     private func job(_ location: String) throws -> JobStore {
         let store = try JobStore(path: location)
-        let manifest = directory.file("m.tsv")
-        let rows = (1...12).map { "dg.T/\($0)\tf\($0).bin\t\($0 * 10)" }
-        try ("guid\tfile_name\tsize\n" + rows.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
-        _ = try ManifestImporter(store: store).importManifest(path: manifest, options: ImportOptions(downloadPath: directory.file("data")))
+        try store.importRows(
+            (1...12).map { "dg.T/\($0)\tf\($0).bin\t\($0 * 10)" }, manifest: directory.file("m.tsv"), downloadPath: directory.file("data"))
         return store
     }
 

@@ -40,10 +40,8 @@ final class JobCompleterTests: XCTestCase {
     /// A job of `count` rows, all claimed by "w".
     private func claimedJob(_ count: Int) throws -> (JobStore, [ClaimedFile]) {
         let store = try JobStore(path: directory + "/job.sqlite")
-        let manifest = directory + "/manifest.tsv"
-        let rows = (0..<count).map { "dg.T/\($0)\tfile-\($0).bin\t100" }
-        try ("guid\tfile_name\tsize\n" + rows.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
-        _ = try ManifestImporter(store: store).importManifest(path: manifest, options: ImportOptions(downloadPath: directory + "/data"))
+        try store.importRows(
+            (0..<count).map { "dg.T/\($0)\tfile-\($0).bin\t100" }, manifest: directory + "/manifest.tsv", downloadPath: directory + "/data")
         let claimed = try store.claimBatch(owner: "w", limit: count, leaseSeconds: 600)
         XCTAssertEqual(claimed.count, count)
         return (store, claimed)

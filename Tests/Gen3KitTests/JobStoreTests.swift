@@ -11,10 +11,8 @@ final class JobStoreTests: XCTestCase {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try JobStore(path: directory + "/job.sqlite")
-        let manifest = directory + "/m.tsv"
-        let rows = (1...10).map { "dg.T/\($0)\tf\($0).bin\t\($0 * 10)" }
-        try ("guid\tfile_name\tsize\n" + rows.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
-        _ = try ManifestImporter(store: store).importManifest(path: manifest, options: ImportOptions(downloadPath: directory + "/data"))
+        try store.importRows(
+            (1...10).map { "dg.T/\($0)\tf\($0).bin\t\($0 * 10)" }, manifest: directory + "/m.tsv", downloadPath: directory + "/data")
     }
 
     override func tearDownWithError() throws {

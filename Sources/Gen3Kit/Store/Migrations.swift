@@ -759,7 +759,7 @@ package enum Migrations {
             sql: #"""
                 -- A finished file's ranges are deleted once per UPDATE statement of files, not by a trigger call
                 -- per row (as migrations/sqlite/0009_file_ranges_per_statement.sql says): nearly every file has
-                -- none, and the call per row cost a finished file about two thirds as much as its own update.
+                -- none, yet each finished file paid a trigger call for them.
                 -- A trigger with a transition table cannot name columns, so it runs after every UPDATE of files;
                 -- with no ranges at all (no large file in flight) it stops at its first query.
                 DROP TRIGGER file_ranges_finished ON files;
