@@ -29,7 +29,7 @@ final class KillResumeTests: XCTestCase {
         }
         XCTAssertTrue(
             job.commons.objects.contains { (1..<$0.size).contains(kept[$0.guid] ?? 0) },
-            "the kill left no part file to continue: \(job.downloadedFiles)")
+            "the kill left no part file to continue: \(job.downloadedFiles), bytes kept \(kept.values.sorted()) of \(sizes.sorted())")
         XCTAssertNil(try job.countsDrift(), "after a kill -9 mid-run")
 
         let final = try job.run(arguments)

@@ -8,7 +8,9 @@
 /// worker SIGKILLs its whole process group (supervisor and all workers):
 /// - `GEN3_TEST_KILL_AFTER_RENAMES=N`: right after its Nth rename, before the outcome is committed —
 ///   the window a crash-safe resume must cover;
-/// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once it has written N body bytes, mid-transfer;
+/// - `GEN3_TEST_KILL_AFTER_BYTES=N`: once N body bytes are written to their files, mid-transfer (a
+///   large body's once its writer thread has written them, not when it buffered them: the kill
+///   must leave what it counted in the part files);
 /// - `GEN3_TEST_KILL_AFTER_RANGE_RECORDS=N`: right after the Nth record that ranges paused at their
 ///   checkpoint step waited for (`RangedSink.mayWrite`), before they go on: what it records must be
 ///   on disk already;
@@ -30,9 +32,10 @@ package final class TestHooks: @unchecked Sendable {
     let rangeCheckpointBytes: Int64?
     /// The status a worker process exits with as it starts.
     package let workerExit: Int32?
-    // Unchecked: `renames` is counted only on the renamer's thread, `bytes` and `rangeRecords`
-    // only on the transfer loop's.
+    // Unchecked: `renames` is counted only on the renamer's thread, `rangeRecords` only on the
+    // transfer loop's, and `bytes` under `bytesLock` (the loop and large bodies' writer threads).
     private var renames = 0
+    private let bytesLock = ConditionLock()
     private var bytes = 0
     private var rangeRecords = 0
     private var lostClaims = 0
@@ -79,8 +82,11 @@ package final class TestHooks: @unchecked Sendable {
 
     func afterWrite(_ count: Int) {
         guard let limit = killAfterBytes else { return }
-        bytes += count
-        if bytes >= limit { kill(0, SIGKILL) }
+        let total = bytesLock.locked {
+            bytes += count
+            return bytes
+        }
+        if total >= limit { kill(0, SIGKILL) }
     }
 
     func afterRangeRecord() {

@@ -51,7 +51,8 @@ final class BackgroundWriter {
 
     /// Continues `md5` (which has hashed the first `offset` bytes) and writes from `offset` on, to
     /// `directFD` where aligned and to `fd` otherwise. Takes ownership of `directFD`, not of `fd`.
-    init(md5: MD5, fd: Int32, directFD: Int32, offset: Int64) {
+    /// `onWritten` is told, on the writing thread, of each stretch of bytes written to the file.
+    init(md5: MD5, fd: Int32, directFD: Int32, offset: Int64, onWritten: ((Int) -> Void)? = nil) {
         bufferCount = Self.liveLock.locked {
             defer { Self.live += 1 }
             return Self.bufferCount(alongside: Self.live)
@@ -64,7 +65,7 @@ final class BackgroundWriter {
         let free = (1..<bufferCount).map { _ in
             UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: Self.alignment)
         }
-        let shared = Shared(md5: md5, fd: fd, directFD: directFD, offset: offset, free: free)
+        let shared = Shared(md5: md5, fd: fd, directFD: directFD, offset: offset, free: free, onWritten: onWritten)
         self.shared = shared
         threads = [JoinableThread { shared.hashLoop() }, JoinableThread { shared.writeLoop() }]
     }
@@ -137,8 +138,13 @@ final class BackgroundWriter {
         private var closing = false
         private var writeErrno: Int32 = 0
         private var writebackStart: Int64
+        private let onWritten: ((Int) -> Void)?
 
-        init(md5: MD5, fd: Int32, directFD: Int32, offset: Int64, free: [UnsafeMutableRawBufferPointer]) {
+        init(
+            md5: MD5, fd: Int32, directFD: Int32, offset: Int64, free: [UnsafeMutableRawBufferPointer],
+            onWritten: ((Int) -> Void)?
+        ) {
+            self.onWritten = onWritten
             self.md5 = md5
             self.fd = fd
             self.directFD = directFD
@@ -213,6 +219,7 @@ final class BackgroundWriter {
                     if code != 0 && writeErrno == 0 { writeErrno = code }
                     release(chunk.buffer)
                 }
+                if !failed && code == 0 { onWritten?(chunk.count) }
             }
         }
 

@@ -17,7 +17,8 @@ final class DirectSink: FileSink {
         self.expectedSize = expectedSize
         self.hooks = hooks
         written = resumed.length
-        writer = BackgroundWriter(md5: resumed.md5, fd: file.fd, directFD: file.openDirect(), offset: resumed.length)
+        writer = BackgroundWriter(
+            md5: resumed.md5, fd: file.fd, directFD: file.openDirect(), offset: resumed.length, onWritten: hooks.map { $0.afterWrite })
     }
 
     var finalPath: String { file.finalPath }
@@ -33,7 +34,6 @@ final class DirectSink: FileSink {
         let chunk = SizeCap.cut(bytes, written: written, expectedSize: expectedSize, failure: &failure)
         writer.append(chunk)
         written += Int64(chunk.count)
-        hooks?.afterWrite(chunk.count)
         return failure == nil
     }
 
@@ -41,7 +41,7 @@ final class DirectSink: FileSink {
         writer.finish()
         try file.truncate()
         written = 0
-        writer = BackgroundWriter(md5: MD5(), fd: file.fd, directFD: file.openDirect(), offset: 0)
+        writer = BackgroundWriter(md5: MD5(), fd: file.fd, directFD: file.openDirect(), offset: 0, onWritten: hooks.map { $0.afterWrite })
     }
 
     func drain() {
