@@ -102,6 +102,32 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done' AND actual_md5 = expected_md5"), ["20"])
     }
 
+    /// Files of a megabyte or more found at their final names are read back on a thread of the
+    /// worker's own (the transfer loop goes on meanwhile): the right ones are recorded done without
+    /// a byte fetched, one of the right size but another md5 is left as it is and fails.
+    func testLargeFilesAlreadyThereAreReadBackNotFetched() throws {
+        let job = try JobFixture(objects: 4, minSize: 1 << 20, maxSize: 3 << 20)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--no-progress"]).status, 0)
+        XCTAssertEqual(try job.gen3(["sql", "--write", "UPDATE files SET state = 'pending', attempts = 0, actual_md5 = NULL"]).status, 0)
+        let changed = job.commons.objects[0]
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path(job, changed)))
+        bytes[bytes.count / 2] ^= 0xff
+        try bytes.write(to: URL(fileURLWithPath: path(job, changed)))
+        let served = job.commons.stats.totalBytesServed
+
+        let run = try job.run(["--no-progress", "-vv"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertEqual(job.commons.stats.totalBytesServed, served, "a file already there was fetched again")
+        for object in job.commons.objects {
+            XCTAssertTrue(run.stderr.contains("read back \(path(job, object)): \(object.size) bytes"), "\(object.fileName): \(run.stderr)")
+        }
+        XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done' AND actual_md5 = expected_md5"), ["3"])
+        let reason = try job.sql("SELECT last_error FROM failures")
+        XCTAssertTrue(reason.first?.contains("a file of the right size but another md5") == true, "\(reason)")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path(job, changed))), bytes, "a file the job did not write was changed")
+    }
+
     /// One clash rule for every name: a name indexd supplies at run time that another file of the
     /// job already has becomes the first free `name_N.ext`, as `--rename` does at import.
     func testANameFromIndexdThatAnotherFileHasGetsTheNextFreeAlternative() throws {

@@ -25,6 +25,33 @@ final class FileSinkTests: XCTestCase {
         XCTAssertEqual(FilePaths.fileSize(large.partPath), 1000)
     }
 
+    /// A part file read back earlier (`OnDiskReader`) is not read again when its length is still
+    /// what was read: the sink goes on from that md5. Any other length is read again.
+    func testAPartFileReadBackEarlierIsNotReadAgainUnlessItsLengthChanged() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("f")
+        let prefix = [UInt8](repeating: 1, count: 100_000)
+        let rest = [UInt8](repeating: 2, count: 50_000)
+        try Data(prefix).write(to: URL(fileURLWithPath: path + ".part"))
+        func resumed(readPart: (length: Int64, md5: MD5)?) throws -> String {
+            let (sink, offset) = try FileSinks.open(finalPath: path, expectedSize: 150_000, readPart: readPart)
+            XCTAssertEqual(offset, 100_000)
+            XCTAssertTrue(rest.withUnsafeBytes { sink.write($0) })
+            let md5 = sink.md5()
+            XCTAssertEqual(truncate(path + ".part", 100_000), 0)
+            return md5
+        }
+        let whole = MD5.hex(prefix + rest)
+        XCTAssertEqual(try resumed(readPart: nil), whole)
+        // A state that is not the prefix's shows whether the sink took it or read the file.
+        let other = MD5()
+        other.update([UInt8](repeating: 9, count: 100_000))
+        XCTAssertEqual(try resumed(readPart: (100_000, other)), MD5.hex([UInt8](repeating: 9, count: 100_000) + rest))
+        let stale = MD5()
+        stale.update([UInt8](repeating: 9, count: 99_999))
+        XCTAssertEqual(try resumed(readPart: (99_999, stale)), whole, "a length that changed since is read again")
+    }
+
     /// Throwing away a body that never reached the disk deletes nothing: whatever is at the part
     /// name is not ours.
     func testDiscardingAnInMemoryBodyLeavesThePartNameAlone() throws {

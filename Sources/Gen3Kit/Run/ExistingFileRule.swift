@@ -22,6 +22,14 @@ enum ExistingFileRule {
         case refuse(String)
     }
 
+    /// Whether `decide` asks for the md5 of what is at the path (`md5OfExisting`) with these inputs.
+    static func needsMD5(
+        entry: FilePaths.Entry, expectedSize: Int64?, expectedMD5: String?, claimedBefore: Bool, skipCompleted: Bool
+    ) -> Bool {
+        guard case .regular(let size) = entry, let expectedSize, size == expectedSize else { return false }
+        return expectedMD5 != nil || (!skipCompleted && claimedBefore)
+    }
+
     /// - Parameters:
     ///   - entry: what `lstat` found at `path` (not `.none`).
     ///   - md5OfExisting: hashes the regular file at `path`; called only when its md5 decides.

@@ -1,3 +1,5 @@
+import Digest
+
 /// One file's attempt as it moves through the worker: metadata (if missing), presigned URL, body.
 final class FileTask {
     enum Phase {
@@ -34,6 +36,13 @@ final class FileTask {
     var replacesExisting = false
     /// Nothing was at the part file's name when the attempt started.
     var partAbsent = false
+    /// What `OnDiskReader` read of the file at the final name: its length and md5 (nil: it could
+    /// not be read).
+    var readExisting: (path: String, length: Int64, md5: String?)?
+    /// What `OnDiskReader` read of the part file, for the sink to go on after it.
+    var readPart: (length: Int64, md5: MD5)?
+    /// The part file was read back (or could not be) once this attempt.
+    var partReadBack = false
     /// The body is complete in memory and its md5 is still to be checked, by the renamer.
     var md5Deferred = false
     /// This file asks Fence for its URL on its own, not in a bulk request (`PresignAhead`).

@@ -24,6 +24,8 @@ final class JobExecutor {
         case verified(AttemptRecord)
         /// Nothing more can be done in this worker (disk full, key rejected): release and stop.
         case fatal(String)
+        /// Read this file back on the `OnDiskReader`'s thread; go on with `readBackFinished`.
+        case readBack(OnDiskReader<FileTask>.Request)
     }
 
     let store: JobStore
@@ -96,12 +98,16 @@ final class JobExecutor {
         guard let destName = task.file.destName else { return fail(task, "no file name to save under") }
         let finalPath = FilePaths.join(settings.downloadPath, destName)
         let entry = FilePaths.entry(finalPath)
-        if entry != .none, let step = existing(task, finalPath: finalPath, entry: entry) { return step }
+        if entry != .none {
+            if let read = readExistingFirst(task, finalPath: finalPath, entry: entry) { return read }
+            if let step = existing(task, finalPath: finalPath, entry: entry) { return step }
+        }
         // Looking names up in a large directory waits for the renamer's changes to it; on a row's
         // first claim nothing of ours can be at the part name.
         let mayHavePart = task.file.claimedBefore || options.skipCompleted
         let part = mayHavePart ? FilePaths.entry(finalPath + ".part") : .none
         task.partAbsent = part == .none
+        if case .regular(let length) = part, let read = readPartFirst(task, finalPath: finalPath, length: length) { return read }
         if let size = task.file.expectedSize, size > 0, part == .regular(size: size), !hasRangesToFetch(task) {
             // An earlier attempt wrote every byte but stopped before the rename.
             if case .failed(let step) = openSink(task, finalPath: finalPath) { return step }
@@ -110,15 +116,57 @@ final class JobExecutor {
         return presign(task)
     }
 
+    /// The file at the final name is read back on the reader's thread when its md5 decides what it
+    /// is and it is too long to read here: nil to decide now.
+    private func readExistingFirst(_ task: FileTask, finalPath: String, entry: FilePaths.Entry) -> Step? {
+        guard task.readExisting?.path != finalPath, case .regular(let length) = entry, length >= ReadBack.inlineLimit,
+            ExistingFileRule.needsMD5(
+                entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
+                claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted)
+        else { return nil }
+        logger.info("\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(length)))")
+        return .readBack(OnDiskReader<FileTask>.Request(path: finalPath, kind: .existing))
+    }
+
+    /// An earlier attempt's part file of `length` bytes is read back on the reader's thread before
+    /// the file asks for its URL, when the body will go on after it on one connection (a file
+    /// fetched in ranges has its own thread for that) and it is too long to read here; nil to go on.
+    private func readPartFirst(_ task: FileTask, finalPath: String, length: Int64) -> Step? {
+        guard !task.partReadBack, length >= ReadBack.inlineLimit, let size = task.file.expectedSize, length <= size else {
+            return nil
+        }
+        guard let ranges = try? store.ranges(fileID: task.file.id) else { return nil }
+        let complete = length == size && !ranges.contains { !$0.isComplete }
+        let oneConnection = ranges.isEmpty && !(options.maxConnectionsPerFile > 1 && size > options.rangeThreshold)
+        guard complete || oneConnection else { return nil }
+        task.partReadBack = true
+        return .readBack(OnDiskReader<FileTask>.Request(path: finalPath + ".part", kind: .part))
+    }
+
+    /// Goes on with a file once `OnDiskReader` has read it back.
+    func readBackFinished(_ result: OnDiskReader<FileTask>.Result) -> Step {
+        let task = result.item
+        switch result.request.kind {
+        case .existing:
+            let md5 = result.read.map { $0.md5.finalize() }
+            task.readExisting = (result.request.path, result.read?.length ?? -1, md5)
+        case .part:
+            task.readPart = result.read
+        }
+        return prepareDownload(task)
+    }
+
     /// Something is at the final name (`ExistingFileRule`): the step that settles the file without a
     /// download, or nil to download (over it with `--overwrite`).
     private func existing(_ task: FileTask, finalPath: String, entry: FilePaths.Entry) -> Step? {
         let decision = ExistingFileRule.decide(
             path: finalPath, entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
             claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted, policy: options.existingFiles
-        ) { [logger] in
+        ) {
             // Asked only of a regular file of the expected size.
-            logger.info("\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(task.file.expectedSize ?? 0)))")
+            if let read = task.readExisting, read.path == finalPath {
+                return read.length == task.file.expectedSize ? read.md5 : nil
+            }
             return FileHashing.sizeAndMD5(path: finalPath).map(\.md5)
         } partFile: {
             FilePaths.entry(finalPath + ".part")
@@ -169,7 +217,8 @@ final class JobExecutor {
         do {
             let opened = try FileSinks.open(
                 finalPath: finalPath, expectedSize: task.file.expectedSize, replacesExisting: task.replacesExisting,
-                partAbsent: task.partAbsent, durability: durability, hooks: hooks)
+                partAbsent: task.partAbsent, readPart: task.readPart, durability: durability, hooks: hooks)
+            task.readPart = nil
             task.sink = opened.sink
             task.resumeOffset = opened.offset
         } catch let error as SinkError {

@@ -50,6 +50,8 @@ package final class Worker {
     private let presigner: PresignAhead
     private let completion: Completion
     private let multi: CurlMulti
+    /// Files read back before their transfers (`OnDiskReader`); each takes a transfer slot meanwhile.
+    private let reader: OnDiskReader<FileTask>
     private var active: [ObjectIdentifier: (task: FileTask, easy: CurlEasy, slots: Int)] = [:]
     /// Transfer slots the active requests take (`slots(for:)`), out of `maxConcurrentRequests`.
     private var usedSlots = 0
@@ -92,6 +94,7 @@ package final class Worker {
             maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
+        reader = OnDiskReader(wake: { multi.wakeup() })
         completion = try Completion(
             store: store, owner: owner, directory: settings.downloadPath, groupSync: !options.syncEachFile,
             limit: awaitingSync, hooks: hooks, durability: durability, logger: logger, wake: { multi.wakeup() })
@@ -132,6 +135,7 @@ package final class Worker {
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase, task: entry.task)
                 }
+                takeReadBack()
                 try recordWaitingRanges()
                 try resolver.flush()
                 resumePaused()
@@ -139,7 +143,7 @@ package final class Worker {
                 try completion.flushIfDue()
                 try heartbeat(now: now)
                 try reportProgress(now: now)
-                let claimedAll = producer.isEmpty && presigner.isEmpty
+                let claimedAll = producer.isEmpty && presigner.isEmpty && reader.isEmpty
                 if active.isEmpty && completion.awaitingSync > 0 && claimedAll {
                     completion.waitForSync(timeout: 0.1)
                 } else if active.isEmpty && completion.isFull {
@@ -149,7 +153,7 @@ package final class Worker {
                     if try store.unfinishedCount() == 0 { break }
                     try releaseLostClaims()
                     idle(now: now)
-                } else if !active.isEmpty || presigner.isAsking {
+                } else if !active.isEmpty || presigner.isAsking || !reader.isEmpty {
                     multi.poll(timeoutMilliseconds: pollTimeout)
                 }
                 if !active.isEmpty { idleSince = nil }
@@ -161,10 +165,12 @@ package final class Worker {
             logger.error("job database error: \(error)")
             try? releaseEverything()
             try? completion.flush()
+            reader.close()
             completion.close()
             _ = try? store.releaseClaims(owner: owner)
             return .fatal("job database error: \(error)")
         }
+        reader.close()
         completion.close()
         let committed = completion.committed
         logger.info(
@@ -347,6 +353,9 @@ package final class Worker {
             completion.record(record)
         case .verified(let record):
             completion.submit(verified: task, record: record)
+        case .readBack(let request):
+            reader.submit(task, request)
+            usedSlots += 1
         case .fatal(let message):
             if case .fatal = stopReason {
             } else {
@@ -354,6 +363,19 @@ package final class Worker {
                 stopReason = .fatal(message)
             }
             completion.record(executor.release(task, reason: nil))
+        }
+    }
+
+    /// Files `OnDiskReader` has read back go on; once the worker is stopping, they are released.
+    private func takeReadBack() {
+        for result in reader.takeFinished() {
+            usedSlots -= 1
+            logger.debug("read back \(result.request.path): \(result.read.map { "\($0.length) bytes" } ?? "nothing readable")")
+            guard stopReason == nil else {
+                completion.record(executor.release(result.item, reason: nil))
+                continue
+            }
+            apply(executor.readBackFinished(result), to: result.item)
         }
     }
 
@@ -454,6 +476,7 @@ package final class Worker {
         }
         active.removeAll()
         usedSlots = 0
+        for task in reader.cancelAll() { completion.record(executor.release(task, reason: nil)) }
         let held = presigner.takeAll()
         for request in held.requests { multi.remove(request) }
         for task in held.tasks { completion.record(executor.release(task, reason: nil)) }

@@ -39,8 +39,9 @@ final class DiskFile {
     }
 
     /// Opens the part file to go on writing where an earlier attempt stopped: the md5 of what is
-    /// there and its length, or a fresh start when it is longer than `expectedSize`.
-    func openToContinue(expectedSize: Int64?) throws -> (md5: MD5, length: Int64) {
+    /// there and its length, or a fresh start when it is longer than `expectedSize`. `readPart`,
+    /// the length and md5 read earlier, spares reading it again if its length is still that.
+    func openToContinue(expectedSize: Int64?, readPart: (length: Int64, md5: MD5)? = nil) throws -> (md5: MD5, length: Int64) {
         try openPart()
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
@@ -52,6 +53,10 @@ final class DiskFile {
         let md5 = MD5()
         var length: Int64 = 0
         guard existing > 0 else { return (md5, 0) }
+        if let readPart, readPart.length == existing {
+            guard lseek(fd, 0, SEEK_END) == existing else { throw SinkError.from(errno: errno, path: partPath) }
+            return (readPart.md5, existing)
+        }
         guard lseek(fd, 0, SEEK_SET) == 0 else { throw SinkError.from(errno: errno, path: partPath) }
         try FileHashing.read(fd: fd, path: partPath, limit: existing) { chunk in
             md5.update(chunk)

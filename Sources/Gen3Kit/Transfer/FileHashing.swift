@@ -6,13 +6,16 @@ import Digest
 
 /// Reading files back to check them: the rare path (resume, or a file already at its destination).
 package enum FileHashing {
-    /// Calls `body` with successive chunks of the open file, up to `limit` bytes.
-    static func read(fd: Int32, path: String, limit: Int64 = .max, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+    /// Calls `body` with successive chunks of the open file, up to `limit` bytes, until `stopped`
+    /// says to stop.
+    static func read(
+        fd: Int32, path: String, limit: Int64 = .max, stopped: () -> Bool = { false }, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws {
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         var remaining = limit
-        while remaining > 0 {
+        while remaining > 0 && !stopped() {
             let count = Glibc.read(fd, buffer, Int(min(Int64(size), remaining)))
             if count < 0 {
                 if errno == EINTR { continue }

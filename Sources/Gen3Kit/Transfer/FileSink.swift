@@ -55,16 +55,17 @@ package enum FileSinks {
 
     /// The sink for a body of `expectedSize` bytes bound for `finalPath`, and the offset to ask the
     /// server for (what an earlier attempt left in the part file, when it can still be part of this
-    /// file). `partAbsent` says the caller has just seen nothing at the part name (saving a lookup).
+    /// file). `partAbsent` says the caller has just seen nothing at the part name (saving a lookup);
+    /// `readPart` is the part file's length and md5 read earlier, used if its length is unchanged.
     package static func open(
         finalPath: String, expectedSize: Int64?, replacesExisting: Bool = false, partAbsent: Bool = false,
-        durability: Durability = Durability(), hooks: TestHooks? = nil
+        readPart: (length: Int64, md5: MD5)? = nil, durability: Durability = Durability(), hooks: TestHooks? = nil
     ) throws -> (sink: any FileSink, offset: Int64) {
         let file = DiskFile(finalPath: finalPath, replacesExisting: replacesExisting, durability: durability)
         if let expectedSize, expectedSize < memoryLimit, partAbsent || !FilePaths.exists(file.partPath) {
             return (MemorySink(file: file, expectedSize: expectedSize, hooks: hooks), 0)
         }
-        let resumed = try file.openToContinue(expectedSize: expectedSize)
+        let resumed = try file.openToContinue(expectedSize: expectedSize, readPart: readPart)
         if let expectedSize, expectedSize >= backgroundHashingThreshold {
             return (DirectSink(file: file, expectedSize: expectedSize, resumed: resumed, hooks: hooks), resumed.length)
         }
