@@ -102,6 +102,22 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertEqual(try job.sql("SELECT count(*) FROM files WHERE state = 'done' AND actual_md5 = expected_md5"), ["20"])
     }
 
+    /// Files settled without a transfer take no transfer slot, yet a job of them commits their
+    /// outcomes as batches fill (256 at most) instead of holding them all until its end.
+    func testOutcomesOfFilesAlreadyThereCommitInBatches() throws {
+        let job = try JobFixture(objects: 600, minSize: 16, maxSize: 64)
+        XCTAssertEqual(try job.importManifest().status, 0)
+        XCTAssertEqual(try job.run(["--no-progress"]).status, 0)
+        XCTAssertEqual(try job.gen3(["sql", "--write", "UPDATE files SET state = 'pending', attempts = 0, actual_md5 = NULL"]).status, 0)
+        let served = job.commons.stats.totalBytesServed
+        let run = try job.run(["--no-progress", "-v", "--workers", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(job.commons.stats.totalBytesServed, served)
+        let summary = try XCTUnwrap(run.stderr.firstMatch(of: /([0-9]+) outcomes in ([0-9]+) transactions/), run.stderr)
+        XCTAssertEqual(Int(summary.1), 600)
+        XCTAssertGreaterThanOrEqual(Int(summary.2) ?? 0, 3, String(summary.0))
+    }
+
     /// Files of a megabyte or more found at their final names are read back on a thread of the
     /// worker's own (the transfer loop goes on meanwhile): the right ones are recorded done without
     /// a byte fetched, one of the right size but another md5 is left as it is and fails.

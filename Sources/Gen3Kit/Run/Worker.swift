@@ -201,7 +201,8 @@ package final class Worker {
         let full = completion.isFull
         if full && !waitingForRoom { logger.debug("new transfers wait: \(completion.load) await the renamer's sync") }
         waitingForRoom = full
-        while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull {
+        let started = Clock.monotonic()
+        while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull && !tookLong(since: started) {
             if let ready = presigner.takeReady(now: now) {
                 if let url = ready.url {
                     apply(executor.startDownload(ready.task, url: url), to: ready.task)
@@ -215,16 +216,24 @@ package final class Worker {
             try askBeforeClaiming(now: now)
             guard let file = try producer.next(now: now) else { break }
             begin(file, now: now)
+            try completion.flushIfDue()
         }
         // The next files ask for their URLs while the transfers before them run.
-        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart {
+        while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart && !tookLong(since: started) {
             try askBeforeClaiming(now: now)
             guard let file = try producer.next(now: now) else { break }
             begin(file, now: now)
+            try completion.flushIfDue()
         }
         for task in presigner.takePaused(now: now) { completion.record(executor.deferred(task, until: task.session.pauseUntil)) }
         if stopReason == nil { askInBulk(now: now) }
     }
+
+    /// Files settled without a transfer (already there, refused, deferred) take no slot, so a job of
+    /// such files would be claimed to its end in one round: its outcomes piled up in memory
+    /// uncommitted and no lease was heartbeated. Their outcomes commit as batches fill (above), and
+    /// a round starts files for a tenth of a second at most.
+    private func tookLong(since started: Double) -> Bool { Clock.monotonic() - started > 0.1 }
 
     /// A claimed file's first step, once its commons is decided; a file of a commons that asked for
     /// a pause goes back to the table until the pause ends, and the others go on.
