@@ -1081,11 +1081,11 @@ this machine while the design was chosen; the table above is the benchmark itsel
   waiting for the renamer). The issue's 31 MB per kill is these socket queues, which any client
   loses when it dies; gen3's own share stays within its 16 MiB write budget. The queues fill
   because on loopback gen3 (bound by this disk, or by md5) reads more slowly than nginx sends; they
-  would shrink with fewer large files at once, not with anything a resume can do. A resumed run also
-  starts late: it hashes each part file on the transfer loop, one after the other, before asking
-  for its rest, and meanwhile no transfer moves. After a kill, its first bytes reached the disk
-  0.85 to 2.1 s after it started (0.17 s for a new job); in a `-vv` run resuming 272 MB of part
-  files (12 files), the last file's request went out 1.3 s after the first.
+  would shrink with fewer large files at once, not with anything a resume can do. A resumed run reads
+  each part file back (to hash it) on a thread of its own (`OnDiskReader`) before that file asks
+  for its rest, while the other files go on. When the transfer loop read them itself, one after
+  the other with no transfer moving, a resumed run's first bytes reached the disk 0.85 to 2.1 s
+  after it started (0.17 s for a new job); with the reader thread, 0.05 to 0.35 s.
 """
 
 

@@ -138,7 +138,7 @@ def report(kill):
              "(part files, continued from their size by the next run, and finished files); the difference was lost, and at the kill "
              "it sat in nginx's socket send queues (counted as sent, never received), in gen3's socket receive queues, or in gen3's "
              "memory (the rest: read by gen3, not yet written). First bytes is the time from the run's start to its first bytes on "
-             "disk: a run that resumes reads its part files back to hash them before it asks for the rest.", "",
+             "disk: a run that resumes reads each part file back to hash it before that file asks for the rest.", "",
              "| kill | first bytes after s | killed after s more | on disk | sent | stayed | lost | nginx's send queues | gen3's receive queues | gen3's memory |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for index, row in enumerate(rows):

@@ -186,15 +186,19 @@ def main():
         print(f"\n== {args.tiny_files} one-byte files (the store is the work): files/s by worker processes")
         for workers in [int(w) for w in args.workers.split(",")]:
             walls = {"sqlite": [], "postgres": []}
+            busy = {"sqlite": [], "postgres": []}
             for round_number in range(args.rounds):
                 order = ["sqlite", "postgres"] if round_number % 2 == 0 else ["postgres", "sqlite"]
                 for backend in order:
-                    wall, done, _ = download(args.gen3, tiny, backend, postgres, root, workers, downloads)
+                    wall, done, cpu = download(args.gen3, tiny, backend, postgres, root, workers, downloads)
                     if done != args.tiny_files:
                         sys.exit(f"{backend}: {done} of {args.tiny_files} files done")
                     walls[backend].append(wall)
+                    busy[backend].append(cpu["machine"] / (wall * os.cpu_count()))
+            # How busy the machine's cores were: more workers cannot help once they are all busy.
             print(f"  {workers} workers: " + "; ".join(
-                f"{backend} {args.tiny_files / statistics.median(walls[backend]):.0f} files/s ({spread(walls[backend])})"
+                f"{backend} {args.tiny_files / statistics.median(walls[backend]):.0f} files/s ({spread(walls[backend])}, "
+                f"cores {statistics.median(busy[backend]):.0%} busy)"
                 for backend in ("sqlite", "postgres")), flush=True)
 
         if args.import_rows:
