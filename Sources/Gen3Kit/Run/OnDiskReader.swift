@@ -19,7 +19,7 @@ enum ReadBack {
 
 /// Reads back bytes already on disk for the worker, on a thread of its own: the md5 of a file at
 /// its final name (is it the file?), or of an earlier attempt's part file (to go on after it).
-/// Hashed on the transfer loop, a 100 GiB file stopped every transfer and the heartbeat for
+/// On the transfer loop, hashing a 100 GiB file would stop every transfer and the heartbeat for
 /// minutes, long enough for its leases to run out and other workers to take its files.
 /// `Item` is what the caller reads a file for (the worker's `FileTask`).
 final class OnDiskReader<Item: AnyObject> {

@@ -229,10 +229,10 @@ package final class Worker {
         if stopReason == nil { askInBulk(now: now) }
     }
 
-    /// Files settled without a transfer (already there, refused, deferred) take no slot, so a job of
-    /// such files would be claimed to its end in one round: its outcomes piled up in memory
-    /// uncommitted and no lease was heartbeated. Their outcomes commit as batches fill (above), and
-    /// a round starts files for a tenth of a second at most.
+    /// Files settled without a transfer (already there, refused, deferred) take no slot: unbounded,
+    /// one round would claim a whole job of them, holding every outcome in memory uncommitted and
+    /// heartbeating no lease. So their outcomes commit as batches fill (above), and a round starts
+    /// files for a tenth of a second at most.
     private func tookLong(since started: Double) -> Bool { Clock.monotonic() - started > 0.1 }
 
     /// A claimed file's first step, once its commons is decided; a file of a commons that asked for
