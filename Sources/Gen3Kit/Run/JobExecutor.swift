@@ -117,24 +117,24 @@ final class JobExecutor {
     }
 
     /// The file at the final name is read back on the reader's thread when its md5 decides what it
-    /// is and it is too long to read here: nil to decide now.
+    /// is (beside the loop, which goes on: a rerun over many files already there takes both cores):
+    /// nil to decide now.
     private func readExistingFirst(_ task: FileTask, finalPath: String, entry: FilePaths.Entry) -> Step? {
-        guard task.readExisting?.path != finalPath, case .regular(let length) = entry, length >= ReadBack.inlineLimit,
+        guard task.readExisting?.path != finalPath, case .regular(let length) = entry,
             ExistingFileRule.needsMD5(
                 entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
                 claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted)
         else { return nil }
-        logger.info("\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(length)))")
+        let line: Logger.Message = "\(finalPath) is already there: reading it to check its md5 (\(ByteCount.format(length)))"
+        logger.log(level: length >= ReadBack.noticeSize ? .info : .debug, line)
         return .readBack(OnDiskReader<FileTask>.Request(path: finalPath, kind: .existing))
     }
 
     /// An earlier attempt's part file of `length` bytes is read back on the reader's thread before
     /// the file asks for its URL, when the body will go on after it on one connection (a file
-    /// fetched in ranges has its own thread for that) and it is too long to read here; nil to go on.
+    /// fetched in ranges has its own thread for that); nil to go on.
     private func readPartFirst(_ task: FileTask, finalPath: String, length: Int64) -> Step? {
-        guard !task.partReadBack, length >= ReadBack.inlineLimit, let size = task.file.expectedSize, length <= size else {
-            return nil
-        }
+        guard !task.partReadBack, length > 0, let size = task.file.expectedSize, length <= size else { return nil }
         guard let ranges = try? store.ranges(fileID: task.file.id) else { return nil }
         let complete = length == size && !ranges.contains { !$0.isComplete }
         let oneConnection = ranges.isEmpty && !(options.maxConnectionsPerFile > 1 && size > options.rangeThreshold)

@@ -4,10 +4,11 @@ import Digest
     import Glibc
 #endif
 
-/// Files read back before their transfers (`OnDiskReader`): why, and from what length.
+/// Files read back before their transfers (`OnDiskReader`): why, and which are worth a line at `-v`.
 enum ReadBack {
-    /// Files shorter than this are read on the worker's loop as it goes: a few milliseconds each.
-    static let inlineLimit: Int64 = 1 << 20
+    /// Reading a file already there this long back is said at `-v` (shorter ones at `-vv`): it takes
+    /// a while, and a rerun over many small files would say little else.
+    static let noticeSize: Int64 = 1 << 20
 
     enum Kind {
         /// A file at the final name: its md5 decides whether it is the file (`ExistingFileRule`).

@@ -135,7 +135,7 @@ package final class Worker {
                     apply(executor.handle(entry.task, easy: easy, code: code), to: entry.task)
                     executor.recycle(easy, phase: phase, task: entry.task)
                 }
-                takeReadBack()
+                try takeReadBack()
                 try recordWaitingRanges()
                 try resolver.flush()
                 resumePaused()
@@ -376,7 +376,7 @@ package final class Worker {
     }
 
     /// Files `OnDiskReader` has read back go on; once the worker is stopping, they are released.
-    private func takeReadBack() {
+    private func takeReadBack() throws {
         for result in reader.takeFinished() {
             usedSlots -= 1
             logger.debug("read back \(result.request.path): \(result.read.map { "\($0.length) bytes" } ?? "nothing readable")")
@@ -385,6 +385,7 @@ package final class Worker {
                 continue
             }
             apply(executor.readBackFinished(result), to: result.item)
+            try completion.flushIfDue()
         }
     }
 
