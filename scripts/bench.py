@@ -475,6 +475,8 @@ def main():
                              "file-creation costs), or both")
     parser.add_argument("--wan", action="store_true", help="only the WAN section (a commons 40 ms away, scripts/bench_wan.py)")
     parser.add_argument("--no-wan", action="store_true", help="skip the WAN section")
+    parser.add_argument("--wan-sets", help="comma-separated subset of the WAN section's sets: small (1000 × 16 KiB), "
+                                            "huge (1 × 1 GiB), mid (8 × 128 MiB); default all")
     parser.add_argument("--no-kill", action="store_true", help="skip the kill section (scripts/bench_kill.py)")
     parser.add_argument("--proxy", help="the gen3-latency-proxy binary (default: beside --gen3)")
     parser.add_argument("--report-only", metavar="JSON", help="write the report again from a run's saved results")
@@ -562,7 +564,8 @@ def main():
         kill = {} if args.no_kill else bench_kill.run(root, args.gen3, args.quick)
         wan, wan_trace = {}, {}
         if not args.no_wan:
-            wan = bench_wan.run(root, args.gen3, proxy, creds, args.runs, args.quick, small_on, wan_tools, args.compare)
+            wan = bench_wan.run(root, args.gen3, proxy, creds, args.runs, args.quick, small_on, wan_tools, args.compare,
+                                args.wan_sets.split(",") if args.wan_sets else None)
             wan_trace = bench_wan.trace(root, args.gen3, proxy, creds, args.quick)
     finally:
         subprocess.run(["nginx", "-s", "stop", "-c", conf], stderr=subprocess.DEVNULL)

@@ -6,6 +6,7 @@
 #   scripts/bench.sh            # full: 3 alternating runs of each tool per dataset
 #   RUNS=1 QUICK=1 scripts/bench.sh   # a fast smoke run with smaller datasets
 #   scripts/bench.sh --wan      # only the WAN section (a commons 40 ms away; --no-wan, --no-kill skip sections)
+#   scripts/bench.sh --wan --wan-sets small   # only some of its sets (small, huge, mid)
 #   NO_COMMONS=1 scripts/bench.sh   # without the two-commons row (bench_commons.py, printed at the end)
 #   NO_POSTGRES=1 scripts/bench.sh  # without the PostgreSQL rows (bench_postgres.py, printed at the end)
 #   NO_SCALE=1 scripts/bench.sh     # without the scale row (bench_scale.py, at the end of the report)

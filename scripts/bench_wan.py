@@ -67,9 +67,10 @@ def datasets(root, quick):
             "mid": bench.make_dataset(root, "mid", mid_n, mid, 4)}
 
 
-def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter, compare=None):
-    """Alternating rounds of every tool on every set; returns what `report` needs."""
-    sets = datasets(root, quick)
+def run(root, gen3, proxy, creds, runs, quick, small_on, tools_filter, compare=None, sets_filter=None):
+    """Alternating rounds of every tool on every set (those named in `sets_filter`, when given);
+    returns what `report` needs."""
+    sets = {name: entries for name, entries in datasets(root, quick).items() if not sets_filter or name in sets_filter}
     plan = []  # (label, set, out directory or None)
     for name in sets:
         for where in (small_on if name == "small" else ["disk"]):
