@@ -62,6 +62,8 @@ package final class Worker {
     private var nextProgress: Double = 0
     /// New transfers wait for room in the renamer's queue (said once per wait, with `-vv`).
     private var waitingForRoom = false
+    /// The last round of starting files ended on its time bound (`tookLong`), not for want of files.
+    private var roundCut = false
 
     /// `tokens`, when given, is the provider of a token this process already has for these
     /// credentials and endpoint (`JobRun.verify`); the worker takes it over. `auth` finds the
@@ -144,11 +146,11 @@ package final class Worker {
                 try heartbeat(now: now)
                 try reportProgress(now: now)
                 let claimedAll = producer.isEmpty && presigner.isEmpty && reader.isEmpty
-                if active.isEmpty && completion.awaitingSync > 0 && claimedAll {
+                if active.isEmpty && completion.awaitingSync > 0 && claimedAll && !roundCut {
                     completion.waitForSync(timeout: 0.1)
                 } else if active.isEmpty && completion.isFull {
                     completion.waitForRoom(timeout: 0.1)
-                } else if active.isEmpty && claimedAll && stopDeadline == nil && stopReason == nil {
+                } else if active.isEmpty && claimedAll && stopDeadline == nil && stopReason == nil && !roundCut {
                     try completion.flush()
                     if try store.unfinishedCount() == 0 { break }
                     try releaseLostClaims()
@@ -202,6 +204,7 @@ package final class Worker {
         if full && !waitingForRoom { logger.debug("new transfers wait: \(completion.load) await the renamer's sync") }
         waitingForRoom = full
         let started = Clock.monotonic()
+        defer { roundCut = tookLong(since: started) }
         while usedSlots < options.maxConcurrentRequests && mayStart && !completion.isFull && !tookLong(since: started) {
             if let ready = presigner.takeReady(now: now) {
                 if let url = ready.url {
