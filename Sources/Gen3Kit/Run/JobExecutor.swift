@@ -163,11 +163,9 @@ final class JobExecutor {
             path: finalPath, entry: entry, expectedSize: task.file.expectedSize, expectedMD5: task.file.expectedMD5,
             claimedBefore: task.file.claimedBefore, skipCompleted: options.skipCompleted, policy: options.existingFiles
         ) {
-            // Asked only of a regular file of the expected size.
-            if let read = task.readExisting, read.path == finalPath {
-                return read.length == task.file.expectedSize ? read.md5 : nil
-            }
-            return FileHashing.sizeAndMD5(path: finalPath).map(\.md5)
+            // Asked only when `readExistingFirst` has had the file read back.
+            guard let read = task.readExisting, read.path == finalPath, read.length == task.file.expectedSize else { return nil }
+            return read.md5
         } partFile: {
             FilePaths.entry(finalPath + ".part")
         }

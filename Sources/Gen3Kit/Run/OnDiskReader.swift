@@ -1,9 +1,5 @@
 import Digest
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Files read back before their transfers (`OnDiskReader`): why, and which are worth a line at `-v`.
 enum ReadBack {
     /// Reading a file already there this long back is said at `-v` (shorter ones at `-vv`): it takes
@@ -123,7 +119,7 @@ final class OnDiskReader<Item: AnyObject> {
                     return next
                 }
                 guard let next else { return }
-                let read = OnDiskReader.read(next.request.path) { [lock] in lock.locked { self.cancelled } }
+                let read = FileHashing.lengthAndMD5(path: next.request.path) { [lock] in lock.locked { self.cancelled } }
                 let kept = lock.locked {
                     reading = nil
                     defer { lock.broadcast() }
@@ -134,24 +130,5 @@ final class OnDiskReader<Item: AnyObject> {
                 if kept { wake() }
             }
         }
-    }
-
-    /// The length and md5 of the regular file at `path` (symlinks not followed), nil if there is
-    /// none, it cannot be read, or `stopped` says to stop.
-    static func read(_ path: String, stopped: () -> Bool = { false }) -> (length: Int64, md5: MD5)? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let md5 = MD5()
-        var length: Int64 = 0
-        do {
-            try FileHashing.read(fd: fd, path: path, stopped: stopped) { chunk in
-                md5.update(chunk)
-                length += Int64(chunk.count)
-            }
-        } catch { return nil }
-        return stopped() ? nil : (length, md5)
     }
 }

@@ -27,21 +27,23 @@ package enum FileHashing {
         }
     }
 
-    /// The size and md5 of the regular file at `path`, or nil if there is none (symlinks are not followed).
-    package static func sizeAndMD5(path: String) -> (size: Int64, md5: String)? {
+    /// The length and md5 (not finalized, so that more bytes may follow) of the regular file at
+    /// `path`, or nil if there is none (symlinks are not followed), it cannot be read, or `stopped`
+    /// says to stop.
+    static func lengthAndMD5(path: String, stopped: () -> Bool = { false }) -> (length: Int64, md5: MD5)? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let hasher = MD5()
-        var total: Int64 = 0
+        let md5 = MD5()
+        var length: Int64 = 0
         do {
-            try read(fd: fd, path: path) { chunk in
-                hasher.update(chunk)
-                total += Int64(chunk.count)
+            try read(fd: fd, path: path, stopped: stopped) { chunk in
+                md5.update(chunk)
+                length += Int64(chunk.count)
             }
         } catch { return nil }
-        return (total, hasher.finalize())
+        return stopped() ? nil : (length, md5)
     }
 }
