@@ -90,7 +90,7 @@ package final class Connection: SQLDatabase {
     /// How long the `n`th wait for another connection's lock sleeps, in microseconds: 50 µs at
     /// first, doubling to 5 ms. SQLite's own busy timeout sleeps 1, 2, 5, 10 ms…, while the other
     /// connections here (a worker's claims, its renamer's commits) hold the lock for well under a
-    /// millisecond: a claim slept 8 ms for a lock that was free after one.
+    /// millisecond.
     static func busySleepMicroseconds(_ n: Int) -> Int { min(5_000, 50 << min(n, 7)) }
 
     /// Runs one or more statements that return no rows we need.
