@@ -1082,11 +1082,14 @@ this machine while the design was chosen; the table above is the benchmark itsel
   its kernel, which counts as sent, and gen3 had not read), in gen3's socket receive queues 1.0 to
   15.3 MiB, and in gen3's own memory 0.4 to 5.2 MiB (its large files' buffers, and small bodies
   waiting for the renamer). The issue's 31 MB per kill is these socket queues, which any client
-  loses when it dies; gen3's own share stays within its 16 MiB write budget. The queues fill
-  because on loopback gen3 (bound by this disk, or by md5) reads more slowly than nginx sends; they
-  would shrink with fewer large files at once, not with anything a resume can do. A resumed run reads
-  each part file back (to hash it) on a thread of its own (`OnDiskReader`) before that file asks
-  for its rest, while the other files go on. When the transfer loop read them itself, one after
+  loses when it dies; gen3's own share stays within its 16 MiB write budget. The kill section
+  shows it with a reference: curl on the same URLs, killed when as much of the set was on disk as
+  at each of gen3's kills, lost more per kill than gen3 (32.9 against 20.5 MiB, 4 kills each, a
+  run of 2026-12-07), nearly all of it in nginx's send queues (about 41 MiB at three
+  of its four kills, though curl reads as fast as nginx sends): those queues are full whatever
+  the client's pace, and would shrink only with fewer connections at once, not with anything a
+  resume can do. A resumed run reads each part file back (to hash it) on a thread of its own
+  (`OnDiskReader`) before that file asks for its rest, while the other files go on. When the transfer loop read them itself, one after
   the other with no transfer moving, a resumed run's first bytes reached the disk 0.85 to 2.1 s
   after it started (0.17 s for a new job); with the reader thread, 0.05 to 0.35 s.
 """
