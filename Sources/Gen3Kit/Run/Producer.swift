@@ -3,16 +3,19 @@ import Logging
 /// Claims a worker's rows: a batch at a time, each in one transaction, sized to the worker's fair
 /// share of the due rows (`JobStore.fairClaimSize`) and bounded in bytes by the look-ahead
 /// (`PresignAhead.lookaheadBytes`), so that a batch of large files does not sit claimed behind one
-/// transfer. After a claim that finds nothing it waits a moment before asking again, longer the
-/// longer the job has had nothing for it (`emptyClaimPause(after:)`).
+/// transfer. Claims run on a thread of their own (`ClaimAhead`), one batch ahead of the rows handed
+/// out. After a claim that finds nothing it waits a moment before asking again, longer the longer
+/// the job has had nothing for it (`emptyClaimPause(after:)`).
 final class Producer {
-    let store: JobStore
     let owner: LeaseOwner
     let options: RunOptions
     let logger: Logger
     let hooks: TestHooks?
     /// Claimed rows not handed out yet.
     private var queue = FIFO<ClaimedFile>()
+    private let ahead: ClaimAhead
+    /// Rows the last claim that found any took.
+    private var lastBatch = 0
     private var nextClaim: Double = 0
     /// Claim transactions, for the worker's summary.
     private(set) var claims = 0
@@ -30,47 +33,75 @@ final class Producer {
     static func emptyClaimPause(after idle: Double) -> Double { min(2, max(0.2, idle / 10)) }
 
     init(store: JobStore, owner: LeaseOwner, options: RunOptions, hooks: TestHooks? = nil, logger: Logger) {
-        self.store = store
         self.hooks = hooks
         self.owner = owner
         self.options = options
         self.logger = logger
+        ahead = ClaimAhead(location: store.location)
     }
 
-    /// Claimed rows are waiting to be handed out: `next` need not claim.
+    /// Claimed rows are waiting to be handed out.
     var hasQueued: Bool { !queue.isEmpty }
 
-    /// No claimed row is waiting to be handed out.
-    var isEmpty: Bool { queue.isEmpty }
+    /// No claimed row is waiting to be handed out, and no claim is under way.
+    var isEmpty: Bool { queue.isEmpty && !ahead.inFlight }
 
-    /// The next claimed row, claiming a batch when none is left; nil when there is none for now.
+    /// The next claimed row; with none left, waits for the claim under way or makes one. nil when
+    /// there is none for now.
     func next(now: Double) throws -> ClaimedFile? {
         if queue.isEmpty {
-            guard now >= nextClaim else { return nil }
-            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
-            let started = Clock.monotonic()
-            queue = FIFO(
-                try store.claimBatch(
-                    owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now))
-            claims += 1
-            if !queue.isEmpty, hooks?.losesClaim() == true { _ = queue.removeAll() }
-            drained = queue.isEmpty
-            if queue.isEmpty {
-                let since = emptySince ?? now
-                emptySince = since
-                nextClaim = now + Self.emptyClaimPause(after: now - since)
-                return nil
+            if !ahead.inFlight {
+                guard now >= nextClaim else { return nil }
+                startClaim(now: now)
             }
-            emptySince = nil
-            // In tenths of a millisecond: a claim's time is what a job's size must not change.
-            logger.debug("claimed \(queue.count) files in \(((Clock.monotonic() - started) * 10_000).rounded() / 10) ms")
+            try receive(ahead.take(wait: true), now: now)
+        } else {
+            try receive(ahead.take(wait: false), now: now)
         }
-        return queue.popFirst()
+        guard let file = queue.popFirst() else { return nil }
+        // The next batch is claimed as soon as this one starts to be handed out.
+        if !ahead.inFlight && !drained && queue.count < lastBatch && now >= nextClaim { startClaim(now: now) }
+        return file
+    }
+
+    private func startClaim(now: Double) {
+        let (owner, options) = (owner, options)
+        ahead.start { store in
+            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
+            return try store.claimBatch(
+                owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now)
+        }
+    }
+
+    private func receive(_ outcome: ClaimAhead.Outcome?, now: Double) throws {
+        guard let outcome else { return }
+        var rows = try outcome.result.get()
+        claims += 1
+        if !rows.isEmpty, hooks?.losesClaim() == true { rows.removeAll() }
+        drained = rows.isEmpty
+        if rows.isEmpty {
+            let since = emptySince ?? now
+            emptySince = since
+            nextClaim = now + Self.emptyClaimPause(after: now - since)
+            return
+        }
+        emptySince = nil
+        lastBatch = rows.count
+        // In tenths of a millisecond: a claim's time is what a job's size must not change.
+        logger.debug("claimed \(rows.count) files in \((outcome.seconds * 10_000).rounded() / 10) ms")
+        for row in rows { queue.append(row) }
     }
 
     /// The next call claims at once (a retry has come due).
     func claimSoon() { nextClaim = 0 }
 
-    /// Forgets the rows not handed out; `JobStore.releaseClaims` gives them back.
-    func dropQueued() { _ = queue.removeAll() }
+    /// Forgets the rows not handed out, those of a claim under way too (it ends first);
+    /// `JobStore.releaseClaims` gives them back.
+    func dropQueued() {
+        _ = ahead.take(wait: true)
+        _ = queue.removeAll()
+    }
+
+    /// Ends the claims' thread, once nothing more will be claimed.
+    func close() { ahead.close() }
 }

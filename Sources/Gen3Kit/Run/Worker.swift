@@ -169,11 +169,13 @@ package final class Worker {
             try? completion.flush()
             reader.close()
             completion.close()
+            producer.close()
             _ = try? store.releaseClaims(owner: owner)
             return .fatal("job database error: \(error)")
         }
         reader.close()
         completion.close()
+        producer.close()
         let committed = completion.committed
         logger.info(
             "worker \(owner): \(committed.outcomes) outcomes in \(committed.transactions) transactions, \(producer.claims) claim transactions, \(presigner.urlsReceived) presigned URLs asked ahead (\(presigner.answered) bulk requests)"

@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import TestSupport
+import XCTest
+
+@testable import Gen3Kit
+
+/// Claims on a thread of their own: a claim's rows come back once it has run, on a session of its
+/// own; a producer claims its next batch while it hands out the last, and whatever a claim took
+/// that nobody received is still in the owner's name, for `releaseClaims` to give back.
+final class ClaimAheadTests: XCTestCase {
+    private struct Refused: Error {}
+
+    /// Opens when told to: a claim that waits on it cannot have finished before then.
+    private final class Gate: @unchecked Sendable {
+        private let lock = ConditionLock()
+        private var open = false
+
+        func pass() { lock.locked { while !open { lock.wait() } } }
+
+        func openUp() {
+            lock.locked {
+                open = true
+                lock.broadcast()
+            }
+        }
+    }
+
+    /// A SQLite job of `count` pending rows.
+    private func job(_ directory: TemporaryDirectory, _ count: Int) throws -> JobStore {
+        let store = try JobStore(path: directory.file("job.sqlite"))
+        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
+        try store.importRows(
+            (0..<count).map { "dg.T/\($0)\tfile-\($0).bin\t100" }, manifest: directory.file("manifest.tsv"),
+            downloadPath: directory.file("data"))
+        return store
+    }
+
+    private func claimed(_ store: JobStore, by owner: String) throws -> Int {
+        try store.sqlite!.prepare("SELECT count(*) FROM files WHERE state = 'claimed' AND lease_owner = ?1")
+            .first(.text(owner)) { $0.int(0) } ?? -1
+    }
+
+    func testAClaimRunsOnASessionOfItsOwnAndComesBackOnceItHasRun() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 10)
+        let ahead = ClaimAhead(location: store.location)
+        defer { ahead.close() }
+        let gate = Gate()
+        var session: ObjectIdentifier?
+        ahead.start { claimStore in
+            session = ObjectIdentifier(claimStore)
+            gate.pass()
+            return try claimStore.claimBatch(owner: "w", limit: 4, leaseSeconds: 600)
+        }
+        XCTAssertTrue(ahead.inFlight)
+        XCTAssertNil(ahead.take(wait: false), "the claim waits at the gate: it cannot have finished")
+        gate.openUp()
+        let outcome = try XCTUnwrap(ahead.take(wait: true))
+        XCTAssertEqual(try outcome.result.get().map(\.guid), ["dg.T/0", "dg.T/1", "dg.T/2", "dg.T/3"])
+        XCTAssertFalse(ahead.inFlight)
+        XCTAssertNil(ahead.take(wait: true), "nothing in flight: nothing to wait for")
+        XCTAssertNotEqual(session, ObjectIdentifier(store))
+        XCTAssertEqual(try claimed(store, by: "w"), 4)
+    }
+
+    func testAFailedClaimComesBackAsItsError() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 3)
+        let ahead = ClaimAhead(location: store.location)
+        defer { ahead.close() }
+        ahead.start { _ in throw Refused() }
+        let outcome = try XCTUnwrap(ahead.take(wait: true))
+        XCTAssertThrowsError(try outcome.result.get()) { XCTAssertTrue($0 is Refused) }
+        // The thread goes on to the next claim.
+        ahead.start { try $0.claimBatch(owner: "w", limit: 2, leaseSeconds: 600) }
+        XCTAssertEqual(try XCTUnwrap(ahead.take(wait: true)).result.get().count, 2)
+    }
+
+    func testCloseWaitsForTheClaimUnderWayWhoseRowsStayTheOwnersToRelease() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 10)
+        let ahead = ClaimAhead(location: store.location)
+        ahead.start { try $0.claimBatch(owner: "w", limit: 6, leaseSeconds: 600) }
+        ahead.close()
+        XCTAssertFalse(ahead.inFlight)
+        XCTAssertEqual(try claimed(store, by: "w"), 6, "close returned before the claim it was given had committed")
+        XCTAssertEqual(try store.releaseClaims(owner: "w"), 6)
+        XCTAssertEqual(try claimed(store, by: "w"), 0)
+    }
+
+    func testAProducerClaimsItsNextBatchWhileItHandsOutTheLast() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 200)
+        var options = RunOptions()
+        options.batchSize = 64
+        let producer = Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+        let first = try XCTUnwrap(try producer.next(now: Clock.now()))
+        XCTAssertEqual(first.guid, "dg.T/0")
+        // Closing waits for the claim under way: the next batch was asked for with the first row.
+        producer.close()
+        XCTAssertEqual(try claimed(store, by: "w"), 128)
+    }
+
+    func testRowsDroppedWithAClaimUnderWayAreAllReleased() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 200)
+        var options = RunOptions()
+        options.batchSize = 64
+        let producer = Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+        defer { producer.close() }
+        var handedOut: [String] = []
+        for _ in 0..<70 { handedOut.append(try XCTUnwrap(try producer.next(now: Clock.now())).guid) }
+        XCTAssertEqual(handedOut, (0..<70).map { "dg.T/\($0)" }, "in order, across batches, each once")
+        producer.dropQueued()
+        XCTAssertTrue(producer.isEmpty)
+        // Three batches: the third was asked for as the second began to be handed out, and
+        // dropping waited for it.
+        XCTAssertEqual(try claimed(store, by: "w"), 192)
+        XCTAssertEqual(try store.releaseClaims(owner: "w"), 192)
+        XCTAssertEqual(try claimed(store, by: "w"), 0)
+        XCTAssertEqual(try store.progress().files[.pending], 200)
+    }
+
+    func testAProducerHandsOutEveryRowOnceThenNothing() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 150)
+        var options = RunOptions()
+        options.batchSize = 64
+        let producer = Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+        defer { producer.close() }
+        var handedOut: [String] = []
+        while let file = try producer.next(now: Clock.now()) { handedOut.append(file.guid) }
+        XCTAssertEqual(handedOut, (0..<150).map { "dg.T/\($0)" })
+        XCTAssertTrue(producer.drained)
+        XCTAssertTrue(producer.isEmpty)
+        XCTAssertEqual(try claimed(store, by: "w"), 150)
+    }
+}
