@@ -164,9 +164,12 @@ enum AttemptPolicy {
     }
 
     /// The verdict with the attempts counted: a transient failure is retried after the policy's
-    /// backoff (`jitter` in [0, 1)) or the server's Retry-After, whichever is longer, until the
-    /// attempts run out.
-    static func schedule(_ verdict: Verdict, attempt: Int, policy: RetryPolicy, now: Double, jitter: Double) -> Decision {
+    /// backoff (`jitter` in [0, 1), asked for only then: every file's answers pass here, and a
+    /// system random number is a system call) or the server's Retry-After, whichever is longer,
+    /// until the attempts run out.
+    static func schedule(
+        _ verdict: Verdict, attempt: Int, policy: RetryPolicy, now: Double, jitter: @autoclosure () -> Double
+    ) -> Decision {
         switch verdict {
         case .proceed: return .proceed
         case .refreshToken: return .refreshToken
@@ -178,7 +181,7 @@ enum AttemptPolicy {
                     "\(reason) (gave up after \(attempt) attempts)", pauseUntil: retryAfter.map { now + $0 },
                     discardPart: discardPart)
             }
-            var wait = immediately ? 0 : policy.delay(afterAttempt: attempt, jitter: jitter)
+            var wait = immediately ? 0 : policy.delay(afterAttempt: attempt, jitter: jitter())
             if let retryAfter { wait = max(wait, retryAfter) }
             return .retry(reason, notBefore: now + wait, pauseUntil: retryAfter.map { now + $0 }, discardPart: discardPart)
         }
