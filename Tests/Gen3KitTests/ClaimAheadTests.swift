@@ -36,6 +36,13 @@ final class ClaimAheadTests: XCTestCase {
         return store
     }
 
+    /// A producer for "w" claiming batches of 64.
+    private func producer(_ store: JobStore) -> Producer {
+        var options = RunOptions()
+        options.batchSize = 64
+        return Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+    }
+
     private func claimed(_ store: JobStore, by owner: String) throws -> Int {
         try store.sqlite!.prepare("SELECT count(*) FROM files WHERE state = 'claimed' AND lease_owner = ?1")
             .first(.text(owner)) { $0.int(0) } ?? -1
@@ -92,9 +99,7 @@ final class ClaimAheadTests: XCTestCase {
     func testAProducerClaimsItsNextBatchWhileItHandsOutTheLast() throws {
         let directory = TemporaryDirectory("claim-ahead")
         let store = try job(directory, 200)
-        var options = RunOptions()
-        options.batchSize = 64
-        let producer = Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+        let producer = producer(store)
         let first = try XCTUnwrap(try producer.next(now: Clock.now()))
         XCTAssertEqual(first.guid, "dg.T/0")
         // Closing waits for the claim under way: the next batch was asked for with the first row.
@@ -105,9 +110,7 @@ final class ClaimAheadTests: XCTestCase {
     func testRowsDroppedWithAClaimUnderWayAreAllReleased() throws {
         let directory = TemporaryDirectory("claim-ahead")
         let store = try job(directory, 200)
-        var options = RunOptions()
-        options.batchSize = 64
-        let producer = Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+        let producer = producer(store)
         defer { producer.close() }
         var handedOut: [String] = []
         for _ in 0..<70 { handedOut.append(try XCTUnwrap(try producer.next(now: Clock.now())).guid) }
@@ -125,9 +128,7 @@ final class ClaimAheadTests: XCTestCase {
     func testAProducerHandsOutEveryRowOnceThenNothing() throws {
         let directory = TemporaryDirectory("claim-ahead")
         let store = try job(directory, 150)
-        var options = RunOptions()
-        options.batchSize = 64
-        let producer = Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
+        let producer = producer(store)
         defer { producer.close() }
         var handedOut: [String] = []
         while let file = try producer.next(now: Clock.now()) { handedOut.append(file.guid) }
