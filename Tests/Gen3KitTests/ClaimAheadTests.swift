@@ -36,10 +36,11 @@ final class ClaimAheadTests: XCTestCase {
         return store
     }
 
-    /// A producer for "w" claiming batches of 64.
-    private func producer(_ store: JobStore) -> Producer {
+    /// A producer for "w", one of `workers`, claiming batches of 64.
+    private func producer(_ store: JobStore, workers: Int = 1) -> Producer {
         var options = RunOptions()
         options.batchSize = 64
+        options.workers = workers
         return Producer(store: store, owner: "w", options: options, logger: Logger(label: "test"))
     }
 
@@ -105,6 +106,16 @@ final class ClaimAheadTests: XCTestCase {
         // Closing waits for the claim under way: the next batch was asked for with the first row.
         producer.close()
         XCTAssertEqual(try claimed(store, by: "w"), 128)
+    }
+
+    func testAProducerHeldToItsShareDoesNotClaimAhead() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 100)
+        // One of two workers: its share of the 100 rows due is 50, less than a batch.
+        let producer = producer(store, workers: 2)
+        XCTAssertNotNil(try producer.next(now: Clock.now()))
+        producer.close()
+        XCTAssertEqual(try claimed(store, by: "w"), 50, "the other worker's share stays pending")
     }
 
     func testRowsDroppedWithAClaimUnderWayAreAllReleased() throws {

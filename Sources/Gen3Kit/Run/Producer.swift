@@ -14,8 +14,10 @@ final class Producer {
     /// Claimed rows not handed out yet.
     private var queue = FIFO<ClaimedFile>()
     private let ahead: ClaimAhead
-    /// Rows the last claim that found any took.
-    private var lastBatch = 0
+    /// The last claim took a whole batch. One that took fewer was held to this worker's share of
+    /// what is due or to the look-ahead's bytes: claiming ahead then would take rows that other
+    /// workers should have, or large files that would sit claimed behind the transfers.
+    private var lastWasWhole = false
     private var nextClaim: Double = 0
     /// Claim transactions, for the worker's summary.
     private(set) var claims = 0
@@ -60,7 +62,7 @@ final class Producer {
         }
         guard let file = queue.popFirst() else { return nil }
         // The next batch is claimed as soon as this one starts to be handed out.
-        if !ahead.inFlight && !drained && queue.count < lastBatch && now >= nextClaim { startClaim(now: now) }
+        if lastWasWhole && !ahead.inFlight && queue.count < options.batchSize && now >= nextClaim { startClaim(now: now) }
         return file
     }
 
@@ -77,6 +79,7 @@ final class Producer {
         guard let outcome else { return }
         var rows = try outcome.result.get()
         claims += 1
+        lastWasWhole = rows.count >= options.batchSize
         if !rows.isEmpty, hooks?.losesClaim() == true { rows.removeAll() }
         drained = rows.isEmpty
         if rows.isEmpty {
@@ -86,7 +89,6 @@ final class Producer {
             return
         }
         emptySince = nil
-        lastBatch = rows.count
         // In tenths of a millisecond: a claim's time is what a job's size must not change.
         logger.debug("claimed \(rows.count) files in \((outcome.seconds * 10_000).rounded() / 10) ms")
         for row in rows { queue.append(row) }
