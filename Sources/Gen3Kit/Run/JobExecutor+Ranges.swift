@@ -21,7 +21,7 @@ extension JobExecutor {
         } catch {
             return retry(task, "could not read the file's ranges from the job database: \(error)")
         }
-        guard !recorded.isEmpty || (options.maxConnectionsPerFile > 1 && size > options.rangeThreshold) else { return nil }
+        guard !recorded.isEmpty || options.fetchesInRanges(size: size) else { return nil }
         let sink: RangedSink
         do {
             sink = try RangedSink.open(

@@ -137,7 +137,7 @@ final class JobExecutor {
         guard !task.partReadBack, length > 0, let size = task.file.expectedSize, length <= size else { return nil }
         guard let ranges = try? store.ranges(fileID: task.file.id) else { return nil }
         let complete = length == size && !ranges.contains { !$0.isComplete }
-        let oneConnection = ranges.isEmpty && !(options.maxConnectionsPerFile > 1 && size > options.rangeThreshold)
+        let oneConnection = ranges.isEmpty && !options.fetchesInRanges(size: size)
         guard complete || oneConnection else { return nil }
         task.partReadBack = true
         return .readBack(OnDiskReader<FileTask>.Request(path: finalPath + ".part", kind: .part))

@@ -27,6 +27,9 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var maxConnectionsPerFile = 8
     /// Files larger than this many bytes are fetched in ranges (with `maxConnectionsPerFile` > 1).
     public var rangeThreshold: Int64 = 64 << 20
+
+    /// Whether a new body of `size` bytes is fetched as ranges on several connections.
+    func fetchesInRanges(size: Int64) -> Bool { maxConnectionsPerFile > 1 && size > rangeThreshold }
     /// How often and how long apart a failing file is tried again.
     public var retry = RetryPolicy()
     /// How long a claim holds without a heartbeat before other workers may take the row.
