@@ -27,8 +27,11 @@ struct RunFlags: ParsableArguments {
             "Files larger than this are fetched in ranges on several connections: 64M, 1G (K, M, G: 1024s).", valueName: "size"))
     var rangeThreshold = "64M"
 
-    @Option(help: "Rows a worker claims per transaction.")
-    var batchSize = RunOptions().batchSize
+    @Option(
+        help: ArgumentHelp(
+            "Rows a worker claims per transaction. Default: 64, or 256 for a job in PostgreSQL, where each claim is a round trip.",
+            valueName: "rows"))
+    var batchSize: Int?
 
     @Option(help: "Tries per file before it is marked failed.")
     var maxAttempts = RunOptions().retry.maxAttempts
@@ -109,7 +112,10 @@ struct RunFlags: ParsableArguments {
             options.distantMaxConcurrentRequests = OpenFileLimit.fittingTransfers(
                 limit: OpenFileLimit.raise(), atMost: RunOptions.defaultDistantMaxConcurrentRequests)
         }
-        options.batchSize = max(1, batchSize)
+        if let batchSize {
+            options.batchSize = max(1, batchSize)
+            options.postgresBatchSize = nil
+        }
         options.retry = RetryPolicy(
             maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),
             maxDelay: max(0, retryMaxDelay))
@@ -162,7 +168,7 @@ struct RunFlags: ParsableArguments {
         if maxConnectionsPerFile < 1 { throw ValidationError("--max-connections-per-file must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let maxConcurrentRequests, maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
     }
 }

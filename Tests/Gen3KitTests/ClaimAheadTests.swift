@@ -108,6 +108,51 @@ final class ClaimAheadTests: XCTestCase {
         XCTAssertEqual(try claimed(store, by: "w"), 128)
     }
 
+    /// With the default options, a claim on PostgreSQL (a round trip) takes 256 rows; on SQLite
+    /// (microseconds) 64; a batch size the user chose holds on both.
+    func testClaimBatchesAreLargerOnPostgresUnlessTheUserChoseOne() throws {
+        guard let database = try PostgresTestDatabase.make() else { throw XCTSkip(PostgresTestDatabase.skipReason) }
+        let directory = TemporaryDirectory("claim-ahead")
+        let postgres = try JobStore(path: database.url)
+        try postgres.importRows(
+            (0..<1000).map { "dg.T/\($0)\tfile-\($0).bin\t100" }, manifest: directory.file("manifest.tsv"),
+            downloadPath: directory.file("data"))
+        let sqlite = try job(directory, 1000)
+        func claimedByOneProducer(_ store: JobStore, _ options: RunOptions, owner: LeaseOwner) throws -> Int {
+            let producer = Producer(store: store, owner: owner, options: options, logger: Logger(label: "test"))
+            XCTAssertNotNil(try producer.next(now: Clock.now()))
+            // Closing waits for the claim under way: a whole first batch, and one ahead.
+            producer.close()
+            return try store.progress().count(.claimed)
+        }
+        XCTAssertEqual(try claimedByOneProducer(sqlite, RunOptions(), owner: "a"), 128)
+        XCTAssertEqual(try claimedByOneProducer(postgres, RunOptions(), owner: "a"), 512)
+        var chosen = RunOptions()
+        chosen.batchSize = 100
+        chosen.postgresBatchSize = nil
+        XCTAssertEqual(try claimedByOneProducer(sqlite, chosen, owner: "b") - 128, 200)
+        XCTAssertEqual(try claimedByOneProducer(postgres, chosen, owner: "b") - 512, 200)
+    }
+
+    /// A loop with transfers to move does not wait for a claim: `next` without waiting returns
+    /// nothing while the claim is under way (here held back by another session's write lock), and
+    /// the claims' thread wakes the loop once it has run.
+    func testWithoutWaitingAProducerGivesNothingUntilItsClaimHasRunThenWakesTheLoop() throws {
+        let directory = TemporaryDirectory("claim-ahead")
+        let store = try job(directory, 10)
+        let writer = try Connection(path: store.location, create: false)
+        try writer.execute("BEGIN IMMEDIATE")
+        let woken = Gate()
+        let producer = Producer(
+            store: store, owner: "w", options: RunOptions(), logger: Logger(label: "test"), wake: { woken.openUp() })
+        defer { producer.close() }
+        XCTAssertNil(try producer.next(now: Clock.now(), wait: false))
+        XCTAssertFalse(producer.isEmpty, "the claim is under way")
+        try writer.execute("COMMIT")
+        woken.pass()
+        XCTAssertEqual(try producer.next(now: Clock.now(), wait: false)?.guid, "dg.T/0")
+    }
+
     func testAProducerHeldToItsShareDoesNotClaimAhead() throws {
         let directory = TemporaryDirectory("claim-ahead")
         let store = try job(directory, 100)
@@ -147,5 +192,26 @@ final class ClaimAheadTests: XCTestCase {
         XCTAssertTrue(producer.drained)
         XCTAssertTrue(producer.isEmpty)
         XCTAssertEqual(try claimed(store, by: "w"), 150)
+    }
+
+    /// On PostgreSQL the claims' session may connect as soon as the thread exists, so that its
+    /// round trips to a distant server overlap the worker's own; by default it waits for the first
+    /// claim. Each session names itself (application_name), so the server tells them apart.
+    func testAClaimSessionOnPostgresConnectsAtOnceOnlyWhenAskedTo() throws {
+        guard let database = try PostgresTestDatabase.make() else { throw XCTSkip(PostgresTestDatabase.skipReason) }
+        _ = try JobStore(path: database.url)
+        func location(_ name: String) -> String { database.url + (database.url.contains("?") ? "&" : "?") + "application_name=" + name }
+        let eager = ClaimAhead(location: location("claims-eager"), connectNow: true)
+        let lazy = ClaimAhead(location: location("claims-lazy"), connectNow: false)
+        // Joins the eager thread, which opened its session before looking for a claim.
+        eager.close()
+        lazy.close()
+        let observer = try database.connect()
+        func sessions(_ name: String) throws -> Int64 {
+            try observer.first("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", .text(name)) { $0.int64(0) } ?? -1
+        }
+        XCTAssertEqual(try sessions("claims-eager"), 1)
+        XCTAssertEqual(try sessions("claims-lazy"), 0)
+        withExtendedLifetime((eager, lazy)) {}
     }
 }

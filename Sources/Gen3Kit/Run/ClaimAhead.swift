@@ -2,7 +2,7 @@
 /// rewrites every row it takes, under the write lock (on PostgreSQL, a round trip or more), and on
 /// the transfer loop every transfer waited for it. The `Producer` asks for the next batch while
 /// the last one still has files to hand out, so the loop seldom waits. One claim at a time.
-final class ClaimAhead {
+package final class ClaimAhead {
     /// What a claim does with the session it is given.
     typealias Claim = (JobStore) throws -> [ClaimedFile]
 
@@ -15,10 +15,23 @@ final class ClaimAhead {
     /// A claim was asked for and its outcome not taken.
     private(set) var inFlight = false
 
-    /// `location` is the job's (`JobStore.location`); the session opens with the first claim.
-    init(location: String) { shared = Shared(session: DeferredStore(location: location)) }
+    /// `location` is the job's (`JobStore.location`); the session opens with the first claim, or,
+    /// with `connectNow` and a job in PostgreSQL, at once: then its round trips to the server
+    /// (connection, authentication, schema, clock) overlap those of the worker's own session
+    /// instead of following them before the first claim. A failed open is tried again by the
+    /// first claim, which reports its error. (A SQLite file opens in no time.)
+    package init(location: String, connectNow: Bool = false) {
+        shared = Shared(session: DeferredStore(location: location))
+        if connectNow && JobLocation.isPostgres(location) {
+            thread = JoinableThread { [shared] in shared.run(connectFirst: true) }
+        }
+    }
 
     deinit { close() }
+
+    /// `wake` is called on the claims' thread each time a claim has run, after its outcome is
+    /// ready to take.
+    func onClaimed(_ wake: @escaping () -> Void) { shared.lock.locked { shared.wake = wake } }
 
     /// Starts `claim` on the thread. Only when no claim is in flight.
     func start(_ claim: @escaping Claim) {
@@ -28,7 +41,7 @@ final class ClaimAhead {
             shared.job = claim
             shared.lock.broadcast()
         }
-        if thread == nil { thread = JoinableThread { [shared] in shared.run() } }
+        if thread == nil { thread = JoinableThread { [shared] in shared.run(connectFirst: false) } }
     }
 
     /// The claim's outcome once it is ready (with `wait`, once it is: the caller has nothing to do
@@ -65,17 +78,21 @@ final class ClaimAhead {
         var job: Claim?
         var outcome: Outcome?
         var closing = false
+        var wake: (() -> Void)?
 
         init(session: DeferredStore) { self.session = session }
 
-        func run() {
+        func run(connectFirst: Bool) {
+            if connectFirst { _ = try? session.store() }
             while let claim = nextJob() {
                 let started = Clock.monotonic()
                 let result = Result { try claim(try session.store()) }
-                lock.locked {
+                let wake: (() -> Void)? = lock.locked {
                     outcome = (result, Clock.monotonic() - started)
                     lock.broadcast()
+                    return self.wake
                 }
+                wake?()
             }
         }
 

@@ -140,10 +140,11 @@ package final class JobRun {
             store: store, options: options, processes: workerProcesses(options), stop: stop, hooks: hooks,
             logger: logger
         ) { [databasePath, settings, context, options, tokens, stop, hooks, logger, commonsAuth] in
-            try Worker(
+            let claims = ClaimAhead(location: databasePath, connectNow: true)
+            return try Worker(
                 store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
                 credentials: context.credentials, options: options, auth: CommonsAuth(byCommons: commonsAuth), tokens: tokens,
-                stop: stop, hooks: hooks, logger: logger)
+                stop: stop, claims: claims, hooks: hooks, logger: logger)
         }
         return try supervisor.run(onProgress: onProgress, startingCounts: counts)
     }

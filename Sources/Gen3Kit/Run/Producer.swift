@@ -9,6 +9,8 @@ import Logging
 final class Producer {
     let owner: LeaseOwner
     let options: RunOptions
+    /// Rows a claim takes at most (`RunOptions.claimBatchSize`).
+    let batchSize: Int
     let logger: Logger
     let hooks: TestHooks?
     /// Claimed rows not handed out yet.
@@ -34,12 +36,21 @@ final class Producer {
     /// workers each waiting on its last large file) each worker asks the database a tenth as often.
     static func emptyClaimPause(after idle: Double) -> Double { min(2, max(0.2, idle / 10)) }
 
-    init(store: JobStore, owner: LeaseOwner, options: RunOptions, hooks: TestHooks? = nil, logger: Logger) {
+    /// `claims` is the thread and session the claims run on, when the caller started it early
+    /// (`ClaimAhead.init(location:connectNow:)`); by default one of its own on the job. `wake` is
+    /// called from that thread when a claim has run (the worker's loop may be waiting on the
+    /// network rather than on the claim: `next(now:wait:)`).
+    init(
+        store: JobStore, owner: LeaseOwner, options: RunOptions, claims: ClaimAhead? = nil, hooks: TestHooks? = nil,
+        logger: Logger, wake: (() -> Void)? = nil
+    ) {
         self.hooks = hooks
         self.owner = owner
         self.options = options
+        batchSize = options.claimBatchSize(postgres: store.sqlite == nil)
         self.logger = logger
-        ahead = ClaimAhead(location: store.location)
+        ahead = claims ?? ClaimAhead(location: store.location)
+        if let wake { ahead.onClaimed(wake) }
     }
 
     /// Claimed rows are waiting to be handed out.
@@ -48,28 +59,29 @@ final class Producer {
     /// No claimed row is waiting to be handed out, and no claim is under way.
     var isEmpty: Bool { queue.isEmpty && !ahead.inFlight }
 
-    /// The next claimed row; with none left, waits for the claim under way or makes one. nil when
-    /// there is none for now.
-    func next(now: Double) throws -> ClaimedFile? {
+    /// The next claimed row; with none left, makes a claim if none is under way and, with `wait`,
+    /// waits for it. nil when there is none for now, or, without `wait`, the claim has not run
+    /// yet: a loop with transfers to move goes on with them, and `wake` says when it has.
+    func next(now: Double, wait: Bool = true) throws -> ClaimedFile? {
         if queue.isEmpty {
             if !ahead.inFlight {
                 guard now >= nextClaim else { return nil }
                 startClaim(now: now)
             }
-            try receive(ahead.take(wait: true), now: now)
+            try receive(ahead.take(wait: wait), now: now)
         } else {
             try receive(ahead.take(wait: false), now: now)
         }
         guard let file = queue.popFirst() else { return nil }
         // The next batch is claimed as soon as this one starts to be handed out.
-        if lastWasWhole && !ahead.inFlight && queue.count < options.batchSize && now >= nextClaim { startClaim(now: now) }
+        if lastWasWhole && !ahead.inFlight && queue.count < batchSize && now >= nextClaim { startClaim(now: now) }
         return file
     }
 
     private func startClaim(now: Double) {
-        let (owner, options) = (owner, options)
+        let (owner, options, batchSize) = (owner, options, batchSize)
         ahead.start { store in
-            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
+            let limit = try store.fairClaimSize(batchSize: batchSize, workers: options.workers, now: now)
             return try store.claimBatch(
                 owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now)
         }
@@ -79,7 +91,7 @@ final class Producer {
         guard let outcome else { return }
         var rows = try outcome.result.get()
         claims += 1
-        lastWasWhole = rows.count >= options.batchSize
+        lastWasWhole = rows.count >= batchSize
         if !rows.isEmpty, hooks?.losesClaim() == true { rows.removeAll() }
         drained = rows.isEmpty
         if rows.isEmpty {

@@ -71,7 +71,7 @@ package final class Worker {
     package init(
         store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
         auth: CommonsAuth = CommonsAuth(), owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
-        hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
+        claims: ClaimAhead? = nil, hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
     ) throws {
         let awaitingSync = try AwaitingSyncLimit(
             openFiles: OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests))
@@ -89,13 +89,14 @@ package final class Worker {
         resolver = CommonsResolver(
             store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options,
             connections: sessions.primary.tokens?.connections, logger: logger)
-        producer = Producer(store: store, owner: owner, options: options, hooks: hooks, logger: logger)
+        let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
+        self.multi = multi
+        producer = Producer(
+            store: store, owner: owner, options: options, claims: claims, hooks: hooks, logger: logger, wake: { multi.wakeup() })
         executor = JobExecutor(store: store, settings: settings, options: options, hooks: hooks, durability: durability, logger: logger)
         presigner = PresignAhead(
             enabled: true, maxConcurrentRequests: options.maxConcurrentRequests,
             maxURLAge: hooks?.urlMaxAge ?? 60, logger: logger)
-        let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
-        self.multi = multi
         reader = OnDiskReader(wake: { multi.wakeup() })
         completion = try Completion(
             store: store, owner: owner, directory: settings.downloadPath, groupSync: !options.syncEachFile,
@@ -187,6 +188,10 @@ package final class Worker {
     /// Whether new work may start: not stopping.
     private var mayStart: Bool { stopReason == nil }
 
+    /// Whether the loop may wait for a claim under way: only with nothing on the network to move
+    /// meanwhile. Otherwise it goes back to its transfers and the claims' thread wakes it.
+    private var mayWaitForClaim: Bool { active.isEmpty && !presigner.isAsking }
+
     private func startTransfers(now: Double) throws {
         // A file already coming in ranges gets free slots before new files start: it finishes
         // sooner, and holds its lease and part file until then.
@@ -219,14 +224,14 @@ package final class Worker {
             // Files wait for the bulk answers already out.
             guard presigner.hasRoom(freeSlots: freeSlots) else { break }
             try askBeforeClaiming(now: now)
-            guard let file = try producer.next(now: now) else { break }
+            guard let file = try producer.next(now: now, wait: mayWaitForClaim) else { break }
             begin(file, now: now)
             try completion.flushIfDue()
         }
         // The next files ask for their URLs while the transfers before them run.
         while presigner.enabled && presigner.hasRoom(freeSlots: freeSlots) && mayStart && !tookLong(since: started) {
             try askBeforeClaiming(now: now)
-            guard let file = try producer.next(now: now) else { break }
+            guard let file = try producer.next(now: now, wait: mayWaitForClaim) else { break }
             begin(file, now: now)
             try completion.flushIfDue()
         }

@@ -105,13 +105,14 @@ package struct WorkerInvocation: Equatable, Sendable {
         stop.arm()
         let exit: Worker.Exit
         do {
+            let claims = ClaimAhead(location: location, connectNow: true)
             let store = try JobStore(path: location, create: false)
             let settings = try store.requireSettings()
             let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
             let worker = try Worker(
                 store: store, settings: settings, endpoint: context.endpoint,
                 credentials: context.credentials, options: options, auth: CommonsAuth(byCommons: commonsAuth ?? [:]), stop: stop,
-                hooks: hooks, logger: logger)
+                claims: claims, hooks: hooks, logger: logger)
             exit = worker.run()
         } catch {
             exit = .fatal(error.localizedDescription)

@@ -19,7 +19,7 @@ extension JobStore {
         let (isJob, hasTables) = try connection.first(Self.databaseHoldsTables) { ($0.int64(0) != 0, $0.int64(1) != 0) } ?? (false, false)
         if hasTables && !isJob { throw StoreError.notAJobDatabase(path: displayLocation) }
         if !isJob && !create { throw StoreError.noJob(path: displayLocation) }
-        try Migrator(backend: .postgres).migrate(connection) { [displayLocation] from, to in
+        try Migrator(backend: .postgres).migrate(connection, tableExists: isJob) { [displayLocation] from, to in
             Self.noteUpgrade(of: displayLocation, from: from, to: to)
         }
         try refreshClockOffset(force: true)

@@ -18,9 +18,19 @@ package struct Migrator {
 
     /// Brings the schema up to date; returns the versions applied now. `willUpgrade(from, to)` is
     /// called before an existing job's schema changes (not a new database's), which can take
-    /// seconds for a large job.
+    /// seconds for a large job. With `tableExists` (the caller saw `schema_migrations`), a job
+    /// already at the latest version is left after one read, without the lock's transaction: a
+    /// version only grows, and every session a run opens on a distant server would otherwise
+    /// wait for four more round trips.
     @discardableResult
-    package func migrate(_ database: any SQLDatabase, willUpgrade: (Int, Int) -> Void = { _, _ in }) throws -> [Int] {
+    package func migrate(
+        _ database: any SQLDatabase, tableExists: Bool = false, willUpgrade: (Int, Int) -> Void = { _, _ in }
+    ) throws -> [Int] {
+        if tableExists {
+            let current = try currentVersion(database)
+            if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
+            if current == latestVersion { return [] }
+        }
         // PostgreSQL: two processes creating the table at once would clash in its catalog, and
         // two applying a migration at once would both read the old version; an advisory lock held
         // to each commit serializes them. SQLite's `BEGIN IMMEDIATE` does the same.
