@@ -197,6 +197,20 @@ final class PostgresConnectionTests: XCTestCase {
         XCTAssertEqual(try connection.copyIn("COPY files (id, guid) FROM STDIN") { try $0.append(1, "one") }, 1)
     }
 
+    /// Preparing is a round trip of its own: a text that runs once goes unprepared, and one that
+    /// comes again is prepared then, once.
+    func testAStatementIsPreparedWhenItRunsASecondTime() throws {
+        let sql = "SELECT $1::bigint * 2"
+        func prepared() throws -> Int {
+            try connection.rows("SELECT statement FROM pg_prepared_statements") { $0.string(0) ?? "" }.filter { $0 == sql }.count
+        }
+        XCTAssertEqual(try connection.first(sql, 21) { $0.int64(0) }, 42)
+        XCTAssertEqual(try prepared(), 0)
+        XCTAssertEqual(try connection.first(sql, 4) { $0.int64(0) }, 8)
+        XCTAssertEqual(try connection.first(sql, 5) { $0.int64(0) }, 10)
+        XCTAssertEqual(try prepared(), 1)
+    }
+
     // MARK: - Lost connections
 
     func testAnEndedSessionIsReportedAndReconnectPreparesAgain() throws {

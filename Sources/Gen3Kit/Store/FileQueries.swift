@@ -117,6 +117,8 @@ enum FileQueries: FileSQL {
         """
     /// Bytes on disk of an in-flight transfer, so progress reflects every worker.
     static let updateBytes = "UPDATE files SET bytes_done = ?2 WHERE id = ?1 AND state = 'claimed'"
+    /// In-process statements cost no round trip: row by row.
+    static let updateBytesBatch: String? = nil
     /// Due rows, counted only up to ?2 so it stays cheap on a million-row job.
     static let countDue = """
         SELECT count(*) FROM (SELECT 1 FROM files INDEXED BY files_pending

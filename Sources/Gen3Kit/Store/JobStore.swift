@@ -204,9 +204,15 @@ public final class JobStore {
         try database.first(sql.files.ownsClaims, .text(owner.description)) { $0.int(0) != 0 } ?? false
     }
 
-    /// Records how far in-flight transfers have got, in one transaction.
+    /// Records how far in-flight transfers have got, in one transaction (on PostgreSQL, one
+    /// statement).
     package func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
         guard !progress.isEmpty else { return }
+        if let statement = sql.files.updateBytesBatch {
+            func array(_ numbers: [Int64]) -> SQLValue { .text("{" + numbers.map(String.init).joined(separator: ",") + "}") }
+            _ = try database.run(statement, array(progress.map(\.fileID)), array(progress.map(\.bytes)))
+            return
+        }
         try database.transaction {
             // In file order, as `record` goes: two sessions that lock rows in one order cannot deadlock.
             for entry in progress.sorted(by: { $0.fileID < $1.fileID }) {

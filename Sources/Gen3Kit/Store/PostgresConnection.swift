@@ -2,11 +2,12 @@ import CLibPQ
 import Foundation
 
 /// One PostgreSQL connection (libpq), with what the store needs over it: statements prepared once
-/// per SQL text and kept, parameters and results in text format, transactions, `COPY … FROM STDIN`
+/// per SQL text that runs more than once, and kept; parameters and results in text format, transactions, `COPY … FROM STDIN`
 /// for bulk imports (`PostgresConnection+Copy.swift`), and a way back after the server dropped the
 /// connection. Like SQLite's `Connection`, it is used by one thread at a time.
 ///
-/// Parameter types are the server's inference from the SQL (`PQprepare` with no types): a
+/// Parameter types are the server's inference from the SQL (`PQprepare`, or `PQexecParams` for a
+/// text's first run, with no types): a
 /// parameter whose type the SQL leaves open (`SELECT $1`, `$1 IS NULL`) needs a cast (`$1::bigint`).
 package final class PostgresConnection: SQLDatabase {
     let handle: OpaquePointer
@@ -15,6 +16,10 @@ package final class PostgresConnection: SQLDatabase {
     package var backend: StoreBackend { .postgres }
     /// The server-side names of the statements prepared on this session, by their SQL.
     private var prepared: [String: String] = [:]
+    /// SQL texts run once on this session, unprepared: a text is prepared when it comes again.
+    /// Preparing is a round trip of its own, which a statement run once (most of what opening a
+    /// job runs) does not earn back, and on a distant server each is milliseconds.
+    private var ranOnce: Set<String> = []
 
     /// Connects to `url`: a libpq connection string, `host=… dbname=…`, or a URI,
     /// `postgresql://user:password@host:port/database?sslmode=…`. What it leaves out comes from the
@@ -56,9 +61,10 @@ package final class PostgresConnection: SQLDatabase {
     package var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
 
     /// Opens a new session with the same settings, after `isConnectionLost`. Statements prepared
-    /// on the old one are prepared again as they are next used.
+    /// on the old one are prepared again as they come again.
     package func reconnect() throws {
         prepared.removeAll()
+        ranOnce.removeAll()
         PQreset(handle)
         guard isConnected else { throw Self.connectError(handle, redactedURL: redactedURL, url: nil) }
         try configureSession()
@@ -157,14 +163,16 @@ package final class PostgresConnection: SQLDatabase {
         }
     }
 
-    /// Prepares `sql` on first use, runs it with `values` and returns its result, which the caller
-    /// clears.
+    /// Runs `sql` with `values` (unprepared the first time, prepared from its second run on) and
+    /// returns its result, which the caller clears.
     private func executePrepared(_ sql: String, _ values: [SQLValue]) throws -> OpaquePointer {
-        let name = try statementName(sql)
+        let name = prepared[sql] != nil || ranOnce.contains(sql) ? try statementName(sql) : nil
         let parameters = try PostgresParameters(values, sql: sql)
         let result = parameters.withPointers { pointers in
-            PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
+            if let name { return PQexecPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0) }
+            return PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
         }
+        if name == nil { ranOnce.insert(sql) }
         guard let result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK].contains(PQresultStatus(result)) else {
             let error = PostgresError(connection: handle, result: result, sql: sql)
             PQclear(result)

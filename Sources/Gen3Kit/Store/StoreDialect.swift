@@ -30,6 +30,9 @@ protocol FileSQL {
     /// One statement for a batch of `done` records (`DoneRecordBatch`), where the backend has one.
     static var completeDoneBatch: String? { get }
     static var updateBytes: String { get }
+    /// One statement for the bytes of many in-flight files (ids, then bytes, as arrays), where the
+    /// backend has one.
+    static var updateBytesBatch: String? { get }
     static var countDue: String { get }
     static var earliestPending: String { get }
     static var countUnfinished: String { get }
