@@ -2,13 +2,14 @@ import CLibPQ
 import Foundation
 
 /// One PostgreSQL connection (libpq), with what the store needs over it: statements prepared once
-/// per SQL text that runs more than once, and kept; parameters and results in text format, transactions, `COPY … FROM STDIN`
-/// for bulk imports (`PostgresConnection+Copy.swift`), and a way back after the server dropped the
-/// connection. Like SQLite's `Connection`, it is used by one thread at a time.
+/// per SQL text that comes more than once, and kept; parameters and results in text format;
+/// transactions; `COPY … FROM STDIN` for bulk imports (`PostgresConnection+Copy.swift`); and a way
+/// back after the server dropped the connection. Like SQLite's `Connection`, it is used by one
+/// thread at a time.
 ///
 /// Parameter types are the server's inference from the SQL (`PQprepare`, or `PQexecParams` for a
-/// text's first run, with no types): a
-/// parameter whose type the SQL leaves open (`SELECT $1`, `$1 IS NULL`) needs a cast (`$1::bigint`).
+/// text's first run, with no types): a parameter whose type the SQL leaves open (`SELECT $1`,
+/// `$1 IS NULL`) needs a cast (`$1::bigint`).
 package final class PostgresConnection: SQLDatabase {
     let handle: OpaquePointer
     /// The URL or connection string it was opened with, without its password: for messages and logs.
