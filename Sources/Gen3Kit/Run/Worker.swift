@@ -122,7 +122,8 @@ package final class Worker {
                 if let deadline = stopDeadline, (active.isEmpty && !presigner.isAsking) || now >= deadline { break }
                 if stopDeadline == nil { try startTransfers(now: now) }
                 try multi.perform()
-                for (easy, code) in multi.takeFinished() {
+                let finished = multi.takeFinished()
+                for (easy, code) in finished {
                     if presigner.owns(easy) {
                         switch presigner.finish(easy, code: code) {
                         case .alone(let tasks):
@@ -156,7 +157,10 @@ package final class Worker {
                     if try store.unfinishedCount() == 0 { break }
                     try releaseLostClaims()
                     idle(now: now)
-                } else if !active.isEmpty || presigner.isAsking || !reader.isEmpty {
+                } else if (!active.isEmpty || presigner.isAsking || !reader.isEmpty) && finished.isEmpty {
+                    // After requests finished, the next round starts what they made startable (URLs
+                    // that came, slots that freed) at once: waiting for the network first would
+                    // leave those idle until some other transfer moved, a whole round trip away.
                     multi.poll(timeoutMilliseconds: pollTimeout)
                 }
                 if !active.isEmpty { idleSince = nil }
