@@ -27,11 +27,8 @@ struct RunFlags: ParsableArguments {
             "Files larger than this are fetched in ranges on several connections: 64M, 1G (K, M, G: 1024s).", valueName: "size"))
     var rangeThreshold = "64M"
 
-    @Option(
-        help: ArgumentHelp(
-            "Rows a worker claims per transaction. Default: 64, or 256 for a job in PostgreSQL, where each claim is a round trip.",
-            valueName: "rows"))
-    var batchSize: Int?
+    @Option(help: ArgumentHelp("Rows a worker claims per transaction.", valueName: "rows"))
+    var batchSize = RunOptions().batchSize
 
     @Option(help: "Tries per file before it is marked failed.")
     var maxAttempts = RunOptions().retry.maxAttempts
@@ -112,10 +109,7 @@ struct RunFlags: ParsableArguments {
             options.distantMaxConcurrentRequests = OpenFileLimit.fittingTransfers(
                 limit: OpenFileLimit.raise(), atMost: RunOptions.defaultDistantMaxConcurrentRequests)
         }
-        if let batchSize {
-            options.batchSize = max(1, batchSize)
-            options.postgresBatchSize = nil
-        }
+        options.batchSize = max(1, batchSize)
         options.retry = RetryPolicy(
             maxAttempts: max(1, maxAttempts), baseDelay: max(0, retryBaseDelay),
             maxDelay: max(0, retryMaxDelay))
@@ -168,7 +162,7 @@ struct RunFlags: ParsableArguments {
         if maxConnectionsPerFile < 1 { throw ValidationError("--max-connections-per-file must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let maxConcurrentRequests, maxConcurrentRequests < 1 { throw ValidationError("--max-concurrent-requests must be at least 1") }
-        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
     }
 }

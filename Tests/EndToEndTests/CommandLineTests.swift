@@ -459,7 +459,7 @@ final class CommandLineTests: XCTestCase {
         let run = try Gen3Process.run(["run", "--help"]).stdout
         XCTAssertTrue(
             run.contains("Default: 128, or 256 when the commons takes 10 ms") && run.contains("as many as the open-file limit")
-                && run.contains("(default: 8)") && run.contains("Default: 64, or"), run)
+                && run.contains("(default: 256)"), run)
         XCTAssertEqual(try Gen3Process.run(["--version"]).stdout, Gen3Version.current + "\n")
         XCTAssertEqual(try Gen3Process.run(["run", "--no-such-flag"]).status, 2)
     }

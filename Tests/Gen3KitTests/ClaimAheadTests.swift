@@ -108,9 +108,9 @@ final class ClaimAheadTests: XCTestCase {
         XCTAssertEqual(try claimed(store, by: "w"), 128)
     }
 
-    /// With the default options, a claim on PostgreSQL (a round trip) takes 256 rows; on SQLite
-    /// (microseconds) 64; a batch size the user chose holds on both.
-    func testClaimBatchesAreLargerOnPostgresUnlessTheUserChoseOne() throws {
+    /// A producer claims its batch and one ahead, as many rows as the options say, on PostgreSQL as
+    /// on SQLite (by default 256: on PostgreSQL each claim is a round trip).
+    func testAProducerClaimsItsBatchSizeOnEitherBackend() throws {
         guard let database = try PostgresTestDatabase.make() else { throw XCTSkip(PostgresTestDatabase.skipReason) }
         let directory = TemporaryDirectory("claim-ahead")
         let postgres = try JobStore(path: database.url)
@@ -125,12 +125,12 @@ final class ClaimAheadTests: XCTestCase {
             producer.close()
             return try store.progress().count(.claimed)
         }
-        XCTAssertEqual(try claimedByOneProducer(sqlite, RunOptions(), owner: "a"), 128)
+        XCTAssertEqual(RunOptions().batchSize, 256)
+        XCTAssertEqual(try claimedByOneProducer(sqlite, RunOptions(), owner: "a"), 512)
         XCTAssertEqual(try claimedByOneProducer(postgres, RunOptions(), owner: "a"), 512)
         var chosen = RunOptions()
         chosen.batchSize = 100
-        chosen.postgresBatchSize = nil
-        XCTAssertEqual(try claimedByOneProducer(sqlite, chosen, owner: "b") - 128, 200)
+        XCTAssertEqual(try claimedByOneProducer(sqlite, chosen, owner: "b") - 512, 200)
         XCTAssertEqual(try claimedByOneProducer(postgres, chosen, owner: "b") - 512, 200)
     }
 

@@ -9,8 +9,6 @@ import Logging
 final class Producer {
     let owner: LeaseOwner
     let options: RunOptions
-    /// Rows a claim takes at most (`RunOptions.claimBatchSize`).
-    let batchSize: Int
     let logger: Logger
     let hooks: TestHooks?
     /// Claimed rows not handed out yet.
@@ -47,7 +45,6 @@ final class Producer {
         self.hooks = hooks
         self.owner = owner
         self.options = options
-        batchSize = options.claimBatchSize(postgres: store.sqlite == nil)
         self.logger = logger
         ahead = claims ?? ClaimAhead(location: store.location)
         if let wake { ahead.onClaimed(wake) }
@@ -74,14 +71,14 @@ final class Producer {
         }
         guard let file = queue.popFirst() else { return nil }
         // The next batch is claimed as soon as this one starts to be handed out.
-        if lastWasWhole && !ahead.inFlight && queue.count < batchSize && now >= nextClaim { startClaim(now: now) }
+        if lastWasWhole && !ahead.inFlight && queue.count < options.batchSize && now >= nextClaim { startClaim(now: now) }
         return file
     }
 
     private func startClaim(now: Double) {
-        let (owner, options, batchSize) = (owner, options, batchSize)
+        let (owner, options) = (owner, options)
         ahead.start { store in
-            let limit = try store.fairClaimSize(batchSize: batchSize, workers: options.workers, now: now)
+            let limit = try store.fairClaimSize(batchSize: options.batchSize, workers: options.workers, now: now)
             return try store.claimBatch(
                 owner: owner, limit: limit, maxBytes: PresignAhead.lookaheadBytes, leaseSeconds: options.leaseSeconds, now: now)
         }
@@ -91,7 +88,7 @@ final class Producer {
         guard let outcome else { return }
         var rows = try outcome.result.get()
         claims += 1
-        lastWasWhole = rows.count >= batchSize
+        lastWasWhole = rows.count >= options.batchSize
         if !rows.isEmpty, hooks?.losesClaim() == true { rows.removeAll() }
         drained = rows.isEmpty
         if rows.isEmpty {

@@ -8,18 +8,12 @@ public struct RunOptions: Sendable, Equatable, Codable {
     /// and syncs finished files, and two threads per large file), as fast as two worker processes
     /// at a third of the memory (BENCHMARKS.md); more are separate processes.
     public var workers = 1
-    /// Rows a worker claims per transaction (at most: its fair share of what is due and the
-    /// look-ahead's bytes bound each claim too).
-    public var batchSize = 64
-    /// Rows per claim instead of `batchSize` for a job in PostgreSQL, where the user chose no
-    /// number: there each claim is a round trip to a server that may be milliseconds away, and
-    /// batches of 64 fed a worker's small files slower than it finished them, while in SQLite,
-    /// where a claim costs microseconds, larger ones were slower at 40 ms from the commons
-    /// (BENCHMARKS.md, PostgreSQL). nil: `batchSize` on either.
-    public var postgresBatchSize: Int? = 256
-
-    /// Rows per claim on a job in PostgreSQL (`postgres`) or SQLite.
-    func claimBatchSize(postgres: Bool) -> Int { postgres ? postgresBatchSize ?? batchSize : batchSize }
+    /// Rows a worker claims per transaction, at most (its fair share of what is due and the
+    /// look-ahead's bytes bound each claim too): on PostgreSQL each claim is a round trip to a
+    /// server that may be milliseconds away, and batches of 64 fed a worker's small files slower
+    /// than it finished them; in SQLite the size changes nothing measurable (BENCHMARKS.md, a job
+    /// database milliseconds away).
+    public var batchSize = 256
     /// Transfers a worker runs at once: enough that small files keep up with a commons tens of
     /// milliseconds away (each transfer moves about one small file per round trip; BENCHMARKS.md,
     /// the WAN section), while large bodies are held to `maxLargeTransfers` of them.
