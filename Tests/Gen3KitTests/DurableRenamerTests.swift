@@ -115,9 +115,10 @@ final class DurableRenamerTests: XCTestCase {
 
     /// A group's outcomes go to the recorder only once the files have their names; one the recorder
     /// could not commit comes back unrecorded, for the worker to commit itself.
+    /// The same whether the syncer records or a thread of its own does (`recordsApart`).
     func testTheRecorderCommitsNamedFilesOrHandsThemBack() throws {
         let directory = TemporaryDirectory()
-        for accepts in [true, false] {
+        for (accepts, apart) in [(true, false), (false, false), (true, true), (false, true)] {
             var seen: [[Int64]] = []
             let renamer = DurableRenamer(
                 directory: directory.path,
@@ -125,10 +126,11 @@ final class DurableRenamerTests: XCTestCase {
                     seen.append(records.map(\.fileID))
                     return accepts
                 },
-                onResults: {})
-            let good = try writtenTask(id: 1, finalPath: directory.file("ok-\(accepts)"), body: "abc")
-            let blocked = try writtenTask(id: 2, finalPath: directory.file("blocked-\(accepts)"), body: "abc")
-            try FileManager.default.createDirectory(atPath: directory.file("blocked-\(accepts)/inside"), withIntermediateDirectories: true)
+                recordsApart: apart, onResults: {})
+            let good = try writtenTask(id: 1, finalPath: directory.file("ok-\(accepts)-\(apart)"), body: "abc")
+            let blocked = try writtenTask(id: 2, finalPath: directory.file("blocked-\(accepts)-\(apart)"), body: "abc")
+            try FileManager.default.createDirectory(
+                atPath: directory.file("blocked-\(accepts)-\(apart)/inside"), withIntermediateDirectories: true)
             for task in [good, blocked] {
                 renamer.submit(.init(task: task, record: AttemptRecord(fileID: task.file.id, outcome: .done(md5: "x"), startedAt: 0)))
             }
@@ -140,6 +142,49 @@ final class DurableRenamerTests: XCTestCase {
             XCTAssertNotNil(results[1].error)
             XCTAssertEqual(renamer.recorded, accepts ? 1 : 0)
         }
+    }
+
+    /// With `recordsApart`, a commit under way (a round trip to a distant server) does not hold
+    /// the next files unnamed: the syncer names them meanwhile, and their outcomes follow.
+    func testACommitUnderWayDoesNotHoldTheNextFilesUnnamedWhenRecordsGoApart() throws {
+        let directory = TemporaryDirectory()
+        let committing = DispatchSemaphore(value: 0)
+        let letCommit = DispatchSemaphore(value: 0)
+        let seen = ConditionLock()
+        var commits: [[Int64]] = []
+        let renamer = DurableRenamer(
+            directory: directory.path,
+            recorder: { records in
+                committing.signal()
+                // A guard against a hang, not a measure: the test lets it go once it has looked.
+                _ = letCommit.wait(timeout: .now() + 60)
+                seen.locked { commits.append(records.map(\.fileID)) }
+                return true
+            },
+            recordsApart: true, onResults: {})
+        defer {
+            letCommit.signal()
+            letCommit.signal()
+            renamer.close()
+        }
+        func handOver(_ id: Int64) throws {
+            let task = try writtenTask(id: id, finalPath: directory.file("f\(id)"), body: "abc")
+            renamer.submit(.init(task: task, record: AttemptRecord(fileID: id, outcome: .done(md5: "x"), startedAt: 0)))
+        }
+        try handOver(1)
+        XCTAssertEqual(committing.wait(timeout: .now() + 60), .success, "the first file's commit began")
+        try handOver(2)
+        // Named while the first commit waits: the queue counts files until they are named.
+        renamer.wait(timeout: 60) { $0.files == 0 }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.file("f2")), "the second file has its name")
+        XCTAssertEqual(seen.locked { commits }, [], "the first commit has not returned")
+        letCommit.signal()
+        letCommit.signal()
+        renamer.wait()
+        let results = renamer.takeResults().sorted { $0.item.record.fileID < $1.item.record.fileID }
+        XCTAssertEqual(results.map(\.item.record.fileID), [1, 2])
+        XCTAssertEqual(results.map(\.recorded), [true, true])
+        XCTAssertEqual(seen.locked { commits }, [[1], [2]])
     }
 
     /// Files handed over while earlier groups are being written and synced each come back once, and

@@ -4,9 +4,9 @@ import CLinux
     import Glibc
 #endif
 
-/// Makes verified files durable on two threads of its own: one writes out bodies held in memory,
-/// the other syncs a group's data, gives each file its final name, then syncs the names once for
-/// the group.
+/// Makes verified files durable on threads of its own: one writes out bodies held in memory, the
+/// other syncs a group's data, gives each file its final name, then syncs the names once for the
+/// group (and commits their outcomes, unless a third thread does: `recordsApart`).
 /// Creating and syncing files waits for the disk; done on the transfer loop it left the
 /// connections idle, so the loop hands files over and collects the results when they are ready.
 /// The order per file is unchanged: nothing reaches its final name before its data is on disk, and
@@ -28,8 +28,8 @@ final class DurableRenamer {
         var recorded = false
     }
 
-    /// Commits the outcomes of files the renamer has just made durable, on the syncer thread, in
-    /// one transaction; false when it could not (the worker then records them itself).
+    /// Commits the outcomes of files the renamer has just made durable, in one transaction; false
+    /// when it could not (the worker then records them itself).
     typealias Recorder = ([AttemptRecord]) -> Bool
 
     /// A group whose bodies are checked and written, waiting for its sync.
@@ -63,24 +63,29 @@ final class DurableRenamer {
         }
     }
 
-    /// What the two threads share. They hold it, not this object, so that dropping this object
-    /// still runs its deinit, which stops and joins them.
+    /// What the threads share. They hold it, not this object, so that dropping this object still
+    /// runs its deinit, which stops and joins them.
     private let lanes: Lanes
     private var writer: JoinableThread?
     private var syncer: JoinableThread?
+    private var recorderThread: JoinableThread?
 
     /// `onResults` runs on the renamer's threads after each group is written out and after each is
     /// made durable (to wake the transfer loop: there is room in the queue, or results to collect).
     /// `groupSync` makes a group durable with one file-system sync instead of one sync per file.
-    /// With a `recorder`, each group's outcomes are committed here, right after its last sync:
-    /// the transfer loop then spends no time on them. `hooks` are the crash tests', when injected.
+    /// With a `recorder`, the outcomes of the files named are committed here, after their group's
+    /// last sync: the transfer loop spends no time on them. With `recordsApart` they are committed
+    /// on a thread of their own while the syncer goes on with the next group: for a job database
+    /// far enough that a commit's round trip would hold the files behind it unnamed (at 20 ms the
+    /// queue filled and transfers waited; `Completion.recordsApart` decides). `hooks` are the
+    /// crash tests', when injected.
     init(
         directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, durability: Durability = Durability(),
-        recorder: Recorder? = nil, onResults: @escaping () -> Void
+        recorder: Recorder? = nil, recordsApart: Bool = false, onResults: @escaping () -> Void
     ) {
         lanes = Lanes(
             directory: directory, groupSync: groupSync, hooks: hooks, durability: durability, recorder: recorder,
-            onResults: onResults)
+            recordsApart: recordsApart, onResults: onResults)
     }
 
     deinit { close() }
@@ -104,7 +109,7 @@ final class DurableRenamer {
     func takeResults() -> [Result] { lanes.takeResults() }
 
     /// Blocks until every submitted file has a result, or `timeout` seconds pass.
-    func wait(timeout: Double = 3600) { lanes.wait(timeout: timeout) { $0.files == 0 } }
+    func wait(timeout: Double = 3600) { lanes.waitForResults(timeout: timeout) }
 
     /// Blocks until the files handed over and not yet named hold only what `enough` allows, or
     /// `timeout` seconds pass.
@@ -116,28 +121,31 @@ final class DurableRenamer {
         lanes.finish()
         writer.join()
         syncer.join()
+        recorderThread?.join()
         self.writer = nil
         self.syncer = nil
+        self.recorderThread = nil
         // A file handed over after this starts the threads again, which must then wait for work.
         lanes.reopen()
     }
 
-    /// Two threads, so that the disk writes one group's data while the next group is checked and
-    /// written to the page cache: the writer checks and writes bodies, the syncer syncs, names and
-    /// records. One thread doing both left the disk idle while it checked, wrote, linked and
-    /// committed, about half of a small-file run.
+    /// Two threads (three `recordsApart`), so that the disk writes one group's data while the
+    /// next group is checked and written to the page cache: the writer checks and writes bodies,
+    /// the syncer syncs, names and records. One thread doing both left the disk idle while it
+    /// checked, wrote, linked and committed, about half of a small-file run.
     private func startIfNeeded() {
         guard writer == nil else { return }
         let lanes = lanes
         writer = JoinableThread { lanes.writeLoop() }
         syncer = JoinableThread { lanes.syncLoop() }
+        if lanes.recordsApart { recorderThread = JoinableThread { lanes.recordLoop() } }
     }
 }
 
-/// The renamer's queues and the work of its two threads.
+/// The renamer's queues and the work of its threads.
 private final class Lanes: @unchecked Sendable {
     // Unchecked: the queues and flags are guarded by `lock`; `recorded` and `commits` are written
-    // only by the syncer thread and read after it is joined.
+    // only by the thread that records (the syncer's, or the recorder's) and read after it is joined.
     typealias Item = DurableRenamer.Item
     typealias Result = DurableRenamer.Result
     typealias Written = DurableRenamer.Written
@@ -147,24 +155,31 @@ private final class Lanes: @unchecked Sendable {
     private let hooks: TestHooks?
     private let durability: Durability
     private let recorder: DurableRenamer.Recorder?
+    let recordsApart: Bool
     private let onResults: () -> Void
     private let lock = ConditionLock()
     private var waiting: [Item] = []
     private var written: [Written] = []
+    /// Files named (or failed) by the syncer, whose outcomes the recorder's thread has yet to commit.
+    private var named: [Result] = []
+    /// Files the recorder took from `named` and has not put in `done` yet.
+    private var recording = 0
     private var done: [Result] = []
-    /// Files taken from `waiting` and not yet in `done`.
+    /// Files taken from `waiting` and not yet named (in `named`, or in `done` when the syncer records).
     private var inProgress = 0
     /// Bytes of the bodies in memory in `waiting` and in the group being written.
     private var bodyBytes = 0
     private var closing = false
     private var writerFinished = false
+    private var syncerFinished = false
     private(set) var recorded = 0
     private(set) var commits = 0
 
     init(
         directory: String, groupSync: Bool, hooks: TestHooks?, durability: Durability, recorder: DurableRenamer.Recorder?,
-        onResults: @escaping () -> Void
+        recordsApart: Bool, onResults: @escaping () -> Void
     ) {
+        self.recordsApart = recordsApart
         self.directory = directory
         self.groupSync = groupSync
         self.hooks = hooks
@@ -174,7 +189,7 @@ private final class Lanes: @unchecked Sendable {
     }
 
     var outstanding: Int {
-        lock.locked { waiting.count + inProgress + done.count }
+        lock.locked { waiting.count + inProgress + named.count + recording + done.count }
     }
 
     var load: AwaitingSyncLimit.Load {
@@ -213,6 +228,16 @@ private final class Lanes: @unchecked Sendable {
         }
     }
 
+    /// Until every file handed over has its result in `done`, or `timeout` seconds pass.
+    func waitForResults(timeout: Double) {
+        let deadline = Clock.now() + timeout
+        lock.locked {
+            while !(waiting.isEmpty && inProgress == 0 && named.isEmpty && recording == 0) {
+                if !lock.wait(until: deadline) { return }
+            }
+        }
+    }
+
     /// The threads finish what is queued, then return.
     func finish() {
         lock.locked {
@@ -226,6 +251,7 @@ private final class Lanes: @unchecked Sendable {
         lock.locked {
             closing = false
             writerFinished = false
+            syncerFinished = false
         }
     }
 
@@ -265,17 +291,44 @@ private final class Lanes: @unchecked Sendable {
             // Whatever was written while the previous group synced becomes one group.
             let groups: [Written]? = lock.locked {
                 while written.isEmpty && !writerFinished { lock.wait() }
-                if written.isEmpty { return nil }
+                if written.isEmpty {
+                    syncerFinished = true
+                    lock.broadcast()
+                    return nil
+                }
                 let groups = written
                 written.removeAll(keepingCapacity: true)
                 return groups
             }
             guard let groups else { return }
             var results = makeDurable(Written(merging: groups))
+            if !recordsApart { record(&results) }
+            lock.locked {
+                if recordsApart { named.append(contentsOf: results) } else { done.append(contentsOf: results) }
+                inProgress -= results.count
+                lock.broadcast()
+            }
+            // The files named made room in the queue (`AwaitingSyncLimit`), or have results.
+            onResults()
+        }
+    }
+
+    /// Commits whatever the syncer named while the last commit ran, in one transaction.
+    func recordLoop() {
+        while true {
+            let taken: [Result]? = lock.locked {
+                while named.isEmpty && !syncerFinished { lock.wait() }
+                if named.isEmpty { return nil }
+                let taken = named
+                named.removeAll(keepingCapacity: true)
+                recording = taken.count
+                return taken
+            }
+            guard var results = taken else { return }
             record(&results)
             lock.locked {
                 done.append(contentsOf: results)
-                inProgress -= results.count
+                recording = 0
                 lock.broadcast()
             }
             onResults()

@@ -35,6 +35,7 @@ extension JobStore {
         else { return }
         let after = Clock.now()
         clockOffset = server - (before + after) / 2
+        serverRoundTrip = after - before
         clockMeasuredAt = Clock.monotonic()
     }
 

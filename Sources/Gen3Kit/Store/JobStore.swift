@@ -51,6 +51,9 @@ public final class JobStore {
     var clockOffset: Double = 0
     /// When `clockOffset` was measured, on this machine's monotonic clock.
     var clockMeasuredAt: Double = 0
+    /// How long the server took to answer that measurement: about a round trip to it. nil for
+    /// SQLite, or before any measurement.
+    package var serverRoundTrip: Double?
     /// When a PostgreSQL claim last returned expired leases, on the same clock (`claimBatch`).
     var rescuedAt = -Double.infinity
 
