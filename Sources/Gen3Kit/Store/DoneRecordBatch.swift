@@ -18,14 +18,13 @@ struct DoneRecordBatch {
             ids.append(String(record.fileID))
             md5s.append(Self.quoted(md5))
         }
-        func array(_ elements: [String]) -> SQLValue { .text("{" + elements.joined(separator: ",") + "}") }
         func times(_ time: (AttemptRecord) -> Double) -> SQLValue {
-            array(records.map { PostgresParameters.text(time($0) + clockOffset) })
+            PostgresParameters.array(records.map { PostgresParameters.text(time($0) + clockOffset) })
         }
         values = [
-            array(ids), array(md5s), array(records.map { String($0.bytesOnDisk) }),
-            array(records.map { $0.httpStatus.map(String.init) ?? "NULL" }), times(\.startedAt), times(\.finishedAt),
-            array(records.map { String($0.bytesReceived) }), .text(owner.description),
+            PostgresParameters.array(ids), PostgresParameters.array(md5s), PostgresParameters.array(records.map { String($0.bytesOnDisk) }),
+            PostgresParameters.array(records.map { $0.httpStatus.map(String.init) ?? "NULL" }), times(\.startedAt), times(\.finishedAt),
+            PostgresParameters.array(records.map { String($0.bytesReceived) }), .text(owner.description),
         ]
     }
 

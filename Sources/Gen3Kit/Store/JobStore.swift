@@ -212,8 +212,9 @@ public final class JobStore {
     package func updateBytesDone(_ progress: [(fileID: Int64, bytes: Int64)]) throws {
         guard !progress.isEmpty else { return }
         if let statement = sql.files.updateBytesBatch {
-            func array(_ numbers: [Int64]) -> SQLValue { .text("{" + numbers.map(String.init).joined(separator: ",") + "}") }
-            _ = try database.run(statement, array(progress.map(\.fileID)), array(progress.map(\.bytes)))
+            _ = try database.run(
+                statement, PostgresParameters.array(progress.map { String($0.fileID) }),
+                PostgresParameters.array(progress.map { String($0.bytes) }))
             return
         }
         try database.transaction {

@@ -36,4 +36,8 @@ struct PostgresParameters {
     /// Swift's shortest text that reads back as the same double; float8in takes all its forms
     /// (`0.1`, `1e+20`, `5e-324`, `inf`, `-inf`, `nan`).
     static func text(_ number: Double) -> String { "\(number)" }
+
+    /// An array parameter in PostgreSQL's text form (`{1,2,3}`), of elements already written as
+    /// array elements (numbers, `NULL`, or double-quoted text: `DoneRecordBatch.quoted`).
+    static func array(_ elements: [String]) -> SQLValue { .text("{" + elements.joined(separator: ",") + "}") }
 }
