@@ -1,6 +1,6 @@
 /// Claims a worker's rows on a thread of its own, with a session of its own on the job: a claim
 /// rewrites every row it takes, under the write lock (on PostgreSQL, a round trip or more), and on
-/// the transfer loop every transfer waited for it. The `Producer` asks for the next batch while
+/// the transfer loop every transfer would wait for it. The `Producer` asks for the next batch while
 /// the last one still has files to hand out, so the loop seldom waits. One claim at a time.
 package final class ClaimAhead {
     /// What a claim does with the session it is given.

@@ -66,9 +66,9 @@ final class Completion {
 
     /// Whether the renamer commits on a thread of its own (`DurableRenamer`'s `recordsApart`): for
     /// a job database `roundTrip` seconds away, from as far as a distant commons
-    /// (`RunOptions.distantAnswerWait`). There a commit held the files behind it unnamed; nearer,
-    /// and for SQLite (no round trip), a third thread's hand-offs cost more than they saved
-    /// (BENCHMARKS.md, a job database milliseconds away).
+    /// (`RunOptions.distantAnswerWait`), where a commit's round trip would hold the files behind it
+    /// unnamed; nearer, and for SQLite (no round trip), a third thread's hand-offs cost more than
+    /// they save (BENCHMARKS.md, a job database milliseconds away).
     static func recordsApart(roundTrip: Double?) -> Bool { (roundTrip ?? 0) >= RunOptions.distantAnswerWait }
 
     /// An outcome that names no new file: committed with the next batch.

@@ -76,9 +76,8 @@ final class DurableRenamer {
     /// With a `recorder`, the outcomes of the files named are committed here, after their group's
     /// last sync: the transfer loop spends no time on them. With `recordsApart` they are committed
     /// on a thread of their own while the syncer goes on with the next group: for a job database
-    /// far enough that a commit's round trip would hold the files behind it unnamed (at 20 ms the
-    /// queue filled and transfers waited; `Completion.recordsApart` decides). `hooks` are the
-    /// crash tests', when injected.
+    /// far enough that a commit's round trip would hold the files behind it unnamed
+    /// (`Completion.recordsApart` decides). `hooks` are the crash tests', when injected.
     init(
         directory: String, groupSync: Bool = true, hooks: TestHooks? = nil, durability: Durability = Durability(),
         recorder: Recorder? = nil, recordsApart: Bool = false, onResults: @escaping () -> Void

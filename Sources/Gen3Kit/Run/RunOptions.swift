@@ -10,9 +10,8 @@ public struct RunOptions: Sendable, Equatable, Codable {
     public var workers = 1
     /// Rows a worker claims per transaction, at most (its fair share of what is due and the
     /// look-ahead's bytes bound each claim too): on PostgreSQL each claim is a round trip to a
-    /// server that may be milliseconds away, and batches of 64 fed a worker's small files slower
-    /// than it finished them; in SQLite the size changes nothing measurable (BENCHMARKS.md, a job
-    /// database milliseconds away).
+    /// server that may be milliseconds away, and a smaller batch of small files runs out before
+    /// the next claim is back (BENCHMARKS.md, a job database milliseconds away).
     public var batchSize = 256
     /// Transfers a worker runs at once: enough that small files keep up with a commons tens of
     /// milliseconds away (each transfer moves about one small file per round trip; BENCHMARKS.md,

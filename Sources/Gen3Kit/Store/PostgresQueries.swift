@@ -58,7 +58,7 @@ enum PostgresFileQueries: FileSQL {
         WHERE state = 'claimed' AND lease_owner = $1
         """
     static let updateBytes = "UPDATE files SET bytes_done = $2 WHERE id = $1 AND state = 'claimed'"
-    /// `updateBytes` for every in-flight file at once: a statement per file was a round trip
+    /// `updateBytes` for every in-flight file at once: a statement per file would be a round trip
     /// each, on the transfer loop, every second. Rows are locked in file order first, as
     /// `completeDoneBatch` does, so that two sessions cannot deadlock on them.
     static let updateBytesBatch: String? = """
