@@ -52,7 +52,9 @@ final class SharedJobTests: XCTestCase {
         slowDown(job, rate: 1 << 20)
         XCTAssertEqual(try job.importManifest().status, 0)
         let dataset = job.commons.objects.reduce(0) { $0 + $1.size }
-        let options = ["--workers", "2", "--max-concurrent-requests", "4", "--lease-seconds", "3"]
+        // Claims of 16 rows: with the default's, the first node to start could claim the whole
+        // set before the others ask, and the job would not be shared at all.
+        let options = ["--workers", "2", "--max-concurrent-requests", "4", "--lease-seconds", "3", "--batch-size", "16"]
         let nodes = try (1...4).map { try startNode(job, "node\($0)", options) }
         // Two nodes die at seeded moments in the first and second half of the set.
         for (victim, share) in [(0, Int.random(in: 15...35, using: &random)), (2, Int.random(in: 45...65, using: &random))] {
