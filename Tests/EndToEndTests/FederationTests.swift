@@ -108,12 +108,14 @@ final class FederationTests: XCTestCase {
             let expected = row.form == .bareUUID || resolvedToHub ? "-" : "http://" + cohort.federation.commons[row.commons].authority
             XCTAssertEqual(recorded[row.objectID], expected, "\(row.form) \(row.objectID)")
         }
-        // Every resolution step was taken: the MDS for dg.TEST1/2, _dist for dg.TEST3, and the
-        // resolver's index for each compact id of dg.TEST4.
-        let cache = try cohort.sql("SELECT key, source FROM resolver_cache WHERE key NOT LIKE '%/%' ORDER BY key")
-        XCTAssertEqual(cache, ["dg.TEST1\tmds", "dg.TEST2\tmds", "dg.TEST3\tresolver_dist"])
-        let perGUID = try cohort.sql("SELECT count(*) FROM resolver_cache WHERE source = 'resolver_index' AND key LIKE 'dg.TEST4/%'")
-        XCTAssertEqual(perGUID, ["\(cohort.rows.filter { $0.commons == 3 && ($0.form == .compactID || $0.form == .compactDRSURI) }.count)"])
+        // Every resolution step was taken, once per prefix: the MDS for dg.TEST1/2, _dist for
+        // dg.TEST3, and the resolver's index for one id of dg.TEST4, whose answer stands for the
+        // prefix (each of the two workers may ask it before the other's answer is in the cache).
+        let cache = try cohort.sql("SELECT key, source FROM resolver_cache ORDER BY key")
+        XCTAssertEqual(cache, ["dg.TEST1\tmds", "dg.TEST2\tmds", "dg.TEST3\tresolver_dist", "dg.TEST4\tresolver_index"])
+        let indexOnly = cohort.rows.filter { $0.commons == 3 && ($0.form == .compactID || $0.form == .compactDRSURI) }
+        XCTAssertGreaterThan(indexOnly.count, 2, "too few ids of dg.TEST4 to tell")
+        XCTAssertLessThanOrEqual(cohort.federation.serviceStats.requests[.resolverIndex] ?? 0, 2, "the index was asked per id")
 
         // A second run of the same files asks no resolver: the job's cache answers.
         let asked = cohort.federation.serviceStats.requests

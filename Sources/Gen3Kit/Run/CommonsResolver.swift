@@ -9,6 +9,8 @@ import Logging
 /// commons (`GET {resolver}/index/_dist`, entries with `hints`, regular expressions of the GUIDs
 /// each commons holds); the resolver's index (`GET {resolver}/index/{guid}` →
 /// `from_index_service.host`). A bare GUID, or one none of them knows, goes to the job's endpoint.
+/// Each step is asked once per prefix: the index's answer for one GUID stands for its prefix, as
+/// the other steps' do (a worker that asked it for every GUID would wait a round trip per file).
 final class CommonsResolver {
     /// A file's commons: nil for the job's endpoint; `note` says what was tried when nothing knew
     /// the file's prefix (kept with the reason if the file fails).
@@ -28,9 +30,6 @@ final class CommonsResolver {
     /// The resolver's `_dist` list, fetched at most once per worker.
     private var distribution: [(commons: String, hints: [NSRegularExpression])]?
     private var distributionProblem: String?
-    /// Prefixes neither the metadata service nor `_dist` knows, with what they answered: each GUID
-    /// of theirs goes straight to the resolver's index.
-    private var unknownPrefixes: [String: [String]] = [:]
     /// Why the resolver's index is not asked any more (it did not answer, or failed): each GUID
     /// asked of it would hold up the worker for as long again.
     private var indexUnavailable: String?
@@ -64,8 +63,8 @@ final class CommonsResolver {
             known[cached.key] = cached.decision
             return record(cached.decision, file)
         }
-        let (decision, key) = ask(prefix: prefix, objectID: id.objectID, now: now)
-        known[key] = decision
+        let decision = ask(prefix: prefix, objectID: id.objectID, now: now)
+        known[prefix] = decision
         return record(decision, file)
     }
 
@@ -86,43 +85,39 @@ final class CommonsResolver {
         return (key, Decision(commons: entry.commons))
     }
 
-    /// The steps after the caches; returns the decision and the key it holds for (the prefix, or
-    /// the one GUID the resolver's index answered for).
-    private func ask(prefix: String, objectID: String, now: Double) -> (Decision, String) {
-        var tried = unknownPrefixes[prefix] ?? []
-        if tried.isEmpty {
-            let mds = endpoint + "/mds/aggregate/info/" + Endpoint.pathEncoded(prefix)
-            let answer = BlockingGet.fetch(mds, http: options.http, connections: connections)
-            if answer.status == 200, let host = SmallJSON.decode(HostAnswer.self, from: Data(answer.body))?.host,
-                let commons = try? Endpoint.origin(of: host)
-            {
-                return (remember(prefix, commons, source: "mds", now: now, how: "the metadata service at \(endpoint)"), prefix)
-            }
-            tried.append("\(mds): \(answer.summary)")
-            if let resolver = resolverURL {
-                if let commons = fromDistribution(resolver, objectID: objectID) {
-                    return (remember(prefix, commons, source: "resolver_dist", now: now, how: "\(resolver)/index/_dist"), prefix)
-                }
-                tried.append("\(resolver)/index/_dist: \(distributionProblem ?? "no hint matches")")
-            }
-            unknownPrefixes[prefix] = tried
+    /// The steps after the caches, for the prefix of `objectID`.
+    private func ask(prefix: String, objectID: String, now: Double) -> Decision {
+        var tried: [String] = []
+        let mds = endpoint + "/mds/aggregate/info/" + Endpoint.pathEncoded(prefix)
+        let answer = BlockingGet.fetch(mds, http: options.http, connections: connections)
+        if answer.status == 200, let host = SmallJSON.decode(HostAnswer.self, from: Data(answer.body))?.host,
+            let commons = try? Endpoint.origin(of: host)
+        {
+            return remember(prefix, commons, source: "mds", now: now, how: "the metadata service at \(endpoint)")
         }
-        if let resolver = resolverURL, let unavailable = indexUnavailable {
-            tried.append("\(resolver)/index: \(unavailable)")
-        } else if let resolver = resolverURL {
-            let index = resolver + "/index/" + Endpoint.pathEncoded(objectID)
-            let answer = BlockingGet.fetch(index, http: options.http, connections: connections)
-            if answer.status == 200, let host = SmallJSON.decode(IndexAnswer.self, from: Data(answer.body))?.host,
-                let commons = try? Endpoint.origin(of: host)
-            {
-                return (remember(objectID, commons, source: "resolver_index", now: now, how: index), objectID)
+        tried.append("\(mds): \(answer.summary)")
+        if let resolver = resolverURL {
+            if let commons = fromDistribution(resolver, objectID: objectID) {
+                return remember(prefix, commons, source: "resolver_dist", now: now, how: "\(resolver)/index/_dist")
             }
-            tried.append("\(index): \(answer.summary)")
-            if answer.status == 0 || answer.status >= 500 { indexUnavailable = "\(answer.summary) earlier in this run" }
+            tried.append("\(resolver)/index/_dist: \(distributionProblem ?? "no hint matches")")
+            if let unavailable = indexUnavailable {
+                tried.append("\(resolver)/index: \(unavailable)")
+            } else {
+                let index = resolver + "/index/" + Endpoint.pathEncoded(objectID)
+                let answer = BlockingGet.fetch(index, http: options.http, connections: connections)
+                if answer.status == 200, let host = SmallJSON.decode(IndexAnswer.self, from: Data(answer.body))?.host,
+                    let commons = try? Endpoint.origin(of: host)
+                {
+                    return remember(prefix, commons, source: "resolver_index", now: now, how: index)
+                }
+                tried.append("\(index): \(answer.summary)")
+                if answer.status == 0 || answer.status >= 500 { indexUnavailable = "\(answer.summary) earlier in this run" }
+            }
         }
         let note = "no resolver knows \(prefix), so it was asked of the job's endpoint; tried \(tried.joined(separator: "; "))"
         logger.info("\(note)")
-        return (Decision(commons: nil, note: note), prefix)
+        return Decision(commons: nil, note: note)
     }
 
     private func remember(_ key: String, _ commons: String, source: String, now: Double, how: String) -> Decision {
