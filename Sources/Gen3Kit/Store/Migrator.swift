@@ -1,6 +1,6 @@
-/// Applies a backend's migrations (`migrations/<backend>/*.sql`) in order, each in its own
-/// transaction, recording the version. Safe when several processes open a new database at once:
-/// the version is re-read under the lock.
+/// Applies a backend's migrations (`migrations/<backend>/*.sql`) in order, recording the version:
+/// on SQLite each in its own transaction, on PostgreSQL all pending ones in one. Safe when several
+/// processes open a new database at once: the version is re-read under the lock.
 package struct Migrator {
     package let migrations: [Migration]
     private let backend: StoreBackend
@@ -34,6 +34,7 @@ package struct Migrator {
         // PostgreSQL: two processes creating the table at once would clash in its catalog, and
         // two applying a migration at once would both read the old version; an advisory lock held
         // to each commit serializes them. SQLite's `BEGIN IMMEDIATE` does the same.
+        if backend == .postgres { return try migrateInOneTransaction(database, willUpgrade: willUpgrade) }
         let current = try database.transaction {
             try lock(database)
             try database.execute(
@@ -69,6 +70,35 @@ package struct Migrator {
             }
         }
         return applied
+    }
+
+    /// PostgreSQL's changes to its schema are transactional: every pending migration, and its
+    /// version's row, goes in the transaction that read the version under the lock, sent as one
+    /// text. A server tens of milliseconds away would otherwise take six round trips for each.
+    private func migrateInOneTransaction(_ database: any SQLDatabase, willUpgrade: (Int, Int) -> Void) throws -> [Int] {
+        try database.transaction {
+            try lock(database)
+            try database.execute(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)
+                """)
+            let current = try currentVersion(database)
+            if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
+            let pending = migrations.filter { $0.version > current }
+            guard !pending.isEmpty else { return [] }
+            if current > 0 { willUpgrade(current, latestVersion) }
+            let now = Clock.now()
+            // A migration's text may end in a comment: each statement after it starts on a line
+            // of its own.
+            let script = pending.map { migration in
+                let name = migration.name.replacingOccurrences(of: "'", with: "''")
+                return migration.sql + "\n;\nINSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                    + "(\(migration.version), '\(name)', \(now));"
+            }
+            try database.execute(script.joined(separator: "\n"))
+            return pending.map(\.version)
+        }
     }
 
     package func currentVersion(_ database: any SQLDatabase) throws -> Int {

@@ -59,6 +59,17 @@ extension ManifestImporter {
     /// having dropped its indexes, and turns the trigger on again before it commits.
     static let stopCountingInserts = "ALTER TABLE files DISABLE TRIGGER file_counts_insert"
     static let countInserts = "ALTER TABLE files ENABLE TRIGGER file_counts_insert"
+
+    /// Drops `indexes` and stops counting inserts, as one text: a round trip to the server, not
+    /// one per statement.
+    static func dropIndexes(_ indexes: [(name: String, sql: String)]) -> String {
+        (indexes.map { "DROP INDEX \"\($0.name)\"" } + [stopCountingInserts]).joined(separator: ";\n")
+    }
+
+    /// Counts inserts again and builds `indexes` again, as one text.
+    static func rebuildIndexes(_ indexes: [(name: String, sql: String)]) -> String {
+        ([countInserts, "SET LOCAL maintenance_work_mem = '256MB'"] + indexes.map(\.sql)).joined(separator: ";\n")
+    }
     /// Adds $2 pending files of $3 expected bytes in all, $4 of them of unknown size, to the counts
     /// of commons $1 ('' for the job's endpoint).
     static let addPendingCounts = """
@@ -100,8 +111,7 @@ extension ManifestImporter {
                 let now = store.time(Clock.now())
                 let importID = try connection.first(store.sql.files.insertImport, .text(path), now) { $0.int64(0) } ?? 0
                 let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
-                for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
-                try connection.execute(Self.stopCountingInserts)
+                try connection.execute(Self.dropIndexes(indexes))
                 var summary = ImportSummary()
                 var added = AddedFileCounts()
                 summary.added = try connection.copyIn(Self.copyFiles) { writer in
@@ -118,9 +128,7 @@ extension ManifestImporter {
                     }
                 }
                 try added.save(connection, Self.addPendingCounts)
-                try connection.execute(Self.countInserts)
-                try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                for index in indexes { try connection.execute(index.sql) }
+                try connection.execute(Self.rebuildIndexes(indexes))
                 try connection.run(
                     store.sql.files.finishImport, .integer(importID), .integer(Int64(summary.entries)), .integer(Int64(summary.added)))
                 return summary
@@ -174,13 +182,10 @@ extension ManifestImporter {
     private func insertNewRows(_ connection: PostgresConnection, importID: Int64, now: SQLValue, intoEmptyJob: Bool) throws -> Int {
         guard intoEmptyJob else { return try connection.run(Self.insertNewRows, .integer(importID), now) }
         let indexes = try connection.rows(Self.fileIndexes) { (name: $0.string(0) ?? "", sql: $0.string(1) ?? "") }
-        for index in indexes { try connection.execute("DROP INDEX \"\(index.name)\"") }
-        try connection.execute(Self.stopCountingInserts)
+        try connection.execute(Self.dropIndexes(indexes))
         let added = try connection.run(Self.insertNewRows, .integer(importID), now)
         try connection.run(Self.countNewRows)
-        try connection.execute(Self.countInserts)
-        try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for index in indexes { try connection.execute(index.sql) }
+        try connection.execute(Self.rebuildIndexes(indexes))
         return added
     }
 
