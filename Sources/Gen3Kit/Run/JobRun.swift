@@ -40,6 +40,7 @@ package final class JobRun {
     private let hooks: TestHooks?
     private let logger: Logger
     private var tokens: AccessTokenProvider?
+    private var early: EarlySessions?
 
     /// Opens the job and settles its commons and credentials: the flags, else the job's settings,
     /// else the defaults (`JobContext.resolve`). No request is made yet.
@@ -50,13 +51,28 @@ package final class JobRun {
         workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger
     ) throws {
         let path = JobLocation.isPostgres(databasePath) ? databasePath : FilePaths.absolute(databasePath)
+        // Started before this session opens, so that all three connect at once.
+        let early = Self.earlySessions(location: path, options: options, workers: workers)
         let store = try JobStore(path: path, create: false)
         let settings = try store.requireSettings()
         let context = try JobContext.resolve(settings: settings, endpointFlag: endpoint, authFlag: auth)
         self.init(
             databasePath: path, store: store, settings: settings, context: context, auth: auth, commonsAuth: commonsAuth,
             options: options, workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
+        self.early = early
     }
+
+    /// The sessions of the worker that will run in this process, on a job in PostgreSQL: they
+    /// connect (several round trips each, to a server that may be far away) while this process's
+    /// own session opens the job, fetches the token and reads what the run needs first, instead of
+    /// after. nil for SQLite, which opens in no time, and for worker processes, which open their own.
+    private static func earlySessions(location: String, options: RunOptions, workers: Workers) -> EarlySessions? {
+        guard JobLocation.isPostgres(location) else { return nil }
+        if case .processes = workers, options.workers > 1 { return nil }
+        return EarlySessions(store: EarlyStore(location: location), claims: ClaimAhead(location: location, connectNow: true))
+    }
+
+    private typealias EarlySessions = (store: EarlyStore, claims: ClaimAhead)
 
     /// A run of an open job with its commons and credentials already settled.
     package init(
@@ -117,6 +133,8 @@ package final class JobRun {
     /// Runs the job until no work is left, a stop, or a fatal error (thrown as `RunError`).
     /// `onProgress` is called a few times a second with the counts from the database.
     package func run(onProgress: ((JobProgress) -> Void)? = nil) throws -> RunResult {
+        let early = self.early ?? Self.earlySessions(location: databasePath, options: options, workers: workers)
+        self.early = nil
         try verifyCredentials()
         let options = options.sized(byAnswerWait: tokens?.answerWait)
         if self.options.distantMaxConcurrentRequests != nil, let wait = tokens?.answerWait {
@@ -140,13 +158,13 @@ package final class JobRun {
             store: store, options: options, processes: workerProcesses(options), stop: stop, hooks: hooks,
             logger: logger
         ) { [databasePath, settings, context, options, tokens, stop, hooks, logger, commonsAuth] in
-            let claims = ClaimAhead(location: databasePath, connectNow: true)
+            let claims = early?.claims ?? ClaimAhead(location: databasePath, connectNow: true)
             return try Worker(
-                store: JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
+                store: early?.store.take() ?? JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
                 credentials: context.credentials, options: options, auth: CommonsAuth(byCommons: commonsAuth), tokens: tokens,
                 stop: stop, claims: claims, hooks: hooks, logger: logger)
         }
-        return try supervisor.run(onProgress: onProgress, startingCounts: counts)
+        return try supervisor.run(downloadPath: settings.downloadPath, onProgress: onProgress, startingCounts: counts)
     }
 
     /// Room kept free besides the files (the job database, blocks' rounding): 1 MiB plus 2% of what

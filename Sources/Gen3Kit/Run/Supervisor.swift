@@ -46,14 +46,13 @@ final class Supervisor {
     /// Runs the job until no work is left, a stop signal, or a fatal error (thrown).
     /// `onProgress` is called a few times a second with the counts from the database.
     /// `startingCounts`: the job's counts as the caller just read them, shown first instead of
-    /// reading them again.
-    func run(onProgress: ((JobProgress) -> Void)? = nil, startingCounts: JobProgress? = nil) throws -> RunResult {
-        let settings = try store.requireSettings()
+    /// reading them again; `downloadPath`: the job's, from the settings the caller read.
+    func run(downloadPath: String, onProgress: ((JobProgress) -> Void)? = nil, startingCounts: JobProgress? = nil) throws -> RunResult {
         store.limitPageCache()
         if hooks?.killsProcessGroup == true { setpgid(0, 0) }
         // Before anything is claimed; worker processes inherit the raised limit.
         try OpenFileLimit.check(maxConcurrentRequests: options.maxConcurrentRequests)
-        try checkDownloadPath(settings.downloadPath)
+        try checkDownloadPath(downloadPath)
         let rescued = try JobRescuer.releaseDeadLocalOwners(store)
         if rescued > 0 { logger.info("released \(rescued) files claimed by workers that are gone") }
         let unfinished = try store.unfinishedCount()
