@@ -25,7 +25,7 @@ final class CommonsResolver {
     let resolverURL: String?
     let options: RunOptions
     let logger: Logger
-    /// Answers for prefixes (and for single GUIDs the resolver's index knew) in this worker.
+    /// Answers for prefixes in this worker.
     private var known: [String: Decision] = [:]
     /// The resolver's `_dist` list, fetched at most once per worker.
     private var distribution: [(commons: String, hints: [NSRegularExpression])]?
@@ -58,10 +58,10 @@ final class CommonsResolver {
     func decide(_ file: ClaimedFile, id: DRSIdentifier, now: Double = Clock.now()) -> Decision {
         if let commons = file.commons { return Decision(commons: commons) }
         guard let prefix = id.prefix else { return Decision() }
-        if let decision = known[prefix] ?? known[id.objectID] { return record(decision, file) }
-        if let cached = cached(prefix, now: now) ?? cached(id.objectID, now: now) {
-            known[cached.key] = cached.decision
-            return record(cached.decision, file)
+        if let decision = known[prefix] { return record(decision, file) }
+        if let cached = cached(prefix, now: now) {
+            known[prefix] = cached
+            return record(cached, file)
         }
         let decision = ask(prefix: prefix, objectID: id.objectID, now: now)
         known[prefix] = decision
@@ -80,9 +80,9 @@ final class CommonsResolver {
         return decision
     }
 
-    private func cached(_ key: String, now: Double) -> (key: String, decision: Decision)? {
-        guard let entry = try? store.resolverCacheEntry(key: key), entry.resolvedAt >= now - options.resolverCacheAge else { return nil }
-        return (key, Decision(commons: entry.commons))
+    private func cached(_ prefix: String, now: Double) -> Decision? {
+        guard let entry = try? store.resolverCacheEntry(key: prefix), entry.resolvedAt >= now - options.resolverCacheAge else { return nil }
+        return Decision(commons: entry.commons)
     }
 
     /// The steps after the caches, for the prefix of `objectID`.
