@@ -70,6 +70,7 @@ extension ManifestImporter {
     static func rebuildIndexes(_ indexes: [(name: String, sql: String)]) -> String {
         ([countInserts, "SET LOCAL maintenance_work_mem = '256MB'"] + indexes.map(\.sql)).joined(separator: ";\n")
     }
+
     /// Adds $2 pending files of $3 expected bytes in all, $4 of them of unknown size, to the counts
     /// of commons $1 ('' for the job's endpoint).
     static let addPendingCounts = """
