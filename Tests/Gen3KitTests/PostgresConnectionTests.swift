@@ -61,33 +61,6 @@ final class PostgresConnectionTests: XCTestCase {
         XCTAssertEqual(try connection.first("SELECT r FROM t WHERE id = 200") { $0.double(0).isNaN }, true)
     }
 
-    /// A database or role that rounds float8 output (`extra_float_digits = 0`) still gives back
-    /// every double exactly: the session's own setting, given when it connects, overrides theirs.
-    func testDoublesReadBackExactlyWhereTheDatabaseRoundsThem() throws {
-        try connection.execute("ALTER DATABASE \"\(database.name)\" SET extra_float_digits = 0")
-        let session = try database.connect()
-        XCTAssertEqual(try session.first("SHOW extra_float_digits") { $0.string(0) }, "3")
-        let doubles = [0.1 + 0.2, 1_700_000_000.123_456_7, 1.0 / 3.0]
-        for value in doubles {
-            XCTAssertEqual(try session.first("SELECT $1::double precision", .real(value)) { $0.double(0) }, value)
-        }
-    }
-
-    /// The session's setting goes after the options the URL gives, else after `PGOPTIONS`.
-    func testSessionOptionsKeepTheURLsOrTheEnvironments() {
-        let ours = "-c extra_float_digits=3"
-        XCTAssertEqual(PostgresConnection.sessionOptions(url: "postgresql://h/db", environment: [:]), ours)
-        XCTAssertEqual(
-            PostgresConnection.sessionOptions(url: "postgresql://h/db", environment: ["PGOPTIONS": "-c lock_timeout=5"]),
-            "-c lock_timeout=5 " + ours)
-        XCTAssertEqual(
-            PostgresConnection.sessionOptions(
-                url: "postgresql://h/db?options=-c%20statement_timeout%3D9", environment: ["PGOPTIONS": "-c lock_timeout=5"]),
-            "-c statement_timeout=9 " + ours)
-        XCTAssertEqual(
-            PostgresConnection.sessionOptions(url: "host=h options='-c work_mem=64MB'", environment: [:]), "-c work_mem=64MB " + ours)
-    }
-
     func testBooleansAndNumericsReadAsNumbers() throws {
         try connection.execute("CREATE TABLE t (id bigint PRIMARY KEY, b boolean, n numeric)")
         try connection.run("INSERT INTO t VALUES ($1, $2, $3)", 1, .integer(1), .real(2.5))

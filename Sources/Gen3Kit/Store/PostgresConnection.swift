@@ -37,7 +37,7 @@ package final class PostgresConnection: SQLDatabase {
         var settings: [(String, String)] = []
         if environment["PGCONNECT_TIMEOUT"] == nil { settings.append(("connect_timeout", "15")) }
         settings.append(("fallback_application_name", "gen3"))
-        settings += [("dbname", url), ("client_encoding", "UTF8"), ("options", Self.sessionOptions(url: url, environment: environment))]
+        settings += [("dbname", url), ("client_encoding", "UTF8")]
         let keywords = settings.map { strdup($0.0) } + [nil]
         let values = settings.map { strdup($0.1) } + [nil]
         defer { for pointer in keywords + values { free(pointer) } }
@@ -52,23 +52,7 @@ package final class PostgresConnection: SQLDatabase {
         // NOTICEs (`DROP … IF EXISTS` of a missing table, `ROLLBACK` with no transaction) are not
         // the user's business; libpq would print them on stderr. The hook survives `PQreset`.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
-    }
-
-    /// The URL's `options` (else `PGOPTIONS`), then `extra_float_digits = 3`: float8 output is then
-    /// the shortest text that reads back as the same double whatever the database or role set
-    /// (PostgreSQL's default, 1, does too; 0 would round). Given at connection, the setting
-    /// overrides theirs and costs no round trip of its own.
-    static func sessionOptions(url: String, environment: [String: String]) -> String {
-        var given = environment["PGOPTIONS"]
-        if let parsed = PQconninfoParse(url, nil) {
-            defer { PQconninfoFree(parsed) }
-            var option = parsed
-            while let keyword = option.pointee.keyword {
-                if String(cString: keyword) == "options" { given = option.pointee.val.map { String(cString: $0) } ?? given }
-                option += 1
-            }
-        }
-        return [given ?? "", "-c extra_float_digits=3"].filter { !$0.isEmpty }.joined(separator: " ")
+        try configureSession()
     }
 
     deinit { PQfinish(handle) }
@@ -84,6 +68,7 @@ package final class PostgresConnection: SQLDatabase {
         ranOnce.removeAll()
         PQreset(handle)
         guard isConnected else { throw Self.connectError(handle, redactedURL: redactedURL, url: nil) }
+        try configureSession()
     }
 
     /// Runs statements without parameters (several, separated by `;`, in one implicit transaction
@@ -160,6 +145,12 @@ package final class PostgresConnection: SQLDatabase {
     }
 
     // MARK: - Internals
+
+    /// Makes float8 output the shortest text that reads back as the same double, whatever the
+    /// database, role or PGOPTIONS set (PostgreSQL's default, 1, does too; 0 would round).
+    private func configureSession() throws {
+        try execute("SET extra_float_digits = 3")
+    }
 
     /// COMMIT of a transaction in which a statement failed (and the failure was caught) rolls back
     /// and reports success, with the tag ROLLBACK: that must not pass for a commit.
