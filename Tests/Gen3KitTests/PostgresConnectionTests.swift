@@ -61,6 +61,17 @@ final class PostgresConnectionTests: XCTestCase {
         XCTAssertEqual(try connection.first("SELECT r FROM t WHERE id = 200") { $0.double(0).isNaN }, true)
     }
 
+    /// A database or role that rounds float8 output (`extra_float_digits = 0`) still gives back
+    /// every double exactly: each session sets its own.
+    func testDoublesReadBackExactlyWhereTheDatabaseRoundsThem() throws {
+        try connection.execute("ALTER DATABASE \"\(database.name)\" SET extra_float_digits = 0")
+        let session = try database.connect()
+        XCTAssertEqual(try session.first("SHOW extra_float_digits") { $0.string(0) }, "3")
+        for value in [0.1 + 0.2, 1_700_000_000.123_456_7, 1.0 / 3.0] {
+            XCTAssertEqual(try session.first("SELECT $1::double precision", .real(value)) { $0.double(0) }, value)
+        }
+    }
+
     func testBooleansAndNumericsReadAsNumbers() throws {
         try connection.execute("CREATE TABLE t (id bigint PRIMARY KEY, b boolean, n numeric)")
         try connection.run("INSERT INTO t VALUES ($1, $2, $3)", 1, .integer(1), .real(2.5))
