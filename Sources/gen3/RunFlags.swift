@@ -27,7 +27,12 @@ struct RunFlags: ParsableArguments {
             "Files larger than this are fetched in ranges on several connections: 64M, 1G (K, M, G: 1024s).", valueName: "size"))
     var rangeThreshold = "64M"
 
-    @Option(help: ArgumentHelp("Rows a worker claims per transaction.", valueName: "rows"))
+    @Option(
+        help: ArgumentHelp(
+            "Rows a worker claims per transaction, at most.",
+            discussion:
+                "Larger claims save round trips to a distant PostgreSQL server; smaller ones share a small job among several machines more evenly, and leave fewer files waiting for --lease-seconds when a machine dies.",
+            valueName: "rows"))
     var batchSize = RunOptions().batchSize
 
     @Option(help: "Tries per file before it is marked failed.")
