@@ -219,19 +219,19 @@ private final class Lanes: @unchecked Sendable {
     }
 
     func wait(timeout: Double, until enough: (AwaitingSyncLimit.Load) -> Bool) {
-        let deadline = Clock.now() + timeout
-        lock.locked {
-            while !enough(currentLoad) {
-                if !lock.wait(until: deadline) { return }
-            }
-        }
+        wait(timeout: timeout) { enough(currentLoad) }
     }
 
     /// Until every file handed over has its result in `done`, or `timeout` seconds pass.
     func waitForResults(timeout: Double) {
+        wait(timeout: timeout) { waiting.isEmpty && inProgress == 0 && named.isEmpty && recording == 0 }
+    }
+
+    /// Until `satisfied` (checked with the lock held), or `timeout` seconds pass.
+    private func wait(timeout: Double, until satisfied: () -> Bool) {
         let deadline = Clock.now() + timeout
         lock.locked {
-            while !(waiting.isEmpty && inProgress == 0 && named.isEmpty && recording == 0) {
+            while !satisfied() {
                 if !lock.wait(until: deadline) { return }
             }
         }

@@ -26,45 +26,29 @@ package struct Migrator {
     package func migrate(
         _ database: any SQLDatabase, tableExists: Bool = false, willUpgrade: (Int, Int) -> Void = { _, _ in }
     ) throws -> [Int] {
-        if tableExists {
-            let current = try currentVersion(database)
-            if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
-            if current == latestVersion { return [] }
-        }
+        if tableExists, try supported(currentVersion(database)) == latestVersion { return [] }
         // PostgreSQL: two processes creating the table at once would clash in its catalog, and
         // two applying a migration at once would both read the old version; an advisory lock held
         // to each commit serializes them. SQLite's `BEGIN IMMEDIATE` does the same.
         if backend == .postgres { return try migrateInOneTransaction(database, willUpgrade: willUpgrade) }
-        let current = try database.transaction {
-            try lock(database)
-            try database.execute(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at \(backend == .sqlite ? "REAL" : "DOUBLE PRECISION") NOT NULL)
-                """)
-            return try currentVersion(database)
-        }
-        if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
+        let current = try database.transaction { try lockedVersion(database) }
         var applied: [Int] = []
         guard migrations.contains(where: { $0.version > current }) else { return applied }
         if current > 0 { willUpgrade(current, latestVersion) }
         // A SQLite migration that rebuilds a table (its way to change a column) drops the table
         // other rows point at: foreign keys are off while it runs and checked before its commit.
         // The pragma is a no-op inside a transaction, hence out here.
-        if backend == .sqlite { try database.execute("PRAGMA foreign_keys = OFF") }
-        defer { if backend == .sqlite { try? database.execute("PRAGMA foreign_keys = ON") } }
+        try database.execute("PRAGMA foreign_keys = OFF")
+        defer { try? database.execute("PRAGMA foreign_keys = ON") }
         for migration in migrations where migration.version > current {
             try database.transaction {
-                try lock(database)
                 guard try currentVersion(database) < migration.version else { return }
                 try database.execute(migration.sql)
-                if backend == .sqlite, let broken = try database.first("PRAGMA foreign_key_check", map: { $0.string(0) ?? "?" }) {
+                if let broken = try database.first("PRAGMA foreign_key_check", map: { $0.string(0) ?? "?" }) {
                     throw StoreError.migrationBrokeForeignKeys(version: migration.version, table: broken)
                 }
                 try database.run(
-                    backend == .sqlite
-                        ? "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"
-                        : "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                     .integer(Int64(migration.version)), .text(migration.name), .real(Clock.now()))
                 applied.append(migration.version)
             }
@@ -77,14 +61,7 @@ package struct Migrator {
     /// text. A server tens of milliseconds away would otherwise take six round trips for each.
     private func migrateInOneTransaction(_ database: any SQLDatabase, willUpgrade: (Int, Int) -> Void) throws -> [Int] {
         try database.transaction {
-            try lock(database)
-            try database.execute(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)
-                """)
-            let current = try currentVersion(database)
-            if current > latestVersion { throw StoreError.schemaTooNew(found: current, supported: latestVersion) }
+            let current = try lockedVersion(database)
             let pending = migrations.filter { $0.version > current }
             guard !pending.isEmpty else { return [] }
             if current > 0 { willUpgrade(current, latestVersion) }
@@ -99,6 +76,24 @@ package struct Migrator {
             try database.execute(script.joined(separator: "\n"))
             return pending.map(\.version)
         }
+    }
+
+    /// In the caller's transaction: takes the lock, creates the versions' table if need be, and
+    /// returns the version the job is at.
+    private func lockedVersion(_ database: any SQLDatabase) throws -> Int {
+        try lock(database)
+        try database.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at \(backend == .sqlite ? "REAL" : "DOUBLE PRECISION") NOT NULL)
+            """)
+        return try supported(currentVersion(database))
+    }
+
+    /// `version`, unless it is newer than this build knows.
+    private func supported(_ version: Int) throws -> Int {
+        if version > latestVersion { throw StoreError.schemaTooNew(found: version, supported: latestVersion) }
+        return version
     }
 
     package func currentVersion(_ database: any SQLDatabase) throws -> Int {
