@@ -4,8 +4,8 @@ import XCTest
 
 @testable import Gen3Kit
 
-/// PostgreSQL commits a batch of finished files in one statement (`DoneRecordBatch`); SQLite row
-/// by row. Both leave the same rows.
+/// PostgreSQL commits a batch of finished files in one statement (`DoneRecordBatch`); SQLite in
+/// chunks (`DoneRowChunks`). Both leave the same rows.
 final class DoneRecordBatchTests: XCTestCase {
     private var directory: TemporaryDirectory!
     private var database: PostgresTestDatabase?

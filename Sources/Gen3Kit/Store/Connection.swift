@@ -16,12 +16,16 @@ package final class Connection: SQLDatabase {
     /// The statements `run` and `forEachRow` have prepared, by their SQL.
     private var cached: [String: Statement] = [:]
 
+    /// SQLite's process-wide settings, made once before the first connection opens.
+    private static let configured: Void = { _ = gen3_sqlite_disable_memory_statistics() }()
+
     /// Whether the file at `path` may be opened as a job database: it is missing or empty, or it
     /// is a SQLite database that is empty or has gen3's `schema_migrations` table. Looked at read
     /// only, so another program's file (or one that is not SQLite at all) is never changed. A file
     /// that cannot be read now (no open file left, no permission, an I/O error, a damaged page)
     /// throws what stopped it: that says nothing of whose file it is.
     package static func holdsJobOrNothing(path: String) throws -> Bool {
+        _ = configured
         guard let size = FilePaths.fileSize(path), size > 0 else { return true }
         var db: OpaquePointer?
         defer { sqlite3_close_v2(db) }
@@ -54,6 +58,7 @@ package final class Connection: SQLDatabase {
 
     /// Opens (creating when allowed) the database at `path`. New files are readable by the owner only.
     package init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 30_000) throws {
+        _ = Self.configured
         if create {
             // SQLite creates its -wal and -shm files with the main file's mode, so 0600 here covers all three.
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)

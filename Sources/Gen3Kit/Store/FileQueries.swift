@@ -108,7 +108,8 @@ enum FileQueries: FileSQL {
         UPDATE files SET lease_expires_at = ?2
         WHERE state = 'claimed' AND lease_owner = ?1
         """
-    /// In-process statements cost no round trip: records go row by row.
+    /// In-process statements cost no round trip, but each run has a fixed cost: `done` records go
+    /// in chunks instead (`DoneRowChunks`, `insertDoneAttempts`, `completeDoneRows`).
     static let completeDoneBatch: String? = nil
     static let ownsClaims = "SELECT EXISTS (SELECT 1 FROM files WHERE state = 'claimed' AND lease_owner = ?1)"
     static let releaseOwner = """
@@ -177,6 +178,46 @@ enum FileQueries: FileSQL {
             lease_owner = NULL, lease_expires_at = NULL, updated_at = ?5
         WHERE id = ?1 AND state = 'claimed' AND lease_owner = ?2
         """
+    /// The attempts of `rows` files finished `done` (`DoneRowChunks`), run before
+    /// `completeDoneRows` updates the same rows: numbered as that update will count them, and
+    /// only for the rows it will change. ?1 is the worker; each row then gives 7 parameters: id,
+    /// md5, bytes on disk, HTTP status, start, end, bytes received.
+    static func insertDoneAttempts(rows: Int) -> String {
+        insertDoneAttemptsByPower[powerOfTwo(rows)]
+    }
+    /// `completeDone` for `rows` files finished `done`, each row's 7 parameters as in
+    /// `insertDoneAttempts`, from ?1.
+    static func completeDoneRows(rows: Int) -> String {
+        completeDoneRowsByPower[powerOfTwo(rows)]
+    }
+    private static func powerOfTwo(_ rows: Int) -> Int {
+        precondition(rows > 0 && rows <= DoneRowChunks.largest && rows & (rows - 1) == 0, "\(rows) rows")
+        return rows.trailingZeroBitCount
+    }
+    private static func doneValues(rows: Int, from first: Int) -> String {
+        (0..<rows).map { row in
+            "(" + (0..<7).map { "?\(first + row * 7 + $0)" }.joined(separator: ", ") + ")"
+        }.joined(separator: ", ")
+    }
+    private static let insertDoneAttemptsByPower = (0...DoneRowChunks.largest.trailingZeroBitCount).map { power in
+        """
+        INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome, http_status, error, bytes)
+        SELECT d.column1, f.attempts + 1, ?1, d.column5, d.column6, 'done', d.column4, NULL, d.column7
+        FROM (VALUES \(doneValues(rows: 1 << power, from: 2))) AS d
+        JOIN files f ON f.id = d.column1
+        WHERE f.state IN ('claimed', 'pending')
+        """
+    }
+    private static let completeDoneRowsByPower = (0...DoneRowChunks.largest.trailingZeroBitCount).map { power in
+        """
+        UPDATE files
+        SET state = 'done', attempts = attempts + 1, actual_md5 = d.column2, bytes_done = d.column3,
+            last_http_status = d.column4, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
+            finished_at = d.column6, updated_at = d.column6
+        FROM (VALUES \(doneValues(rows: 1 << power, from: 1))) AS d
+        WHERE files.id = d.column1 AND files.state IN ('claimed', 'pending')
+        """
+    }
     static let insertAttempt = """
         INSERT INTO attempts (file_id, attempt, worker, started_at, finished_at, outcome, http_status, error, bytes)
         VALUES (?1, (SELECT attempts FROM files WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)

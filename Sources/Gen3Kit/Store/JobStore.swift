@@ -274,6 +274,15 @@ public final class JobStore {
             _ = try database.run(statement, batch.values)
             return
         }
+        if sqlite != nil, let batch = DoneRowChunks(records, owner: owner, time: time) {
+            try database.transaction {
+                for chunk in batch.chunks {
+                    _ = try database.run(FileQueries.insertDoneAttempts(rows: chunk.rows), chunk.attempts)
+                    _ = try database.run(FileQueries.completeDoneRows(rows: chunk.rows), chunk.updates)
+                }
+            }
+            return
+        }
         try database.transaction {
             // In file order (and, for one file, as given): two sessions that lock rows in one order
             // cannot deadlock.
