@@ -1,9 +1,15 @@
 // The system SQLite (libsqlite3-dev), exposed to Swift as is, and what Swift cannot call.
 #include <sqlite3.h>
 
-// SQLite keeps memory statistics under a global mutex, taken on every allocation of every
-// connection; gen3 never reads them. sqlite3_config is variadic (not callable from Swift) and
-// only works before SQLite initializes: returns SQLITE_MISUSE after.
-static inline int gen3_sqlite_disable_memory_statistics(void) {
-    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+// SQLite's process-wide settings. sqlite3_config is variadic (not callable from Swift) and only
+// works before SQLite initializes: each call returns SQLITE_MISUSE after.
+//
+// Memory statistics are kept under a global mutex, taken on every allocation of every
+// connection; gen3 never reads them. A statement's journal (the pages it changed, kept until it
+// ends so that it can be undone alone) goes to a new file in the temporary directory once it
+// outgrows 64 KiB: a claim of a few hundred rows did, each time. Up to 1 MiB it now stays in memory.
+static inline int gen3_sqlite_configure(void) {
+    int code = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    int spill = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20);
+    return code != SQLITE_OK ? code : spill;
 }

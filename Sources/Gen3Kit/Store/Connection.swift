@@ -17,7 +17,7 @@ package final class Connection: SQLDatabase {
     private var cached: [String: Statement] = [:]
 
     /// SQLite's process-wide settings, made once before the first connection opens.
-    private static let configured: Void = { _ = gen3_sqlite_disable_memory_statistics() }()
+    private static let configured: Void = { _ = gen3_sqlite_configure() }()
 
     /// Whether the file at `path` may be opened as a job database: it is missing or empty, or it
     /// is a SQLite database that is empty or has gen3's `schema_migrations` table. Looked at read
