@@ -89,6 +89,10 @@ final class PresignAhead {
     /// Files held here: waiting, asked for, or with a URL.
     private var heldCount: Int { waiting.count + readyCount + flights.reduce(0) { $0 + $1.tasks.count } }
 
+    /// The largest expected size of any file added: with it, `bytesFull` knows without summing
+    /// that files too few or too small to fill the look-ahead's bytes do not.
+    private var largestSize: Int64 = 0
+
     /// Expected bytes of the files held here (at most `lookahead` of them, so summed when asked).
     var heldBytes: Int64 {
         waiting.reduce(0) { $0 + Self.size($1) } + ready.reduce(0) { $0 + Self.size($1.task) }
@@ -104,13 +108,20 @@ final class PresignAhead {
     /// The files held beyond those the free slots will take are as many bytes as the look-ahead
     /// allows. Counted over all files held, which is simpler and errs towards holding fewer.
     private func bytesFull(freeSlots: Int) -> Bool {
-        heldCount >= freeSlots && heldBytes >= Self.lookaheadBytes
+        let held = heldCount
+        // Files too few or too small to reach the look-ahead's bytes cannot fill it: summing the
+        // sizes of a few hundred, each time the worker asks, is left to when they could.
+        guard held > 0, held >= freeSlots, largestSize >= Self.lookaheadBytes / Int64(held) else { return false }
+        return heldBytes >= Self.lookaheadBytes
     }
 
     func owns(_ easy: CurlEasy) -> Bool { flights.contains { $0.easy === easy } }
 
     /// A file that needs a URL (`JobExecutor.Step.needsURL`).
-    func add(_ task: FileTask) { waiting.append(task) }
+    func add(_ task: FileTask) {
+        largestSize = max(largestSize, Self.size(task))
+        waiting.append(task)
+    }
 
     private static func size(_ task: FileTask) -> Int64 { max(0, task.file.expectedSize ?? 0) }
 
