@@ -10,6 +10,7 @@ struct AggregateMetadata: Sendable {
 
     func info(_ request: HTTPRequest, prefix: String) -> HTTPResponse {
         state.recorder.update { $0.requests[.aggregateInfo, default: 0] += 1 }
+        if state.tokenGate?.open() == true { state.recorder.update { $0.tokensReleasedByMetadata += 1 } }
         switch state.takeFault(.aggregateInfo, guid: nil) {
         case .status(let status, _, let retryAfter)?: return .error(status, "injected fault: \(status)", retryAfter: retryAfter)
         case .apiRedirect(let location, _)?: return .redirect(to: location)

@@ -16,6 +16,8 @@ final class CommonsState: Sendable {
     let faults = FaultPlan()
     let recorder = StatsRecorder()
     let signer: TestJWT
+    /// Holds token answers (``TestCommonsConfiguration/holdTokensUntilMetadataAsked``).
+    let tokenGate: TokenGate?
     private let addresses = NIOLockedValueBox(Addresses())
     private let aggregate = NIOLockedValueBox<[String: String]>([:])
 
@@ -23,6 +25,7 @@ final class CommonsState: Sendable {
         self.configuration = configuration
         store = ObjectStore(configuration: configuration)
         signer = TestJWT(secret: configuration.apiKeySecret)
+        tokenGate = configuration.holdTokensUntilMetadataAsked.map { TokenGate(timeout: $0) }
     }
 
     /// `http://host:port` of the control plane (empty until it listens).

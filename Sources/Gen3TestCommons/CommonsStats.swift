@@ -36,6 +36,12 @@ public struct CommonsStats: Sendable, Equatable {
     /// close, after everything it wrote on them is counted: 0 means no client can still receive.
     public var openConnections = 0
 
+    /// With ``TestCommonsConfiguration/holdTokensUntilMetadataAsked``: whether the held token
+    /// answers went out because the aggregate metadata service was asked (1), or because the time
+    /// ran out (1 in the other).
+    public var tokensReleasedByMetadata = 0
+    public var tokensReleasedByTimeout = 0
+
     /// Body bytes the storage host wrote, all objects together.
     public var totalBytesServed: Int { bytesServed.values.reduce(0, +) }
 
@@ -58,6 +64,8 @@ public struct CommonsStats: Sendable, Equatable {
             "download_queries": downloadQueries,
             "connections_accepted": connectionsAccepted,
             "open_connections": openConnections,
+            "tokens_released_by_metadata": tokensReleasedByMetadata,
+            "tokens_released_by_timeout": tokensReleasedByTimeout,
         ]
     }
 }

@@ -3,7 +3,11 @@
 struct ControlPlane: HTTPResponder {
     let state: CommonsState
 
-    func reply(to request: HTTPRequest) -> Reply { .response(response(to: request)) }
+    func reply(to request: HTTPRequest) -> Reply {
+        let response = response(to: request)
+        if request.path == "/user/credentials/cdis/access_token", let gate = state.tokenGate { return .held(response, gate) }
+        return .response(response)
+    }
 
     private func response(to request: HTTPRequest) -> HTTPResponse {
         let fence = Fence(state: state)

@@ -47,6 +47,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             switch responder.reply(to: request) {
             case .response(let response): send(response, for: requestHead, context: context)
             case .streamed(let responseHead, let plan): stream(responseHead, plan, for: requestHead, context: context)
+            case .held(let response, let gate): hold(response, until: gate, for: requestHead, context: context)
             }
         }
     }
@@ -90,6 +91,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { bound.value.close(promise: nil) }
+        }
+    }
+
+    private func hold(_ response: HTTPResponse, until gate: TokenGate, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let recorder = recorder
+        loop.scheduleTask(in: .milliseconds(Int64(gate.timeout * 1000))) {
+            if gate.open() { recorder.update { $0.tokensReleasedByTimeout += 1 } }
+        }
+        gate.whenOpen {
+            loop.execute { bound.value.handler.send(response, for: request, context: bound.value.context) }
         }
     }
 

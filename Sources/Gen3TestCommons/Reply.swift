@@ -4,4 +4,6 @@ import NIOHTTP1
 enum Reply {
     case response(HTTPResponse)
     case streamed(HTTPResponseHead, BodyPlan)
+    /// A whole response, sent once the gate opens (or its time runs out).
+    case held(HTTPResponse, TokenGate)
 }

@@ -49,6 +49,11 @@ public struct TestCommonsConfiguration: Sendable {
     /// registered DRS prefix (`dg.4DFC`) does. Neither empty nor containing `/` or `:`.
     public var guidPrefix = "dg.TEST"
 
+    /// When set, Fence holds its access-token answers until the aggregate metadata service is
+    /// first asked, or this many seconds pass (``CommonsStats/tokensReleasedByMetadata`` and
+    /// ``CommonsStats/tokensReleasedByTimeout`` say which).
+    public var holdTokensUntilMetadataAsked: Double?
+
     /// The defaults: 50 objects of 1 KiB to 256 KiB on 127.0.0.1, ephemeral ports.
     public init() {}
 

@@ -130,6 +130,37 @@ final class FederationTests: XCTestCase {
         XCTAssertEqual(try cohort.sql("SELECT count(*) FROM files WHERE state IN ('done', 'skipped')"), ["\(cohort.rows.count)"])
     }
 
+    /// The run asks the resolvers for its first files' prefixes while it fetches its token: the
+    /// hub holds its token answer until its aggregate MDS is asked (or 10 s pass), and the question
+    /// comes first. The worker takes those answers instead of asking again: with one worker, the MDS
+    /// is asked once per prefix the manifest holds.
+    func testTheFirstFilesPrefixesAreAskedWhileTheTokenIsFetched() throws {
+        if TestJobLocation.usesPostgres {
+            throw XCTSkip("SQLite's: in PostgreSQL, reading the first files would be a round trip before the first claim")
+        }
+        let cohort = try Cohort(commons: 3, objects: 6) { index, configuration in
+            if index == 0 { configuration.holdTokensUntilMetadataAsked = 10 }
+        }
+        try cohort.importManifest()
+        let run = try cohort.gen3([
+            "run", "--workers", "1", "--no-progress", "--drs-resolver", cohort.federation.resolverEndpoint,
+        ])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        cohort.assertDownloaded()
+        let hub = cohort.federation.hub.stats
+        XCTAssertEqual(hub.tokensReleasedByMetadata, 1, "the token came before the resolvers were asked")
+        XCTAssertEqual(hub.tokensReleasedByTimeout, 0)
+        // dg.TEST2/<uuid>, or drs://dg.TEST2:<uuid>.
+        let prefixes = Set(
+            cohort.rows.filter { $0.form == .compactID || $0.form == .compactDRSURI }.compactMap { row in
+                row.objectID.hasPrefix("drs://")
+                    ? row.objectID.dropFirst(6).split(separator: ":").first : row.objectID.split(separator: "/").first
+            })
+        XCTAssertGreaterThan(prefixes.count, 1)
+        XCTAssertEqual(hub.requests[.aggregateInfo] ?? 0, prefixes.count, "a prefix was asked twice")
+        XCTAssertEqual(try cohort.sql("SELECT count(*) FROM resolver_cache"), ["\(prefixes.count)"])
+    }
+
     func testStatusAndSQLShowFilesByCommons() throws {
         let cohort = try Cohort(commons: 2, objects: 4)
         try cohort.importManifest()

@@ -20,8 +20,9 @@ package final class JobRun {
         /// One worker in this process, whatever `options.workers` says (the Swift API: its host
         /// program is not a binary that can run `gen3 worker`).
         case inProcess
-        /// `options.workers` workers: one runs in this process, more run as processes of this
-        /// binary, given `verbosity` (the count of `-v`) and `logFile` (`--log-file`) for their logging.
+        /// `options.workers` workers: one alone runs in this process; two or more run each as a
+        /// process of this binary, given `verbosity` (the count of `-v`) and `logFile` (`--log-file`)
+        /// for their logging.
         case processes(verbosity: Int, logFile: String? = nil)
     }
 
@@ -40,6 +41,9 @@ package final class JobRun {
     private let hooks: TestHooks?
     private let logger: Logger
     private var tokens: AccessTokenProvider?
+    /// The resolvers' answers for the first files' prefixes, asked while the run starts.
+    private var warmup: ResolverWarmup?
+    private var warmupStarted = false
     private var early: EarlySessions?
 
     /// Opens the job and settles its commons and credentials: the flags, else the job's settings,
@@ -122,8 +126,10 @@ package final class JobRun {
         }
     }
 
-    /// `verify` for this run's commons, once.
+    /// `verify` for this run's commons, once; the resolvers are asked for the first files'
+    /// prefixes meanwhile.
     package func verifyCredentials() throws {
+        startResolverWarmup()
         if tokens == nil { tokens = try Self.verify(context, options: options, logger: logger) }
     }
 
@@ -136,6 +142,7 @@ package final class JobRun {
         let early = self.early ?? Self.earlySessions(location: databasePath, options: options, workers: workers)
         self.early = nil
         try verifyCredentials()
+        let warmup = self.warmup
         let options = options.sized(byAnswerWait: tokens?.answerWait)
         if self.options.distantMaxConcurrentRequests != nil, let wait = tokens?.answerWait {
             logger.info(
@@ -157,14 +164,29 @@ package final class JobRun {
         let supervisor = Supervisor(
             store: store, options: options, processes: workerProcesses(options), stop: stop, hooks: hooks,
             logger: logger
-        ) { [databasePath, settings, context, options, tokens, stop, hooks, logger, commonsAuth] in
+        ) { [databasePath, settings, context, options, tokens, stop, hooks, logger, commonsAuth, warmup] in
             let claims = early?.claims ?? ClaimAhead(location: databasePath, connectNow: true)
             return try Worker(
                 store: early?.store.take() ?? JobStore(path: databasePath, create: false), settings: settings, endpoint: context.endpoint,
                 credentials: context.credentials, options: options, auth: CommonsAuth(byCommons: commonsAuth), tokens: tokens,
-                stop: stop, claims: claims, hooks: hooks, logger: logger)
+                stop: stop, claims: claims, resolverWarmup: warmup, hooks: hooks, logger: logger)
         }
         return try supervisor.run(downloadPath: settings.downloadPath, onProgress: onProgress, startingCounts: counts)
+    }
+
+    /// Asks the resolvers for the prefixes of the first files while the run starts, for the worker
+    /// in this process (`ResolverWarmup`), once. Only a head start: a job that cannot be read now
+    /// leaves the worker to ask, and to report what stops it.
+    private func startResolverWarmup() {
+        guard !warmupStarted else { return }
+        warmupStarted = true
+        // Worker processes ask on their own: the answers would reach none of them. In PostgreSQL,
+        // reading the first files and the cache is a round trip each to a server that may be far
+        // away, on the way to the first claim.
+        if case .processes = workers, options.workers > 1 { return }
+        guard store.sqlite != nil else { return }
+        let lookup = PrefixLookup(endpoint: context.endpoint, resolverURL: options.resolver(settings: settings), http: options.http)
+        warmup = (try? ResolverWarmup.start(store: store, resolverCacheAge: options.resolverCacheAge, lookup: lookup)) ?? nil
     }
 
     /// Room kept free besides the files (the job database, blocks' rounding): 1 MiB plus 2% of what

@@ -71,7 +71,8 @@ package final class Worker {
     package init(
         store: JobStore, settings: JobSettings, endpoint: String, credentials: Credentials, options: RunOptions,
         auth: CommonsAuth = CommonsAuth(), owner: LeaseOwner = .current, tokens: AccessTokenProvider? = nil, stop: RunStop,
-        claims: ClaimAhead? = nil, hooks: TestHooks? = nil, durability: Durability = Durability(), logger: Logger
+        claims: ClaimAhead? = nil, resolverWarmup: ResolverWarmup? = nil, hooks: TestHooks? = nil, durability: Durability = Durability(),
+        logger: Logger
     ) throws {
         let awaitingSync = try AwaitingSyncLimit(
             openFiles: OpenFileLimit.awaitingSync(limit: OpenFileLimit.raise(), maxConcurrentRequests: options.maxConcurrentRequests))
@@ -88,7 +89,7 @@ package final class Worker {
             protocolName: settings.protocolName, logger: logger)
         resolver = CommonsResolver(
             store: store, endpoint: endpoint, resolverURL: options.resolver(settings: settings), options: options,
-            connections: sessions.primary.tokens?.connections, logger: logger)
+            connections: sessions.primary.tokens?.connections, warmup: resolverWarmup, logger: logger)
         let multi = try CurlMulti(maxTotalConnections: options.maxConcurrentRequests * 2)
         self.multi = multi
         producer = Producer(

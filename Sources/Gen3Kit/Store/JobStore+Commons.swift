@@ -21,6 +21,11 @@ extension JobStore {
         }
     }
 
+    /// The GUIDs and commons of the first `limit` files due, in the order claims take them.
+    package func firstDue(limit: Int) throws -> [(guid: String, commons: String?)] {
+        try database.rows(sql.commons.firstDue, .integer(Int64(limit))) { ($0.string(0) ?? "", $0.string(1)) }
+    }
+
     package func saveResolverCacheEntry(key: String, commons: String, source: String, now: Double = Clock.now()) throws {
         try database.run(sql.commons.saveResolverCache, .text(key), .text(commons), .text(source), time(now))
     }
@@ -53,6 +58,9 @@ extension JobStore {
 enum CommonsQueries: CommonsSQL {
     static let setCommons = "UPDATE files SET commons = ?2 WHERE id = ?1 AND commons IS NULL"
     static let selectResolverCache = "SELECT commons, source, resolved_at FROM resolver_cache WHERE key = ?1"
+    static let firstDue = """
+        SELECT guid, commons FROM files INDEXED BY files_pending WHERE state = 'pending' ORDER BY next_attempt_at, id LIMIT ?1
+        """
     static let saveResolverCache = """
         INSERT INTO resolver_cache (key, commons, source, resolved_at) VALUES (?1, ?2, ?3, ?4)
         ON CONFLICT (key) DO UPDATE SET commons = ?2, source = ?3, resolved_at = ?4

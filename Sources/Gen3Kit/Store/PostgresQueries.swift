@@ -172,6 +172,7 @@ enum PostgresFileQueries: FileSQL {
 enum PostgresCommonsQueries: CommonsSQL {
     static let setCommons = "UPDATE files SET commons = $2 WHERE id = $1 AND commons IS NULL"
     static let selectResolverCache = "SELECT commons, source, resolved_at FROM resolver_cache WHERE key = $1"
+    static let firstDue = "SELECT guid, commons FROM files WHERE state = 'pending' ORDER BY next_attempt_at, id LIMIT $1"
     static let saveResolverCache = """
         INSERT INTO resolver_cache (key, commons, source, resolved_at) VALUES ($1, $2, $3, $4)
         ON CONFLICT (key) DO UPDATE SET commons = $2, source = $3, resolved_at = $4

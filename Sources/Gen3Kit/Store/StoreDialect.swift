@@ -58,6 +58,8 @@ protocol FileSQL {
 protocol CommonsSQL {
     static var setCommons: String { get }
     static var selectResolverCache: String { get }
+    /// The GUIDs and commons of the first ?1 files due, in the order claims take them.
+    static var firstDue: String { get }
     static var saveResolverCache: String { get }
     static var selectCredentials: String { get }
     static var saveCredentials: String { get }

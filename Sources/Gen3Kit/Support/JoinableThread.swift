@@ -38,6 +38,13 @@ final class JoinableThread {
         pthread_join(thread, nil)
     }
 
+    /// Lets the thread run on with nothing waiting for it: it ends on its own, or with the process.
+    func detach() {
+        guard !joined else { return }
+        joined = true
+        pthread_detach(thread)
+    }
+
     private final class State {
         private let lock = ConditionLock()
         private var finished = false

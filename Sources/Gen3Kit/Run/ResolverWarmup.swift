@@ -1,0 +1,68 @@
+import Logging
+
+/// The resolvers' answers for the prefixes of a run's first files, asked on a thread of its own
+/// from the start of the run, while it fetches its token and sets up its worker. Asked by the
+/// worker instead, they held up its first files: a round trip to the commons' metadata service
+/// and, when that does not know the prefix, a new connection to the DRS resolver. Only the worker
+/// in the run's own process takes the answers (worker processes ask on their own), and it caches
+/// them in the job as it would its own.
+package final class ResolverWarmup: @unchecked Sendable {
+    /// Files looked at: a claim's worth.
+    static let filesLooked = 256
+    /// Prefixes asked at most: a manifest's first files seldom have more.
+    static let maxPrefixes = 4
+
+    /// The prefixes the thread asks, with one GUID of each.
+    private let prefixes: [(prefix: String, objectID: String)]
+    private let shared = Shared()
+    private var thread: JoinableThread?
+
+    /// The answers, as the thread gets them.
+    private final class Shared: @unchecked Sendable {
+        let lock = ConditionLock()
+        var answers: [String: PrefixLookup.Answer] = [:]
+    }
+
+    /// Starts asking for the prefixes of the first files due that no file's commons and no fresh
+    /// cache entry settles; nil when there are none.
+    static func start(store: JobStore, resolverCacheAge: Double, lookup: PrefixLookup, now: Double = Clock.now()) throws
+        -> ResolverWarmup?
+    {
+        var prefixes: [(prefix: String, objectID: String)] = []
+        for file in try store.firstDue(limit: filesLooked) where file.commons == nil {
+            let id = DRSIdentifier(file.guid)
+            guard let prefix = id.prefix, !prefixes.contains(where: { $0.prefix == prefix }) else { continue }
+            if let entry = try store.resolverCacheEntry(key: prefix), entry.resolvedAt >= now - resolverCacheAge { continue }
+            prefixes.append((prefix, id.objectID))
+            if prefixes.count == maxPrefixes { break }
+        }
+        guard !prefixes.isEmpty else { return nil }
+        let warmup = ResolverWarmup(prefixes: prefixes)
+        let shared = warmup.shared
+        warmup.thread = JoinableThread {
+            for (prefix, objectID) in prefixes {
+                let answer = lookup.ask(prefix: prefix, objectID: objectID)
+                shared.lock.locked {
+                    shared.answers[prefix] = answer
+                    shared.lock.broadcast()
+                }
+            }
+        }
+        return warmup
+    }
+
+    private init(prefixes: [(prefix: String, objectID: String)]) { self.prefixes = prefixes }
+
+    /// A run that ends before its worker asked (a stop, an error) does not wait for the answers.
+    deinit { thread?.detach() }
+
+    /// What the resolvers answered for `prefix`, once they have; nil for a prefix this warmup does
+    /// not ask.
+    func answer(forPrefix prefix: String) -> PrefixLookup.Answer? {
+        guard prefixes.contains(where: { $0.prefix == prefix }) else { return nil }
+        return shared.lock.locked {
+            while shared.answers[prefix] == nil { shared.lock.wait() }
+            return shared.answers[prefix]
+        }
+    }
+}
