@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 
 /// The network half of `CommonsResolver`: which commons a GUID prefix belongs to, asked of the job's
 /// commons' aggregate metadata service, then the DRS resolver's list of commons (`_dist`), then the

@@ -1,5 +1,3 @@
-import Logging
-
 /// The resolvers' answers for the prefixes of a run's first files, asked on a thread of its own
 /// from the start of the run, while it fetches its token and sets up its worker. Asked by the
 /// worker instead, they held up its first files: a round trip to the commons' metadata service
