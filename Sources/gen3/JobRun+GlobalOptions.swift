@@ -2,13 +2,18 @@ import Gen3Kit
 
 extension JobRun {
     /// The run the global options describe: the job at `--db`, workers as processes of this binary.
-    convenience init(_ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil) throws {
+    convenience init(
+        _ globals: GlobalOptions, options: RunOptions, tokens: AccessTokenProvider? = nil, resolverWarmup: ResolverWarmup? = nil
+    ) throws {
         try self.init(
             databasePath: globals.databasePath, endpoint: globals.endpoint, auth: globals.auth, commonsAuth: globals.commonsAuth,
-            options: options,
-            workers: .processes(verbosity: globals.verbose, logFile: globals.logFile.map(FilePaths.absolute)), stop: RunStop(.signals),
-            tokens: tokens,
+            options: options, workers: Self.workers(globals), stop: RunStop(.signals), tokens: tokens, resolverWarmup: resolverWarmup,
             hooks: TestHooks.fromEnvironment(), logger: Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile))
+    }
+
+    /// Worker processes of this binary, logging as the flags say.
+    static func workers(_ globals: GlobalOptions) -> Workers {
+        .processes(verbosity: globals.verbose, logFile: globals.logFile.map(FilePaths.absolute))
     }
 }
 

@@ -70,6 +70,15 @@ final class FederationTests: XCTestCase {
 
         var rows: [MixedManifestRow] { federation.mixedManifestRows }
 
+        /// The prefixes of the rows named by a prefixed id: `dg.TEST2/<uuid>`, or `drs://dg.TEST2:<uuid>`.
+        var resolvedPrefixes: Set<Substring> {
+            Set(
+                rows.filter { $0.form == .compactID || $0.form == .compactDRSURI }.compactMap { row in
+                    row.objectID.hasPrefix("drs://")
+                        ? row.objectID.dropFirst(6).split(separator: ":").first : row.objectID.split(separator: "/").first
+                })
+        }
+
         /// Every row of commons `index` is on disk with the content that commons serves.
         func assertDownloaded(commons index: Int? = nil, file: StaticString = #filePath, line: UInt = #line) {
             let names = Dictionary(
@@ -150,13 +159,31 @@ final class FederationTests: XCTestCase {
         let hub = cohort.federation.hub.stats
         XCTAssertEqual(hub.tokensReleasedByMetadata, 1, "the token came before the resolvers were asked")
         XCTAssertEqual(hub.tokensReleasedByTimeout, 0)
-        // dg.TEST2/<uuid>, or drs://dg.TEST2:<uuid>.
-        let prefixes = Set(
-            cohort.rows.filter { $0.form == .compactID || $0.form == .compactDRSURI }.compactMap { row in
-                row.objectID.hasPrefix("drs://")
-                    ? row.objectID.dropFirst(6).split(separator: ":").first : row.objectID.split(separator: "/").first
-            })
+        let prefixes = cohort.resolvedPrefixes
         XCTAssertGreaterThan(prefixes.count, 1)
+        XCTAssertEqual(hub.requests[.aggregateInfo] ?? 0, prefixes.count, "a prefix was asked twice")
+        XCTAssertEqual(try cohort.sql("SELECT count(*) FROM resolver_cache"), ["\(prefixes.count)"])
+    }
+
+    /// `download-multiple-async` asks them for the manifest's first prefixes while it checks the
+    /// key, before the import: the same held token, the same single question per prefix.
+    func testTheManifestsFirstPrefixesAreAskedWhileTheKeyIsChecked() throws {
+        if TestJobLocation.usesPostgres {
+            throw XCTSkip("SQLite's: in PostgreSQL, reading the first files would be a round trip before the first claim")
+        }
+        let cohort = try Cohort(commons: 3, objects: 6) { index, configuration in
+            if index == 0 { configuration.holdTokensUntilMetadataAsked = 10 }
+        }
+        let run = try cohort.gen3([
+            "download-multiple-async", "--manifest", cohort.manifest, "--download-path", cohort.downloads, "--rename", "--no-prompt",
+            "--no-progress", "--workers", "1", "--drs-resolver", cohort.federation.resolverEndpoint,
+        ])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        cohort.assertDownloaded()
+        let hub = cohort.federation.hub.stats
+        XCTAssertEqual(hub.tokensReleasedByMetadata, 1, "the key was checked before the resolvers were asked")
+        XCTAssertEqual(hub.tokensReleasedByTimeout, 0)
+        let prefixes = cohort.resolvedPrefixes
         XCTAssertEqual(hub.requests[.aggregateInfo] ?? 0, prefixes.count, "a prefix was asked twice")
         XCTAssertEqual(try cohort.sql("SELECT count(*) FROM resolver_cache"), ["\(prefixes.count)"])
     }

@@ -50,9 +50,12 @@ package final class JobRun {
     /// else the defaults (`JobContext.resolve`). No request is made yet.
     /// - Parameter tokens: a provider that has already fetched a token for these credentials
     ///   (`JobRun.verify`); the run goes on with it.
+    /// - Parameter resolverWarmup: the resolvers already asked for the first files' prefixes
+    ///   (`resolverWarmup(manifest:…)`); the run asks for none of its own.
     package convenience init(
         databasePath: String, endpoint: String?, auth: String?, commonsAuth: [String: String] = [:], options: RunOptions,
-        workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, hooks: TestHooks? = nil, logger: Logger
+        workers: Workers, stop: RunStop, tokens: AccessTokenProvider? = nil, resolverWarmup: ResolverWarmup? = nil,
+        hooks: TestHooks? = nil, logger: Logger
     ) throws {
         let path = JobLocation.isPostgres(databasePath) ? databasePath : FilePaths.absolute(databasePath)
         // Started before this session opens, so that all three connect at once.
@@ -64,6 +67,10 @@ package final class JobRun {
             databasePath: path, store: store, settings: settings, context: context, auth: auth, commonsAuth: commonsAuth,
             options: options, workers: workers, stop: stop, tokens: tokens, hooks: hooks, logger: logger)
         self.early = early
+        if let resolverWarmup {
+            warmup = resolverWarmup
+            warmupStarted = true
+        }
     }
 
     /// The sessions of the worker that will run in this process, on a job in PostgreSQL: they
@@ -180,13 +187,30 @@ package final class JobRun {
     private func startResolverWarmup() {
         guard !warmupStarted else { return }
         warmupStarted = true
-        // Worker processes ask on their own: the answers would reach none of them. In PostgreSQL,
-        // reading the first files and the cache is a round trip each to a server that may be far
-        // away, on the way to the first claim.
-        if case .processes = workers, options.workers > 1 { return }
-        guard store.sqlite != nil else { return }
+        guard Self.warmsResolvers(location: databasePath, options: options, workers: workers) else { return }
         let lookup = PrefixLookup(endpoint: context.endpoint, resolverURL: options.resolver(settings: settings), http: options.http)
         warmup = (try? ResolverWarmup.start(store: store, resolverCacheAge: options.resolverCacheAge, lookup: lookup)) ?? nil
+    }
+
+    /// `download-multiple-async`'s head start: the resolvers asked for the prefixes of the first
+    /// entries of `manifest` while the key is checked and the manifest imported (into `existing`,
+    /// when the job is there), for the run that follows (`init(…, resolverWarmup:)`).
+    package static func resolverWarmup(
+        manifest: String, databasePath: String, existing: JobStore?, settings: JobSettings, context: JobContext, options: RunOptions,
+        workers: Workers
+    ) -> ResolverWarmup? {
+        guard warmsResolvers(location: databasePath, options: options, workers: workers) else { return nil }
+        let lookup = PrefixLookup(endpoint: context.endpoint, resolverURL: options.resolver(settings: settings), http: options.http)
+        return ResolverWarmup.start(manifest: manifest, store: existing, resolverCacheAge: options.resolverCacheAge, lookup: lookup)
+    }
+
+    /// Whether a run asks the resolvers ahead of its worker: not when its workers are processes,
+    /// which ask on their own (the answers would reach none of them); not in PostgreSQL, where
+    /// reading the first files and the cache is a round trip each to a server that may be far
+    /// away, on the way to the first claim.
+    private static func warmsResolvers(location: String, options: RunOptions, workers: Workers) -> Bool {
+        if case .processes = workers, options.workers > 1 { return false }
+        return !JobLocation.isPostgres(location)
     }
 
     /// Room kept free besides the files (the job database, blocks' rounding): 1 MiB plus 2% of what

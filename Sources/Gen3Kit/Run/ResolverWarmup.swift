@@ -26,14 +26,48 @@ package final class ResolverWarmup: @unchecked Sendable {
     static func start(store: JobStore, resolverCacheAge: Double, lookup: PrefixLookup, now: Double = Clock.now()) throws
         -> ResolverWarmup?
     {
-        var prefixes: [(prefix: String, objectID: String)] = []
+        var prefixes = Prefixes(store: store, resolverCacheAge: resolverCacheAge, now: now)
         for file in try store.firstDue(limit: filesLooked) where file.commons == nil {
-            let id = DRSIdentifier(file.guid)
-            guard let prefix = id.prefix, !prefixes.contains(where: { $0.prefix == prefix }) else { continue }
-            if let entry = try store.resolverCacheEntry(key: prefix), entry.resolvedAt >= now - resolverCacheAge { continue }
-            prefixes.append((prefix, id.objectID))
-            if prefixes.count == maxPrefixes { break }
+            guard try prefixes.add(file.guid) else { break }
         }
+        return start(prefixes.found, lookup: lookup)
+    }
+
+    /// The same for the first entries of the manifest at `path`, before it is imported (into
+    /// `store`, when the job exists); nil when there are none, or it cannot be read now (the import
+    /// says why).
+    static func start(manifest path: String, store: JobStore?, resolverCacheAge: Double, lookup: PrefixLookup, now: Double = Clock.now())
+        -> ResolverWarmup?
+    {
+        var prefixes = Prefixes(store: store, resolverCacheAge: resolverCacheAge, now: now)
+        guard let reader = try? openManifest(path: path) else { return nil }
+        for _ in 0..<filesLooked {
+            guard let entry = try? reader.next() else { break }
+            if entry.commonsURL != nil { continue }
+            guard (try? prefixes.add(entry.guid)) == true else { break }
+        }
+        return start(prefixes.found, lookup: lookup)
+    }
+
+    /// The prefixes of files' GUIDs, each once, that the job's cache does not answer; at most
+    /// `maxPrefixes`.
+    private struct Prefixes {
+        let store: JobStore?
+        let resolverCacheAge: Double
+        let now: Double
+        var found: [(prefix: String, objectID: String)] = []
+
+        /// Whether more may be added.
+        mutating func add(_ guid: String) throws -> Bool {
+            let id = DRSIdentifier(guid)
+            guard id.host == nil, let prefix = id.prefix, !found.contains(where: { $0.prefix == prefix }) else { return true }
+            if let entry = try store?.resolverCacheEntry(key: prefix), entry.resolvedAt >= now - resolverCacheAge { return true }
+            found.append((prefix, id.objectID))
+            return found.count < maxPrefixes
+        }
+    }
+
+    private static func start(_ prefixes: [(prefix: String, objectID: String)], lookup: PrefixLookup) -> ResolverWarmup? {
         guard !prefixes.isEmpty else { return nil }
         let warmup = ResolverWarmup(prefixes: prefixes)
         let shared = warmup.shared

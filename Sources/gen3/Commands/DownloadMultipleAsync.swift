@@ -47,9 +47,15 @@ struct DownloadMultipleAsync: ParsableCommand {
         let existing = FilePaths.exists(globals.databasePath) ? try JobStore(path: globals.databasePath, create: false) : nil
         // The key is checked before the import, which takes seconds for a million GUIDs: a rejected
         // or expired key says so at once. The run goes on with the token it got.
-        let context = try JobContext.resolve(
-            settings: try existing?.settings() ?? JobSettings(downloadPath: downloadPath),
-            endpointFlag: globals.endpoint, authFlag: globals.auth)
+        let settings = try existing?.settings() ?? JobSettings(downloadPath: downloadPath)
+        let context = try JobContext.resolve(settings: settings, endpointFlag: globals.endpoint, authFlag: globals.auth)
+        // Meanwhile the resolvers are asked for the manifest's first prefixes, for the run.
+        let warmup =
+            dryRun || !noPrompt
+            ? nil
+            : JobRun.resolverWarmup(
+                manifest: manifest, databasePath: globals.databasePath, existing: existing, settings: settings, context: context,
+                options: options, workers: JobRun.workers(globals))
         let tokens = try JobRun.verify(
             context, options: options, logger: Log.bootstrap(verbosity: globals.verbose, logFile: globals.logFile))
         let importOptions = try destination.importOptions(downloadPath: downloadPath, globals: globals)
@@ -69,6 +75,6 @@ struct DownloadMultipleAsync: ParsableCommand {
         if !output.quiet && (summary.added > 0 || summary.duplicates > 0) {
             print(ImportReport.text(summary, database: globals.shownDatabase, next: false))
         }
-        throw ExitCode(try output.show(JobRun(globals, options: options, tokens: tokens)))
+        throw ExitCode(try output.show(JobRun(globals, options: options, tokens: tokens, resolverWarmup: warmup)))
     }
 }
