@@ -40,6 +40,44 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(settings.stdout, "s3\toriginal\n")
     }
 
+    /// A manifest that is a named pipe another program writes is read once, whole, by the import:
+    /// the head start that asks the resolvers for the first prefixes reads only regular files.
+    func testAManifestFromANamedPipeIsReadWhole() throws {
+        let job = try JobFixture(objects: 12)
+        let fifo = job.directory.file("piped.json")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: job.manifest))
+        // A reader that goes away early must not take the test down with it.
+        signal(SIGPIPE, SIG_IGN)
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let fd = open(fifo, O_WRONLY)
+            if fd >= 0 {
+                manifest.withUnsafeBytes { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let count = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                        if count <= 0 { break }
+                        offset += count
+                    }
+                }
+                close(fd)
+            }
+            written.signal()
+        }
+        let result = try Gen3Process.run(
+            [
+                "--endpoint", job.commons.endpoint, "--auth", job.credentials, "download-multiple-async", "--manifest", fifo,
+                "--download-path", job.downloads, "--no-prompt", "--no-progress",
+            ], directory: job.directory.path)
+        // Unblocks the writer if nothing opened the pipe.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        XCTAssertEqual(written.wait(timeout: .now() + 30), .success)
+        if reader >= 0 { close(reader) }
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        for object in job.commons.objects { XCTAssertEqual(job.md5(ofDownloaded: object.fileName), object.md5, object.fileName) }
+    }
+
     /// The key is checked before the import (seconds for a large manifest), not after it.
     func testDownloadMultipleAsyncRefusesARejectedKeyBeforeImporting() throws {
         let job = try JobFixture(objects: 3)
