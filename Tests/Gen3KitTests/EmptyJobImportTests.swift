@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import XCTest
 
@@ -31,6 +32,53 @@ final class EmptyJobImportTests: XCTestCase {
 
     private func uniqueIndexes(_ store: JobStore) throws -> [String] {
         try store.sqlite!.prepare(FileQueries.uniqueFileIndexes).rows { $0.string(0) ?? "" }
+    }
+
+    /// A manifest from a pipe with a repeated GUID: the first pass of an empty job's import would
+    /// give up on it and open the manifest again, where a pipe has nothing more to give.
+    func testAManifestFromAPipeWithARepeatedGUIDIsImportedWhole() throws {
+        let directory = TemporaryDirectory()
+        let fifo = directory.file("piped.tsv")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let text = (["guid\tfile_name\tsize"] + lines(0..<20) + lines(3..<4)).joined(separator: "\n") + "\n"
+        // A reader that goes away early must not take the test process down with it.
+        signal(SIGPIPE, SIG_IGN)
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            // The program on the other end: writes the manifest once.
+            let fd = open(fifo, O_WRONLY)
+            if fd >= 0 {
+                _ = text.withCString { write(fd, $0, strlen($0)) }
+                close(fd)
+            }
+            written.signal()
+        }
+        final class Import: @unchecked Sendable {
+            let store: JobStore
+            var summary: Result<ImportSummary, any Error>?
+            init(_ store: JobStore) { self.store = store }
+        }
+        let job = Import(try JobStore(path: directory.file("job.sqlite")))
+        let imported = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            job.summary = Result {
+                try ManifestImporter(store: job.store).importManifest(
+                    path: fifo, options: ImportOptions(downloadPath: "/tmp/empty-job-import"))
+            }
+            imported.signal()
+        }
+        if imported.wait(timeout: .now() + 30) == .timedOut {
+            XCTFail("the import opened the pipe again, where nothing more comes")
+            // A writer that closes at once ends its wait.
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+            _ = imported.wait(timeout: .now() + 30)
+        }
+        XCTAssertEqual(written.wait(timeout: .now() + 30), .success)
+        let summary = try XCTUnwrap(job.summary).get()
+        XCTAssertEqual(summary.added, 20)
+        XCTAssertEqual(summary.duplicates, 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM files", in: job.store), 20)
     }
 
     func testRowsGoInAndTheUniqueIndexesAreBuiltAgain() throws {

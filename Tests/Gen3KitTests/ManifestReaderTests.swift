@@ -110,6 +110,22 @@ final class ManifestReaderTests: XCTestCase {
         XCTAssertEqual(try ManifestFormat.detect(path: directory.file("m.tsv")), .tsv)
     }
 
+    /// A pipe without a telling name is not read to guess its format: what that took would be
+    /// missing from the import. It names what to do instead; nothing is read from it.
+    func testAPipeWithoutANamedFormatIsRefusedUnread() throws {
+        let fifo = directory.file("piped")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // Held open with a header in it, so that a detection that did read would not wait.
+        let held = open(fifo, O_RDWR | O_NONBLOCK)
+        XCTAssertGreaterThanOrEqual(held, 0)
+        defer { close(held) }
+        _ = "guid\tfile_name\n".withCString { write(held, $0, strlen($0)) }
+        XCTAssertThrowsError(try ManifestFormat.detect(path: fifo)) { error in
+            XCTAssertTrue("\(error.localizedDescription)".contains("give --format"), "\(error)")
+        }
+        XCTAssertEqual(try ManifestFormat.detect(path: directory.file("piped.json")), .json, "a name that says is enough")
+    }
+
     func testDelimitedErrors() {
         assertError("file_name,size\na,1\n", "e1.csv", line: 1, contains: "no GUID column")
         assertError("guid,size\na,1,2\n", "e2.csv", line: 2, contains: "fields but the header has")

@@ -19,6 +19,14 @@ package enum ManifestFormat: String, Sendable, CaseIterable {
         if let dot = name.lastIndex(of: "."), let format = ManifestFormat(rawValue: name[name.index(after: dot)...].lowercased()) {
             return format
         }
+        // The start of a pipe, once read to tell its format, would be missing from the import.
+        guard FilePaths.isRegularFile(path) || !FilePaths.exists(path) else {
+            throw ManifestError(
+                path: path, line: 0,
+                reason:
+                    "not a regular file (a pipe?), so its format cannot be told from its start: give --format json, tsv or csv, or a name ending .json, .tsv or .csv"
+            )
+        }
         let stream = try ByteStream(path: path)
         try stream.skipByteOrderMark()
         var seenContent = false

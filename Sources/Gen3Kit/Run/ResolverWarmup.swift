@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The resolvers' answers for the prefixes of a run's first files, asked on a thread of its own
 /// from the start of the run, while it fetches its token and sets up its worker. Asked by the
 /// worker instead, they held up its first files: a round trip to the commons' metadata service
@@ -44,8 +40,7 @@ package final class ResolverWarmup: @unchecked Sendable {
     static func start(manifest path: String, store: JobStore?, resolverCacheAge: Double, lookup: PrefixLookup, now: Double = Clock.now())
         -> ResolverWarmup?
     {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard FilePaths.isRegularFile(path) else { return nil }
         var prefixes = Prefixes(store: store, resolverCacheAge: resolverCacheAge, now: now)
         guard let reader = try? openManifest(path: path) else { return nil }
         for _ in 0..<filesLooked {

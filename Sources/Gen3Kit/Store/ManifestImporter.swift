@@ -26,8 +26,12 @@ package struct ManifestImporter {
     package func importManifest(path: String, format: ManifestFormat? = nil, options: ImportOptions) throws -> ImportSummary {
         // A manifest of unknown size (a pipe) may be large.
         let large = (FilePaths.fileSize(path) ?? .max) >= Self.rollbackJournalBytes
+        // An empty job's import starts over on the general path when it meets a repeated GUID or
+        // name, reading the manifest again: a pipe goes to the general path at once, as what the
+        // first pass read from it would be gone.
+        let rereadable = FilePaths.isRegularFile(path)
         if store.sqlite == nil {
-            if try !store.hasFiles(),
+            if rereadable, try !store.hasFiles(),
                 let summary = try importIntoEmptyPostgresJob(
                     from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
             {
@@ -37,7 +41,7 @@ package struct ManifestImporter {
                 from: PrefetchingManifestReader(try openManifest(path: path, format: format)), source: path, options: options)
         }
         // Parsing runs a thread ahead of the inserts: each is seconds of work for a million GUIDs.
-        if try !store.hasFiles(),
+        if rereadable, try !store.hasFiles(),
             let summary = try importIntoEmptyJob(
                 from: try openManifest(path: path, format: format), source: path, options: options, large: large)
         {

@@ -64,6 +64,13 @@ package enum FilePaths {
         return (info.st_mode & S_IFMT) == S_IFREG ? .regular(size: Int64(info.st_size)) : .other
     }
 
+    /// Whether `path` is, or links to, a regular file: one that can be read again from the start
+    /// (a pipe's bytes are gone once read).
+    package static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
     package static func fileSize(_ path: String) -> Int64? {
         guard case .regular(let size) = entry(path) else { return nil }
         return size
