@@ -139,53 +139,47 @@ final class FederationTests: XCTestCase {
         XCTAssertEqual(try cohort.sql("SELECT count(*) FROM files WHERE state IN ('done', 'skipped')"), ["\(cohort.rows.count)"])
     }
 
-    /// The run asks the resolvers for its first files' prefixes while it fetches its token: the
-    /// hub holds its token answer until its aggregate MDS is asked (or 10 s pass), and the question
-    /// comes first. The worker takes those answers instead of asking again: with one worker, the MDS
-    /// is asked once per prefix the manifest holds.
-    func testTheFirstFilesPrefixesAreAskedWhileTheTokenIsFetched() throws {
+    /// With the hub holding its token answers until its aggregate MDS is asked (or 10 s pass),
+    /// `command` downloads the mixed manifest: the question must come first, and the one worker
+    /// must take its answers instead of asking again (the MDS asked once per prefix).
+    private func assertThePrefixesAreAskedDuringTheToken(
+        _ command: (Cohort) throws -> ProcessResult, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         if TestJobLocation.usesPostgres {
             throw XCTSkip("SQLite's: in PostgreSQL, reading the first files would be a round trip before the first claim")
         }
         let cohort = try Cohort(commons: 3, objects: 6) { index, configuration in
             if index == 0 { configuration.holdTokensUntilMetadataAsked = 10 }
         }
-        try cohort.importManifest()
-        let run = try cohort.gen3([
-            "run", "--workers", "1", "--no-progress", "--drs-resolver", cohort.federation.resolverEndpoint,
-        ])
-        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
-        cohort.assertDownloaded()
+        let run = try command(cohort)
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr, file: file, line: line)
+        cohort.assertDownloaded(file: file, line: line)
         let hub = cohort.federation.hub.stats
-        XCTAssertEqual(hub.tokensReleasedByMetadata, 1, "the token came before the resolvers were asked")
-        XCTAssertEqual(hub.tokensReleasedByTimeout, 0)
+        XCTAssertEqual(hub.tokensReleasedByMetadata, 1, "the token came before the resolvers were asked", file: file, line: line)
+        XCTAssertEqual(hub.tokensReleasedByTimeout, 0, file: file, line: line)
         let prefixes = cohort.resolvedPrefixes
-        XCTAssertGreaterThan(prefixes.count, 1)
-        XCTAssertEqual(hub.requests[.aggregateInfo] ?? 0, prefixes.count, "a prefix was asked twice")
-        XCTAssertEqual(try cohort.sql("SELECT count(*) FROM resolver_cache"), ["\(prefixes.count)"])
+        XCTAssertGreaterThan(prefixes.count, 1, file: file, line: line)
+        XCTAssertEqual(hub.requests[.aggregateInfo] ?? 0, prefixes.count, "a prefix was asked twice", file: file, line: line)
+        XCTAssertEqual(try cohort.sql("SELECT count(*) FROM resolver_cache"), ["\(prefixes.count)"], file: file, line: line)
+    }
+
+    /// `gen3 run` asks the resolvers for its first files' prefixes while it fetches its token.
+    func testTheFirstFilesPrefixesAreAskedWhileTheTokenIsFetched() throws {
+        try assertThePrefixesAreAskedDuringTheToken { cohort in
+            try cohort.importManifest()
+            return try cohort.gen3(["run", "--workers", "1", "--no-progress", "--drs-resolver", cohort.federation.resolverEndpoint])
+        }
     }
 
     /// `download-multiple-async` asks them for the manifest's first prefixes while it checks the
-    /// key, before the import: the same held token, the same single question per prefix.
+    /// key, before the import.
     func testTheManifestsFirstPrefixesAreAskedWhileTheKeyIsChecked() throws {
-        if TestJobLocation.usesPostgres {
-            throw XCTSkip("SQLite's: in PostgreSQL, reading the first files would be a round trip before the first claim")
+        try assertThePrefixesAreAskedDuringTheToken { cohort in
+            try cohort.gen3([
+                "download-multiple-async", "--manifest", cohort.manifest, "--download-path", cohort.downloads, "--rename",
+                "--no-prompt", "--no-progress", "--workers", "1", "--drs-resolver", cohort.federation.resolverEndpoint,
+            ])
         }
-        let cohort = try Cohort(commons: 3, objects: 6) { index, configuration in
-            if index == 0 { configuration.holdTokensUntilMetadataAsked = 10 }
-        }
-        let run = try cohort.gen3([
-            "download-multiple-async", "--manifest", cohort.manifest, "--download-path", cohort.downloads, "--rename", "--no-prompt",
-            "--no-progress", "--workers", "1", "--drs-resolver", cohort.federation.resolverEndpoint,
-        ])
-        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
-        cohort.assertDownloaded()
-        let hub = cohort.federation.hub.stats
-        XCTAssertEqual(hub.tokensReleasedByMetadata, 1, "the key was checked before the resolvers were asked")
-        XCTAssertEqual(hub.tokensReleasedByTimeout, 0)
-        let prefixes = cohort.resolvedPrefixes
-        XCTAssertEqual(hub.requests[.aggregateInfo] ?? 0, prefixes.count, "a prefix was asked twice")
-        XCTAssertEqual(try cohort.sql("SELECT count(*) FROM resolver_cache"), ["\(prefixes.count)"])
     }
 
     func testStatusAndSQLShowFilesByCommons() throws {
