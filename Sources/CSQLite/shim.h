@@ -7,7 +7,7 @@
 // Memory statistics are kept under a global mutex, taken on every allocation of every
 // connection; gen3 never reads them. A statement's journal (the pages it changed, kept until it
 // ends so that it can be undone alone) goes to a new file in the temporary directory once it
-// outgrows 64 KiB: a claim of a few hundred rows did, each time. Up to 1 MiB it now stays in memory.
+// outgrows SQLite's 64 KiB, as a claim of a few hundred rows does; up to 1 MiB it stays in memory.
 static inline int gen3_sqlite_configure(void) {
     int code = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     int spill = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1 << 20);

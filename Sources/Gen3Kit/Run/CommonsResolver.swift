@@ -53,17 +53,15 @@ final class CommonsResolver {
         if let commons = file.commons { return Decision(commons: commons) }
         guard let prefix = id.prefix else { return Decision() }
         if let decision = known[prefix] { return record(decision, file) }
-        // The warmup looked in the cache before it asked: what it has is as fresh.
+        let decision: Decision
         if let answer = warmup?.answer(forPrefix: prefix) {
-            let decision = decision(answer, prefix: prefix, now: now)
-            known[prefix] = decision
-            return record(decision, file)
+            // The warmup looked in the cache before it asked: what it has is as fresh.
+            decision = self.decision(answer, prefix: prefix, now: now)
+        } else if let cached = cached(prefix, now: now) {
+            decision = cached
+        } else {
+            decision = self.decision(lookup.ask(prefix: prefix, objectID: id.objectID), prefix: prefix, now: now)
         }
-        if let cached = cached(prefix, now: now) {
-            known[prefix] = cached
-            return record(cached, file)
-        }
-        let decision = decision(lookup.ask(prefix: prefix, objectID: id.objectID), prefix: prefix, now: now)
         known[prefix] = decision
         return record(decision, file)
     }

@@ -78,12 +78,18 @@ package final class JobRun {
     /// own session opens the job, fetches the token and reads what the run needs first, instead of
     /// after. nil for SQLite, which opens in no time, and for worker processes, which open their own.
     private static func earlySessions(location: String, options: RunOptions, workers: Workers) -> EarlySessions? {
-        guard JobLocation.isPostgres(location) else { return nil }
-        if case .processes = workers, options.workers > 1 { return nil }
+        guard JobLocation.isPostgres(location), hasWorkerInProcess(options: options, workers: workers) else { return nil }
         return EarlySessions(store: EarlyStore(location: location), claims: ClaimAhead(location: location, connectNow: true))
     }
 
     private typealias EarlySessions = (store: EarlyStore, claims: ClaimAhead)
+
+    /// Whether one of the run's workers runs in this process: two or more all run as processes
+    /// (`Supervisor`), which open their own sessions and ask their own questions.
+    private static func hasWorkerInProcess(options: RunOptions, workers: Workers) -> Bool {
+        if case .processes = workers, options.workers > 1 { return false }
+        return true
+    }
 
     /// A run of an open job with its commons and credentials already settled.
     package init(
@@ -188,7 +194,7 @@ package final class JobRun {
         guard !warmupStarted else { return }
         warmupStarted = true
         guard Self.warmsResolvers(location: databasePath, options: options, workers: workers) else { return }
-        let lookup = PrefixLookup(endpoint: context.endpoint, resolverURL: options.resolver(settings: settings), http: options.http)
+        let lookup = Self.prefixLookup(context: context, settings: settings, options: options)
         warmup = (try? ResolverWarmup.start(store: store, resolverCacheAge: options.resolverCacheAge, lookup: lookup)) ?? nil
     }
 
@@ -200,17 +206,20 @@ package final class JobRun {
         workers: Workers
     ) -> ResolverWarmup? {
         guard warmsResolvers(location: databasePath, options: options, workers: workers) else { return nil }
-        let lookup = PrefixLookup(endpoint: context.endpoint, resolverURL: options.resolver(settings: settings), http: options.http)
+        let lookup = prefixLookup(context: context, settings: settings, options: options)
         return ResolverWarmup.start(manifest: manifest, store: existing, resolverCacheAge: options.resolverCacheAge, lookup: lookup)
     }
 
-    /// Whether a run asks the resolvers ahead of its worker: not when its workers are processes,
-    /// which ask on their own (the answers would reach none of them); not in PostgreSQL, where
-    /// reading the first files and the cache is a round trip each to a server that may be far
-    /// away, on the way to the first claim.
+    /// Whether a run asks the resolvers ahead of its worker: not when its workers are processes
+    /// (the answers would reach none of them); not in PostgreSQL, where reading the first files and
+    /// the cache is a round trip each to a server that may be far away, on the way to the first claim.
     private static func warmsResolvers(location: String, options: RunOptions, workers: Workers) -> Bool {
-        if case .processes = workers, options.workers > 1 { return false }
-        return !JobLocation.isPostgres(location)
+        hasWorkerInProcess(options: options, workers: workers) && !JobLocation.isPostgres(location)
+    }
+
+    /// The resolvers the run's worker would ask, on connections of their own.
+    private static func prefixLookup(context: JobContext, settings: JobSettings, options: RunOptions) -> PrefixLookup {
+        PrefixLookup(endpoint: context.endpoint, resolverURL: options.resolver(settings: settings), http: options.http)
     }
 
     /// Room kept free besides the files (the job database, blocks' rounding): 1 MiB plus 2% of what

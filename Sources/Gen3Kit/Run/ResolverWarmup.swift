@@ -1,7 +1,7 @@
 /// The resolvers' answers for the prefixes of a run's first files, asked on a thread of its own
 /// from the start of the run, while it fetches its token and sets up its worker. Asked by the
-/// worker instead, they held up its first files: a round trip to the commons' metadata service
-/// and, when that does not know the prefix, a new connection to the DRS resolver. Only the worker
+/// worker, they would hold up its first files: a round trip to the commons' metadata service and,
+/// when that does not know the prefix, a new connection to the DRS resolver. Only the worker
 /// in the run's own process takes the answers (worker processes ask on their own), and it caches
 /// them in the job as it would its own.
 package final class ResolverWarmup: @unchecked Sendable {
