@@ -121,8 +121,11 @@ final class JobStoreTests: XCTestCase {
 
     func testClaimUsesThePartialIndex() throws {
         let plan = try store.sqlite!.prepare("EXPLAIN QUERY PLAN " + FileQueries.claimBatch)
-            .rows(.text("o"), .real(0), .real(0), .integer(1), .integer(.max)) { $0.string(3) ?? "" }
+            .rows(.text("o"), .real(0), .real(0), .integer(1)) { $0.string(3) ?? "" }
         XCTAssertTrue(plan.contains { $0.contains("files_pending") }, plan.joined(separator: "; "))
+        let sizes = try store.sqlite!.prepare("EXPLAIN QUERY PLAN " + FileQueries.dueSizes)
+            .rows(.real(0), .integer(1)) { $0.string(3) ?? "" }
+        XCTAssertTrue(sizes.contains { $0.contains("files_pending") }, sizes.joined(separator: "; "))
     }
 
     /// What `gen3 status` reads is a few rows however large the job: the counts, and the first

@@ -80,22 +80,26 @@ enum FileQueries: FileSQL {
 
     // MARK: - Claims
 
-    /// Takes up to ?4 due rows for owner ?1 until ?2; ?3 is now. It stops before the row at which
-    /// the expected sizes of the rows before it reach ?5 bytes (the first row is always taken; an
-    /// unknown size counts as nothing).
+    /// The expected sizes (0 when unknown) of the first ?2 rows due at ?1, in claim order: from
+    /// them `JobStore.claimBatch` counts the rows its byte budget allows. A window function
+    /// summing them in `claimBatch` cost three times as much as this read, claim after claim.
+    static let dueSizes = """
+        SELECT coalesce(expected_size, 0) FROM files INDEXED BY files_pending
+        WHERE state = 'pending' AND next_attempt_at <= ?1
+        ORDER BY next_attempt_at, id
+        LIMIT ?2
+        """
+    /// Takes the first ?4 due rows for owner ?1 until ?2; ?3 is now. In the transaction that
+    /// counted them (`dueSizes`), so they are the same rows.
     static let claimBatch = """
         UPDATE files
         SET state = 'claimed', lease_owner = ?1, lease_expires_at = ?2, updated_at = ?3,
             started_at = coalesce(started_at, ?3)
         WHERE id IN (
-            SELECT id FROM (
-                SELECT id, sum(size) OVER (ORDER BY next_attempt_at, id ROWS UNBOUNDED PRECEDING) - size AS before
-                FROM (SELECT id, next_attempt_at, coalesce(expected_size, 0) AS size
-                      FROM files INDEXED BY files_pending
-                      WHERE state = 'pending' AND next_attempt_at <= ?3
-                      ORDER BY next_attempt_at, id
-                      LIMIT ?4))
-            WHERE before < ?5)
+            SELECT id FROM files INDEXED BY files_pending
+            WHERE state = 'pending' AND next_attempt_at <= ?3
+            ORDER BY next_attempt_at, id
+            LIMIT ?4)
         RETURNING id, guid, file_name, dest_name, expected_size, expected_md5, attempts,
                   attempts > 0 OR started_at IS NOT ?3, commons
         """

@@ -147,21 +147,23 @@ public final class JobStore {
         owner: LeaseOwner, limit: Int, maxBytes: Int64 = .max, leaseSeconds: Double,
         now: Double = Clock.now()
     ) throws -> [ClaimedFile] {
-        func claim() throws -> [ClaimedFile] {
-            try database.rows(
-                sql.files.claimBatch,
-                .text(owner.description), time(now + leaseSeconds), time(now), .integer(Int64(limit)), .integer(max(1, maxBytes))
-            ) { row in
-                ClaimedFile(
-                    id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
-                    expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
-                    claimedBefore: row.int(7) != 0, commons: row.string(8))
+        let owned = [SQLValue.text(owner.description), time(now + leaseSeconds), time(now)]
+        func claim(_ parameters: [SQLValue]) throws -> [ClaimedFile] {
+            var claimed: [ClaimedFile] = []
+            try database.forEachRow(sql.files.claimBatch, parameters) { row in
+                claimed.append(
+                    ClaimedFile(
+                        id: row.int64(0), guid: row.string(1) ?? "", fileName: row.string(2), destName: row.string(3),
+                        expectedSize: row.optionalInt64(4), expectedMD5: row.string(5), attempts: row.int(6),
+                        claimedBefore: row.int(7) != 0, commons: row.string(8)))
             }
+            return claimed
         }
         guard sqlite == nil else {
             return try database.transaction {
                 try database.run(sql.files.rescueExpired, time(now))
-                return try claim()
+                let rows = try dueWithin(bytes: maxBytes, limit: limit, now: now)
+                return rows == 0 ? [] : try claim(owned + [.integer(Int64(rows))])
             }
         }
         try refreshClockOffset()
@@ -169,7 +171,23 @@ public final class JobStore {
             try database.run(sql.files.rescueExpired, time(now))
             rescuedAt = Clock.monotonic()
         }
-        return try claim()
+        return try claim(owned + [.integer(Int64(limit)), .integer(max(1, maxBytes))])
+    }
+
+    /// How many of the first `limit` rows due a SQLite claim takes: it stops before the row at
+    /// which the expected bytes of the rows before it reach `bytes` (the first row is always
+    /// taken; an unknown size counts as nothing), as PostgreSQL's `claimBatch` does in SQL.
+    private func dueWithin(bytes: Int64, limit: Int, now: Double) throws -> Int {
+        let budget = max(1, bytes)
+        var rows = 0
+        var before: Int64 = 0
+        try database.forEachRow(FileQueries.dueSizes, [time(now), .integer(Int64(limit))]) { row in
+            guard before < budget else { return }
+            rows += 1
+            let (sum, overflow) = before.addingReportingOverflow(row.int64(0))
+            before = overflow ? .max : sum
+        }
+        return rows
     }
 
     /// How many rows one of `workers` workers should claim now: a fair share of what is due, at
