@@ -17,6 +17,8 @@ struct Gen3Command: ParsableCommand {
               gen3 sql "SELECT guid, attempts, last_error FROM failures"
             """,
         version: Gen3Version.current,
+        // Each names itself (`commandName`): a name derived from the type's is demangled at every
+        // start, for every subcommand, before any command runs.
         subcommands: [
             ImportManifest.self, Run.self, Status.self, SQL.self, Retry.self, DownloadMultipleAsync.self,
             DownloadSingle.self, File.self, WorkerCommand.self,

@@ -4,5 +4,6 @@ import ArgumentParser
 /// `gen3 file download-single GUID --path DIR`.
 struct File: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "file",
         abstract: "The Gen3 SDK's file commands (gen3 file download-single).", subcommands: [DownloadSingle.self])
 }

@@ -4,6 +4,7 @@ import Gen3Kit
 /// `gen3 import-manifest`: one row per file into the job table.
 struct ImportManifest: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import-manifest",
         abstract: "Add a manifest's files to the job (only new GUIDs; finished files are never reset).",
         discussion: """
             Reads Gen3 portal JSON, or TSV/CSV with a header (guid/object_id, file_name, size, md5, commons_url). Streams: any size. \

@@ -3,7 +3,8 @@ import Gen3Kit
 
 /// `gen3 retry`: failed files back to pending with fresh attempts.
 struct Retry: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Put failed files back to pending with fresh attempts (then: gen3 run).")
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Put failed files back to pending with fresh attempts (then: gen3 run).")
 
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions

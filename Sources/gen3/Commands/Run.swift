@@ -4,6 +4,7 @@ import Gen3Kit
 /// `gen3 run`: works through the job with worker processes until nothing is left.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Download every pending file of the job; safe to stop and run again.",
         discussion:
             "Exit status: 0 when every file is done or skipped, 1 when any failed, 2 for usage, credential or configuration errors, 130/143 when stopped by SIGINT/SIGTERM."

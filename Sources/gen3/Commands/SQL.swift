@@ -5,6 +5,7 @@ import Gen3Kit
 /// `gen3 sql`: any query against the job database, printed as tab-separated rows.
 struct SQL: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sql",
         abstract: "Run SQL against the job database and print the rows (tab-separated, with a header).",
         discussion: """
             Tables: files, attempts, imports, job_settings, file_ranges (files fetched in parts). Views: progress, failures, retrying.

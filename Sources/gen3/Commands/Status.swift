@@ -4,7 +4,8 @@ import Gen3Kit
 
 /// `gen3 status`: counts by state, bytes and the failures, from the database alone.
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the job's progress: files and bytes by state, and failures.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show the job's progress: files and bytes by state, and failures.")
 
     @ParentCommand var root: Gen3Command
     @OptionGroup(title: "Global options") var globals: GlobalOptions
