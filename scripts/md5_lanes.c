@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
     size_t lengths[LANES];
     char wanted[LANES][33], line[8192], name[8192];
     unsigned char digests[16 * LANES];
-    long checked = 0, bad = 0;
+    long bad = 0;
     int held = 0, more = 1;
     while (more) {
         more = fgets(line, sizeof line, sums) != NULL;
@@ -69,11 +69,10 @@ int main(int argc, char **argv) {
                 bad += strcmp(hex, wanted[i]) != 0;
                 free(data[i]);
             }
-            checked += held;
             held = 0;
         }
     }
     fclose(sums);
-    if (bad) fprintf(stderr, "%ld of %ld files missing or different\n", bad, checked + bad);
+    if (bad) fprintf(stderr, "%ld files missing or different\n", bad);
     return bad ? 1 : 0;
 }
