@@ -159,6 +159,15 @@ extension JobStoreTests {
 }
 
 extension JobStoreTests {
+    /// A resolver's cached answer stands while it is no older than the age asked for, and is
+    /// asked again after.
+    func testACachedResolverAnswerStandsUntilItsAge() throws {
+        try store.saveResolverCacheEntry(key: "dg.TEST", commons: "https://a.example", source: "mds", now: 1000)
+        XCTAssertEqual(try store.resolverCacheEntry(key: "dg.TEST", maxAge: 60, now: 1060)?.commons, "https://a.example")
+        XCTAssertNil(try store.resolverCacheEntry(key: "dg.TEST", maxAge: 60, now: 1061))
+        XCTAssertNil(try store.resolverCacheEntry(key: "dg.OTHER", maxAge: 60, now: 1000))
+    }
+
     /// Rows (10, 20, … 100 bytes, claimed in that order) stop before the one at which the bytes
     /// before it reach the budget; the first is taken whatever its size, and a row of unknown
     /// size counts as nothing.

@@ -79,7 +79,7 @@ final class CommonsResolver {
     }
 
     private func cached(_ prefix: String, now: Double) -> Decision? {
-        guard let entry = try? store.resolverCacheEntry(key: prefix), entry.resolvedAt >= now - options.resolverCacheAge else { return nil }
+        guard let entry = try? store.resolverCacheEntry(key: prefix, maxAge: options.resolverCacheAge, now: now) else { return nil }
         return Decision(commons: entry.commons)
     }
 

@@ -63,7 +63,7 @@ package final class ResolverWarmup: @unchecked Sendable {
         mutating func add(_ guid: String) throws -> Bool {
             let id = DRSIdentifier(guid)
             guard id.host == nil, let prefix = id.prefix, !found.contains(where: { $0.prefix == prefix }) else { return true }
-            if let entry = try store?.resolverCacheEntry(key: prefix), entry.resolvedAt >= now - resolverCacheAge { return true }
+            if try store?.resolverCacheEntry(key: prefix, maxAge: resolverCacheAge, now: now) != nil { return true }
             found.append((prefix, id.objectID))
             return found.count < maxPrefixes
         }

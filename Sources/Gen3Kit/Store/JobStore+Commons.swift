@@ -15,10 +15,14 @@ extension JobStore {
         }
     }
 
-    package func resolverCacheEntry(key: String) throws -> ResolverCacheEntry? {
-        try database.first(sql.commons.selectResolverCache, .text(key)) { row in
+    /// The cached answer for `key`, unless it is older than `maxAge` seconds at `now`: the one rule
+    /// for both the worker's resolver and the run's head start, so that the head start asks what
+    /// the worker would.
+    package func resolverCacheEntry(key: String, maxAge: Double, now: Double) throws -> ResolverCacheEntry? {
+        let entry = try database.first(sql.commons.selectResolverCache, .text(key)) { row in
             ResolverCacheEntry(commons: row.string(0) ?? "", source: row.string(1) ?? "", resolvedAt: localTime(row.double(2)))
         }
+        return entry.flatMap { $0.resolvedAt >= now - maxAge ? $0 : nil }
     }
 
     /// The GUIDs and commons of the first `limit` files due, in the order claims take them.
