@@ -1,8 +1,8 @@
 // Checks files against an md5sum-style list ("<md5>  <name>" per line, names relative to the
 // working directory) with gen3's own MD5 (Sources/CDigest: eight files at a time where the CPU
 // has AVX2). The benchmark's small-set machine reference uses it for the verification part of
-// the work, so that the reference hashes no slower than gen3 does; md5sum, one file at a time,
-// costs three times the CPU. Exits 1 if a file is missing or differs. Built by scripts/bench.py.
+// the work, so that the reference hashes no slower than gen3 does (md5sum hashes one file at a
+// time). Exits 1 if a file is missing or differs. Built by scripts/bench.py.
 #include "cdigest.h"
 
 #include <fcntl.h>

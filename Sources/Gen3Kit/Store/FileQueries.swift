@@ -81,8 +81,8 @@ enum FileQueries: FileSQL {
     // MARK: - Claims
 
     /// The expected sizes (0 when unknown) of the first ?2 rows due at ?1, in claim order: from
-    /// them `JobStore.claimBatch` counts the rows its byte budget allows. Summed there rather than
-    /// by a window function in `claimBatch`, which costs three times this read on every claim.
+    /// them `JobStore.claimBatch` counts the rows its byte budget allows: summed there, as a window
+    /// function in `claimBatch` costs more than this read on every claim.
     static let dueSizes = """
         SELECT coalesce(expected_size, 0) FROM files INDEXED BY files_pending
         WHERE state = 'pending' AND next_attempt_at <= ?1
